@@ -1,0 +1,120 @@
+import { z } from 'zod';
+
+/**
+ * The cluster configuration: one file describes every PostgreSQL cluster the control plane watches.
+ * Everything that is generated (alarms, dashboards, IAM scopes) and everything the functions do is
+ * derived from this one description.
+ */
+
+const name = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9_-]{0,62}$/, 'a name of letters, digits, "_" or "-" starting with a letter (max 63)');
+const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as us-east-1');
+const ssmName = z
+  .string()
+  .regex(/^\/[A-Za-z0-9_.\-/]{1,1010}$/, 'an SSM parameter name starting with "/"');
+const port = z.number().int().min(1).max(65535);
+
+/** A database login whose password lives in an SSM SecureString, never in this file. */
+export const credentialSchema = z.strictObject({
+  user: z.string().min(1).max(63),
+  /** Name of the SSM SecureString holding the password (read in the control-plane region). */
+  passwordParameter: ssmName,
+});
+
+export const nodeRoles = ['primary', 'sync-standby', 'async-standby'] as const;
+
+export const nodeSchema = z.strictObject({
+  name,
+  /** The role the node is deployed in; the monitor always checks the actual role. */
+  role: z.enum(nodeRoles),
+  region,
+  az: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, 'an availability zone such as us-east-1a'),
+  instanceId: z.string().regex(/^i-[0-9a-f]{8,17}$/, 'an EC2 instance id such as i-0abc12345678def90'),
+  /** Address the control plane connects to. */
+  host: z.string().min(1).max(253),
+  port,
+  /** DNS name published in the cluster record when this node is the writer. */
+  dnsName: z.string().min(1).max(253),
+});
+
+export const subscriberSchema = z.strictObject({
+  name,
+  region,
+  host: z.string().min(1).max(253),
+  port,
+  database: z.string().min(1).max(63),
+  /** Subscription to watch on the subscriber (pg_stat_subscription.subname). */
+  subscription: z.string().min(1).max(63),
+});
+
+export const policySchema = z.strictObject({
+  /** Recovery point objective in seconds: the lag alarm fires above it. @default 30 */
+  rpoSeconds: z.number().positive().max(86400).default(30),
+  /** Lag guard: refuse a candidate more than this many WAL bytes behind. @default 16 MiB */
+  maxLagBytes: z.number().int().nonnegative().default(16 * 1024 * 1024),
+  /** Lag guard: refuse a candidate more than this many seconds behind. @default 30 */
+  maxLagSeconds: z.number().nonnegative().default(30),
+});
+
+export const monitorSchema = z.strictObject({
+  /** Seconds between two samples of every node within one invocation. @default 10 */
+  sampleIntervalSeconds: z.number().min(1).max(60).default(10),
+  /** Samples per invocation (the schedule runs once a minute). @default 6 */
+  samplesPerInvocation: z.number().int().min(1).max(60).default(6),
+  /** Connect timeout of every probe connection, ms. @default 3000 */
+  connectTimeoutMs: z.number().int().min(100).max(30000).default(3000),
+  /** Per-query timeout (client side and statement_timeout), ms. @default 2000 */
+  queryTimeoutMs: z.number().int().min(100).max(30000).default(2000),
+});
+
+export const alarmSchema = z.strictObject({
+  /** Alarm period in seconds (10 or 30 need high-resolution metrics; else a multiple of 60). @default 10 */
+  periodSeconds: z.union([z.literal(10), z.literal(30), z.number().int().min(60).multipleOf(60)]).default(10),
+  /** Periods evaluated. @default 3 */
+  evaluationPeriods: z.number().int().min(1).max(100).default(3),
+  /** Breaching periods among those evaluated that put the alarm in ALARM. @default 3 */
+  datapointsToAlarm: z.number().int().min(1).max(100).default(3),
+});
+
+export const clusterSchema = z.strictObject({
+  name,
+  /** Database the probes connect to. */
+  database: z.string().min(1).max(63),
+  nodes: z.array(nodeSchema).min(2).max(16),
+  subscribers: z.array(subscriberSchema).max(16).default([]),
+  route53: z.strictObject({
+    hostedZoneId: z.string().regex(/^Z[0-9A-Z]{1,32}$/, 'a Route 53 hosted zone id such as Z0123456789ABC'),
+    recordName: z.string().min(1).max(253),
+    ttl: z.number().int().min(0).max(86400).default(30),
+  }),
+  /** SSM parameters (SecureString) holding DATABASE_URL, one per application region. */
+  databaseUrlParameters: z
+    .array(z.strictObject({ region, name: ssmName }))
+    .min(1)
+    .max(20),
+  credentials: z.strictObject({
+    /** Login of the monitor (needs pg_monitor). */
+    monitor: credentialSchema,
+    /** Non-superuser login allowed to run pg_promote (and pg_monitor). */
+    failover: credentialSchema,
+  }),
+  policy: policySchema.default(() => policySchema.parse({})),
+  monitor: monitorSchema.default(() => monitorSchema.parse({})),
+  alarms: alarmSchema.default(() => alarmSchema.parse({})),
+});
+
+export const configSchema = z.strictObject({
+  /** Region the control plane (functions, state machine, alarms) is deployed in. */
+  controlRegion: region,
+  /** CloudWatch namespace for every metric. @default PgFailover */
+  namespace: z.string().regex(/^[A-Za-z0-9_./#:-]{1,255}$/, 'a CloudWatch namespace').default('PgFailover'),
+  clusters: z.array(clusterSchema).min(1).max(100),
+});
+
+export type FailoverConfig = z.infer<typeof configSchema>;
+export type ClusterConfig = z.infer<typeof clusterSchema>;
+export type NodeConfig = z.infer<typeof nodeSchema>;
+export type SubscriberConfig = z.infer<typeof subscriberSchema>;
+export type Credential = z.infer<typeof credentialSchema>;
+export type NodeRole = (typeof nodeRoles)[number];
