@@ -84,7 +84,7 @@ export const clusterSchema = z.strictObject({
   nodes: z.array(nodeSchema).min(2).max(16),
   subscribers: z.array(subscriberSchema).max(16).default([]),
   route53: z.strictObject({
-    hostedZoneId: z.string().regex(/^Z[0-9A-Z]{1,32}$/, 'a Route 53 hosted zone id such as Z0123456789ABC'),
+    hostedZoneId: z.string().regex(/^[A-Z0-9]{1,32}$/, 'a Route 53 hosted zone id such as Z0123456789ABC (without /hostedzone/)'),
     recordName: z.string().min(1).max(253),
     ttl: z.number().int().min(0).max(86400).default(30),
   }),

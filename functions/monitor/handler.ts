@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { cloudWatchClient, ssmClient } from '../../shared/aws/clients';
+import { MetricPublisher } from '../../shared/aws/metric-publisher';
+import { readSecureString } from '../../shared/aws/ssm';
+import { loadConfig } from '../../shared/config/load';
+import { InvalidInputError } from '../../shared/errors';
+import { lambda } from '../../shared/lambda';
+import { runMonitor, type MonitorSummary } from '../../shared/monitor/run-monitor';
+
+/**
+ * Either the EventBridge schedule's own event (run with the configured sampling), or an explicit
+ * request: fewer samples, a shorter interval or a subset of clusters (drills, tests, manual checks).
+ */
+type MonitorRequest = { samples?: number; intervalMs?: number; clusters?: string[] };
+
+export const monitorInput = z.union([
+  z.looseObject({ source: z.literal('aws.events'), 'detail-type': z.literal('Scheduled Event') }).transform((): MonitorRequest => ({})),
+  z.strictObject({
+    samples: z.number().int().min(1).max(60).optional(),
+    intervalMs: z.number().int().min(0).max(60000).optional(),
+    clusters: z.array(z.string().min(1)).min(1).optional(),
+  }),
+]);
+
+export const sampleAndPublish = async (input: MonitorRequest): Promise<MonitorSummary> => {
+  const config = loadConfig();
+  const unknown = (input.clusters ?? []).filter((name) => !config.clusters.some((c) => c.name === name));
+  if (unknown.length > 0) throw new InvalidInputError(`clusters: unknown cluster(s) ${unknown.join(', ')}`);
+  const publisher = new MetricPublisher(cloudWatchClient(config.controlRegion), config.namespace);
+  return runMonitor(config, input, {
+    publisher,
+    password: (credential) => readSecureString(ssmClient(config.controlRegion), config.controlRegion, credential.passwordParameter),
+  });
+};
+
+export const handler = lambda('monitor', sampleAndPublish, { input: monitorInput });

@@ -1,0 +1,133 @@
+import type { ClusterConfig, FailoverConfig } from '../config/schema';
+import type { MetricName } from '../monitor/metric-names';
+import { logicalId } from './names';
+
+export type AlarmKind = 'primary-unreachable' | 'replication-lag' | 'wal-receiver-down' | 'wal-senders-low';
+export type Comparison = 'GreaterThanThreshold' | 'LessThanThreshold';
+export type MissingData = 'breaching' | 'notBreaching' | 'missing' | 'ignore';
+
+/**
+ * One alarm, described once: serverless.yml turns it into an AWS::CloudWatch::Alarm and the local
+ * drill evaluates the same definition against the metrics the monitor published.
+ */
+export interface AlarmDefinition {
+  logicalId: string;
+  alarmName: string;
+  description: string;
+  kind: AlarmKind;
+  cluster: string;
+  node?: string;
+  /** Starts the failover state machine when it goes to ALARM. */
+  triggersFailover: boolean;
+  namespace: string;
+  metricName: MetricName;
+  dimensions: Array<{ Name: string; Value: string }>;
+  statistic: 'Maximum' | 'Minimum';
+  periodSeconds: number;
+  evaluationPeriods: number;
+  datapointsToAlarm: number;
+  threshold: number;
+  comparison: Comparison;
+  treatMissingData: MissingData;
+}
+
+const clusterAlarms = (config: FailoverConfig, cluster: ClusterConfig, prefix: string): AlarmDefinition[] => {
+  const { periodSeconds, evaluationPeriods, datapointsToAlarm } = cluster.alarms;
+  const window = { periodSeconds, evaluationPeriods, datapointsToAlarm, namespace: config.namespace };
+  const clusterDims = [{ Name: 'Cluster', Value: cluster.name }];
+  const nodeDims = (node: string) => [...clusterDims, { Name: 'Node', Value: node }];
+  const standbys = cluster.nodes.filter((node) => node.role !== 'primary');
+  const alarms: AlarmDefinition[] = [
+    {
+      ...window,
+      logicalId: logicalId('Alarm', cluster.name, 'PrimaryUnreachable'),
+      alarmName: `${prefix}-${cluster.name}-primary-unreachable`,
+      description: `No writable node of ${cluster.name} answered the monitor's probe (missing data counts as unreachable). Starts the failover workflow, which confirms the outage before acting.`,
+      kind: 'primary-unreachable',
+      cluster: cluster.name,
+      triggersFailover: true,
+      metricName: 'PrimaryReachable',
+      dimensions: clusterDims,
+      statistic: 'Maximum',
+      threshold: 1,
+      comparison: 'LessThanThreshold',
+      treatMissingData: 'breaching',
+    },
+    {
+      ...window,
+      logicalId: logicalId('Alarm', cluster.name, 'WalSendersLow'),
+      alarmName: `${prefix}-${cluster.name}-wal-senders-low`,
+      description: `Fewer than ${standbys.length} standbys of ${cluster.name} are streaming from the writer.`,
+      kind: 'wal-senders-low',
+      cluster: cluster.name,
+      triggersFailover: false,
+      metricName: 'WalSenders',
+      dimensions: clusterDims,
+      statistic: 'Minimum',
+      threshold: standbys.length,
+      comparison: 'LessThanThreshold',
+      treatMissingData: 'notBreaching',
+    },
+  ];
+  for (const node of standbys) {
+    alarms.push(
+      {
+        ...window,
+        logicalId: logicalId('Alarm', cluster.name, node.name, 'ReplicationLag'),
+        alarmName: `${prefix}-${cluster.name}-${node.name}-replication-lag`,
+        description: `${node.name} of ${cluster.name} has not flushed WAL older than the RPO of ${cluster.policy.rpoSeconds} s: a failover onto it now would lose more than the RPO.`,
+        kind: 'replication-lag',
+        cluster: cluster.name,
+        node: node.name,
+        triggersFailover: false,
+        metricName: 'FlushLagSeconds',
+        dimensions: nodeDims(node.name),
+        statistic: 'Maximum',
+        threshold: cluster.policy.rpoSeconds,
+        comparison: 'GreaterThanThreshold',
+        treatMissingData: 'notBreaching',
+      },
+      {
+        ...window,
+        logicalId: logicalId('Alarm', cluster.name, node.name, 'WalReceiverDown'),
+        alarmName: `${prefix}-${cluster.name}-${node.name}-wal-receiver-down`,
+        description: `The WAL receiver of ${node.name} (${cluster.name}) is not streaming, or the node does not answer.`,
+        kind: 'wal-receiver-down',
+        cluster: cluster.name,
+        node: node.name,
+        triggersFailover: false,
+        metricName: 'WalReceiverUp',
+        dimensions: nodeDims(node.name),
+        statistic: 'Minimum',
+        threshold: 1,
+        comparison: 'LessThanThreshold',
+        treatMissingData: 'notBreaching',
+      },
+    );
+  }
+  return alarms;
+};
+
+/** Every alarm of every cluster. `prefix` keeps names unique per deployment (service-stage). */
+export const alarmDefinitions = (config: FailoverConfig, prefix: string): AlarmDefinition[] =>
+  config.clusters.flatMap((cluster) => clusterAlarms(config, cluster, prefix));
+
+/** The CloudFormation resource of one alarm. */
+export const alarmResource = (alarm: AlarmDefinition, actions: { alarm?: unknown[] } = {}) => ({
+  Type: 'AWS::CloudWatch::Alarm',
+  Properties: {
+    AlarmName: alarm.alarmName,
+    AlarmDescription: alarm.description,
+    Namespace: alarm.namespace,
+    MetricName: alarm.metricName,
+    Dimensions: alarm.dimensions,
+    Statistic: alarm.statistic,
+    Period: alarm.periodSeconds,
+    EvaluationPeriods: alarm.evaluationPeriods,
+    DatapointsToAlarm: alarm.datapointsToAlarm,
+    Threshold: alarm.threshold,
+    ComparisonOperator: alarm.comparison,
+    TreatMissingData: alarm.treatMissingData,
+    ...(actions.alarm ? { AlarmActions: actions.alarm, OKActions: actions.alarm } : {}),
+  },
+});

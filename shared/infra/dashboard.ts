@@ -1,0 +1,90 @@
+import type { ClusterConfig, FailoverConfig } from '../config/schema';
+import type { MetricName } from '../monitor/metric-names';
+import type { AlarmDefinition } from './alarms';
+import { logicalId } from './names';
+
+type Widget = Record<string, unknown>;
+
+const metricWidget = (
+  config: FailoverConfig,
+  title: string,
+  metrics: unknown[][],
+  position: { x: number; y: number },
+  extra: Record<string, unknown> = {},
+): Widget => ({
+  type: 'metric',
+  ...position,
+  width: 12,
+  height: 6,
+  properties: { title, region: config.controlRegion, view: 'timeSeries', stat: 'Maximum', period: 10, metrics, ...extra },
+});
+
+const perNode = (config: FailoverConfig, cluster: ClusterConfig, name: MetricName, nodes: string[]) =>
+  nodes.map((node) => [config.namespace, name, 'Cluster', cluster.name, 'Node', node, { label: `${node} ${name}` }]);
+
+const perCluster = (config: FailoverConfig, cluster: ClusterConfig, names: MetricName[]) =>
+  names.map((name) => [config.namespace, name, 'Cluster', cluster.name, { label: name }]);
+
+/** The widgets of one cluster's dashboard: lag against the RPO and the lag guard, then health. */
+export const dashboardBody = (config: FailoverConfig, cluster: ClusterConfig, alarms: AlarmDefinition[]) => {
+  const standbys = cluster.nodes.filter((n) => n.role !== 'primary').map((n) => n.name);
+  const all = cluster.nodes.map((n) => n.name);
+  const widgets: Widget[] = [
+    metricWidget(config, 'Flush lag (s) vs RPO', perNode(config, cluster, 'FlushLagSeconds', standbys), { x: 0, y: 0 }, {
+      annotations: { horizontal: [{ label: `RPO ${cluster.policy.rpoSeconds} s`, value: cluster.policy.rpoSeconds }] },
+    }),
+    metricWidget(
+      config,
+      'Lag (bytes) vs lag guard',
+      [...perNode(config, cluster, 'FlushLagBytes', standbys), ...perNode(config, cluster, 'ReplayLagBytes', standbys)],
+      { x: 12, y: 0 },
+      { annotations: { horizontal: [{ label: 'lag guard', value: cluster.policy.maxLagBytes }] } },
+    ),
+    metricWidget(
+      config,
+      'Writer and replication',
+      perCluster(config, cluster, ['PrimaryReachable', 'WritableNodes', 'WalSenders', 'HealthyStandbys']),
+      { x: 0, y: 6 },
+    ),
+    metricWidget(
+      config,
+      'Node health',
+      [...perNode(config, cluster, 'NodeReachable', all), ...perNode(config, cluster, 'WalReceiverUp', standbys)],
+      { x: 12, y: 6 },
+      { stat: 'Minimum' },
+    ),
+    metricWidget(config, 'Slots and archiving', perCluster(config, cluster, ['SlotRetainedBytes', 'InactiveSlots', 'LastArchiveAgeSeconds']), {
+      x: 0,
+      y: 12,
+    }),
+    {
+      type: 'alarm',
+      x: 12,
+      y: 12,
+      width: 12,
+      height: 6,
+      properties: {
+        title: 'Alarms',
+        alarms: alarms.map((a) => `arn:aws:cloudwatch:\${AWS::Region}:\${AWS::AccountId}:alarm:${a.alarmName}`),
+      },
+    },
+  ];
+  return { widgets };
+};
+
+/** One AWS::CloudWatch::Dashboard per cluster. */
+export const dashboardResources = (config: FailoverConfig, alarms: AlarmDefinition[], prefix: string) =>
+  Object.fromEntries(
+    config.clusters.map((cluster) => [
+      logicalId('Dashboard', cluster.name),
+      {
+        Type: 'AWS::CloudWatch::Dashboard',
+        Properties: {
+          DashboardName: `${prefix}-${cluster.name}`.replace(/[^A-Za-z0-9_-]/g, '-'),
+          DashboardBody: {
+            'Fn::Sub': JSON.stringify(dashboardBody(config, cluster, alarms.filter((a) => a.cluster === cluster.name))),
+          },
+        },
+      },
+    ]),
+  );

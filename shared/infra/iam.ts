@@ -1,0 +1,50 @@
+import type { FailoverConfig } from '../config/schema';
+
+export interface Statement {
+  Effect: 'Allow';
+  Action: string[];
+  Resource: unknown;
+  Condition?: Record<string, unknown>;
+}
+
+const sub = (template: string) => ({ 'Fn::Sub': template });
+
+/** ARN of an SSM parameter (names start with "/", which the ARN keeps after "parameter"). */
+export const parameterArn = (region: string, name: string) =>
+  sub(`arn:\${AWS::Partition}:ssm:${region}:\${AWS::AccountId}:parameter${name}`);
+
+/** Writing to the function's own log group, and nothing else of CloudWatch Logs. */
+export const logStatement = (functionName: string): Statement => ({
+  Effect: 'Allow',
+  Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+  Resource: sub(`arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/${functionName}:*`),
+});
+
+/** PutMetricData has no resource-level permissions: the namespace condition is the scope. */
+export const putMetricsStatement = (config: FailoverConfig): Statement => ({
+  Effect: 'Allow',
+  Action: ['cloudwatch:PutMetricData'],
+  Resource: '*',
+  Condition: { StringEquals: { 'cloudwatch:namespace': config.namespace } },
+});
+
+/** Reading the named credential parameters, in the control region only. */
+export const readCredentialsStatement = (config: FailoverConfig, which: Array<'monitor' | 'failover'>): Statement => ({
+  Effect: 'Allow',
+  Action: ['ssm:GetParameter'],
+  Resource: [
+    ...new Set(config.clusters.flatMap((c) => which.map((role) => c.credentials[role].passwordParameter))),
+  ].map((name) => parameterArn(config.controlRegion, name)),
+});
+
+/** A role Lambda can assume, with one inline policy. */
+export const lambdaRole = (policyName: string, statements: Statement[]) => ({
+  Type: 'AWS::IAM::Role',
+  Properties: {
+    AssumeRolePolicyDocument: {
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+    },
+    Policies: [{ PolicyName: policyName, PolicyDocument: { Version: '2012-10-17', Statement: statements } }],
+  },
+});

@@ -1,0 +1,46 @@
+import middy from '@middy/core';
+import type { z } from 'zod';
+import { InvalidInputError } from './errors';
+import { formatPath } from './config/load';
+import { log } from './log';
+
+/**
+ * Rejects an event that does not match `schema`, naming every bad field; the handler then never
+ * runs, so nothing is changed. The parsed (defaulted) value replaces the event.
+ */
+export const validateInput = <S extends z.ZodType>(schema: S): middy.MiddlewareObj<unknown> => ({
+  before: (request) => {
+    const result = schema.safeParse(request.event);
+    if (!result.success) {
+      const problems = result.error.issues.map((issue) =>
+        issue.code === 'unrecognized_keys'
+          ? `${formatPath(issue.path)}: unknown field(s) ${issue.keys.join(', ')}`
+          : `${formatPath(issue.path)}: ${issue.message}`,
+      );
+      throw new InvalidInputError(`invalid request: ${problems.join('; ')}`);
+    }
+    request.event = result.data;
+  },
+});
+
+/** Logs a failed invocation once, by name and message (both already free of secrets). */
+const logErrors = (name: string): middy.MiddlewareObj<unknown> => ({
+  onError: (request) => {
+    const error = request.error as Error | undefined;
+    log.error('invocation failed', { function: name, error });
+  },
+});
+
+/**
+ * Wraps a plain async function as a Lambda handler: input validation first, error logging last.
+ * The function itself stays testable without middy.
+ */
+export const lambda = <S extends z.ZodType, R>(
+  name: string,
+  fn: (input: z.output<S>) => Promise<R>,
+  options: { input: S },
+) =>
+  middy<z.output<S>, R>()
+    .use(logErrors(name) as middy.MiddlewareObj<z.output<S>, R>)
+    .use(validateInput(options.input) as middy.MiddlewareObj<z.output<S>, R>)
+    .handler((event) => fn(event));

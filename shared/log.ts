@@ -1,0 +1,52 @@
+/**
+ * Structured JSON logging with secret redaction. Every value registered with `registerSecret`
+ * is masked in every line, whatever field it ends up in; credentials in URLs are masked too.
+ */
+const secrets = new Set<string>();
+const MASK = '***';
+
+/** Marks a value (password, full DATABASE_URL) as never to be printed. */
+export const registerSecret = (value: string | undefined): void => {
+  if (value && value.length >= 4) {
+    secrets.add(value);
+    secrets.add(encodeURIComponent(value));
+  }
+};
+
+/** Masks registered secrets and `user:password@` parts of URLs in a string. */
+export const redact = (text: string): string => {
+  let out = text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)[^@\s]*@/gi, `$1${MASK}@`);
+  for (const secret of secrets) out = out.split(secret).join(MASK);
+  return out;
+};
+
+type Level = 'debug' | 'info' | 'warn' | 'error';
+const order: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+const threshold = (): number => order[(process.env.LOG_LEVEL?.toLowerCase() as Level) ?? 'info'] ?? order.info;
+
+const serialise = (value: unknown): unknown =>
+  value instanceof Error ? { name: value.name, message: value.message } : value;
+
+export type LogSink = (line: string) => void;
+let sink: LogSink = (line) => process.stdout.write(`${line}\n`);
+
+/** Replaces where log lines go (the drill and tests capture them). Returns the previous sink. */
+export const setLogSink = (next: LogSink): LogSink => {
+  const previous = sink;
+  sink = next;
+  return previous;
+};
+
+const write = (level: Level, message: string, fields: Record<string, unknown> = {}): void => {
+  if (order[level] < threshold()) return;
+  const record: Record<string, unknown> = { level, time: new Date().toISOString(), message };
+  for (const [key, value] of Object.entries(fields)) record[key] = serialise(value);
+  sink(redact(JSON.stringify(record)));
+};
+
+export const log = {
+  debug: (message: string, fields?: Record<string, unknown>) => write('debug', message, fields),
+  info: (message: string, fields?: Record<string, unknown>) => write('info', message, fields),
+  warn: (message: string, fields?: Record<string, unknown>) => write('warn', message, fields),
+  error: (message: string, fields?: Record<string, unknown>) => write('error', message, fields),
+};

@@ -1,0 +1,58 @@
+import type { MetricDatum } from '@aws-sdk/client-cloudwatch';
+import { METRICS, type MetricName } from './metric-names';
+import type { ClusterObservation, ClusterSnapshot } from './snapshot';
+
+/** High resolution: stored per second so that alarms can use 10-second periods. */
+const STORAGE_RESOLUTION = 1;
+
+const datum = (name: MetricName, value: number, at: Date, cluster: string, node?: string): MetricDatum => ({
+  MetricName: name,
+  Unit: METRICS[name].unit,
+  Value: value,
+  Timestamp: at,
+  StorageResolution: STORAGE_RESOLUTION,
+  Dimensions: node === undefined ? [{ Name: 'Cluster', Value: cluster }] : [
+    { Name: 'Cluster', Value: cluster },
+    { Name: 'Node', Value: node },
+  ],
+});
+
+const flag = (value: boolean): number => (value ? 1 : 0);
+
+/**
+ * The metric data of one sampling round. A value that could not be measured is left out rather
+ * than published as zero, so that alarms see it as missing data. Pure.
+ */
+export const toDatums = (observation: ClusterObservation, snapshot: ClusterSnapshot): MetricDatum[] => {
+  const { cluster, at } = snapshot;
+  const out: MetricDatum[] = [];
+  const add = (name: MetricName, value: number | null, node?: string) => {
+    if (value !== null && Number.isFinite(value)) out.push(datum(name, value, at, cluster, node));
+  };
+  add('PrimaryReachable', flag(snapshot.writer !== null));
+  add('WritableNodes', snapshot.writers.length);
+  add('WalSenders', snapshot.walSenders);
+  add('HealthyStandbys', snapshot.standbys.filter((s) => s.receiverUp).length);
+  add('SlotRetainedBytes', snapshot.slotRetainedBytes);
+  add('InactiveSlots', snapshot.inactiveSlots);
+  if (snapshot.archiver && snapshot.archiver.archiveMode !== 'off') {
+    add('ArchiverFailedCount', snapshot.archiver.failedCount);
+    add('LastArchiveAgeSeconds', snapshot.archiver.lastArchiveAgeSeconds);
+  }
+  for (const node of observation.nodes) add('NodeReachable', flag(node.reachable), node.node);
+  for (const standby of snapshot.standbys) {
+    add('WalReceiverUp', flag(standby.receiverUp), standby.node);
+    add('Streaming', flag(standby.streaming), standby.node);
+    add('Synchronous', flag(standby.synchronous), standby.node);
+    add('FlushLagBytes', standby.flushLagBytes, standby.node);
+    add('ReplayLagBytes', standby.replayLagBytes, standby.node);
+    add('FlushLagSeconds', standby.flushLagSeconds, standby.node);
+    add('ReplayLagSeconds', standby.replayLagSeconds, standby.node);
+  }
+  for (const sub of snapshot.subscribers) {
+    add('NodeReachable', flag(sub.reachable), sub.name);
+    add('SubscriptionLagBytes', sub.lagBytes, sub.name);
+    add('SubscriptionLagSeconds', sub.lagSeconds, sub.name);
+  }
+  return out;
+};

@@ -1,0 +1,108 @@
+import type { FailoverConfig, ClusterConfig } from '../config/schema';
+import type { MetricPublisher } from '../aws/metric-publisher';
+import { log } from '../log';
+import { ClusterSampler, type SamplerDeps } from './sampler';
+import { summarise } from './snapshot';
+import { toDatums } from './datums';
+
+export interface MonitorOptions {
+  /** Override every cluster's samplesPerInvocation. */
+  samples?: number;
+  /** Override every cluster's sampleIntervalSeconds (milliseconds, for drills and tests). */
+  intervalMs?: number;
+  /** Only these clusters (default: all). */
+  clusters?: string[];
+  /** Most clusters sampled at the same instant. @default 16 */
+  concurrency?: number;
+}
+
+export interface MonitorSummary {
+  clusters: number;
+  rounds: number;
+  dataPoints: number;
+  putMetricDataCalls: number;
+  durationMs: number;
+  /** Distinct (cluster, node, reason) seen unreachable during the invocation. */
+  unreachable: Array<{ cluster: string; node: string; reason: string }>;
+  errors: string[];
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A counting semaphore: bounds concurrent probes, not concurrent loops (loops mostly sleep). */
+const limiter = (max: number) => {
+  let active = 0;
+  const waiting: Array<() => void> = [];
+  return async <T>(task: () => Promise<T>): Promise<T> => {
+    if (active >= max) await new Promise<void>((resolve) => waiting.push(resolve));
+    active += 1;
+    try {
+      return await task();
+    } finally {
+      active -= 1;
+      waiting.shift()?.();
+    }
+  };
+};
+
+/**
+ * Samples every selected cluster `samples` times, `interval` apart, publishing each round as soon
+ * as it is taken (alarms need data while the invocation still runs).
+ */
+export const runMonitor = async (
+  config: FailoverConfig,
+  options: MonitorOptions,
+  deps: SamplerDeps & { publisher: MetricPublisher },
+): Promise<MonitorSummary> => {
+  const started = Date.now();
+  const selected = options.clusters
+    ? config.clusters.filter((cluster) => options.clusters?.includes(cluster.name))
+    : config.clusters;
+  const limit = limiter(options.concurrency ?? 16);
+  const seen = new Map<string, { cluster: string; node: string; reason: string }>();
+  const errors: string[] = [];
+  let rounds = 0;
+
+  const loop = async (cluster: ClusterConfig) => {
+    const sampler = new ClusterSampler(cluster, deps);
+    const samples = options.samples ?? cluster.monitor.samplesPerInvocation;
+    const intervalMs = options.intervalMs ?? cluster.monitor.sampleIntervalSeconds * 1000;
+    try {
+      for (let round = 0; round < samples; round += 1) {
+        const roundStart = Date.now();
+        const observation = await limit(() => sampler.sample());
+        const snapshot = summarise(observation);
+        deps.publisher.add(toDatums(observation, snapshot));
+        rounds += 1;
+        for (const { node, reason } of snapshot.unreachable) {
+          const key = `${cluster.name}\u0000${node}\u0000${reason}`;
+          if (!seen.has(key)) {
+            seen.set(key, { cluster: cluster.name, node, reason });
+            log.warn('node unreachable', { cluster: cluster.name, node, reason });
+          }
+        }
+        if (round < samples - 1) await sleep(Math.max(0, roundStart + intervalMs - Date.now()));
+      }
+    } catch (error) {
+      errors.push(`${cluster.name}: ${(error as Error).message}`);
+      log.error('cluster sampling failed', { cluster: cluster.name, error });
+    } finally {
+      await sampler.close();
+    }
+  };
+
+  await Promise.all(selected.map(loop));
+  for (const failure of await deps.publisher.close()) {
+    errors.push(failure.message);
+    log.error('publishing metrics failed', { error: failure });
+  }
+  return {
+    clusters: selected.length,
+    rounds,
+    dataPoints: deps.publisher.stats.datums,
+    putMetricDataCalls: deps.publisher.stats.calls,
+    durationMs: Date.now() - started,
+    unreachable: [...seen.values()],
+    errors,
+  };
+};
