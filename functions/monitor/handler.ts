@@ -13,14 +13,17 @@ import { runMonitor, type MonitorSummary } from '../../shared/monitor/run-monito
  */
 type MonitorRequest = { samples?: number; intervalMs?: number; clusters?: string[] };
 
-export const monitorInput = z.union([
-  z.looseObject({ source: z.literal('aws.events'), 'detail-type': z.literal('Scheduled Event') }).transform((): MonitorRequest => ({})),
+const isScheduledEvent = (event: unknown): boolean =>
+  typeof event === 'object' && event !== null && (event as Record<string, unknown>).source === 'aws.events';
+
+export const monitorInput = z.preprocess(
+  (event) => (isScheduledEvent(event) ? {} : event),
   z.strictObject({
     samples: z.number().int().min(1).max(60).optional(),
     intervalMs: z.number().int().min(0).max(60000).optional(),
     clusters: z.array(z.string().min(1)).min(1).optional(),
   }),
-]);
+);
 
 export const sampleAndPublish = async (input: MonitorRequest): Promise<MonitorSummary> => {
   const config = loadConfig();

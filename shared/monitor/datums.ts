@@ -29,7 +29,7 @@ export const toDatums = (observation: ClusterObservation, snapshot: ClusterSnaps
   const add = (name: MetricName, value: number | null, node?: string) => {
     if (value !== null && Number.isFinite(value)) out.push(datum(name, value, at, cluster, node));
   };
-  add('PrimaryReachable', flag(snapshot.writer !== null));
+  add('PrimaryReachable', flag(snapshot.writers.length > 0));
   add('WritableNodes', snapshot.writers.length);
   add('WalSenders', snapshot.walSenders);
   add('HealthyStandbys', snapshot.standbys.filter((s) => s.receiverUp).length);

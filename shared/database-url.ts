@@ -1,0 +1,40 @@
+import { parse as parseConnectionString } from 'pg-connection-string';
+
+/**
+ * DATABASE_URL values are built and rewritten with the WHATWG URL parser, never by pasting strings:
+ * user names and passwords with reserved characters (@ : / # ? %) are encoded correctly.
+ */
+export interface DatabaseUrlParts {
+  user: string;
+  password: string;
+  host: string;
+  port: number;
+  database: string;
+  /** Extra query parameters such as sslmode. */
+  params?: Record<string, string>;
+}
+
+export const buildDatabaseUrl = (parts: DatabaseUrlParts): string => {
+  const url = new URL('postgresql://placeholder');
+  url.username = parts.user;
+  url.password = parts.password;
+  url.hostname = parts.host;
+  url.port = String(parts.port);
+  url.pathname = `/${encodeURIComponent(parts.database)}`;
+  for (const [key, value] of Object.entries(parts.params ?? {})) url.searchParams.set(key, value);
+  return url.toString();
+};
+
+/** Replaces host and port, keeping user, password, database and parameters exactly as they were. */
+export const repointDatabaseUrl = (current: string, host: string, port: number): string => {
+  const url = new URL(current);
+  url.hostname = host;
+  url.port = String(port);
+  return url.toString();
+};
+
+/** Host and port of a DATABASE_URL (for status and reports: never return or log the URL itself). */
+export const databaseUrlTarget = (value: string): { host: string; port: number; database: string } => {
+  const parsed = parseConnectionString(value);
+  return { host: parsed.host ?? '', port: Number(parsed.port ?? 5432), database: parsed.database ?? '' };
+};

@@ -1,0 +1,108 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EXAMPLE_CONFIG_FILE, loadConfigFile, parseConfig } from '../../shared/config/load';
+import type { ClusterConfig, FailoverConfig } from '../../shared/config/schema';
+import { resetClients } from '../../shared/aws/clients';
+import { clearSecretCache } from '../../shared/aws/ssm';
+import { registerSecret } from '../../shared/log';
+import { createTopology, type Login, type Topology } from './topology';
+import { seedEmulator } from './seed';
+
+/**
+ * A password with characters that break naive URL and SQL pasting (@ : / ? # % ' and a space), so
+ * every local run exercises encoding and quoting.
+ */
+export const hostilePassword = (): string => `${randomBytes(9).toString('base64url')}@:/?#% '"&x`;
+
+export interface LocalStackOptions {
+  /** Configuration template. @default config/clusters.example.yml */
+  configFile?: string;
+  /** Use the ports written in the configuration instead of free ones (the drill does). */
+  portsFromConfig?: boolean;
+}
+
+export interface LocalStack {
+  /** Configuration with the ports, zone id and instance ids of this stack. */
+  config: FailoverConfig;
+  /** Where that configuration was written: point PGFO_CONFIG_FILE at it. */
+  configFile: string;
+  topologies: Record<string, Topology>;
+  logins: Record<string, { monitor: Login; failover: Login; app: Login }>;
+  cluster(name?: string): ClusterConfig;
+  teardown(): Promise<void>;
+}
+
+const withPorts = (cluster: ClusterConfig, topology: Topology): ClusterConfig => ({
+  ...cluster,
+  nodes: cluster.nodes.map((node) => {
+    const built = topology.nodes[node.name];
+    if (!built) throw new Error(`topology of ${cluster.name} has no node ${node.name}`);
+    return { ...node, host: built.host, port: built.port };
+  }),
+});
+
+/**
+ * Brings up one real replication topology per configured cluster and seeds the (already running)
+ * AWS emulator with what the configuration refers to. Everything is torn down by `teardown`, and
+ * what was built so far is torn down when a step fails.
+ */
+export const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalStack> => {
+  const template = loadConfigFile(options.configFile ?? EXAMPLE_CONFIG_FILE);
+  const workDir = mkdtempSync(join(tmpdir(), 'pgfo-stack-'));
+  const topologies: Record<string, Topology> = {};
+  const logins: LocalStack['logins'] = {};
+  const teardown = async () => {
+    await Promise.all(Object.values(topologies).map((t) => t.teardown()));
+    rmSync(workDir, { recursive: true, force: true });
+  };
+  try {
+    const parameterPasswords: Record<string, string> = {};
+    const passwordFor = (parameter: string) => (parameterPasswords[parameter] ??= hostilePassword());
+    const clusters = await Promise.all(
+      template.clusters.map(async (cluster) => {
+        const clusterLogins = {
+          monitor: { user: cluster.credentials.monitor.user, password: passwordFor(cluster.credentials.monitor.passwordParameter) },
+          failover: { user: cluster.credentials.failover.user, password: passwordFor(cluster.credentials.failover.passwordParameter) },
+          app: { user: `app_${cluster.name}`.toLowerCase(), password: hostilePassword() },
+        };
+        Object.values(clusterLogins).forEach((login) => registerSecret(login.password));
+        logins[cluster.name] = clusterLogins;
+        const topology = await createTopology({
+          database: cluster.database,
+          logins: clusterLogins,
+          nodes: cluster.nodes.map((node) => ({
+            name: node.name,
+            role: node.role,
+            port: options.portsFromConfig ? node.port : 0,
+          })),
+        });
+        topologies[cluster.name] = topology;
+        return withPorts(cluster, topology);
+      }),
+    );
+    const withTopology = parseConfig({ ...template, clusters }, 'local stack');
+    const app = Object.fromEntries(Object.entries(logins).map(([name, l]) => [name, l.app]));
+    const config = parseConfig(await seedEmulator(withTopology, { parameterPasswords, app }), 'local stack');
+    const configFile = join(workDir, 'clusters.local.json');
+    writeFileSync(configFile, JSON.stringify(config, null, 2));
+    resetClients();
+    clearSecretCache();
+    return {
+      config,
+      configFile,
+      topologies,
+      logins,
+      cluster: (name) => {
+        const found = name ? config.clusters.find((c) => c.name === name) : config.clusters[0];
+        if (!found) throw new Error(`no cluster ${name}`);
+        return found;
+      },
+      teardown,
+    };
+  } catch (error) {
+    await teardown();
+    throw error;
+  }
+};

@@ -1,0 +1,105 @@
+import { EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
+import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, Route53Client } from '@aws-sdk/client-route-53';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import type { ClusterConfig, FailoverConfig } from '../../shared/config/schema';
+import { buildDatabaseUrl } from '../../shared/database-url';
+
+/** An image id the emulator knows in every region. */
+const EMULATOR_AMI = 'ami-12c6146b';
+
+export interface SeedSecrets {
+  /** Password per SSM parameter name (credentials referenced by the configuration). */
+  parameterPasswords: Record<string, string>;
+  /** The application login per cluster, written into DATABASE_URL. */
+  app: Record<string, { user: string; password: string }>;
+}
+
+const parentDomain = (record: string): string => record.split('.').slice(1).join('.') || record;
+
+const writerOf = (cluster: ClusterConfig) => {
+  const primary = cluster.nodes.find((node) => node.role === 'primary');
+  if (!primary) throw new Error(`${cluster.name}: no primary`);
+  return primary;
+};
+
+/**
+ * Creates in the emulator what the configuration refers to — hosted zone and record, EC2 instances
+ * tagged per node in their regions, credential and DATABASE_URL SecureStrings — and returns the
+ * configuration with the ids the emulator assigned (zone ids and instance ids cannot be chosen).
+ */
+export const seedEmulator = async (config: FailoverConfig, secrets: SeedSecrets): Promise<FailoverConfig> => {
+  const resolved: FailoverConfig = structuredClone(config);
+  const route53 = new Route53Client({ region: 'us-east-1' });
+  const zones = new Map<string, string>();
+  for (const cluster of resolved.clusters) {
+    const placeholder = cluster.route53.hostedZoneId;
+    let zoneId = zones.get(placeholder);
+    if (!zoneId) {
+      const zone = await route53.send(
+        new CreateHostedZoneCommand({ Name: parentDomain(cluster.route53.recordName), CallerReference: `${placeholder}-${Date.now()}` }),
+      );
+      zoneId = (zone.HostedZone?.Id ?? '').replace('/hostedzone/', '');
+      zones.set(placeholder, zoneId);
+    }
+    cluster.route53.hostedZoneId = zoneId;
+    await route53.send(
+      new ChangeResourceRecordSetsCommand({
+        HostedZoneId: zoneId,
+        ChangeBatch: {
+          Changes: [
+            {
+              Action: 'UPSERT',
+              ResourceRecordSet: {
+                Name: cluster.route53.recordName,
+                Type: 'CNAME',
+                TTL: cluster.route53.ttl,
+                ResourceRecords: [{ Value: writerOf(cluster).dnsName }],
+              },
+            },
+          ],
+        },
+      }),
+    );
+    for (const node of cluster.nodes) {
+      const ec2 = new EC2Client({ region: node.region });
+      const out = await ec2.send(
+        new RunInstancesCommand({
+          ImageId: EMULATOR_AMI,
+          MinCount: 1,
+          MaxCount: 1,
+          InstanceType: 'r6g.large',
+          Placement: { AvailabilityZone: node.az },
+          TagSpecifications: [
+            {
+              ResourceType: 'instance',
+              Tags: [
+                { Key: 'Name', Value: `${cluster.name}-${node.name}` },
+                { Key: 'pgfo:cluster', Value: cluster.name },
+                { Key: 'pgfo:node', Value: node.name },
+              ],
+            },
+          ],
+        }),
+      );
+      node.instanceId = out.Instances?.[0]?.InstanceId ?? node.instanceId;
+    }
+    const ssmControl = new SSMClient({ region: resolved.controlRegion });
+    for (const credential of Object.values(cluster.credentials)) {
+      const password = secrets.parameterPasswords[credential.passwordParameter];
+      if (password === undefined) throw new Error(`no password generated for ${credential.passwordParameter}`);
+      await ssmControl.send(
+        new PutParameterCommand({ Name: credential.passwordParameter, Value: password, Type: 'SecureString', Overwrite: true }),
+      );
+    }
+    const app = secrets.app[cluster.name];
+    if (!app) throw new Error(`no application login for ${cluster.name}`);
+    const writer = writerOf(cluster);
+    const url = buildDatabaseUrl({ ...app, host: writer.host, port: writer.port, database: cluster.database });
+    for (const target of cluster.databaseUrlParameters) {
+      await new SSMClient({ region: target.region }).send(
+        new PutParameterCommand({ Name: target.name, Value: url, Type: 'SecureString', Overwrite: true }),
+      );
+    }
+  }
+  return resolved;
+};
