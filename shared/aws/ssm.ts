@@ -1,4 +1,4 @@
-import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import { GetParameterCommand, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { registerSecret } from '../log';
 import { classifyAwsError } from './errors';
 
@@ -27,3 +27,26 @@ export const readSecureString = async (client: SSMClient, region: string, name: 
 
 /** Forgets cached secrets (after a password rotation). */
 export const clearSecretCache = (): void => cache.clear();
+
+/** Reads a SecureString without caching (DATABASE_URL must be read fresh before a rewrite). */
+export const readParameterFresh = async (client: SSMClient, region: string, name: string): Promise<string> => {
+  try {
+    const out = await client.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
+    const value = out.Parameter?.Value;
+    if (value === undefined) throw new Error(`parameter ${name} has no value`);
+    registerSecret(value);
+    return value;
+  } catch (error) {
+    throw classifyAwsError(error, `ssm:GetParameter ${name} in ${region}`);
+  }
+};
+
+/** Overwrites a SecureString. The value is registered as a secret first. */
+export const writeSecureString = async (client: SSMClient, region: string, name: string, value: string): Promise<void> => {
+  registerSecret(value);
+  try {
+    await client.send(new PutParameterCommand({ Name: name, Value: value, Type: 'SecureString', Overwrite: true }));
+  } catch (error) {
+    throw classifyAwsError(error, `ssm:PutParameter ${name} in ${region}`);
+  }
+};

@@ -55,6 +55,26 @@ export const policySchema = z.strictObject({
   maxLagBytes: z.number().int().nonnegative().default(16 * 1024 * 1024),
   /** Lag guard: refuse a candidate more than this many seconds behind. @default 30 */
   maxLagSeconds: z.number().nonnegative().default(30),
+  /** Independent signals that must say "down" to confirm an outage (of 4: EC2, database probe,
+   * standbys' receivers, metric staleness). A primary that answers the probe always vetoes. @default 3 */
+  requiredSignals: z.number().int().min(1).max(4).default(3),
+  /** Seconds to wait before re-checking a confirmed outage. @default 20 */
+  recheckAfterSeconds: z.number().int().min(0).max(600).default(20),
+  /** Re-checks that must confirm again before acting. @default 1 */
+  rechecks: z.number().int().min(0).max(5).default(1),
+  /** Primary metrics older than this count as a "down" signal. @default 30 */
+  metricStaleSeconds: z.number().int().min(10).max(3600).default(30),
+  /** Refuse to move traffic when the old primary could not be fenced (its EC2 API did not answer).
+   * Off by default: a regional outage is exactly when that API is gone. @default false */
+  requireFencing: z.boolean().default(false),
+  /** After a completed failover, further automatic failovers are refused for this long. @default 900 */
+  cooldownSeconds: z.number().int().min(0).max(86400).default(900),
+  /** A lease older than this is considered abandoned (its execution died). @default 900 */
+  leaseSeconds: z.number().int().min(60).max(86400).default(900),
+  /** pg_promote wait, seconds. @default 60 */
+  promoteTimeoutSeconds: z.number().int().min(1).max(600).default(60),
+  /** Longest wait for the Route 53 change to be INSYNC, seconds. @default 120 */
+  dnsSyncTimeoutSeconds: z.number().int().min(1).max(900).default(120),
 });
 
 export const monitorSchema = z.strictObject({
@@ -117,4 +137,5 @@ export type ClusterConfig = z.infer<typeof clusterSchema>;
 export type NodeConfig = z.infer<typeof nodeSchema>;
 export type SubscriberConfig = z.infer<typeof subscriberSchema>;
 export type Credential = z.infer<typeof credentialSchema>;
+export type Policy = z.infer<typeof policySchema>;
 export type NodeRole = (typeof nodeRoles)[number];

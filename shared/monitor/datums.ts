@@ -31,6 +31,7 @@ export const toDatums = (observation: ClusterObservation, snapshot: ClusterSnaps
   };
   add('PrimaryReachable', flag(snapshot.writers.length > 0));
   add('WritableNodes', snapshot.writers.length);
+  add('WriterWalPosition', snapshot.writerLsn);
   add('WalSenders', snapshot.walSenders);
   add('HealthyStandbys', snapshot.standbys.filter((s) => s.receiverUp).length);
   add('SlotRetainedBytes', snapshot.slotRetainedBytes);

@@ -3,6 +3,7 @@ import type { StandardUnit } from '@aws-sdk/client-cloudwatch';
 /** Every metric the monitor publishes: the one list alarms, dashboards and docs are built from. */
 export const METRICS = {
   PrimaryReachable: { unit: 'Count', dims: 'cluster', meaning: '1 when a writable node answered the probe, else 0' },
+  WriterWalPosition: { unit: 'Bytes', dims: 'cluster', meaning: "the writer's current WAL position (pg_current_wal_lsn as bytes): the failover's last observed primary position" },
   WritableNodes: { unit: 'Count', dims: 'cluster', meaning: 'nodes answering as not in recovery (2+ is split brain)' },
   WalSenders: { unit: 'Count', dims: 'cluster', meaning: "streaming WAL senders on the writer (pg_stat_replication)" },
   HealthyStandbys: { unit: 'Count', dims: 'cluster', meaning: 'standbys whose WAL receiver is streaming' },

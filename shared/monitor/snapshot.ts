@@ -43,6 +43,8 @@ export interface ClusterSnapshot {
   /** The single writable node, or null when none (or more than one) answered as writable. */
   writer: string | null;
   writers: string[];
+  /** The writer's current WAL position in bytes. */
+  writerLsn: number | null;
   walSenders: number | null;
   standbys: StandbyView[];
   unreachable: Array<{ node: string; reason: string }>;
@@ -117,6 +119,7 @@ export const summarise = (observation: ClusterObservation): ClusterSnapshot => {
     at: observation.at,
     writer: writerObs?.node ?? null,
     writers: writable.map((n) => n.node),
+    writerLsn,
     walSenders: writerObs ? rows.filter((r) => r.state === 'streaming').length : null,
     standbys: observation.nodes
       .filter((n) => !(writable as NodeObservation[]).includes(n))

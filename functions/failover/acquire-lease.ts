@@ -1,0 +1,24 @@
+import { clusterContext } from '../../shared/failover/cluster-context';
+import { leaseStore } from '../../shared/failover/environment';
+import { executionInputSchema, timed, type ExecutionInput, type LeaseResult } from '../../shared/failover/state';
+import { lambda } from '../../shared/lambda';
+import { log } from '../../shared/log';
+
+/**
+ * Takes the cluster's lease for this execution: the single-flight guarantee. A second alarm, a
+ * retried event or an operator action while this runs finds the lease held and stops here.
+ */
+export const acquireLease = (state: ExecutionInput): Promise<LeaseResult> =>
+  timed(async () => {
+    const context = clusterContext(state.cluster);
+    const outcome = await leaseStore(context.config).acquire(
+      state.cluster,
+      state.executionName,
+      state.mode === 'manual' ? 'manual failover' : 'failover',
+      context.cluster.policy.leaseSeconds,
+    );
+    if (!outcome.acquired) log.warn('lease not acquired', { cluster: state.cluster, execution: state.executionName, reason: outcome.reason });
+    return outcome.acquired ? { acquired: true } : { acquired: false, reason: outcome.reason, ...(outcome.heldBy ? { heldBy: outcome.heldBy } : {}) };
+  });
+
+export const handler = lambda('acquireLease', acquireLease, { input: executionInputSchema });

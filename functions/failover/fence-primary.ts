@@ -1,0 +1,46 @@
+import { ec2Client } from '../../shared/aws/clients';
+import { instanceState, stopInstance } from '../../shared/aws/ec2';
+import { clusterContext, nodeNamed } from '../../shared/failover/cluster-context';
+import { executionInputSchema, timed, type FailoverState, type FenceResult } from '../../shared/failover/state';
+import { StateMissingError } from '../../shared/errors';
+import { lambda } from '../../shared/lambda';
+import { log } from '../../shared/log';
+
+const FENCED_STATES = new Set(['stopping', 'stopped', 'shutting-down', 'terminated']);
+
+/**
+ * Fences the old primary before traffic moves: stops its EC2 instance where the regional API
+ * answers. When it cannot be confirmed, says so; the policy (requireFencing) decides whether the
+ * failover proceeds. Stopping a stopped instance is harmless, so the step can run twice.
+ */
+export const fencePrimary = (state: FailoverState): Promise<FenceResult> =>
+  timed(async () => {
+    if (!state.candidate) throw new StateMissingError('fencePrimary needs the candidate verdict ($.candidate)');
+    const { cluster } = clusterContext(state.cluster);
+    const old = nodeNamed(cluster, state.candidate.previousPrimary);
+    const base = { node: old.name, instanceId: old.instanceId };
+    try {
+      const requested = await stopInstance(ec2Client(old.region), old.instanceId);
+      const current = await instanceState(ec2Client(old.region), old.instanceId).catch(() => requested);
+      const fenced = FENCED_STATES.has(current);
+      return {
+        ...base,
+        fenced,
+        proceed: fenced || !cluster.policy.requireFencing,
+        instanceState: current,
+        reason: fenced ? `${old.name} fenced: instance ${old.instanceId} is ${current}` : `${old.name} not fenced: instance is ${current}`,
+      };
+    } catch (error) {
+      const reason = `${old.name} could not be fenced (${(error as Error).message})`;
+      log.warn('fencing not confirmed', { cluster: cluster.name, node: old.name, reason });
+      return {
+        ...base,
+        fenced: false,
+        proceed: !cluster.policy.requireFencing,
+        instanceState: null,
+        reason: cluster.policy.requireFencing ? `${reason}; policy requires fencing: not proceeding` : `${reason}; proceeding (requireFencing is off)`,
+      };
+    }
+  });
+
+export const handler = lambda('fencePrimary', fencePrimary, { input: executionInputSchema });

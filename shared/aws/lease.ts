@@ -1,0 +1,138 @@
+import {
+  ConditionalCheckFailedException,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import { classifyAwsError } from './errors';
+
+/**
+ * The per-cluster lease that makes failovers and switchovers single-flight, in one DynamoDB table:
+ * item (pk = cluster, sk = "lease") is taken with a conditional write — the compare-and-set — and
+ * receipts are kept as (pk = cluster, sk = "receipt#<time>#<holder>").
+ */
+export interface Lease {
+  cluster: string;
+  holder: string;
+  kind: string;
+  acquiredAt: number;
+  expiresAt: number;
+}
+
+export type LeaseOutcome =
+  | { acquired: true; lease: Lease; reentered: boolean }
+  | { acquired: false; reason: string; heldBy?: string; cooldownUntil?: number };
+
+const S = (value: string) => ({ S: value });
+const N = (value: number) => ({ N: String(value) });
+
+export class LeaseStore {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly table: string,
+  ) {}
+
+  /**
+   * Takes the lease unless another holder has it (and it has not expired) or a cooldown after the
+   * last completed failover is running. Taking it again as the same holder succeeds (retries).
+   */
+  async acquire(cluster: string, holder: string, kind: string, leaseSeconds: number, now = Date.now()): Promise<LeaseOutcome> {
+    const lease: Lease = { cluster, holder, kind, acquiredAt: now, expiresAt: now + leaseSeconds * 1000 };
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: { pk: S(cluster), sk: S('lease') },
+          UpdateExpression: 'SET holder = :h, kind = :k, acquiredAt = if_not_exists(acquiredAt, :now), expiresAt = :exp',
+          ConditionExpression:
+            '(attribute_not_exists(holder) OR holder = :h OR expiresAt < :now) AND (attribute_not_exists(cooldownUntil) OR cooldownUntil < :now OR holder = :h)',
+          ExpressionAttributeValues: { ':h': S(holder), ':k': S(kind), ':now': N(now), ':exp': N(lease.expiresAt) },
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      return { acquired: true, lease, reentered: false };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException) && (error as Error).name !== 'ConditionalCheckFailedException') {
+        throw classifyAwsError(error, `dynamodb:UpdateItem lease ${cluster}`);
+      }
+    }
+    const current = await this.read(cluster);
+    if (current.holder && current.expiresAt !== undefined && current.expiresAt >= now) {
+      return { acquired: false, heldBy: current.holder, reason: `${cluster}: ${current.kind ?? 'an operation'} ${current.holder} holds the lease` };
+    }
+    return {
+      acquired: false,
+      cooldownUntil: current.cooldownUntil,
+      reason: `${cluster}: cooling down after the last failover until ${new Date(current.cooldownUntil ?? now).toISOString()}`,
+    };
+  }
+
+  /** Releases the lease if `holder` has it; `cooldownSeconds` > 0 starts the anti-flap window. */
+  async release(cluster: string, holder: string, cooldownSeconds: number, now = Date.now()): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: { pk: S(cluster), sk: S('lease') },
+          UpdateExpression:
+            cooldownSeconds > 0 ? 'REMOVE holder, expiresAt, acquiredAt SET cooldownUntil = :cool, lastHolder = :h' : 'REMOVE holder, expiresAt, acquiredAt SET lastHolder = :h',
+          ConditionExpression: 'holder = :h',
+          ExpressionAttributeValues: { ':h': S(holder), ...(cooldownSeconds > 0 ? { ':cool': N(now + cooldownSeconds * 1000) } : {}) },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+      throw classifyAwsError(error, `dynamodb:UpdateItem release ${cluster}`);
+    }
+  }
+
+  async read(cluster: string): Promise<{ holder?: string; kind?: string; expiresAt?: number; cooldownUntil?: number }> {
+    try {
+      const out = await this.client.send(new GetItemCommand({ TableName: this.table, Key: { pk: S(cluster), sk: S('lease') }, ConsistentRead: true }));
+      const item = out.Item ?? {};
+      return {
+        holder: item.holder?.S,
+        kind: item.kind?.S,
+        expiresAt: item.expiresAt?.N ? Number(item.expiresAt.N) : undefined,
+        cooldownUntil: item.cooldownUntil?.N ? Number(item.cooldownUntil.N) : undefined,
+      };
+    } catch (error) {
+      throw classifyAwsError(error, `dynamodb:GetItem lease ${cluster}`);
+    }
+  }
+
+  /** Stores a receipt (idempotent: the same holder and time overwrite the same item). */
+  async recordReceipt(cluster: string, holder: string, at: string, receipt: unknown): Promise<void> {
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.table,
+          Item: { pk: S(cluster), sk: S(`receipt#${at}#${holder}`), receipt: S(JSON.stringify(receipt)) },
+        }),
+      );
+    } catch (error) {
+      throw classifyAwsError(error, `dynamodb:PutItem receipt ${cluster}`);
+    }
+  }
+
+  /** Receipts of one cluster, newest first. */
+  async receipts(cluster: string, limit = 20): Promise<unknown[]> {
+    try {
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': S(cluster), ':prefix': S('receipt#') },
+          ScanIndexForward: false,
+          Limit: limit,
+        }),
+      );
+      return (out.Items ?? []).map((item) => JSON.parse(item.receipt?.S ?? 'null'));
+    } catch (error) {
+      throw classifyAwsError(error, `dynamodb:Query receipts ${cluster}`);
+    }
+  }
+}

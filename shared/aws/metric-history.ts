@@ -1,0 +1,55 @@
+import { GetMetricDataCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { PositionSample } from '../failover/types';
+import { classifyAwsError } from './errors';
+
+export interface WriterHistory {
+  /** WriterWalPosition data points, oldest first. */
+  positions: PositionSample[];
+  /** Time of the newest PrimaryReachable = 1 data point, or null when none in the window. */
+  lastReachableAt: number | null;
+}
+
+/**
+ * What the monitor published about the writer over the last `minutes`: its WAL positions (the
+ * reference for the lag guard and the data-loss receipt) and when it was last seen reachable.
+ */
+export const readWriterHistory = async (
+  client: CloudWatchClient,
+  namespace: string,
+  cluster: string,
+  minutes: number,
+  now = Date.now(),
+): Promise<WriterHistory> => {
+  const metric = (name: string) => ({
+    Namespace: namespace,
+    MetricName: name,
+    Dimensions: [{ Name: 'Cluster', Value: cluster }],
+  });
+  try {
+    const out = await client.send(
+      new GetMetricDataCommand({
+        StartTime: new Date(now - minutes * 60000),
+        EndTime: new Date(now + 1000),
+        ScanBy: 'TimestampAscending',
+        MetricDataQueries: [
+          { Id: 'position', MetricStat: { Metric: metric('WriterWalPosition'), Period: 1, Stat: 'Maximum' } },
+          { Id: 'reachable', MetricStat: { Metric: metric('PrimaryReachable'), Period: 1, Stat: 'Maximum' } },
+        ],
+      }),
+    );
+    const series = (id: string) => {
+      const result = out.MetricDataResults?.find((r) => r.Id === id);
+      return (result?.Timestamps ?? [])
+        .map((t, i) => ({ at: t.getTime(), value: result?.Values?.[i] ?? NaN }))
+        .filter((p) => Number.isFinite(p.value))
+        .sort((a, b) => a.at - b.at);
+    };
+    const reachable = series('reachable').filter((p) => p.value >= 1);
+    return {
+      positions: series('position').map((p) => ({ at: p.at, lsn: p.value })),
+      lastReachableAt: reachable.at(-1)?.at ?? null,
+    };
+  } catch (error) {
+    throw classifyAwsError(error, `cloudwatch:GetMetricData writer history of ${cluster}`);
+  }
+};

@@ -1,0 +1,80 @@
+import { estimateLag, formatBytes } from './lag';
+import type { CandidateVerdict, PolicyView, PositionSample, StandbyFacts } from './types';
+
+export interface CandidateFacts {
+  /** The node the configuration calls primary (the one that failed). */
+  failedPrimary: { node: string; region: string };
+  standbys: StandbyFacts[];
+  history: PositionSample[];
+  regionHealthy: boolean;
+  /** Operator accepted data loss (manual failover): the lag guard is reported, not enforced. */
+  acceptDataLoss: boolean;
+  /** Operator asked for this node (switchover or manual failover). */
+  requestedNode?: string;
+}
+
+/** Preference order: the in-region synchronous standby while the region is healthy, else DR first. */
+const preferenceOrder = (facts: CandidateFacts): StandbyFacts[] => {
+  const inRegion = facts.standbys.filter((s) => s.region === facts.failedPrimary.region);
+  const elsewhere = facts.standbys.filter((s) => s.region !== facts.failedPrimary.region);
+  const bySync = (a: StandbyFacts, b: StandbyFacts) => Number(b.role === 'sync-standby') - Number(a.role === 'sync-standby');
+  const ordered = facts.regionHealthy
+    ? [...inRegion.sort(bySync), ...elsewhere]
+    : [...elsewhere, ...inRegion.sort(bySync)];
+  return facts.requestedNode ? ordered.filter((s) => s.node === facts.requestedNode) : ordered;
+};
+
+const refusal = (standby: StandbyFacts, facts: CandidateFacts, policy: PolicyView): string | null => {
+  if (!standby.reachable) return `${standby.node} does not answer (${standby.reason ?? 'unreachable'})`;
+  const lag = estimateLag(standby, facts.history, facts.standbys);
+  if (facts.acceptDataLoss) return null;
+  if (lag.bytes > policy.maxLagBytes) {
+    return `${standby.node} is ${formatBytes(lag.bytes)} behind (cap ${formatBytes(policy.maxLagBytes)})`;
+  }
+  if (lag.seconds !== null && lag.seconds > policy.maxLagSeconds) {
+    return `${standby.node} is ${lag.seconds.toFixed(1)} s behind (cap ${policy.maxLagSeconds} s)`;
+  }
+  return null;
+};
+
+/**
+ * Chooses the node to promote, or says why none may be. A node already out of recovery (a
+ * previous run of this failover promoted it) is chosen again and reported as such. Pure.
+ */
+export const chooseCandidate = (facts: CandidateFacts, policy: PolicyView): CandidateVerdict => {
+  const reasons: string[] = [];
+  const promoted = facts.standbys.find((s) => s.reachable && !s.inRecovery && s.node !== facts.failedPrimary.node);
+  if (promoted) {
+    return {
+      promote: true,
+      node: promoted.node,
+      alreadyPrimary: true,
+      lag: estimateLag(promoted, facts.history, facts.standbys),
+      reasons: [`${promoted.node} is already writable (promoted earlier): converging on it`],
+    };
+  }
+  const order = preferenceOrder(facts);
+  if (order.length === 0) {
+    const reason = facts.requestedNode ? `no standby named ${facts.requestedNode}` : 'the cluster has no standby';
+    return { promote: false, reason, reasons: [reason] };
+  }
+  reasons.push(
+    facts.regionHealthy
+      ? `region ${facts.failedPrimary.region} answers: in-region synchronous standby preferred`
+      : `region ${facts.failedPrimary.region} is out: a standby in another region preferred`,
+  );
+  for (const standby of order) {
+    const refused = refusal(standby, facts, policy);
+    if (refused) {
+      reasons.push(refused);
+      continue;
+    }
+    const lag = estimateLag(standby, facts.history, facts.standbys);
+    const seconds = lag.seconds === null ? 'unknown seconds' : `${lag.seconds.toFixed(1)} s`;
+    reasons.push(
+      `${standby.node} chosen: ${formatBytes(lag.bytes)} / ${seconds} behind${facts.acceptDataLoss ? ' (data loss accepted by the operator)' : ''}`,
+    );
+    return { promote: true, node: standby.node, alreadyPrimary: false, lag, reasons };
+  }
+  return { promote: false, reason: `no standby may be promoted: ${reasons.slice(1).join('; ')}`, reasons };
+};

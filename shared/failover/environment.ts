@@ -1,0 +1,16 @@
+import { dynamoClient } from '../aws/clients';
+import { LeaseStore } from '../aws/lease';
+import type { FailoverConfig } from '../config/schema';
+
+/** DynamoDB table holding leases and receipts (created by serverless.yml). */
+export const LEASE_TABLE_ENV = 'PGFO_LEASE_TABLE';
+/** EventBridge bus receiving "writer changed" notifications. @default default */
+export const EVENT_BUS_ENV = 'PGFO_EVENT_BUS';
+/** Prefix of generated alarm names (service-stage). */
+export const ALARM_PREFIX_ENV = 'PGFO_ALARM_PREFIX';
+
+export const leaseTableName = (): string => process.env[LEASE_TABLE_ENV] || 'pgfo-leases';
+export const eventBusName = (): string => process.env[EVENT_BUS_ENV] || 'default';
+export const alarmPrefix = (): string => process.env[ALARM_PREFIX_ENV] || 'pgfo-prod';
+
+export const leaseStore = (config: FailoverConfig): LeaseStore => new LeaseStore(dynamoClient(config.controlRegion), leaseTableName());

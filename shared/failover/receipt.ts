@@ -1,0 +1,88 @@
+import type { FailoverState, StepTiming } from './state';
+
+export type Outcome = 'promoted' | 'no-failover' | 'refused' | 'lease-held' | 'failed';
+
+/** What a failover did, why, what it cost and how long each step took. */
+export interface Receipt {
+  cluster: string;
+  execution: string;
+  mode: 'automatic' | 'manual';
+  outcome: Outcome;
+  promoted: string | null;
+  previousPrimary: string | null;
+  alreadyPrimary: boolean;
+  reasons: string[];
+  incident: FailoverState['incident'];
+  /** WAL the promoted node had not received, measured against the best known writer position. */
+  dataLoss: { bytes: number; seconds: number | null; basis: string; acceptedByOperator: boolean } | null;
+  fencing: { node: string; fenced: boolean; reason: string } | null;
+  dns: { record: string; target: string } | null;
+  databaseUrl: Array<{ region: string; name: string; host: string; port: number }>;
+  steps: Array<{ step: string; startedAt: string; endedAt: string; ms: number }>;
+  startedAt: string;
+  finishedAt: string;
+  totalMs: number;
+  error: { name: string; message: string } | null;
+}
+
+const STEP_KEYS = ['lease', 'outage', 'candidate', 'fence', 'promotion', 'dns', 'databaseUrl'] as const;
+
+/** Step Functions wraps a Lambda error's message in a JSON Cause; local runs pass it plain. */
+const errorMessage = (cause: string): string => {
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: string };
+    return parsed.errorMessage ?? cause;
+  } catch {
+    return cause;
+  }
+};
+
+const outcomeOf = (state: FailoverState): Outcome => {
+  if (state.error) return 'failed';
+  if (state.lease && !state.lease.acquired) return 'lease-held';
+  if (state.outage && state.outage.decision !== 'confirmed' && state.mode === 'automatic') return 'no-failover';
+  if (state.candidate && !state.candidate.promote) return 'refused';
+  if (state.fence && !state.fence.proceed) return 'refused';
+  return state.promotion ? 'promoted' : 'failed';
+};
+
+/** Builds the receipt from the execution state. Pure. */
+export const buildReceipt = (state: FailoverState, now: Date): Receipt => {
+  const steps = STEP_KEYS.flatMap((key) => {
+    const result = state[key] as StepTiming | undefined;
+    return result ? [{ step: key, startedAt: result.startedAt, endedAt: result.endedAt, ms: result.ms }] : [];
+  });
+  const startedAt = steps[0]?.startedAt ?? now.toISOString();
+  const candidate = state.candidate;
+  const reasons = [
+    ...(state.lease && !state.lease.acquired ? [state.lease.reason ?? 'lease not acquired'] : []),
+    ...(state.outage ? [state.outage.reason] : []),
+    ...(candidate ? candidate.reasons : []),
+    ...(state.fence ? [state.fence.reason] : []),
+    ...(state.promotion ? [state.promotion.alreadyPrimary ? `${state.promotion.node} was already primary` : `${state.promotion.node} promoted in ${state.promotion.promoteMs} ms`] : []),
+    ...(state.error ? [`${state.error.Error}: ${errorMessage(state.error.Cause)}`] : []),
+  ];
+  return {
+    cluster: state.cluster,
+    execution: state.executionName,
+    mode: state.mode,
+    outcome: outcomeOf(state),
+    promoted: state.promotion?.node ?? null,
+    previousPrimary: candidate?.previousPrimary ?? state.outage?.primary ?? null,
+    alreadyPrimary: state.promotion?.alreadyPrimary ?? false,
+    reasons,
+    incident: state.incident,
+    dataLoss:
+      candidate?.promote && state.promotion
+        ? { bytes: candidate.lag.bytes, seconds: candidate.lag.seconds, basis: candidate.lag.basis, acceptedByOperator: state.acceptDataLoss }
+        : null,
+    fencing: state.fence ? { node: state.fence.node, fenced: state.fence.fenced, reason: state.fence.reason } : null,
+    dns: state.dns ? { record: state.dns.record, target: state.dns.target } : null,
+    databaseUrl: state.databaseUrl?.parameters.map(({ region, name, host, port }) => ({ region, name, host, port })) ?? [],
+    steps,
+    startedAt,
+    finishedAt: now.toISOString(),
+    totalMs: now.getTime() - new Date(startedAt).getTime(),
+    error: state.error ? { name: state.error.Error, message: errorMessage(state.error.Cause) } : null,
+  };
+};

@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import type { CandidateVerdict, OutageVerdict } from './types';
+
+/**
+ * The state a failover execution carries from step to step. The trigger (or an operator request)
+ * creates the fields below; every Task adds its own result under its own key (ResultPath).
+ */
+export const executionInputSchema = z.looseObject({
+  cluster: z.string().min(1).max(63),
+  /** Execution name: the lease holder, derived from the incident. */
+  executionName: z.string().regex(/^[A-Za-z0-9_-]{1,80}$/, 'an execution name of letters, digits, "-" or "_" (max 80)'),
+  mode: z.enum(['automatic', 'manual']),
+  acceptDataLoss: z.boolean(),
+  requestedNode: z.string().min(1).max(63).optional(),
+  incident: z.strictObject({ alarmName: z.string().max(255), at: z.string().max(64), reason: z.string().max(2000) }),
+  /** Used by the Wait state (SecondsPath): waits come from configuration, not the definition. */
+  policy: z.strictObject({ recheckAfterSeconds: z.number().int().min(0).max(600) }),
+});
+
+export type ExecutionInput = z.infer<typeof executionInputSchema>;
+
+export interface StepTiming {
+  startedAt: string;
+  endedAt: string;
+  ms: number;
+}
+
+export interface LeaseResult extends StepTiming {
+  acquired: boolean;
+  reason?: string;
+  heldBy?: string;
+}
+
+export type OutageResult = OutageVerdict & StepTiming & { primary: string };
+
+export type CandidateResult = CandidateVerdict &
+  StepTiming & {
+    previousPrimary: string;
+    standbys: Array<{ node: string; reachable: boolean; inRecovery: boolean; receiveLsn: number | null }>;
+  };
+
+export interface FenceResult extends StepTiming {
+  node: string;
+  instanceId: string;
+  fenced: boolean;
+  proceed: boolean;
+  instanceState: string | null;
+  reason: string;
+}
+
+export interface PromotionResult extends StepTiming {
+  node: string;
+  alreadyPrimary: boolean;
+  /** Position the new timeline started from. */
+  lsn: number | null;
+  /** Time from calling pg_promote to the first successful write. */
+  promoteMs: number;
+}
+
+export interface DnsResult extends StepTiming {
+  record: string;
+  target: string;
+  ttl: number;
+  syncMs: number;
+}
+
+export interface DatabaseUrlResult extends StepTiming {
+  parameters: Array<{ region: string; name: string; host: string; port: number; changed: boolean }>;
+}
+
+/** The whole state as the last steps see it. Earlier steps' keys are optional. */
+export type FailoverState = ExecutionInput & {
+  lease?: LeaseResult;
+  outage?: OutageResult;
+  candidate?: CandidateResult;
+  fence?: FenceResult;
+  promotion?: PromotionResult;
+  dns?: DnsResult;
+  databaseUrl?: DatabaseUrlResult;
+  error?: { Error: string; Cause: string };
+};
+
+/** Runs a step and stamps its timing on the result. */
+export const timed = async <T extends object>(step: () => Promise<T>): Promise<T & StepTiming> => {
+  const started = Date.now();
+  const result = await step();
+  const ended = Date.now();
+  return { ...result, startedAt: new Date(started).toISOString(), endedAt: new Date(ended).toISOString(), ms: ended - started };
+};

@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import type { FailoverConfig } from '../config/schema';
+import { alarmDefinitions } from '../infra/alarms';
+import type { ExecutionInput } from './state';
+
+/** The "CloudWatch Alarm State Change" event EventBridge delivers (the fields this trigger reads). */
+export const alarmEventSchema = z.looseObject({
+  source: z.literal('aws.cloudwatch'),
+  'detail-type': z.literal('CloudWatch Alarm State Change'),
+  time: z.string().max(64),
+  detail: z.looseObject({
+    alarmName: z.string().min(1).max(255),
+    state: z.looseObject({
+      value: z.enum(['ALARM', 'OK', 'INSUFFICIENT_DATA']),
+      reason: z.string().max(4000).default(''),
+      timestamp: z.string().min(1).max(64),
+    }),
+  }),
+});
+export type AlarmEvent = z.infer<typeof alarmEventSchema>;
+
+export type TriggerDecision =
+  | { start: true; executionName: string; input: ExecutionInput }
+  | { start: false; reason: string };
+
+/**
+ * Execution names come from the incident (alarm and the time it entered ALARM), so a delivered-
+ * twice event maps to the same name and Step Functions starts it once.
+ */
+export const executionNameFor = (cluster: string, stateTimestamp: string): string => {
+  const stamp = stateTimestamp.replace(/[^0-9]/g, '').slice(0, 17);
+  return `${cluster}-alarm-${stamp}`.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 80);
+};
+
+/** Decides whether an alarm event starts a failover, and with what input. Pure. */
+export const decideTrigger = (event: AlarmEvent, config: FailoverConfig, alarmPrefix: string): TriggerDecision => {
+  const { alarmName, state } = event.detail;
+  if (state.value !== 'ALARM') return { start: false, reason: `${alarmName} went to ${state.value}: nothing to do` };
+  const alarm = alarmDefinitions(config, alarmPrefix).find((a) => a.alarmName === alarmName);
+  if (!alarm) return { start: false, reason: `${alarmName} is not an alarm of this deployment` };
+  if (!alarm.triggersFailover) return { start: false, reason: `${alarmName} does not trigger failover` };
+  const cluster = config.clusters.find((c) => c.name === alarm.cluster)!;
+  const executionName = executionNameFor(cluster.name, state.timestamp);
+  return {
+    start: true,
+    executionName,
+    input: {
+      cluster: cluster.name,
+      executionName,
+      mode: 'automatic',
+      acceptDataLoss: false,
+      incident: { alarmName, at: state.timestamp, reason: state.reason.slice(0, 2000) },
+      policy: { recheckAfterSeconds: cluster.policy.recheckAfterSeconds },
+    },
+  };
+};

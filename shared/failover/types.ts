@@ -1,0 +1,70 @@
+/** Facts and verdicts of the failover workflow. Decision modules take facts and return verdicts. */
+
+export type SignalName = 'ec2' | 'database' | 'standbys' | 'metrics';
+
+/** One independent view of the primary. `down: null` means the signal could not tell. */
+export interface Signal {
+  name: SignalName;
+  down: boolean | null;
+  detail: string;
+  /** Set by the EC2 signal when the primary region's API did not answer at all. */
+  regionUnreachable?: boolean;
+}
+
+export interface OutageVerdict {
+  decision: 'confirmed' | 'recheck' | 'not-confirmed';
+  /** Checks made so far in this execution (1 for the first). */
+  attempt: number;
+  signals: Signal[];
+  /** The primary's region looks healthy (its EC2 API answered). */
+  regionHealthy: boolean;
+  reason: string;
+}
+
+/** What a standby says about itself when the failover looks at it. LSNs are byte positions. */
+export interface StandbyFacts {
+  node: string;
+  region: string;
+  role: 'primary' | 'sync-standby' | 'async-standby';
+  reachable: boolean;
+  reason?: string;
+  inRecovery: boolean;
+  /** WAL received and flushed (pg_last_wal_receive_lsn). */
+  receiveLsn: number | null;
+  replayLsn: number | null;
+  /** The sender's WAL end as last reported to this standby (pg_stat_wal_receiver.latest_end_lsn). */
+  senderEndLsn: number | null;
+  receiverStreaming: boolean;
+}
+
+/** Writer positions published by the monitor (WriterWalPosition), oldest first. */
+export interface PositionSample {
+  at: number;
+  lsn: number;
+}
+
+export interface LagEstimate {
+  bytes: number;
+  /** Null when the position history cannot say how old the missing WAL is. */
+  seconds: number | null;
+  /** The best known writer position the estimate is measured against. */
+  referenceLsn: number;
+  basis: string;
+}
+
+export type CandidateVerdict =
+  | {
+      promote: true;
+      node: string;
+      alreadyPrimary: boolean;
+      lag: LagEstimate;
+      reasons: string[];
+    }
+  | { promote: false; reason: string; reasons: string[] };
+
+export interface PolicyView {
+  maxLagBytes: number;
+  maxLagSeconds: number;
+  requiredSignals: number;
+  rechecks: number;
+}

@@ -1,0 +1,61 @@
+import type { Client } from 'pg';
+import type { StandbyFacts } from '../failover/types';
+
+const num = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
+
+/** Is this node accepting writes? (the database signal, and "already primary" before promoting) */
+export const isInRecovery = async (client: Client): Promise<boolean> => {
+  const { rows } = await client.query('SELECT pg_is_in_recovery() AS in_recovery');
+  return rows[0]?.in_recovery === true;
+};
+
+const STANDBY_SQL = `
+SELECT pg_is_in_recovery() AS in_recovery,
+       pg_wal_lsn_diff(pg_last_wal_receive_lsn(), '0/0') AS receive_lsn,
+       pg_wal_lsn_diff(pg_last_wal_replay_lsn(), '0/0') AS replay_lsn,
+       (SELECT pg_wal_lsn_diff(latest_end_lsn, '0/0') FROM pg_stat_wal_receiver LIMIT 1) AS sender_end_lsn,
+       COALESCE((SELECT status = 'streaming' FROM pg_stat_wal_receiver LIMIT 1), false) AS streaming,
+       CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0') END AS current_lsn`;
+
+/** A standby's own view of its positions and receiver (the candidate facts). */
+export const readStandbyFacts = async (
+  client: Client,
+  node: Pick<StandbyFacts, 'node' | 'region' | 'role'>,
+): Promise<StandbyFacts> => {
+  const { rows } = await client.query(STANDBY_SQL);
+  const row = rows[0] ?? {};
+  const inRecovery = row.in_recovery === true;
+  return {
+    ...node,
+    reachable: true,
+    inRecovery,
+    // A promoted node's "received" position is where it now writes.
+    receiveLsn: inRecovery ? num(row.receive_lsn) : num(row.current_lsn),
+    replayLsn: num(row.replay_lsn),
+    senderEndLsn: num(row.sender_end_lsn),
+    receiverStreaming: row.streaming === true,
+  };
+};
+
+/**
+ * Promotes with pg_promote(wait => true), which needs only EXECUTE on the function (no superuser).
+ * Returns whether PostgreSQL reported the promotion done within the wait.
+ */
+export const promote = async (client: Client, timeoutSeconds: number): Promise<boolean> => {
+  const { rows } = await client.query('SELECT pg_promote(true, $1) AS promoted', [timeoutSeconds]);
+  return rows[0]?.promoted === true;
+};
+
+/** Proves the node takes writes: an UPSERT into the control plane's heartbeat table. */
+export const writeHeartbeat = async (client: Client): Promise<void> => {
+  await client.query(
+    `INSERT INTO pgfo_heartbeat (id, at) VALUES (1, clock_timestamp())
+     ON CONFLICT (id) DO UPDATE SET at = EXCLUDED.at`,
+  );
+};
+
+/** The node's WAL position now (after promotion: where the new timeline starts). */
+export const currentPosition = async (client: Client): Promise<number | null> => {
+  const { rows } = await client.query(`SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0') AS lsn`);
+  return num(rows[0]?.lsn);
+};
