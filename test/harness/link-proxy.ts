@@ -173,6 +173,7 @@ export class LinkProxy {
     const link = new LinkProxy(server, { ...target }, port);
     server.on('error', () => undefined);
     server.on('connection', (socket) => link.accept(socket));
+    server.unref(); // a test harness must never be what keeps the process alive
     return link;
   }
 
@@ -226,6 +227,7 @@ export class LinkProxy {
 
   private accept(client: net.Socket): void {
     client.on('error', () => undefined);
+    client.unref();
     if (this.closed || this.mode === 'reset') {
       client.resetAndDestroy();
       return;
@@ -243,6 +245,7 @@ export class LinkProxy {
     const upstream = net.connect({ port: this.target.port, host: this.target.host, allowHalfOpen: true });
     conn.upstream = upstream;
     upstream.on('error', () => undefined);
+    upstream.unref();
     // A side that closed with an error takes the other down; a clean close (FIN) is forwarded by its Pipe
     // after the queued data, and the connection is forgotten once both sides are closed.
     const onClose = (hadError: boolean): void => {

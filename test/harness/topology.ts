@@ -1,0 +1,288 @@
+/**
+ * A real PostgreSQL streaming-replication topology for integration tests: one primary, standbys
+ * built with pg_basebackup, async standbys optionally routed through a LinkProxy (the DR link).
+ */
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, escapeIdentifier as ident, escapeLiteral as lit } from 'pg';
+import { LinkProxy } from './link-proxy';
+import * as pg from './pg-node';
+import { chownForPg, makePgDir } from './run-as';
+import { register, unregister } from './topology-cleanup';
+import { waitFor } from './wait';
+
+export type TopologyRole = 'primary' | 'sync-standby' | 'async-standby';
+export interface TopologyNodeSpec { name: string; role: TopologyRole; port?: number }
+export interface Login { user: string; password: string }
+export interface TopologyOptions {
+  nodes: TopologyNodeSpec[];
+  database: string;
+  logins: { monitor: Login; failover: Login; app: Login };
+  /** default true: async standbys replicate through a LinkProxy */
+  linkAsyncStandbys?: boolean;
+}
+export interface TopologyNode { name: string; role: TopologyRole; host: '127.0.0.1'; port: number; dataDir: string }
+export interface Topology {
+  dir: string;
+  socketDir: string;
+  nodes: Record<string, TopologyNode>;
+  links: Record<string, LinkProxy>;
+  replicationPassword: string;
+  /** superuser query over the node's unix socket (user postgres, trust, database `options.database`) */
+  query<T = Record<string, unknown>>(node: string, sql: string, params?: unknown[]): Promise<T[]>;
+  stop(node: string, mode?: 'immediate' | 'fast'): Promise<void>;
+  start(node: string): Promise<void>;
+  isRunning(node: string): boolean;
+  pauseReplay(node: string): Promise<void>;
+  resumeReplay(node: string): Promise<void>;
+  waitForStreaming(standby: string, timeoutMs?: number): Promise<void>;
+  teardown(): Promise<void>;
+}
+
+export const REPLICATION_ROLE = 'replicator';
+const NAME = /^[A-Za-z][A-Za-z0-9_]{0,62}$/;
+
+function validate(options: TopologyOptions): TopologyNodeSpec {
+  const primaries = options.nodes.filter((n) => n.role === 'primary');
+  if (primaries.length !== 1) throw new Error(`a topology needs exactly one primary, got ${primaries.length}`);
+  if (options.nodes.filter((n) => n.role === 'sync-standby').length > 1) throw new Error('at most one sync-standby is supported');
+  const seen = new Set<string>();
+  for (const n of options.nodes) {
+    if (!NAME.test(n.name)) throw new Error(`node name ${JSON.stringify(n.name)} must match ${NAME} (it names a slot and a directory)`);
+    if (seen.has(n.name.toLowerCase())) throw new Error(`duplicate node name ${n.name} (names are compared case-insensitively)`);
+    seen.add(n.name.toLowerCase());
+  }
+  const users = Object.values(options.logins).map((l) => l.user);
+  if (new Set(users).size !== users.length || users.some((u) => u === 'postgres' || u === REPLICATION_ROLE)) {
+    throw new Error(`logins must be distinct and not "postgres" or "${REPLICATION_ROLE}"`);
+  }
+  return primaries[0]!;
+}
+
+export async function createTopology(options: TopologyOptions): Promise<Topology> {
+  const primarySpec = validate(options);
+  const dir = mkdtempSync(join(tmpdir(), 'pgfo-topo-'));
+  chmodSync(dir, 0o700);
+  chownForPg(dir);
+  const socketDir = join(dir, 'sock');
+  makePgDir(socketDir);
+  const replicationPassword = randomBytes(24).toString('base64url');
+  const nodes: Record<string, TopologyNode> = {};
+  const dirs: Record<string, pg.NodeDirs> = {};
+  const links: Record<string, LinkProxy> = {};
+  const topo = new TopologyImpl(dir, socketDir, nodes, dirs, links, replicationPassword, options.database, primarySpec.name);
+  register(topo);
+  try {
+    for (const spec of options.nodes) {
+      const nodeDir = join(dir, spec.name);
+      makePgDir(nodeDir);
+      const port = spec.port ? spec.port : await pg.freeLoopbackPort();
+      nodes[spec.name] = { name: spec.name, role: spec.role, host: '127.0.0.1', port, dataDir: join(nodeDir, 'data') };
+      dirs[spec.name] = { cwd: dir, dataDir: join(nodeDir, 'data'), logFile: join(nodeDir, 'postgres.log') };
+    }
+    const primary = nodes[primarySpec.name]!;
+    const primaryDirs = dirs[primarySpec.name]!;
+    const standbys = options.nodes.filter((n) => n.role !== 'primary');
+    const linked = standbys.filter((n) => n.role === 'async-standby' && options.linkAsyncStandbys !== false);
+    await Promise.all([
+      pg.initdb(primaryDirs),
+      Promise.all(linked.map(async (s) => (links[s.name] = await LinkProxy.start({ host: '127.0.0.1', port: primary.port })))),
+    ]);
+    pg.appendConf(primaryDirs.dataDir, baseSettings(primary.port, socketDir), 'pgfo test topology');
+    pg.writeHba(primaryDirs.dataDir, REPLICATION_ROLE);
+    await pg.pgCtlStart(primaryDirs);
+    await createRolesAndDatabase(topo, options, replicationPassword);
+
+    await Promise.all(
+      standbys.map(async (s) => {
+        const d = dirs[s.name]!;
+        makePgDir(d.dataDir);
+        const source = { port: primary.port, user: REPLICATION_ROLE, password: replicationPassword };
+        await pg.baseBackup(d, source, s.name.toLowerCase(), s.name);
+        pg.appendConf(d.dataDir, { port: nodes[s.name]!.port }, `pgfo test topology: standby ${s.name}`);
+        const via = links[s.name] ?? { host: '127.0.0.1', port: primary.port };
+        pg.setPrimaryConninfo(
+          d.dataDir,
+          pg.conninfo({ host: via.host, port: via.port, user: REPLICATION_ROLE, password: replicationPassword, application_name: s.name, sslmode: 'disable' }),
+        );
+      }),
+    );
+    const sync = standbys.find((s) => s.role === 'sync-standby');
+    if (sync) {
+      // only now: a standby that inherited this setting would block every commit once promoted
+      const names = `FIRST 1 ("${sync.name.replace(/"/g, '""')}")`;
+      await topo.query(primarySpec.name, `ALTER SYSTEM SET synchronous_standby_names = ${lit(names)}`);
+      await topo.query(primarySpec.name, 'SELECT pg_reload_conf()');
+    }
+    await Promise.all(standbys.map((s) => pg.pgCtlStart(dirs[s.name]!)));
+    await Promise.all(standbys.map((s) => topo.waitForStreaming(s.name)));
+    return topo;
+  } catch (err) {
+    await topo.teardown();
+    throw err;
+  }
+}
+
+function baseSettings(port: number, socketDir: string): Record<string, string | number | boolean> {
+  return {
+    listen_addresses: '127.0.0.1',
+    port,
+    unix_socket_directories: socketDir,
+    wal_level: 'replica',
+    max_wal_senders: 10,
+    max_replication_slots: 10,
+    hot_standby: true,
+    wal_receiver_status_interval: '1s',
+    wal_retrieve_retry_interval: '1s',
+    wal_log_hints: true,
+    fsync: false,
+    // pg_basebackup -C creates its slot only after the backup started: concurrent backups' checkpoints
+    // could otherwise recycle the 1 MB segments the other backup still needs (CREATE DATABASE writes ≈7 MB)
+    wal_keep_size: '32MB',
+    max_connections: 50,
+    shared_buffers: '16MB',
+    logging_collector: false, // pg_ctl -l writes the log file in the node directory
+    log_line_prefix: '%m [%p] %q%u@%d ',
+  };
+}
+
+async function createRolesAndDatabase(topo: TopologyImpl, options: TopologyOptions, replicationPassword: string): Promise<void> {
+  const { monitor, failover, app } = options.logins;
+  const db = options.database;
+  const primary = topo.primaryName;
+  // function privileges live in each database's catalog: granted in `postgres` and in the target database
+  const grantPromote = `GRANT EXECUTE ON FUNCTION pg_promote(boolean, integer) TO ${ident(failover.user)}`;
+  // the statements carry passwords: keep them out of the server log even if one fails
+  await topo.withClient(primary, 'postgres', async (c) => {
+    await c.query("SET log_statement = 'none'");
+    await c.query("SET log_min_error_statement = 'panic'");
+    await c.query(`CREATE ROLE ${ident(REPLICATION_ROLE)} WITH REPLICATION LOGIN PASSWORD ${lit(replicationPassword)}`);
+    await c.query(`CREATE ROLE ${ident(monitor.user)} WITH LOGIN PASSWORD ${lit(monitor.password)} IN ROLE pg_monitor`);
+    await c.query(`CREATE ROLE ${ident(failover.user)} WITH LOGIN NOSUPERUSER PASSWORD ${lit(failover.password)} IN ROLE pg_monitor`);
+    await c.query(grantPromote);
+    await c.query(`CREATE ROLE ${ident(app.user)} WITH LOGIN PASSWORD ${lit(app.password)}`);
+    const exists = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [db]);
+    if (exists.rowCount) await c.query(`ALTER DATABASE ${ident(db)} OWNER TO ${ident(app.user)}`);
+    else await c.query(`CREATE DATABASE ${ident(db)} OWNER ${ident(app.user)}`);
+  });
+  await topo.withClient(primary, db, async (c) => {
+    await c.query(grantPromote);
+    await c.query(`GRANT CREATE ON SCHEMA public TO ${ident(failover.user)}`);
+    await c.query('CREATE TABLE public.pgfo_heartbeat (id int PRIMARY KEY, at timestamptz)');
+    await c.query(`ALTER TABLE public.pgfo_heartbeat OWNER TO ${ident(failover.user)}`);
+  });
+}
+
+class TopologyImpl implements Topology {
+  private tornDown = false;
+
+  constructor(
+    readonly dir: string,
+    readonly socketDir: string,
+    readonly nodes: Record<string, TopologyNode>,
+    private readonly dirs: Record<string, pg.NodeDirs>,
+    readonly links: Record<string, LinkProxy>,
+    readonly replicationPassword: string,
+    private readonly database: string,
+    readonly primaryName: string,
+  ) {}
+
+  private node(name: string): { node: TopologyNode; dirs: pg.NodeDirs } {
+    const node = this.nodes[name];
+    const dirs = this.dirs[name];
+    if (!node || !dirs) throw new Error(`unknown topology node ${JSON.stringify(name)} (have ${Object.keys(this.nodes).join(', ')})`);
+    return { node, dirs };
+  }
+
+  async withClient<T>(name: string, database: string, fn: (c: Client) => Promise<T>): Promise<T> {
+    const { node } = this.node(name);
+    const client = new Client({ host: this.socketDir, port: node.port, user: 'postgres', database, connectionTimeoutMillis: 10_000, query_timeout: 60_000 });
+    client.on('error', () => undefined);
+    await client.connect();
+    try {
+      return await fn(client);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  async query<T = Record<string, unknown>>(name: string, sql: string, params?: unknown[]): Promise<T[]> {
+    return this.withClient(name, this.database, async (c) => (await c.query(sql, params)).rows as T[]);
+  }
+
+  async stop(name: string, mode: 'immediate' | 'fast' = 'fast'): Promise<void> {
+    const { dirs } = this.node(name);
+    if (!this.isRunning(name)) return;
+    await pg.pgCtlStop(dirs, mode);
+  }
+
+  async start(name: string): Promise<void> {
+    const { dirs } = this.node(name);
+    if (this.isRunning(name)) return;
+    await pg.pgCtlStart(dirs);
+  }
+
+  isRunning(name: string): boolean {
+    return pg.postmasterPid(this.node(name).dirs.dataDir) !== undefined;
+  }
+
+  async pauseReplay(name: string): Promise<void> {
+    await this.query(name, 'SELECT pg_wal_replay_pause()');
+  }
+
+  async resumeReplay(name: string): Promise<void> {
+    await this.query(name, 'SELECT pg_wal_replay_resume()');
+  }
+
+  async waitForStreaming(standby: string, timeoutMs = 30_000): Promise<void> {
+    const { node } = this.node(standby);
+    const wantSync = node.role === 'sync-standby';
+    await waitFor(
+      `${standby} to be streaming${wantSync ? ' as sync standby' : ''} in pg_stat_replication of ${this.primaryName}`,
+      async () => {
+        const rows = await this.query<{ state: string | null; sync_state: string | null }>(
+          this.primaryName,
+          'SELECT state, sync_state FROM pg_stat_replication WHERE application_name = $1',
+          [standby],
+        );
+        return rows.some((r) => r.state === 'streaming' && (!wantSync || r.sync_state === 'sync'));
+      },
+      { timeoutMs },
+    );
+  }
+
+  async teardown(): Promise<void> {
+    if (this.tornDown) return;
+    this.tornDown = true;
+    try {
+      await Promise.all(
+        Object.values(this.dirs).map(async (d) => {
+          const pid = pg.postmasterPid(d.dataDir);
+          if (pid === undefined) return;
+          await pg.pgCtlStop(d, 'immediate', 20).catch(() => undefined);
+          if (pg.isAlive(pid)) pg.killQuietly(pid, 'SIGKILL');
+        }),
+      );
+      await Promise.all(Object.values(this.links).map((l) => l.close().catch(() => undefined)));
+      rmSync(this.dir, { recursive: true, force: true, maxRetries: 3 });
+    } catch {
+      // teardown never throws
+    } finally {
+      unregister(this);
+    }
+  }
+
+  /** Synchronous last-resort cleanup (process exit or signal). */
+  teardownSync(): void {
+    if (this.tornDown) return;
+    this.tornDown = true;
+    for (const d of Object.values(this.dirs)) pg.stopSync(d);
+    try {
+      rmSync(this.dir, { recursive: true, force: true });
+    } catch {
+      // nothing more can be done while exiting
+    }
+  }
+}
