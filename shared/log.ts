@@ -21,14 +21,16 @@ export const redact = (text: string): string => {
 };
 
 type Level = 'debug' | 'info' | 'warn' | 'error';
-const order: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+const order: Record<Level | 'silent', number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
+/** LOG_LEVEL: debug, info (default), warn, error or silent. */
 const threshold = (): number => order[(process.env.LOG_LEVEL?.toLowerCase() as Level) ?? 'info'] ?? order.info;
 
 const serialise = (value: unknown): unknown =>
   value instanceof Error ? { name: value.name, message: value.message } : value;
 
 export type LogSink = (line: string) => void;
-let sink: LogSink = (line) => process.stdout.write(`${line}\n`);
+const defaultSink: LogSink = (line) => process.stdout.write(`${line}\n`);
+let sink: LogSink = defaultSink;
 
 /** Replaces where log lines go (the drill and tests capture them). Returns the previous sink. */
 export const setLogSink = (next: LogSink): LogSink => {
@@ -38,7 +40,7 @@ export const setLogSink = (next: LogSink): LogSink => {
 };
 
 const write = (level: Level, message: string, fields: Record<string, unknown> = {}): void => {
-  if (order[level] < threshold()) return;
+  if (sink === defaultSink && order[level] < threshold()) return;
   const record: Record<string, unknown> = { level, time: new Date().toISOString(), message };
   for (const [key, value] of Object.entries(fields)) record[key] = serialise(value);
   sink(redact(JSON.stringify(record)));

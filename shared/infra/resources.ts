@@ -2,7 +2,17 @@ import { loadConfigFile } from '../config/load';
 import type { FailoverConfig } from '../config/schema';
 import { alarmDefinitions, alarmResource } from './alarms';
 import { dashboardResources } from './dashboard';
-import { lambdaRole, logStatement, putMetricsStatement, readCredentialsStatement } from './iam';
+import { lambdaRole, logStatement, putMetricsStatement, readCredentialsStatement, type Statement } from './iam';
+import {
+  databaseUrlStatement,
+  describeInstancesStatement,
+  leaseStatement,
+  putEventsStatement,
+  readMetricsStatement,
+  route53Statements,
+  startExecutionStatement,
+  stopInstancesStatement,
+} from './iam-failover';
 
 export interface GenerateOptions {
   config: FailoverConfig;
@@ -13,18 +23,68 @@ export interface GenerateOptions {
 /** Deployed Lambda name, as the Serverless Framework names it. */
 export const functionName = (service: string, stage: string, fn: string) => `${service}-${stage}-${fn}`;
 
+export const deploymentNames = (service: string, stage: string) => ({
+  prefix: `${service}-${stage}`,
+  leaseTable: `${service}-${stage}-leases`,
+  stateMachine: `${service}-${stage}-failover`,
+  eventBus: 'default',
+});
+
+/** What each function may do, and nothing more: one role per function. */
+export const functionPolicies = (config: FailoverConfig, service: string, stage: string): Record<string, Statement[]> => {
+  const names = deploymentNames(service, stage);
+  return {
+    monitor: [putMetricsStatement(config), readCredentialsStatement(config, ['monitor'])],
+    startFailover: [startExecutionStatement(names.stateMachine)],
+    acquireLease: [leaseStatement(names.leaseTable, ['UpdateItem', 'GetItem'])],
+    confirmOutage: [
+      describeInstancesStatement(['DescribeInstanceStatus']),
+      readCredentialsStatement(config, ['failover']),
+      readMetricsStatement(),
+    ],
+    selectCandidate: [readCredentialsStatement(config, ['failover']), readMetricsStatement()],
+    fencePrimary: [stopInstancesStatement(config), describeInstancesStatement(['DescribeInstances'])],
+    promoteCandidate: [readCredentialsStatement(config, ['failover'])],
+    repointDns: route53Statements(config),
+    rewriteDatabaseUrl: [databaseUrlStatement(config, ['GetParameter', 'PutParameter'])],
+    publishReceipt: [putMetricsStatement(config), putEventsStatement(names.eventBus), leaseStatement(names.leaseTable, ['PutItem'])],
+    releaseLease: [leaseStatement(names.leaseTable, ['UpdateItem', 'GetItem'])],
+  };
+};
+
+/** Logical id of a function's role, referenced as `role:` in serverless.yml. */
+export const roleId = (fn: string) => `${fn.charAt(0).toUpperCase()}${fn.slice(1)}Role`;
+
 /** Every CloudFormation resource generated from the cluster configuration. */
 export const generateResources = ({ config, service, stage }: GenerateOptions): Record<string, unknown> => {
-  const prefix = `${service}-${stage}`;
-  const alarms = alarmDefinitions(config, prefix);
-  return {
-    MonitorRole: lambdaRole('monitor', [
-      logStatement(functionName(service, stage, 'monitor')),
-      putMetricsStatement(config),
-      readCredentialsStatement(config, ['monitor']),
+  const names = deploymentNames(service, stage);
+  const alarms = alarmDefinitions(config, names.prefix);
+  const roles = Object.fromEntries(
+    Object.entries(functionPolicies(config, service, stage)).map(([fn, statements]) => [
+      roleId(fn),
+      lambdaRole(fn, [logStatement(functionName(service, stage, fn)), ...statements]),
     ]),
+  );
+  return {
+    ...roles,
+    LeaseTable: {
+      Type: 'AWS::DynamoDB::Table',
+      Properties: {
+        TableName: names.leaseTable,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+        ],
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      },
+    },
     ...Object.fromEntries(alarms.map((alarm) => [alarm.logicalId, alarmResource(alarm)])),
-    ...dashboardResources(config, alarms, prefix),
+    ...dashboardResources(config, alarms, names.prefix),
   };
 };
 
@@ -34,9 +94,14 @@ export const generateResources = ({ config, service, stage }: GenerateOptions): 
  */
 export const forServerless = (configFile: string, service: string, stage: string) => {
   const config = loadConfigFile(configFile);
+  const names = deploymentNames(service, stage);
   return {
     controlRegion: config.controlRegion,
     configFile,
+    ...names,
+    failoverAlarmNames: alarmDefinitions(config, names.prefix)
+      .filter((a) => a.triggersFailover)
+      .map((a) => a.alarmName),
     resources: generateResources({ config, service, stage }),
   };
 };

@@ -1,0 +1,82 @@
+import type { FailoverConfig } from '../config/schema';
+import { parameterArn, type Statement } from './iam';
+
+const sub = (template: string) => ({ 'Fn::Sub': template });
+const unique = <T>(values: T[]) => [...new Set(values)];
+
+export const leaseTableArn = (tableName: string) => sub(`arn:\${AWS::Partition}:dynamodb:\${AWS::Region}:\${AWS::AccountId}:table/${tableName}`);
+
+export const leaseStatement = (tableName: string, actions: string[]): Statement => ({
+  Effect: 'Allow',
+  Action: actions.map((a) => `dynamodb:${a}`),
+  Resource: leaseTableArn(tableName),
+});
+
+/** Read-only EC2 calls have no resource-level permissions. */
+export const describeInstancesStatement = (actions: string[]): Statement => ({
+  Effect: 'Allow',
+  Action: actions.map((a) => `ec2:${a}`),
+  Resource: '*',
+});
+
+/** Stopping only the configured instances, and only while they carry the cluster's tag. */
+export const stopInstancesStatement = (config: FailoverConfig): Statement => ({
+  Effect: 'Allow',
+  Action: ['ec2:StopInstances'],
+  Resource: config.clusters.flatMap((c) =>
+    c.nodes.map((n) => sub(`arn:\${AWS::Partition}:ec2:${n.region}:\${AWS::AccountId}:instance/${n.instanceId}`)),
+  ),
+  Condition: { StringEquals: { 'aws:ResourceTag/pgfo:cluster': unique(config.clusters.map((c) => c.name)) } },
+});
+
+export const readMetricsStatement = (): Statement => ({
+  Effect: 'Allow',
+  Action: ['cloudwatch:GetMetricData'],
+  Resource: '*',
+});
+
+/** UPSERT only the configured records, in the configured zones. */
+export const route53Statements = (config: FailoverConfig): Statement[] => {
+  const zones = unique(config.clusters.map((c) => c.route53.hostedZoneId));
+  const zoneArns = zones.map((id) => sub(`arn:\${AWS::Partition}:route53:::hostedzone/${id}`));
+  return [
+    {
+      Effect: 'Allow',
+      Action: ['route53:ChangeResourceRecordSets'],
+      Resource: zoneArns,
+      Condition: {
+        'ForAllValues:StringEquals': {
+          'route53:ChangeResourceRecordSetsNormalizedRecordNames': unique(
+            config.clusters.map((c) => c.route53.recordName.replace(/\.$/, '').toLowerCase()),
+          ),
+          'route53:ChangeResourceRecordSetsRecordTypes': ['CNAME'],
+          'route53:ChangeResourceRecordSetsActions': ['UPSERT'],
+        },
+      },
+    },
+    { Effect: 'Allow', Action: ['route53:ListResourceRecordSets'], Resource: zoneArns },
+    { Effect: 'Allow', Action: ['route53:GetChange'], Resource: sub('arn:${AWS::Partition}:route53:::change/*') },
+  ];
+};
+
+/** DATABASE_URL parameters, in the regions they are configured in. */
+export const databaseUrlStatement = (config: FailoverConfig, actions: string[]): Statement => ({
+  Effect: 'Allow',
+  Action: actions.map((a) => `ssm:${a}`),
+  Resource: unique(config.clusters.flatMap((c) => c.databaseUrlParameters.map((p) => `${p.region}|${p.name}`))).map((key) => {
+    const [region, name] = key.split('|') as [string, string];
+    return parameterArn(region, name);
+  }),
+});
+
+export const putEventsStatement = (busName: string): Statement => ({
+  Effect: 'Allow',
+  Action: ['events:PutEvents'],
+  Resource: sub(`arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:event-bus/${busName}`),
+});
+
+export const startExecutionStatement = (stateMachineName: string): Statement => ({
+  Effect: 'Allow',
+  Action: ['states:StartExecution'],
+  Resource: sub(`arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:stateMachine:${stateMachineName}`),
+});

@@ -1,0 +1,114 @@
+import './polyfills';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { StateMachine } from 'aws-local-stepfunctions';
+
+type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
+
+/** The failover definition: the same file serverless.yml deploys. */
+export const FAILOVER_DEFINITION = resolve(__dirname, '..', '..', 'statemachines', 'failover.asl.json');
+
+type Definition = { StartAt: string; States: Record<string, Record<string, unknown>> };
+export type LocalHandler = (event: unknown, context: unknown) => Promise<unknown>;
+
+export interface LocalExecution {
+  name: string;
+  status: 'SUCCEEDED' | 'FAILED';
+  output: unknown;
+  error?: string;
+  cause?: string;
+  /** Every state entered, in order, with its timing (the execution history). */
+  states: Array<{ name: string; startMs: number; endMs: number | null; retries: number; failed?: string }>;
+}
+
+export const loadDefinition = (file = FAILOVER_DEFINITION): Definition => JSON.parse(readFileSync(file, 'utf8'));
+
+/** The serverless.yml function key a Task names with `Fn::GetAtt: [key, Arn]`. */
+export const functionKeyOf = (state: Record<string, unknown>): string | null => {
+  const resource = state.Resource as { 'Fn::GetAtt'?: [string, string] } | undefined;
+  return resource?.['Fn::GetAtt']?.[0] ?? null;
+};
+
+/** A minimal Lambda context for in-process invocations. */
+const lambdaContext = (functionName: string) => ({
+  functionName,
+  awsRequestId: `local-${Date.now()}`,
+  getRemainingTimeInMillis: () => 60000,
+});
+
+/**
+ * Runs the deployed state machine definition in-process (aws-local-stepfunctions), every Task
+ * bound to the real Lambda handler its `Fn::GetAtt` names. Wait and retry durations are real unless
+ * overridden (`retryIntervalMs`): the definition itself is never edited.
+ */
+export class LocalStateMachine {
+  private readonly machine: StateMachine;
+  private readonly overrides: Record<string, (input: unknown) => Promise<unknown>>;
+  private readonly started = new Map<string, Promise<LocalExecution>>();
+
+  constructor(
+    handlers: Record<string, LocalHandler>,
+    private readonly options: { definitionFile?: string; retryIntervalMs?: number } = {},
+  ) {
+    const definition = loadDefinition(options.definitionFile);
+    this.overrides = {};
+    for (const [stateName, state] of Object.entries(definition.States)) {
+      if (state.Type !== 'Task') continue;
+      const key = functionKeyOf(state);
+      const handler = key ? handlers[key] : undefined;
+      if (!key || !handler) throw new Error(`state ${stateName}: no local handler for function ${key ?? '(none)'}`);
+      this.overrides[stateName] = (input) => handler(input, lambdaContext(key));
+    }
+    this.machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
+  }
+
+  /**
+   * Starts an execution by name; like Step Functions, a second start with the same name does not
+   * run it again (it returns the first run's result).
+   */
+  start(name: string, input: unknown): { started: boolean; execution: Promise<LocalExecution> } {
+    const existing = this.started.get(name);
+    if (existing) return { started: false, execution: existing };
+    const execution = this.run(name, input);
+    this.started.set(name, execution);
+    return { started: true, execution };
+  }
+
+  /** Every execution started so far, by name. */
+  executions(): Map<string, Promise<LocalExecution>> {
+    return this.started;
+  }
+
+  private async run(name: string, input: unknown): Promise<LocalExecution> {
+    const retryStates = Object.keys(this.overrides);
+    const run = this.machine.run(input as never, {
+      overrides: {
+        taskResourceLocalHandlers: this.overrides as never,
+        ...(this.options.retryIntervalMs !== undefined
+          ? { retryIntervalOverrides: Object.fromEntries(retryStates.map((s) => [s, this.options.retryIntervalMs!])) }
+          : {}),
+      },
+      context: { Execution: { Name: name, Input: input, StartTime: new Date().toISOString() } } as never,
+    });
+    const states: LocalExecution['states'] = [];
+    let failure: { error?: string; cause?: string } = {};
+    const collect = (async () => {
+      for await (const event of run.eventLogs as AsyncGenerator<EventLog>) {
+        if (event.type === 'StateEntered') states.push({ name: event.state.name, startMs: event.timestamp, endMs: null, retries: 0 });
+        const current = states.at(-1);
+        if (event.type === 'StateExited' && current) current.endMs = event.timestamp;
+        if (event.type === 'StateRetried' && current) current.retries += 1;
+        if (event.type === 'StateFailed' && current) current.failed = event.Error;
+        if (event.type === 'ExecutionFailed') failure = { error: event.Error, cause: String(event.Cause ?? '') };
+      }
+    })();
+    try {
+      const output = await run.result;
+      await collect;
+      return { name, status: 'SUCCEEDED', output, states };
+    } catch (error) {
+      await collect.catch(() => undefined);
+      return { name, status: 'FAILED', output: null, error: failure.error ?? (error as Error).name, cause: failure.cause ?? (error as Error).message, states };
+    }
+  }
+}

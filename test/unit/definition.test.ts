@@ -1,0 +1,70 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import * as errors from '../../shared/errors';
+import { failoverTaskHandlers } from '../../functions/failover';
+import { functionKeyOf, LocalStateMachine, loadDefinition } from '../../shared/local/state-machine';
+
+// asl-validator ships no type definitions.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const aslValidator = require('asl-validator') as (definition: unknown, options?: unknown) => { isValid: boolean; errors: unknown[] };
+
+const definition = loadDefinition();
+const states = Object.entries(definition.States);
+
+/** Error names the code exports (the contract) plus the service's own. */
+const exportedErrorNames = new Set(
+  Object.values(errors as Record<string, unknown>)
+    .filter((value): value is new (message: string) => Error => typeof value === 'function')
+    .map((ErrorClass) => new ErrorClass('probe').name),
+);
+const isServiceError = (name: string) => name === 'States.ALL' || name.startsWith('States.') || name.startsWith('Lambda.');
+
+describe('failover state machine definition', () => {
+  it('is valid Amazon States Language', () => {
+    const result = aslValidator(definition, { checkPaths: true, checkArn: false });
+    expect(result.errors).toEqual([]);
+    expect(result.isValid).toBe(true);
+  });
+
+  it('names in Retry and Catch only errors the code exports', () => {
+    const named = states.flatMap(([, state]) =>
+      [...((state.Retry as Array<{ ErrorEquals: string[] }>) ?? []), ...((state.Catch as Array<{ ErrorEquals: string[] }>) ?? [])].flatMap(
+        (rule) => rule.ErrorEquals,
+      ),
+    );
+    expect(named.length).toBeGreaterThan(0);
+    const unknown = named.filter((name) => !isServiceError(name) && !exportedErrorNames.has(name));
+    expect(unknown).toEqual([]);
+    expect(exportedErrorNames).toContain('AwsTransientError');
+  });
+
+  it('binds every Task to a function declared in serverless.yml and to a local handler', () => {
+    const serverless = parse(readFileSync('serverless.yml', 'utf8').replace(/!Ref /g, '')) as { functions: Record<string, unknown> };
+    const tasks = states.filter(([, state]) => state.Type === 'Task');
+    expect(tasks.length).toBeGreaterThan(5);
+    for (const [name, state] of tasks) {
+      const key = functionKeyOf(state);
+      expect({ name, key, declared: key !== null && key in serverless.functions }).toEqual({ name, key, declared: true });
+      expect(key !== null && key in failoverTaskHandlers).toBe(true);
+    }
+    expect(() => new LocalStateMachine(failoverTaskHandlers as never)).not.toThrow();
+  });
+
+  it('gives every Task a timeout that fits inside its function timeout', () => {
+    const serverless = parse(readFileSync('serverless.yml', 'utf8').replace(/!Ref /g, '')) as {
+      functions: Record<string, { timeout?: number }>;
+    };
+    for (const [name, state] of states.filter(([, s]) => s.Type === 'Task')) {
+      const fnTimeout = serverless.functions[functionKeyOf(state)!]?.timeout ?? 6;
+      expect({ name, fits: typeof state.TimeoutSeconds === 'number' && fnTimeout < (state.TimeoutSeconds as number) }).toEqual({ name, fits: true });
+    }
+  });
+
+  it('reaches the Fail state from every failure, and succeeds only through the receipt or an already-handled lease', () => {
+    const afterLease = states.filter(([name, s]) => s.Type === 'Task' && !['RecordFailure', 'ReleaseLeaseAfterFailure'].includes(name));
+    for (const [, state] of afterLease) {
+      expect(state.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RecordFailure' }]);
+    }
+    expect(definition.States.FailoverFailed?.Type).toBe('Fail');
+  });
+});
