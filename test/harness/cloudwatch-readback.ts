@@ -15,7 +15,7 @@ export const readMetric = async (
   const client = new CloudWatchClient({ region });
   const out = await client.send(
     new GetMetricDataCommand({
-      StartTime: new Date(since.getTime() - 1000),
+      StartTime: since,
       EndTime: new Date(Date.now() + 60000),
       MetricDataQueries: [
         {
@@ -37,4 +37,16 @@ export const readMetric = async (
   const result = out.MetricDataResults?.[0];
   const points = (result?.Timestamps ?? []).map((t, i) => ({ t: t.getTime(), v: result?.Values?.[i] ?? NaN }));
   return points.sort((a, b) => a.t - b.t).map((p) => p.v);
+};
+
+/**
+ * CloudWatch's finest resolution is one second: data points within the same second are aggregated
+ * together. Waits for the next second to begin and returns it, so that what is published after it
+ * is read back on its own.
+ */
+export const nextSecond = async (): Promise<Date> => {
+  const now = Date.now();
+  const boundary = Math.ceil((now + 1) / 1000) * 1000;
+  await new Promise((resolve) => setTimeout(resolve, boundary - now + 5));
+  return new Date(boundary);
 };

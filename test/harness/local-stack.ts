@@ -7,6 +7,7 @@ import type { ClusterConfig, FailoverConfig } from '../../shared/config/schema';
 import { resetClients } from '../../shared/aws/clients';
 import { clearSecretCache } from '../../shared/aws/ssm';
 import { registerSecret } from '../../shared/log';
+import { deploymentNames } from '../../shared/infra/resources';
 import { createTopology, type Login, type Topology } from './topology';
 import { seedEmulator } from './seed';
 
@@ -21,7 +22,13 @@ export interface LocalStackOptions {
   configFile?: string;
   /** Use the ports written in the configuration instead of free ones (the drill does). */
   portsFromConfig?: boolean;
+  /** Adjusts the template before anything is built (tests shorten waits and thresholds). */
+  mutate?: (config: FailoverConfig) => void;
 }
+
+/** Names the functions find through the environment, as serverless.yml sets them when deployed. */
+export const LOCAL_STAGE = 'local';
+export const LOCAL_DEPLOYMENT = deploymentNames('pgfo', LOCAL_STAGE);
 
 export interface LocalStack {
   /** Configuration with the ports, zone id and instance ids of this stack. */
@@ -31,6 +38,8 @@ export interface LocalStack {
   topologies: Record<string, Topology>;
   logins: Record<string, { monitor: Login; failover: Login; app: Login }>;
   cluster(name?: string): ClusterConfig;
+  /** Environment the functions read (configuration file, lease table, alarm prefix). */
+  env: Record<string, string>;
   teardown(): Promise<void>;
 }
 
@@ -50,6 +59,10 @@ const withPorts = (cluster: ClusterConfig, topology: Topology): ClusterConfig =>
  */
 export const startLocalStack = async (options: LocalStackOptions = {}): Promise<LocalStack> => {
   const template = loadConfigFile(options.configFile ?? EXAMPLE_CONFIG_FILE);
+  if (options.mutate) {
+    options.mutate(template);
+    parseConfig(template, 'adjusted template');
+  }
   const workDir = mkdtempSync(join(tmpdir(), 'pgfo-stack-'));
   const topologies: Record<string, Topology> = {};
   const logins: LocalStack['logins'] = {};
@@ -84,7 +97,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     );
     const withTopology = parseConfig({ ...template, clusters }, 'local stack');
     const app = Object.fromEntries(Object.entries(logins).map(([name, l]) => [name, l.app]));
-    const config = parseConfig(await seedEmulator(withTopology, { parameterPasswords, app }), 'local stack');
+    const config = parseConfig(await seedEmulator(withTopology, { parameterPasswords, app, stage: LOCAL_STAGE }), 'local stack');
     const configFile = join(workDir, 'clusters.local.json');
     writeFileSync(configFile, JSON.stringify(config, null, 2));
     resetClients();
@@ -94,6 +107,12 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
       configFile,
       topologies,
       logins,
+      env: {
+        PGFO_CONFIG_FILE: configFile,
+        PGFO_LEASE_TABLE: LOCAL_DEPLOYMENT.leaseTable,
+        PGFO_ALARM_PREFIX: LOCAL_DEPLOYMENT.prefix,
+        PGFO_EVENT_BUS: LOCAL_DEPLOYMENT.eventBus,
+      },
       cluster: (name) => {
         const found = name ? config.clusters.find((c) => c.name === name) : config.clusters[0];
         if (!found) throw new Error(`no cluster ${name}`);

@@ -1,8 +1,10 @@
+import { CreateTableCommand, DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { ClusterConfig, FailoverConfig } from '../../shared/config/schema';
 import { buildDatabaseUrl } from '../../shared/database-url';
+import { generateResources } from '../../shared/infra/resources';
 
 /** An image id the emulator knows in every region. */
 const EMULATOR_AMI = 'ami-12c6146b';
@@ -12,6 +14,8 @@ export interface SeedSecrets {
   parameterPasswords: Record<string, string>;
   /** The application login per cluster, written into DATABASE_URL. */
   app: Record<string, { user: string; password: string }>;
+  /** Stage name: resources are named as `serverless package --stage <stage>` names them. */
+  stage: string;
 }
 
 const parentDomain = (record: string): string => record.split('.').slice(1).join('.') || record;
@@ -29,6 +33,12 @@ const writerOf = (cluster: ClusterConfig) => {
  */
 export const seedEmulator = async (config: FailoverConfig, secrets: SeedSecrets): Promise<FailoverConfig> => {
   const resolved: FailoverConfig = structuredClone(config);
+  // The lease table exactly as serverless.yml declares it (one definition).
+  const { LeaseTable } = generateResources({ config, service: 'pgfo', stage: secrets.stage }) as {
+    LeaseTable: { Properties: Omit<CreateTableCommandInput, 'TableName'> & { TableName: string; PointInTimeRecoverySpecification?: unknown } };
+  };
+  const { PointInTimeRecoverySpecification: _pitr, ...table } = LeaseTable.Properties;
+  await new DynamoDBClient({ region: config.controlRegion }).send(new CreateTableCommand(table));
   const route53 = new Route53Client({ region: 'us-east-1' });
   const zones = new Map<string, string>();
   for (const cluster of resolved.clusters) {

@@ -2,7 +2,7 @@ import { CloudWatchClient, ListMetricsCommand } from '@aws-sdk/client-cloudwatch
 import { sampleAndPublish } from '../../functions/monitor/handler';
 import { setLogSink } from '../../shared/log';
 import { resetEmulator } from '../harness/emulator';
-import { readMetric } from '../harness/cloudwatch-readback';
+import { nextSecond, readMetric } from '../harness/cloudwatch-readback';
 import { startLocalStack, type LocalStack } from '../harness/local-stack';
 
 const KB = 1024;
@@ -51,9 +51,10 @@ describe('monitor on a real replication topology', () => {
   });
 
   it('publishes health and lag of every node with Cluster and Node dimensions, one call per round', async () => {
-    const since = new Date();
-    const summary = await sampleAndPublish({ samples: 2, intervalMs: 300 });
+    const since = await nextSecond();
+    const summary = await sampleAndPublish({ samples: 2, intervalMs: 1000 });
     expect(summary).toMatchObject({ clusters: 1, rounds: 2, putMetricDataCalls: 2, unreachable: [], errors: [] });
+    expect(summary.dataPoints).toBeGreaterThan(2 * 20);
     const listed = await new CloudWatchClient({ region: 'us-west-2' }).send(new ListMetricsCommand({ Namespace: 'PgFailover' }));
     const names = new Set(listed.Metrics?.map((m) => m.MetricName));
     for (const name of ['PrimaryReachable', 'WalSenders', 'FlushLagBytes', 'ReplayLagSeconds', 'WalReceiverUp', 'Synchronous']) {
@@ -72,7 +73,7 @@ describe('monitor on a real replication topology', () => {
   it('shows DR lag growing while its link is slowed, the sync standby staying current, and recovery after', async () => {
     topology().links.standby_dr!.setBandwidth(64 * KB);
     await writeBurst(4 * MB);
-    const during = new Date();
+    const during = await nextSecond();
     await sampleOnce();
     const drLag = await latest('FlushLagBytes', during, 'standby_dr');
     const syncLag = await latest('FlushLagBytes', during, 'standby_az2');
@@ -81,7 +82,7 @@ describe('monitor on a real replication topology', () => {
 
     topology().links.standby_dr!.setBandwidth(null);
     await waitForCatchUp('standby_dr');
-    const after = new Date();
+    const after = await nextSecond();
     await sampleOnce();
     expect(await latest('FlushLagBytes', after, 'standby_dr')).toBeLessThan(64 * KB);
   });
@@ -91,7 +92,7 @@ describe('monitor on a real replication topology', () => {
     try {
       await writeBurst(2 * MB);
       await new Promise((r) => setTimeout(r, 500));
-      const since = new Date();
+      const since = await nextSecond();
       await sampleOnce();
       expect(await latest('ReplayLagBytes', since, 'standby_dr')).toBeGreaterThan(1 * MB);
       expect(await latest('FlushLagBytes', since, 'standby_dr')).toBeLessThan(256 * KB);
@@ -104,7 +105,7 @@ describe('monitor on a real replication topology', () => {
   it('shows a stopped standby with its receiver down and keeps sampling the others', async () => {
     await topology().stop('standby_az2');
     try {
-      const since = new Date();
+      const since = await nextSecond();
       const summary = await sampleOnce();
       expect(summary.unreachable).toEqual([expect.objectContaining({ cluster: 'orders', node: 'standby_az2' })]);
       expect(await latest('WalReceiverUp', since, 'standby_az2')).toBe(0);
@@ -119,11 +120,12 @@ describe('monitor on a real replication topology', () => {
 
   it('shows a stopped primary as unreachable with a logged reason and no password in any log line', async () => {
     await topology().stop('primary');
-    const since = new Date();
+    const since = await nextSecond();
     const summary = await sampleOnce();
     expect(await latest('PrimaryReachable', since)).toBe(0);
     expect(await latest('NodeReachable', since, 'primary')).toBe(0);
-    expect(await latest('WalReceiverUp', since, 'standby_az2')).toBe(1);
+    expect(await latest('NodeReachable', since, 'standby_az2')).toBe(1);
+    expect(await latest('WalReceiverUp', since, 'standby_az2')).toBe(0);
     const reason = summary.unreachable.find((u) => u.node === 'primary')?.reason;
     expect(reason).toMatch(/ECONNREFUSED|connect/);
     expect(logs.some((line) => line.includes('"node":"primary"') && line.includes('node unreachable'))).toBe(true);

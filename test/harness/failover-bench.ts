@@ -1,0 +1,88 @@
+import { makeStartFailover } from '../../functions/failover/start-failover';
+import { failoverTaskHandlers } from '../../functions/failover';
+import { resetClients } from '../../shared/aws/clients';
+import { clearSecretCache } from '../../shared/aws/ssm';
+import type { FailoverConfig } from '../../shared/config/schema';
+import { alarmDefinitions } from '../../shared/infra/alarms';
+import { alarmStateChangeEvent } from '../../shared/local/alarm-event';
+import { alarmEventSchema } from '../../shared/failover/trigger';
+import { lambda } from '../../shared/lambda';
+import { LocalStateMachine, type LocalExecution } from '../../shared/local/state-machine';
+import { FaultProxy } from './fault-proxy';
+import { InstancePower } from './instance-power';
+import { LOCAL_DEPLOYMENT, startLocalStack, type LocalStack } from './local-stack';
+
+/** Shortened waits for tests: set in the configuration, never in the definition. */
+export const fastPolicy = (config: FailoverConfig): void => {
+  for (const cluster of config.clusters) {
+    Object.assign(cluster.policy, { recheckAfterSeconds: 1, rechecks: 1, metricStaleSeconds: 10, dnsSyncTimeoutSeconds: 10 });
+  }
+};
+
+export interface FailoverBench {
+  stack: LocalStack;
+  faults: FaultProxy;
+  power: InstancePower;
+  machine: LocalStateMachine;
+  /** Delivers the failover alarm's ALARM event to the trigger, as EventBridge would. */
+  alarm(at?: Date, cluster?: string): Promise<{ started: boolean; executionName?: string; reason: string }>;
+  execution(name: string): Promise<LocalExecution>;
+  teardown(): Promise<void>;
+}
+
+/**
+ * A local stack with everything the failover needs: AWS calls go through a fault proxy in front of
+ * the emulator, EC2 stops power off the matching PostgreSQL nodes, and the deployed definition runs
+ * in-process with the real handlers.
+ */
+export const startFailoverBench = async (options: { mutate?: (config: FailoverConfig) => void } = {}): Promise<FailoverBench> => {
+  const emulator = process.env.AWS_ENDPOINT_URL;
+  if (!emulator) throw new Error('AWS_ENDPOINT_URL must point at the emulator');
+  const faults = await FaultProxy.start(emulator);
+  const stack = await startLocalStack({
+    mutate: (config) => {
+      fastPolicy(config);
+      options.mutate?.(config);
+    },
+  }).catch(async (error) => {
+    await faults.close();
+    throw error;
+  });
+  const previous = { ...process.env };
+  Object.assign(process.env, stack.env, { AWS_ENDPOINT_URL: faults.endpoint });
+  resetClients();
+  clearSecretCache();
+  const power = InstancePower.start(stack);
+  const machine = new LocalStateMachine(failoverTaskHandlers as never, { retryIntervalMs: 50 });
+  // The trigger exactly as deployed (validation included), with a local starter in place of Step Functions.
+  const trigger = lambda('startFailover', makeStartFailover(async (name, input) => ({ started: machine.start(name, input).started })), {
+    input: alarmEventSchema,
+  }) as unknown as (event: unknown, context: unknown) => Promise<{ started: boolean; executionName?: string; reason: string }>;
+  return {
+    stack,
+    faults,
+    power,
+    machine,
+    alarm: (at = new Date(), clusterName) => {
+      const cluster = clusterName ?? stack.config.clusters[0]!.name;
+      const alarm = alarmDefinitions(stack.config, LOCAL_DEPLOYMENT.prefix).find((a) => a.cluster === cluster && a.triggersFailover)!;
+      const event = alarmStateChangeEvent(alarm, { region: stack.config.controlRegion, value: 'ALARM', previous: 'OK', reason: 'test', at });
+      return trigger(event, {});
+    },
+    execution: async (name) => {
+      const running = machine.executions().get(name);
+      if (!running) throw new Error(`no execution ${name}`);
+      return running;
+    },
+    teardown: async () => {
+      power.stop();
+      await Promise.allSettled([...machine.executions().values()]);
+      await stack.teardown();
+      await faults.close();
+      for (const key of Object.keys(stack.env)) delete process.env[key];
+      process.env.AWS_ENDPOINT_URL = previous.AWS_ENDPOINT_URL;
+      resetClients();
+      clearSecretCache();
+    },
+  };
+};

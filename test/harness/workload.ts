@@ -1,0 +1,75 @@
+import { Client } from 'pg';
+
+export interface WriterTarget {
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+  password: string;
+}
+
+/**
+ * Writes rows one at a time and remembers which ones the database acknowledged, so that a test can
+ * count exactly what a failover lost. A write in flight when the node died is "unknown", not acked.
+ */
+export class AckedWriter {
+  readonly acked: number[] = [];
+  private running = false;
+  private loop: Promise<void> | undefined;
+  lastError: string | undefined;
+
+  constructor(
+    private readonly target: WriterTarget,
+    private readonly payloadBytes = 1000,
+    readonly table = 'pgfo_acked_writes',
+  ) {}
+
+  private connect(): Promise<Client> {
+    const client = new Client({ ...this.target, connectionTimeoutMillis: 3000, query_timeout: 5000, application_name: 'pgfo-test-writer' });
+    client.on('error', () => undefined);
+    return client.connect().then(() => client);
+  }
+
+  /** Creates the table (if needed) and starts writing. */
+  async start(): Promise<void> {
+    const client = await this.connect();
+    await client.query(`CREATE TABLE IF NOT EXISTS ${this.table} (id bigint PRIMARY KEY, payload text NOT NULL)`);
+    this.running = true;
+    this.loop = (async () => {
+      const payload = 'x'.repeat(this.payloadBytes);
+      let id = this.acked.at(-1) ?? 0;
+      try {
+        while (this.running) {
+          id += 1;
+          await client.query(`INSERT INTO ${this.table} (id, payload) VALUES ($1, $2)`, [id, payload]);
+          this.acked.push(id);
+        }
+      } catch (error) {
+        this.lastError = (error as Error).message;
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+    })();
+  }
+
+  /** Stops writing (or notices that the node died) and waits for the loop to end. */
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+  }
+
+  /** Acked rows missing from the node now holding the data. */
+  async lostOn(target: WriterTarget): Promise<{ acked: number; lost: number; present: number }> {
+    const client = new Client({ ...target, connectionTimeoutMillis: 3000, query_timeout: 10000 });
+    client.on('error', () => undefined);
+    await client.connect();
+    try {
+      const { rows } = await client.query(`SELECT id FROM ${this.table}`);
+      const present = new Set(rows.map((r) => Number(r.id)));
+      const lost = this.acked.filter((id) => !present.has(id)).length;
+      return { acked: this.acked.length, lost, present: present.size };
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+}
