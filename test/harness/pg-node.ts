@@ -1,4 +1,5 @@
 /** Operations on one PostgreSQL data directory: initdb, configuration, pg_ctl, pg_basebackup. */
+import { randomInt } from 'node:crypto';
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
@@ -134,15 +135,35 @@ export function killQuietly(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-/** A loopback TCP port that was free a moment ago. */
-export async function freeLoopbackPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
+function canBind(port: number): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(undefined));
+    server.listen(port, '127.0.0.1', () => {
+      const bound = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(bound));
+    });
   });
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
+/**
+ * A loopback TCP port that was free a moment ago, preferably below the ephemeral range: there no
+ * outgoing connection (and no other listen(0)) can take it before the server binds it.
+ */
+export async function freeLoopbackPort(): Promise<number> {
+  let ephemeralLow = 32768;
+  try {
+    ephemeralLow = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || ephemeralLow;
+  } catch {
+    // not Linux: keep the IANA-ish default
+  }
+  const low = 10_000;
+  for (let i = 0; ephemeralLow - low > 1000 && i < 20; i++) {
+    const port = await canBind(low + randomInt(ephemeralLow - low));
+    if (port) return port;
+  }
+  const port = await canBind(0);
+  if (!port) throw new Error('no free loopback port');
   return port;
 }
 

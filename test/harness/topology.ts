@@ -63,11 +63,10 @@ function validate(options: TopologyOptions): TopologyNodeSpec {
 
 export async function createTopology(options: TopologyOptions): Promise<Topology> {
   const primarySpec = validate(options);
+  const longestSocket = join(tmpdir(), 'pgfo-topo-XXXXXX', 'sock', '.s.PGSQL.65535');
+  if (Buffer.byteLength(longestSocket) > 107) throw new Error(`temp dir too long for unix sockets (${longestSocket}); set TMPDIR`);
   const dir = mkdtempSync(join(tmpdir(), 'pgfo-topo-'));
-  chmodSync(dir, 0o700);
-  chownForPg(dir);
   const socketDir = join(dir, 'sock');
-  makePgDir(socketDir);
   const replicationPassword = randomBytes(24).toString('base64url');
   const nodes: Record<string, TopologyNode> = {};
   const dirs: Record<string, pg.NodeDirs> = {};
@@ -75,6 +74,9 @@ export async function createTopology(options: TopologyOptions): Promise<Topology
   const topo = new TopologyImpl(dir, socketDir, nodes, dirs, links, replicationPassword, options.database, primarySpec.name);
   register(topo);
   try {
+    chmodSync(dir, 0o700);
+    chownForPg(dir);
+    makePgDir(socketDir);
     for (const spec of options.nodes) {
       const nodeDir = join(dir, spec.name);
       makePgDir(nodeDir);
@@ -86,13 +88,24 @@ export async function createTopology(options: TopologyOptions): Promise<Topology
     const primaryDirs = dirs[primarySpec.name]!;
     const standbys = options.nodes.filter((n) => n.role !== 'primary');
     const linked = standbys.filter((n) => n.role === 'async-standby' && options.linkAsyncStandbys !== false);
-    await Promise.all([
-      pg.initdb(primaryDirs),
-      Promise.all(linked.map(async (s) => (links[s.name] = await LinkProxy.start({ host: '127.0.0.1', port: primary.port })))),
-    ]);
+    /** Starts a node; a picked port that got taken in the meantime is replaced (up to 3 tries). */
+    const startNode = async (name: string): Promise<void> => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await pg.pgCtlStart(dirs[name]!);
+        } catch (err) {
+          const picked = !options.nodes.find((n) => n.name === name)?.port;
+          if (!picked || attempt >= 3 || !/Address already in use/.test(String(err))) throw err;
+          nodes[name]!.port = await pg.freeLoopbackPort();
+          pg.appendConf(dirs[name]!.dataDir, { port: nodes[name]!.port }, 'port was taken: retry');
+        }
+      }
+    };
+    await pg.initdb(primaryDirs);
     pg.appendConf(primaryDirs.dataDir, baseSettings(primary.port, socketDir), 'pgfo test topology');
     pg.writeHba(primaryDirs.dataDir, REPLICATION_ROLE);
-    await pg.pgCtlStart(primaryDirs);
+    await startNode(primary.name);
+    await Promise.all(linked.map(async (s) => (links[s.name] = await LinkProxy.start({ host: '127.0.0.1', port: primary.port }))));
     await createRolesAndDatabase(topo, options, replicationPassword);
 
     await Promise.all(
@@ -103,10 +116,8 @@ export async function createTopology(options: TopologyOptions): Promise<Topology
         await pg.baseBackup(d, source, s.name.toLowerCase(), s.name);
         pg.appendConf(d.dataDir, { port: nodes[s.name]!.port }, `pgfo test topology: standby ${s.name}`);
         const via = links[s.name] ?? { host: '127.0.0.1', port: primary.port };
-        pg.setPrimaryConninfo(
-          d.dataDir,
-          pg.conninfo({ host: via.host, port: via.port, user: REPLICATION_ROLE, password: replicationPassword, application_name: s.name, sslmode: 'disable' }),
-        );
+        const info = { host: via.host, port: via.port, user: REPLICATION_ROLE, password: replicationPassword };
+        pg.setPrimaryConninfo(d.dataDir, pg.conninfo({ ...info, application_name: s.name, sslmode: 'disable', connect_timeout: 5 }));
       }),
     );
     const sync = standbys.find((s) => s.role === 'sync-standby');
@@ -116,7 +127,7 @@ export async function createTopology(options: TopologyOptions): Promise<Topology
       await topo.query(primarySpec.name, `ALTER SYSTEM SET synchronous_standby_names = ${lit(names)}`);
       await topo.query(primarySpec.name, 'SELECT pg_reload_conf()');
     }
-    await Promise.all(standbys.map((s) => pg.pgCtlStart(dirs[s.name]!)));
+    await Promise.all(standbys.map((s) => startNode(s.name)));
     await Promise.all(standbys.map((s) => topo.waitForStreaming(s.name)));
     return topo;
   } catch (err) {
@@ -137,6 +148,10 @@ function baseSettings(port: number, socketDir: string): Record<string, string | 
     wal_receiver_status_interval: '1s',
     wal_retrieve_retry_interval: '1s',
     wal_log_hints: true,
+    // defaults are 60 s: a partitioned (black-holed) link would go unnoticed for a minute, and a fast
+    // shutdown of the primary would wait that long for the unreachable standby
+    wal_sender_timeout: '5s',
+    wal_receiver_timeout: '5s',
     fsync: false,
     // pg_basebackup -C creates its slot only after the backup started: concurrent backups' checkpoints
     // could otherwise recycle the 1 MB segments the other backup still needs (CREATE DATABASE writes ≈7 MB)

@@ -158,6 +158,23 @@ describe('replication topology', () => {
     await waitFor('DR wal receiver streaming again', () => receiverStreaming(topo, 'standby_dr'));
   });
 
+  it('loses the DR within wal_sender_timeout while its link is black-holed, and resumes streaming after restore', async () => {
+    // Prepare
+    const link = topo.links.standby_dr!;
+    await topo.waitForStreaming('standby_dr');
+    // Act
+    link.cut('blackhole');
+    await topo.query('primary', 'CREATE TABLE during_partition AS SELECT 1 AS id');
+    // Assess
+    await waitFor('primary to drop the black-holed DR', async () => !(await streamingOnPrimary(topo, 'standby_dr')), { timeoutMs: 20_000 });
+    expect(await topo.query('standby_dr', "SELECT 1 FROM pg_class WHERE relname = 'during_partition'")).toEqual([]);
+    link.restore();
+    await topo.waitForStreaming('standby_dr');
+    await waitFor('DR to replay what was written during the partition', async () =>
+      (await topo.query('standby_dr', "SELECT 1 FROM pg_class WHERE relname = 'during_partition'")).length === 1,
+    );
+  });
+
   it('stops, starts and pauses replay on a node idempotently', async () => {
     // Act
     await topo.stop('standby_dr');
