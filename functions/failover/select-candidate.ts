@@ -55,6 +55,7 @@ export const selectCandidate = (state: FailoverState): Promise<CandidateResult> 
       cluster.policy,
     );
     log.info('candidate verdict', { cluster: cluster.name, execution: state.executionName, promote: verdict.promote, reasons: verdict.reasons });
+    log.debug('candidate facts', { standbys, history: history.positions });
     return {
       ...verdict,
       previousPrimary: primary.name,

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 
 export interface WriterTarget {
@@ -36,11 +37,12 @@ export class AckedWriter {
     await client.query(`CREATE TABLE IF NOT EXISTS ${this.table} (id bigint PRIMARY KEY, payload text NOT NULL)`);
     this.running = true;
     this.loop = (async () => {
-      const payload = 'x'.repeat(this.payloadBytes);
       let id = this.acked.at(-1) ?? 0;
       try {
         while (this.running) {
           id += 1;
+          // Random text: PostgreSQL would compress a repeated character to almost no WAL.
+          const payload = randomBytes(Math.ceil(this.payloadBytes / 2)).toString('hex');
           await client.query(`INSERT INTO ${this.table} (id, payload) VALUES ($1, $2)`, [id, payload]);
           this.acked.push(id);
         }

@@ -7,6 +7,7 @@ import { readParameterFresh } from '../../shared/aws/ssm';
 import { databaseUrlTarget } from '../../shared/database-url';
 import type { Receipt } from '../../shared/failover/receipt';
 import { resetEmulator } from '../harness/emulator';
+import { calls } from '../harness/fault-proxy';
 import { startFailoverBench, type FailoverBench } from '../harness/failover-bench';
 import { AckedWriter } from '../harness/workload';
 
@@ -30,6 +31,11 @@ describe('automatic failover on the real topology', () => {
       await new EC2Client({ region: n.region }).send(new StopInstancesCommand({ InstanceIds: [n.instanceId] }));
     }
     await bench.power.settle();
+  };
+  /** The primary's region goes away: its network (the DR link with it) and both instances there. */
+  const regionOutage = async () => {
+    topology().links.standby_dr!.cut('reset');
+    await stopInstances('primary', 'standby_az2');
   };
   const instanceState = async (name: string) => {
     const n = node(name);
@@ -56,8 +62,11 @@ describe('automatic failover on the real topology', () => {
     await new Promise((r) => setTimeout(r, ms));
     return monitor;
   };
+  let alarmClock = Date.now();
   const runFailover = async () => {
-    const trigger = await bench.alarm();
+    // Each call is a new incident (a new alarm time, so a new execution name).
+    alarmClock += 60000;
+    const trigger = await bench.alarm(new Date(alarmClock));
     expect(trigger.started).toBe(true);
     return bench.execution(trigger.executionName!);
   };
@@ -93,5 +102,136 @@ describe('automatic failover on the real topology', () => {
     expect(record).toBe(node('standby_az2').dnsName);
     expect(urls.map((u) => u.port)).toEqual([node('standby_az2').port, node('standby_az2').port]);
     expect(receipt.steps.map((s) => s.step)).toEqual(['lease', 'outage', 'candidate', 'fence', 'promotion', 'dns', 'databaseUrl']);
+  });
+
+  it('promotes the DR replica in a region outage, fences the old primary and accounts for the async loss', async () => {
+    // A guard wide enough for this burst: the point here is the loss accounting, not the refusal.
+    bench = await startFailoverBench({ mutate: (config) => Object.assign(config.clusters[0]!.policy, { maxLagBytes: 256 * MB, maxLagSeconds: 600 }) });
+    topology().links.standby_dr!.setBandwidth(96 * 1024);
+    const writer = new AckedWriter(appTarget('primary'), 2000);
+    const monitor = await writeWhileMonitored(writer, 3000);
+    await regionOutage();
+    await writer.stop();
+    await monitor;
+
+    const execution = await runFailover();
+
+    expect(execution.status).toBe('SUCCEEDED');
+    const receipt = execution.output as Receipt;
+    expect(receipt).toMatchObject({ outcome: 'promoted', promoted: 'standby_dr', previousPrimary: 'primary' });
+    expect(receipt.reasons.join(' ')).toContain('region us-east-1');
+    expect(await writable('standby_dr')).toBe(true);
+    expect(await instanceState('primary')).toBe('stopped');
+    expect(receipt.fencing).toMatchObject({ node: 'primary', fenced: true });
+    const { record, urls } = await published();
+    expect(record).toBe(node('standby_dr').dnsName);
+    expect(urls.every((u) => u.host === node('standby_dr').host && u.port === node('standby_dr').port)).toBe(true);
+
+    const { lost, acked } = await writer.lostOn(appTarget('standby_dr'));
+    const loss = receipt.dataLoss!;
+    // Real asynchronous loss, and a receipt that saw it: each lost row carried 2 kB of incompressible
+    // payload. The receipt measures up to the last published writer position, so it may miss the
+    // writes of the last sampling interval, never count more than was written.
+    expect(lost).toBeGreaterThan(0);
+    expect(loss.bytes).toBeGreaterThan(0);
+    expect(loss.bytes).toBeLessThan((lost + 50) * 4 * 1024);
+    expect(loss.bytes).toBeGreaterThan(lost * 2000 * 0.25);
+    expect(loss.seconds).not.toBeNull();
+    process.stdout.write(`region outage: ${lost} of ${acked} acked rows lost; receipt ${loss.bytes} bytes / ${loss.seconds} s\n`);
+  });
+
+  it('does not fail over on a false alarm and names the signal that vetoed', async () => {
+    bench = await startFailoverBench();
+
+    const execution = await runFailover();
+
+    expect(execution.status).toBe('SUCCEEDED');
+    const receipt = execution.output as Receipt;
+    expect(receipt.outcome).toBe('no-failover');
+    expect(receipt.promoted).toBeNull();
+    expect(receipt.reasons[0]).toMatch(/primary answers the database probe: no failover/);
+    expect(await writable('primary')).toBe(true);
+    expect(await writable('standby_az2')).toBe(false);
+    expect(await instanceState('primary')).toBe('running');
+    expect((await published()).record).toBe(node('primary').dnsName);
+  });
+
+  it('refuses a DR replica over the lag cap, says by how much, and leaves every node and record as it was', async () => {
+    bench = await startFailoverBench({ mutate: (config) => (config.clusters[0]!.policy.maxLagBytes = 1 * MB) });
+    topology().links.standby_dr!.setBandwidth(32 * 1024);
+    const writer = new AckedWriter(appTarget('primary'), 4000);
+    const monitor = await writeWhileMonitored(writer, 2500);
+    await regionOutage();
+    await writer.stop();
+    await monitor;
+
+    const execution = await runFailover();
+
+    expect(execution.status).toBe('SUCCEEDED');
+    const receipt = execution.output as Receipt;
+    expect(receipt.outcome).toBe('refused');
+    expect(receipt.reasons.join('; ')).toMatch(/standby_dr is [\d.]+ MB behind \(cap 1\.0 MB\)/);
+    expect(await writable('standby_dr')).toBe(false);
+    expect((await published()).record).toBe(node('primary').dnsName);
+    expect((await published()).urls.every((u) => u.port === node('primary').port)).toBe(true);
+    expect((receipt as Receipt & { notificationErrors: string[] }).notificationErrors).toEqual([]);
+  });
+
+  it('promotes exactly once when alarms arrive twice at once and an event is delivered twice', async () => {
+    bench = await startFailoverBench();
+    await stopInstances('primary');
+    const at = new Date();
+
+    const [first, duplicate, second] = await Promise.all([bench.alarm(at), bench.alarm(at), bench.alarm(new Date(at.getTime() + 1000))]);
+
+    expect([first.started, duplicate.started].sort()).toEqual([false, true]);
+    expect(second.started).toBe(true);
+    const executions = await Promise.all([...bench.machine.executions().values()]);
+    expect(executions).toHaveLength(2);
+    const outputs = executions.map((e) => e.output as Record<string, unknown>);
+    const promoted = outputs.filter((o) => o.outcome === 'promoted');
+    expect(promoted).toHaveLength(1);
+    expect(promoted[0]!.alreadyPrimary).toBe(false);
+    const other = outputs.find((o) => o.outcome !== 'promoted')!;
+    expect(other.acquired ?? other.outcome).not.toBe('promoted');
+    const timelines = await topology().query<{ tli: number }>('standby_az2', 'SELECT timeline_id AS tli FROM pg_control_checkpoint()');
+    expect(await writable('standby_az2')).toBe(true);
+    expect(timelines[0]?.tli).toBeLessThanOrEqual(2);
+  });
+
+  it('retries a Route 53 call that fails once and completes', async () => {
+    bench = await startFailoverBench();
+    await stopInstances('primary');
+    const rule = bench.faults.fail({ match: calls.route53Change, status: 503, times: 1 });
+
+    const execution = await runFailover();
+
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(rule.times).toBe(0);
+    expect(execution.states.find((s) => s.name === 'RepointDns')?.retries).toBeGreaterThanOrEqual(1);
+    expect((await published()).record).toBe(node('standby_az2').dnsName);
+  });
+
+  it('fails with a named error when SSM keeps failing, and a re-run completes without promoting again', async () => {
+    bench = await startFailoverBench();
+    await stopInstances('primary');
+    bench.faults.fail({ match: calls.ssmPut, status: 503, times: Infinity });
+
+    const failed = await runFailover();
+
+    expect(failed.status).toBe('FAILED');
+    expect(failed.error).toBe('AwsTransientError');
+    expect(failed.cause).toMatch(/ssm:PutParameter/);
+    expect(await writable('standby_az2')).toBe(true);
+    expect((await published()).record).toBe(node('standby_az2').dnsName);
+    expect((await published()).urls.every((u) => u.port === node('primary').port)).toBe(true);
+
+    bench.faults.clear();
+    const rerun = await runFailover();
+
+    expect(rerun.status).toBe('SUCCEEDED');
+    const receipt = rerun.output as Receipt;
+    expect(receipt).toMatchObject({ outcome: 'promoted', promoted: 'standby_az2', alreadyPrimary: true });
+    expect((await published()).urls.every((u) => u.port === node('standby_az2').port)).toBe(true);
   });
 });

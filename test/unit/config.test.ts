@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -6,11 +6,15 @@ import { EXAMPLE_CONFIG_FILE, loadConfigFile, parseConfig } from '../../shared/c
 import { ConfigError } from '../../shared/errors';
 import { aConfig } from '../fixtures/config';
 
+const tempDirs: string[] = [];
 const writeTemp = (content: string): string => {
-  const file = join(mkdtempSync(join(tmpdir(), 'pgfo-config-')), 'clusters.yml');
+  const dir = mkdtempSync(join(tmpdir(), 'pgfo-config-'));
+  tempDirs.push(dir);
+  const file = join(dir, 'clusters.yml');
   writeFileSync(file, content);
   return file;
 };
+afterAll(() => tempDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
 const problemsOf = (raw: unknown): string => {
   try {
