@@ -7,6 +7,9 @@ import { freePort } from './free-port';
 const projectRoot = resolve(__dirname, '..', '..');
 const venvDir = () => resolve(projectRoot, process.env.MOTO_VENV ?? '.venv/moto');
 const motoServer = () => join(venvDir(), 'bin', 'moto_server');
+const venvPython = () => join(venvDir(), 'bin', 'python');
+/** moto served one request at a time, so conditional writes are atomic as in DynamoDB. */
+const serverScript = join(projectRoot, 'scripts', 'emulator-server.py');
 
 /** Environment that points every AWS SDK client at the emulator. */
 export const emulatorEnv = (endpoint: string): Record<string, string> => ({
@@ -38,7 +41,7 @@ export const ensureEmulatorInstalled = (): void => {
 const waitUntilAnswering = async (endpoint: string, child: ChildProcess, timeoutMs: number): Promise<void> => {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`emulator: moto_server exited with code ${child.exitCode}`);
+    if (child.exitCode !== null) throw new Error(`emulator: the moto server exited with code ${child.exitCode}`);
     try {
       const response = await fetch(`${endpoint}/moto-api/data.json`, { signal: AbortSignal.timeout(1000) });
       if (response.ok) return;
@@ -47,7 +50,7 @@ const waitUntilAnswering = async (endpoint: string, child: ChildProcess, timeout
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`emulator: moto_server did not answer on ${endpoint} within ${timeoutMs} ms`);
+  throw new Error(`emulator: the moto server did not answer on ${endpoint} within ${timeoutMs} ms`);
 };
 
 /** Starts moto in server mode on a free loopback port and waits until it answers. */
@@ -55,7 +58,7 @@ export const startEmulator = async (options: { timeoutMs?: number } = {}): Promi
   ensureEmulatorInstalled();
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
-  const child = spawn(motoServer(), ['-H', '127.0.0.1', '-p', String(port)], {
+  const child = spawn(venvPython(), [serverScript, '127.0.0.1', String(port)], {
     stdio: ['ignore', 'ignore', 'pipe'],
     detached: false,
   });

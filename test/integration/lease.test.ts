@@ -1,0 +1,57 @@
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LeaseStore } from '../../shared/aws/lease';
+import { resetEmulator } from '../harness/emulator';
+
+describe('failover lease (DynamoDB conditional writes through the emulator)', () => {
+  const client = new DynamoDBClient({ region: 'us-west-2' });
+  const store = new LeaseStore(client, 'leases');
+
+  beforeEach(async () => {
+    await resetEmulator(process.env.AWS_ENDPOINT_URL!);
+    await client.send(
+      new CreateTableCommand({
+        TableName: 'leases',
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+        ],
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+      }),
+    );
+  });
+
+  it('lets exactly one of twenty concurrent holders take the lease', async () => {
+    const outcomes = await Promise.all(Array.from({ length: 20 }, (_, i) => store.acquire('orders', `exec-${i}`, 'failover', 600)));
+    const winners = outcomes.filter((o) => o.acquired);
+    expect(winners).toHaveLength(1);
+    const losers = outcomes.filter((o) => !o.acquired);
+    expect(losers.every((o) => !o.acquired && o.heldBy === (winners[0] as { lease: { holder: string } }).lease.holder)).toBe(true);
+  });
+
+  it('lets the same holder take it again (a retried step) and nobody else', async () => {
+    expect((await store.acquire('orders', 'exec-a', 'failover', 600)).acquired).toBe(true);
+    expect((await store.acquire('orders', 'exec-a', 'failover', 600)).acquired).toBe(true);
+    expect(await store.acquire('orders', 'exec-b', 'switchover', 600)).toMatchObject({
+      acquired: false,
+      reason: 'orders: failover exec-a holds the lease',
+    });
+  });
+
+  it('starts a cooldown after a completed failover and frees the cluster at once after anything else', async () => {
+    await store.acquire('orders', 'exec-a', 'failover', 600);
+    expect(await store.release('orders', 'exec-a', 0)).toBe(true);
+    expect((await store.acquire('orders', 'exec-b', 'failover', 600)).acquired).toBe(true);
+    expect(await store.release('orders', 'exec-b', 900)).toBe(true);
+    expect(await store.acquire('orders', 'exec-c', 'failover', 600)).toMatchObject({ acquired: false, reason: expect.stringContaining('cooling down') });
+    expect(await store.release('orders', 'exec-c', 0)).toBe(false);
+  });
+
+  it('takes over a lease whose holder died (expired)', async () => {
+    await store.acquire('orders', 'exec-dead', 'failover', 60, Date.now() - 120000);
+    expect((await store.acquire('orders', 'exec-new', 'failover', 600)).acquired).toBe(true);
+  });
+});
