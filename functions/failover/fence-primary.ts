@@ -1,4 +1,4 @@
-import { ec2Client } from '../../shared/aws/clients';
+import { ec2Client } from '../../shared/aws/clients/ec2';
 import { instanceState, stopInstance } from '../../shared/aws/ec2';
 import { clusterContext, nodeNamed } from '../../shared/failover/cluster-context';
 import { executionInputSchema, timed, type FailoverState, type FenceResult } from '../../shared/failover/state';

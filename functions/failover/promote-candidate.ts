@@ -1,4 +1,5 @@
-import { clusterContext, failoverConnection, nodeNamed } from '../../shared/failover/cluster-context';
+import { clusterContext, nodeNamed } from '../../shared/failover/cluster-context';
+import { failoverConnection } from '../../shared/failover/failover-connection';
 import { executionInputSchema, timed, type FailoverState, type PromotionResult } from '../../shared/failover/state';
 import { PromotionFailedError, StateMissingError } from '../../shared/errors';
 import { lambda } from '../../shared/lambda';

@@ -1,6 +1,7 @@
 import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { cloudWatchClient, eventBridgeClient } from '../../shared/aws/clients';
+import { cloudWatchClient } from '../../shared/aws/clients/cloudwatch';
+import { eventBridgeClient } from '../../shared/aws/clients/eventbridge';
 import { clusterContext } from '../../shared/failover/cluster-context';
 import { eventBusName, leaseStore } from '../../shared/failover/environment';
 import { buildReceipt, type Receipt } from '../../shared/failover/receipt';

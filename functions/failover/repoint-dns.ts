@@ -1,4 +1,4 @@
-import { route53Client } from '../../shared/aws/clients';
+import { route53Client } from '../../shared/aws/clients/route53';
 import { upsertCname, waitInSync } from '../../shared/aws/route53';
 import { clusterContext, nodeNamed } from '../../shared/failover/cluster-context';
 import { executionInputSchema, timed, type DnsResult, type FailoverState } from '../../shared/failover/state';

@@ -1,4 +1,4 @@
-import { ssmClient } from '../../shared/aws/clients';
+import { ssmClient } from '../../shared/aws/clients/ssm';
 import { readParameterFresh, writeSecureString } from '../../shared/aws/ssm';
 import { clusterContext, nodeNamed } from '../../shared/failover/cluster-context';
 import { executionInputSchema, timed, type DatabaseUrlResult, type FailoverState } from '../../shared/failover/state';

@@ -1,6 +1,7 @@
-import { cloudWatchClient } from '../../shared/aws/clients';
+import { cloudWatchClient } from '../../shared/aws/clients/cloudwatch';
 import { readWriterHistory } from '../../shared/aws/metric-history';
-import { clusterContext, failoverConnection } from '../../shared/failover/cluster-context';
+import { clusterContext } from '../../shared/failover/cluster-context';
+import { failoverConnection } from '../../shared/failover/failover-connection';
 import { chooseCandidate } from '../../shared/failover/choose-candidate';
 import { executionInputSchema, timed, type CandidateResult, type FailoverState } from '../../shared/failover/state';
 import type { StandbyFacts } from '../../shared/failover/types';

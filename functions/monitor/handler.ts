@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { cloudWatchClient, ssmClient } from '../../shared/aws/clients';
+import { cloudWatchClient } from '../../shared/aws/clients/cloudwatch';
+import { ssmClient } from '../../shared/aws/clients/ssm';
 import { MetricPublisher } from '../../shared/aws/metric-publisher';
 import { readSecureString } from '../../shared/aws/ssm';
 import { loadConfig } from '../../shared/config/load';

@@ -1,4 +1,4 @@
-import { dynamoClient } from '../aws/clients';
+import { dynamoClient } from '../aws/clients/dynamodb';
 import { LeaseStore } from '../aws/lease';
 import type { FailoverConfig } from '../config/schema';
 

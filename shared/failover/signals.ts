@@ -1,11 +1,13 @@
-import { cloudWatchClient, ec2Client } from '../aws/clients';
+import { cloudWatchClient } from '../aws/clients/cloudwatch';
+import { ec2Client } from '../aws/clients/ec2';
 import { instanceHealth } from '../aws/ec2';
 import { readWriterHistory } from '../aws/metric-history';
 import type { NodeConfig } from '../config/schema';
 import { closeQuietly } from '../postgres/connect';
 import { isInRecovery } from '../postgres/failover-sql';
 import type { Client } from 'pg';
-import { failoverConnection, type ClusterContext } from './cluster-context';
+import { type ClusterContext } from './cluster-context';
+import { failoverConnection } from './failover-connection';
 import type { Signal } from './types';
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
