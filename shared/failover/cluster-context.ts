@@ -5,6 +5,8 @@ import { InvalidInputError } from '../errors';
 export interface ClusterContext {
   config: FailoverConfig;
   cluster: ClusterConfig;
+  /** Every database session opened for this context is read-only (the dry-run plan). */
+  readOnly?: boolean;
 }
 
 /** The configuration of one cluster. @throws InvalidInputError for an unknown cluster name. */
@@ -15,8 +17,11 @@ export const clusterContext = (name: string): ClusterContext => {
   return { config, cluster };
 };
 
-export const nodeNamed = (cluster: ClusterConfig, name: string): NodeConfig => {
+/** @param field names the request field in the error (default "node"). */
+export const nodeNamed = (cluster: ClusterConfig, name: string, field = 'node'): NodeConfig => {
   const node = cluster.nodes.find((n) => n.name === name);
-  if (!node) throw new InvalidInputError(`node: cluster ${cluster.name} has no node "${name}"`);
+  if (!node) {
+    throw new InvalidInputError(`${field}: cluster ${cluster.name} has no node "${name}" (nodes: ${cluster.nodes.map((n) => n.name).join(', ')})`);
+  }
   return node;
 };

@@ -10,7 +10,7 @@ import type { ClusterContext } from './cluster-context';
  * timeouts unless others are given.
  */
 export const failoverConnection = async (
-  { config, cluster }: ClusterContext,
+  { config, cluster, readOnly }: ClusterContext,
   node: NodeConfig,
   timeouts: { connectTimeoutMs?: number; queryTimeoutMs?: number } = {},
 ): Promise<Client> => {
@@ -24,5 +24,6 @@ export const failoverConnection = async (
     applicationName: 'pgfo-failover',
     connectTimeoutMs: timeouts.connectTimeoutMs ?? cluster.monitor.connectTimeoutMs,
     queryTimeoutMs: timeouts.queryTimeoutMs ?? cluster.monitor.queryTimeoutMs,
+    ...(readOnly ? { readOnly: true } : {}),
   });
 };

@@ -63,7 +63,7 @@ export class ClusterSampler {
     try {
       return await this.withConnection(endpoint, async (client) => {
         const state = await readNodeState(client);
-        if (state.inRecovery) return { node: endpoint.name, reachable: true, state };
+        if (state.inRecovery || state.readOnly) return { node: endpoint.name, reachable: true, state };
         const replication = await readReplication(client);
         const slots = await readSlots(client);
         const archiver = await readArchiver(client);

@@ -108,7 +108,7 @@ const standbyView = (
 /** Turns one round's raw observations into the cluster's state. Pure. */
 export const summarise = (observation: ClusterObservation): ClusterSnapshot => {
   const writable = observation.nodes.filter(
-    (n): n is Extract<NodeObservation, { reachable: true }> => n.reachable && !n.state.inRecovery,
+    (n): n is Extract<NodeObservation, { reachable: true }> => n.reachable && !n.state.inRecovery && !n.state.readOnly,
   );
   const writerObs = writable.length === 1 ? writable[0] : undefined;
   const rows = writerObs?.replication ?? [];

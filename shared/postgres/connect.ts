@@ -12,6 +12,8 @@ export interface ConnectionTarget {
   connectTimeoutMs: number;
   /** Applied as client query_timeout and server statement_timeout. */
   queryTimeoutMs: number;
+  /** Start the session with default_transaction_read_only (the server then refuses any write). */
+  readOnly?: boolean;
 }
 
 /**
@@ -32,6 +34,7 @@ export const openConnection = async (target: ConnectionTarget): Promise<Client> 
     statement_timeout: target.queryTimeoutMs,
     lock_timeout: target.queryTimeoutMs,
     keepAlive: true,
+    ...(target.readOnly ? { options: '-c default_transaction_read_only=on' } : {}),
   });
   client.on('error', () => {
     /* a broken connection surfaces on the next query; nothing to do here */

@@ -3,6 +3,8 @@ import type { Client } from 'pg';
 /** What one node says about itself. LSNs are byte positions (pg_wal_lsn_diff against 0/0). */
 export interface NodeState {
   inRecovery: boolean;
+  /** default_transaction_read_only is on (a demoted primary after a planned switchover). */
+  readOnly: boolean;
   /** Writer only: pg_current_wal_lsn(). */
   currentLsn: number | null;
   /** Standby only: last WAL position received and flushed by the WAL receiver. */
@@ -52,6 +54,7 @@ const num = (value: unknown): number | null => (value === null || value === unde
 
 const NODE_STATE_SQL = `
 SELECT pg_is_in_recovery() AS in_recovery,
+       current_setting('default_transaction_read_only')::boolean AS read_only,
        CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0') END AS current_lsn,
        pg_wal_lsn_diff(pg_last_wal_receive_lsn(), '0/0') AS receive_lsn,
        pg_wal_lsn_diff(pg_last_wal_replay_lsn(), '0/0') AS replay_lsn,
@@ -63,6 +66,7 @@ export const readNodeState = async (client: Client): Promise<NodeState> => {
   const row = rows[0] ?? {};
   return {
     inRecovery: row.in_recovery === true,
+    readOnly: row.read_only === true,
     currentLsn: num(row.current_lsn),
     receiveLsn: num(row.receive_lsn),
     replayLsn: num(row.replay_lsn),

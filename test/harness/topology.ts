@@ -168,7 +168,12 @@ async function createRolesAndDatabase(topo: TopologyImpl, options: TopologyOptio
   const db = options.database;
   const primary = topo.primaryName;
   // function privileges live in each database's catalog: granted in `postgres` and in the target database
-  const grantPromote = `GRANT EXECUTE ON FUNCTION pg_promote(boolean, integer) TO ${ident(failover.user)}`;
+  // pg_promote for failovers; for planned switchovers: making the primary read-only (ALTER SYSTEM on
+  // that one parameter, PG15+), reloading, and ending the sessions of other non-superusers.
+  const grants = [
+    `GRANT EXECUTE ON FUNCTION pg_promote(boolean, integer) TO ${ident(failover.user)}`,
+    `GRANT EXECUTE ON FUNCTION pg_reload_conf() TO ${ident(failover.user)}`,
+  ];
   // the statements carry passwords: keep them out of the server log even if one fails
   await topo.withClient(primary, 'postgres', async (c) => {
     await c.query("SET log_statement = 'none'");
@@ -176,14 +181,16 @@ async function createRolesAndDatabase(topo: TopologyImpl, options: TopologyOptio
     await c.query(`CREATE ROLE ${ident(REPLICATION_ROLE)} WITH REPLICATION LOGIN PASSWORD ${lit(replicationPassword)}`);
     await c.query(`CREATE ROLE ${ident(monitor.user)} WITH LOGIN PASSWORD ${lit(monitor.password)} IN ROLE pg_monitor`);
     await c.query(`CREATE ROLE ${ident(failover.user)} WITH LOGIN NOSUPERUSER PASSWORD ${lit(failover.password)} IN ROLE pg_monitor`);
-    await c.query(grantPromote);
+    for (const grant of grants) await c.query(grant);
+    await c.query(`GRANT ALTER SYSTEM ON PARAMETER default_transaction_read_only TO ${ident(failover.user)}`);
+    await c.query(`GRANT pg_signal_backend TO ${ident(failover.user)}`);
     await c.query(`CREATE ROLE ${ident(app.user)} WITH LOGIN PASSWORD ${lit(app.password)}`);
     const exists = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [db]);
     if (exists.rowCount) await c.query(`ALTER DATABASE ${ident(db)} OWNER TO ${ident(app.user)}`);
     else await c.query(`CREATE DATABASE ${ident(db)} OWNER ${ident(app.user)}`);
   });
   await topo.withClient(primary, db, async (c) => {
-    await c.query(grantPromote);
+    for (const grant of grants) await c.query(grant);
     await c.query(`GRANT CREATE ON SCHEMA public TO ${ident(failover.user)}`);
     await c.query('CREATE TABLE public.pgfo_heartbeat (id int PRIMARY KEY, at timestamptz)');
     await c.query(`ALTER TABLE public.pgfo_heartbeat OWNER TO ${ident(failover.user)}`);

@@ -1,0 +1,38 @@
+import type { z } from 'zod';
+import { clusterContext, nodeNamed } from '../../shared/failover/cluster-context';
+import type { ExecutionInput } from '../../shared/failover/state';
+import { lambda } from '../../shared/lambda';
+import { log } from '../../shared/log';
+import { manualFailoverRequestSchema } from '../../shared/operators/requests';
+import { stepFunctionsStarter, type ExecutionStarter } from '../failover/start-failover';
+
+export type ManualFailoverRequest = z.output<typeof manualFailoverRequestSchema>;
+
+const stamp = (at: Date) => at.toISOString().replace(/[^0-9]/g, '').slice(0, 17);
+
+/**
+ * An operator-declared outage: starts the failover workflow in manual mode, which skips outage
+ * confirmation but keeps the lag guard unless the request accepts data loss (the receipt says so).
+ */
+export const makeManualFailover =
+  (start: ExecutionStarter) =>
+  async (request: ManualFailoverRequest): Promise<{ started: boolean; executionName: string; executionArn?: string }> => {
+    const { cluster } = clusterContext(request.cluster);
+    if (request.to) nodeNamed(cluster, request.to, 'to');
+    const at = new Date();
+    const executionName = `${cluster.name}-manual-${stamp(at)}`;
+    const input: ExecutionInput = {
+      cluster: cluster.name,
+      executionName,
+      mode: 'manual',
+      acceptDataLoss: request.acceptDataLoss,
+      ...(request.to ? { requestedNode: request.to } : {}),
+      incident: { alarmName: 'operator', at: at.toISOString(), reason: request.reason },
+      policy: { recheckAfterSeconds: cluster.policy.recheckAfterSeconds },
+    };
+    const out = await start(executionName, input);
+    log.info('manual failover requested', { cluster: cluster.name, executionName, acceptDataLoss: request.acceptDataLoss, to: request.to });
+    return { started: out.started, executionName, ...(out.executionArn ? { executionArn: out.executionArn } : {}) };
+  };
+
+export const handler = lambda('failover', makeManualFailover(stepFunctionsStarter), { input: manualFailoverRequestSchema });

@@ -1,0 +1,74 @@
+import { cloudWatchClient } from '../aws/clients/cloudwatch';
+import { readWriterHistory } from '../aws/metric-history';
+import type { NodeConfig } from '../config/schema';
+import { log } from '../log';
+import { closeQuietly } from '../postgres/connect';
+import { readStandbyFacts } from '../postgres/failover-sql';
+import { chooseCandidate } from './choose-candidate';
+import type { ClusterContext } from './cluster-context';
+import { failoverConnection } from './failover-connection';
+import type { CandidateVerdict, StandbyFacts } from './types';
+
+/** How far back the writer's published positions are read for the lag guard. */
+const HISTORY_MINUTES = 15;
+
+export interface CandidateAssessment {
+  verdict: CandidateVerdict;
+  standbys: StandbyFacts[];
+}
+
+/** A standby's own view of its positions, or why it could not be asked. Never throws. */
+export const observeStandby = async (context: ClusterContext, node: NodeConfig): Promise<StandbyFacts> => {
+  const identity = { node: node.name, region: node.region, role: node.role };
+  let client;
+  try {
+    client = await failoverConnection(context, node);
+    return await readStandbyFacts(client, identity);
+  } catch (error) {
+    return {
+      ...identity,
+      reachable: false,
+      reason: (error as Error).message,
+      inRecovery: true,
+      receiveLsn: null,
+      replayLsn: null,
+      senderEndLsn: null,
+      receiverStreaming: false,
+    };
+  } finally {
+    await closeQuietly(client);
+  }
+};
+
+/**
+ * Looks at every node but the failed primary (positions each actually received, receiver state)
+ * and the writer's published position history, then applies the lag guard and region preference.
+ * Reads only: used by the failover and by the dry-run plan.
+ */
+export const assessCandidates = async (
+  context: ClusterContext,
+  failedPrimary: NodeConfig,
+  options: { regionHealthy: boolean; acceptDataLoss: boolean; requestedNode?: string },
+): Promise<CandidateAssessment> => {
+  const { cluster, config } = context;
+  const standbys = await Promise.all(cluster.nodes.filter((n) => n.name !== failedPrimary.name).map((n) => observeStandby(context, n)));
+  const history = await readWriterHistory(cloudWatchClient(config.controlRegion), config.namespace, cluster.name, HISTORY_MINUTES).catch(
+    (error) => {
+      log.warn('writer position history unavailable; measuring from the standbys only', { cluster: cluster.name, error });
+      return { positions: [], lastReachableAt: null };
+    },
+  );
+  const verdict = chooseCandidate(
+    {
+      failedPrimary: { node: failedPrimary.name, region: failedPrimary.region },
+      standbys,
+      history: history.positions,
+      regionHealthy: options.regionHealthy,
+      acceptDataLoss: options.acceptDataLoss,
+      ...(options.requestedNode ? { requestedNode: options.requestedNode } : {}),
+    },
+    cluster.policy,
+  );
+  log.debug('candidate facts', { cluster: cluster.name, standbys, history: history.positions });
+  return { verdict, standbys };
+};

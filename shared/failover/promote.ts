@@ -1,0 +1,31 @@
+import type { NodeConfig } from '../config/schema';
+import { PromotionFailedError } from '../errors';
+import { closeQuietly } from '../postgres/connect';
+import { currentPosition, isInRecovery, promote, writeHeartbeat } from '../postgres/failover-sql';
+import type { ClusterContext } from './cluster-context';
+import { failoverConnection } from './failover-connection';
+
+/**
+ * Promotes `node` with pg_promote as the non-superuser failover login, then proves it: out of
+ * recovery and a write committed. A node that is already primary is reported, not promoted again.
+ */
+export const promoteNode = async (context: ClusterContext, node: NodeConfig) => {
+  const timeoutSeconds = context.cluster.policy.promoteTimeoutSeconds;
+  const client = await failoverConnection(context, node, { queryTimeoutMs: (timeoutSeconds + 5) * 1000 });
+  try {
+    const started = Date.now();
+    const alreadyPrimary = !(await isInRecovery(client));
+    if (!alreadyPrimary && !(await promote(client, timeoutSeconds))) {
+      throw new PromotionFailedError(`${node.name}: pg_promote did not complete within ${timeoutSeconds} s`);
+    }
+    if (await isInRecovery(client)) throw new PromotionFailedError(`${node.name} is still in recovery after pg_promote`);
+    try {
+      await writeHeartbeat(client);
+    } catch (error) {
+      throw new PromotionFailedError(`${node.name} is out of recovery but a write failed: ${(error as Error).message}`, { cause: error });
+    }
+    return { node: node.name, alreadyPrimary, lsn: await currentPosition(client), promoteMs: Date.now() - started };
+  } finally {
+    await closeQuietly(client);
+  }
+};

@@ -1,0 +1,81 @@
+import { ec2Client } from '../aws/clients/ec2';
+import { instanceState } from '../aws/ec2';
+import { assessCandidates } from '../failover/assess-candidates';
+import type { ClusterContext } from '../failover/cluster-context';
+import { nodeNamed } from '../failover/cluster-context';
+import { judgeOutage } from '../failover/confirm-outage';
+import { publishedTargets } from '../failover/repoint';
+import { databaseSignal, ec2Signal, metricsSignal, standbysSignal } from '../failover/signals';
+import type { CandidateVerdict, OutageVerdict } from '../failover/types';
+
+export interface FailoverPlan {
+  cluster: string;
+  /** What an automatic failover would do right now. */
+  wouldFailOver: boolean;
+  summary: string;
+  primary: string;
+  outage: OutageVerdict;
+  candidate: CandidateVerdict;
+  fencing: { node: string; instanceId: string; instanceState: string | null; action: string };
+  dns: { record: string; current: string | null; wouldBecome: string | null };
+  databaseUrl: Array<{ region: string; name: string; currentHost: string; currentPort: number; wouldBecome: string | null }>;
+}
+
+/**
+ * Runs every check the failover would run — signals, candidate choice and lag guard, fencing
+ * possibility, DNS and SSM targets — and changes nothing: AWS is only read, and every database
+ * session is opened read-only.
+ */
+export const planFailover = async (context: ClusterContext, requestedNode?: string): Promise<FailoverPlan> => {
+  const readOnly: ClusterContext = { ...context, readOnly: true };
+  const { cluster } = context;
+  const primary = cluster.nodes.find((n) => n.role === 'primary')!;
+  if (requestedNode) nodeNamed(cluster, requestedNode, 'to');
+  const signals = await Promise.all([
+    ec2Signal(readOnly, primary),
+    databaseSignal(readOnly, primary),
+    standbysSignal(readOnly, primary),
+    metricsSignal(readOnly),
+  ]);
+  // As the last of the checks would judge it: a plan does not wait for re-checks.
+  const outage = judgeOutage(signals, cluster.policy.rechecks + 1, cluster.policy);
+  const { verdict: candidate } = await assessCandidates(readOnly, primary, {
+    regionHealthy: outage.regionHealthy,
+    acceptDataLoss: false,
+    ...(requestedNode ? { requestedNode } : {}),
+  });
+  const state = await instanceState(ec2Client(primary.region), primary.instanceId).catch(() => null);
+  const chosen = candidate.promote ? nodeNamed(cluster, candidate.node) : null;
+  const targets = await publishedTargets(cluster);
+  const wouldFailOver = outage.decision === 'confirmed' && candidate.promote;
+  const summary = wouldFailOver
+    ? `would fail over to ${chosen!.name}`
+    : outage.decision !== 'confirmed'
+      ? `would not fail over: ${outage.reason}`
+      : `would not fail over: ${candidate.promote ? '' : candidate.reason}`;
+  return {
+    cluster: cluster.name,
+    wouldFailOver,
+    summary,
+    primary: primary.name,
+    outage,
+    candidate,
+    fencing: {
+      node: primary.name,
+      instanceId: primary.instanceId,
+      instanceState: state,
+      action:
+        state === null
+          ? `EC2 API in ${primary.region} does not answer: fencing could not be confirmed (requireFencing: ${cluster.policy.requireFencing})`
+          : `would stop instance ${primary.instanceId} (now ${state})`,
+    },
+    dns: { record: cluster.route53.recordName, current: targets.record, wouldBecome: chosen?.dnsName ?? null },
+    databaseUrl: targets.urls.map((u) => ({
+      region: u.region,
+      name: u.name,
+      currentHost: u.host,
+      currentPort: u.port,
+      wouldBecome: chosen ? `${chosen.host}:${chosen.port}` : null,
+    })),
+  };
+};

@@ -1,0 +1,34 @@
+import { z } from 'zod';
+
+const clusterName = z.string().min(1).max(63);
+const nodeName = z.string().min(1).max(63);
+
+/** Operator requests: every field named, nothing unknown accepted. */
+export const switchoverRequestSchema = z.strictObject({
+  cluster: clusterName,
+  to: nodeName,
+  catchUpTimeoutSeconds: z.number().int().min(1).max(600).default(30),
+});
+
+export const manualFailoverRequestSchema = z.strictObject({
+  cluster: clusterName,
+  /** Promote this node instead of the one the policy prefers. */
+  to: nodeName.optional(),
+  /** Skip the lag guard; the receipt records that the operator accepted data loss. */
+  acceptDataLoss: z.boolean().default(false),
+  reason: z.string().max(500).default('operator-declared outage'),
+});
+
+export const planRequestSchema = z.strictObject({
+  cluster: clusterName,
+  to: nodeName.optional(),
+});
+
+export const statusRequestSchema = z.strictObject({
+  cluster: clusterName.optional(),
+});
+
+export const historyRequestSchema = z.strictObject({
+  cluster: clusterName.optional(),
+  limit: z.number().int().min(1).max(100).default(20),
+});

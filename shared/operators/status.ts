@@ -1,0 +1,83 @@
+import { ssmClient } from '../aws/clients/ssm';
+import { readSecureString } from '../aws/ssm';
+import type { ClusterConfig, FailoverConfig, NodeConfig } from '../config/schema';
+import { publishedTargets } from '../failover/repoint';
+import { ClusterSampler } from '../monitor/sampler';
+import { summarise } from '../monitor/snapshot';
+
+export interface NodeStatus {
+  name: string;
+  configuredRole: NodeConfig['role'];
+  /** What the node is now: primary, standby, read-only (a demoted primary) or unreachable. */
+  role: 'primary' | 'standby' | 'read-only' | 'unreachable';
+  receiverStreaming: boolean | null;
+  streamingToWriter: boolean | null;
+  synchronous: boolean | null;
+  flushLagBytes: number | null;
+  replayLagBytes: number | null;
+  replayLagSeconds: number | null;
+  reason?: string;
+}
+
+export interface ClusterStatus {
+  cluster: string;
+  writer: string | null;
+  writers: string[];
+  walSenders: number | null;
+  nodes: NodeStatus[];
+  dns: { record: string; target: string | null; node: string | null; agrees: boolean };
+  databaseUrl: Array<{ region: string; name: string; host: string; port: number; node: string | null; agrees: boolean }>;
+  /** Everything published points at the one writer. */
+  consistent: boolean;
+}
+
+const strip = (name: string) => name.replace(/\.$/, '').toLowerCase();
+
+/** One cluster's state: roles and lag as the nodes report them, and where clients are sent. */
+export const clusterStatus = async (config: FailoverConfig, cluster: ClusterConfig): Promise<ClusterStatus> => {
+  const sampler = new ClusterSampler(cluster, {
+    password: (credential) => readSecureString(ssmClient(config.controlRegion), config.controlRegion, credential.passwordParameter),
+  });
+  const observation = await sampler.sample().finally(() => sampler.close());
+  const snapshot = summarise(observation);
+  const targets = await publishedTargets(cluster);
+  const nodes = cluster.nodes.map((node): NodeStatus => {
+    const seen = observation.nodes.find((n) => n.node === node.name)!;
+    const standby = snapshot.standbys.find((s) => s.node === node.name);
+    const role: NodeStatus['role'] = !seen.reachable
+      ? 'unreachable'
+      : seen.state.inRecovery
+        ? 'standby'
+        : seen.state.readOnly
+          ? 'read-only'
+          : 'primary';
+    return {
+      name: node.name,
+      configuredRole: node.role,
+      role,
+      receiverStreaming: standby && seen.reachable && seen.state.inRecovery ? standby.receiverUp : null,
+      streamingToWriter: standby ? standby.streaming : null,
+      synchronous: standby ? standby.synchronous : null,
+      flushLagBytes: standby?.flushLagBytes ?? null,
+      replayLagBytes: standby?.replayLagBytes ?? null,
+      replayLagSeconds: standby?.replayLagSeconds ?? null,
+      ...(seen.reachable ? {} : { reason: seen.reason }),
+    };
+  });
+  const recordNode = cluster.nodes.find((n) => targets.record !== null && strip(n.dnsName) === strip(targets.record))?.name ?? null;
+  const databaseUrl = targets.urls.map((u) => {
+    const node = cluster.nodes.find((n) => n.host === u.host && n.port === u.port)?.name ?? null;
+    return { region: u.region, name: u.name, host: u.host, port: u.port, node, agrees: node !== null && node === snapshot.writer };
+  });
+  const dnsAgrees = recordNode !== null && recordNode === snapshot.writer;
+  return {
+    cluster: cluster.name,
+    writer: snapshot.writer,
+    writers: snapshot.writers,
+    walSenders: snapshot.walSenders,
+    nodes,
+    dns: { record: cluster.route53.recordName, target: targets.record, node: recordNode, agrees: dnsAgrees },
+    databaseUrl,
+    consistent: dnsAgrees && databaseUrl.every((u) => u.agrees),
+  };
+};

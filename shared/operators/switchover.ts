@@ -1,0 +1,196 @@
+import type { Client } from 'pg';
+import type { NodeConfig } from '../config/schema';
+import type { ClusterContext } from '../failover/cluster-context';
+import { nodeNamed } from '../failover/cluster-context';
+import { leaseStore } from '../failover/environment';
+import { failoverConnection } from '../failover/failover-connection';
+import { formatBytes } from '../failover/lag';
+import { promoteNode } from '../failover/promote';
+import { repointRecord, rewriteDatabaseUrls } from '../failover/repoint';
+import { log } from '../log';
+import { closeQuietly } from '../postgres/connect';
+import { endClientSessions, replayPosition, setReadOnly, standbyOnWriter, writerPosition } from '../postgres/switchover-sql';
+import { observeRoles, writersOf } from './roles';
+
+export interface SwitchoverRequest {
+  cluster: string;
+  to: string;
+  /** Longest wait for the target to replay the primary's final WAL. @default 30 */
+  catchUpTimeoutSeconds: number;
+}
+
+export interface SwitchoverReceipt {
+  cluster: string;
+  outcome: 'switched' | 'refused' | 'aborted';
+  from: string | null;
+  to: string;
+  reasons: string[];
+  /** Time writes were refused: from stopping writes to the new primary's first write. */
+  writeUnavailableMs: number | null;
+  finalLsn: number | null;
+  steps: Array<{ step: string; ms: number }>;
+  dns: { record: string; target: string } | null;
+  databaseUrl: Array<{ region: string; name: string; host: string; port: number }>;
+  /** What to run to bring the old primary back as a standby of the new one. */
+  rejoin: string[];
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export const rejoinSteps = (old: NodeConfig, primary: NodeConfig): string[] => [
+  `On ${old.name}: stop PostgreSQL (pg_ctl stop -m fast); it is read-only now and must not take writes again as a primary.`,
+  `On ${primary.name}: run CHECKPOINT, so that pg_rewind sees the new timeline.`,
+  `On ${old.name}: pg_rewind --target-pgdata=$PGDATA --source-server='host=${primary.host} port=${primary.port} dbname=postgres user=<superuser>' --write-recovery-conf (needs wal_log_hints=on or data checksums; otherwise take a fresh base backup: pg_basebackup -h ${primary.host} -p ${primary.port} -D $PGDATA -R -X stream)`,
+  `On ${old.name}: ALTER SYSTEM RESET default_transaction_read_only (or remove it from postgresql.auto.conf), set primary_conninfo application_name=${old.name} and primary_slot_name, then start it.`,
+  `Check on ${primary.name}: SELECT state FROM pg_stat_replication WHERE application_name = '${old.name}' returns 'streaming'; then update the configuration's roles.`,
+];
+
+/**
+ * Waits until the target has replayed everything the read-only primary wrote, checking that the
+ * primary's position stays put. Returns the final position, or null on timeout.
+ */
+const waitForCatchUp = async (primary: Client, target: Client, timeoutMs: number): Promise<{ finalLsn: number | null; behind: number }> => {
+  const deadline = Date.now() + timeoutMs;
+  let behind = Number.POSITIVE_INFINITY;
+  let previous = -1;
+  while (Date.now() < deadline) {
+    const position = await writerPosition(primary);
+    const replayed = (await replayPosition(target)) ?? 0;
+    behind = Math.max(0, position - replayed);
+    if (behind === 0 && position === previous) return { finalLsn: position, behind: 0 };
+    previous = position;
+    await sleep(50);
+  }
+  return { finalLsn: null, behind };
+};
+
+/**
+ * Planned switchover with zero data loss: check the target, stop writes on the primary, wait until
+ * the target replayed the primary's final position (else make the primary writable again and
+ * abort), promote, repoint, and leave the old primary read-only with the steps to rejoin it.
+ * Shares the failover lease: it refuses while a failover runs, and a failover refuses meanwhile.
+ */
+export const switchover = async (context: ClusterContext, request: SwitchoverRequest): Promise<SwitchoverReceipt> => {
+  const startedAt = new Date().toISOString();
+  const receipt = await switchoverSteps(context, request);
+  const holder = `switchover-${Date.parse(startedAt)}`;
+  await leaseStore(context.config)
+    .recordReceipt(context.cluster.name, holder, startedAt, { kind: 'switchover', startedAt, finishedAt: new Date().toISOString(), ...receipt })
+    .catch((error) => log.error('switchover receipt not stored', { cluster: context.cluster.name, error }));
+  return receipt;
+};
+
+const switchoverSteps = async (context: ClusterContext, request: SwitchoverRequest): Promise<SwitchoverReceipt> => {
+  const { cluster, config } = context;
+  const target = nodeNamed(cluster, request.to);
+  const steps: SwitchoverReceipt['steps'] = [];
+  const reasons: string[] = [];
+  const base = { cluster: cluster.name, to: target.name, dns: null, databaseUrl: [], rejoin: [], finalLsn: null, writeUnavailableMs: null };
+  const step = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
+    const started = Date.now();
+    try {
+      return await work();
+    } finally {
+      steps.push({ step: name, ms: Date.now() - started });
+    }
+  };
+  const holder = `switchover-${cluster.name}-${Date.now()}`;
+  const lease = await step('lease', () => leaseStore(config).acquire(cluster.name, holder, 'switchover', cluster.policy.leaseSeconds));
+  if (!lease.acquired) return { ...base, outcome: 'refused', from: null, reasons: [lease.reason], steps };
+  let released = false;
+  const release = async () => {
+    if (!released) released = await leaseStore(config).release(cluster.name, holder, 0);
+  };
+  try {
+    const roles = await step('observe', () => observeRoles(context));
+    const writers = writersOf(roles);
+    if (writers.length === 1 && writers[0] === target.name) {
+      // A previous switchover promoted the target but did not finish: converge on it.
+      reasons.push(`${target.name} is already the writer: finishing the repoint`);
+      return await finish(context, target, null, reasons, steps, base, null);
+    }
+    if (writers.length !== 1) {
+      return { ...base, outcome: 'refused', from: null, steps, reasons: [`expected exactly one writer, found ${writers.length} (${writers.join(', ') || 'none'})`] };
+    }
+    const from = nodeNamed(cluster, writers[0]!);
+    const targetRole = roles.find((r) => r.node === target.name);
+    if (!targetRole?.reachable || targetRole.inRecovery !== true) {
+      return { ...base, outcome: 'refused', from: from.name, steps, reasons: [`${target.name} is not a reachable standby (${targetRole?.reason ?? 'not in recovery'})`] };
+    }
+    const primary = await failoverConnection(context, from, { queryTimeoutMs: 10000 });
+    const standby = await failoverConnection(context, target, { queryTimeoutMs: 10000 }).catch(async (error) => {
+      await closeQuietly(primary);
+      throw error;
+    });
+    try {
+      const view = await standbyOnWriter(primary, target.name);
+      const refusal =
+        !view || view.state !== 'streaming'
+          ? `${target.name} is not streaming from ${from.name} (${view?.state ?? 'no replication connection'})`
+          : (view.replayLagBytes ?? 0) > cluster.policy.maxLagBytes
+            ? `${target.name} is ${formatBytes(view.replayLagBytes ?? 0)} behind (cap ${formatBytes(cluster.policy.maxLagBytes)})`
+            : null;
+      if (refusal) return { ...base, outcome: 'refused', from: from.name, steps, reasons: [refusal] };
+      reasons.push(`${target.name} streams from ${from.name} (${view!.syncState}), ${formatBytes(view!.replayLagBytes ?? 0)} to replay`);
+
+      const stoppedAt = Date.now();
+      const ended = await step('stop-writes', async () => {
+        await setReadOnly(primary, true);
+        return endClientSessions(primary);
+      });
+      reasons.push(`writes stopped on ${from.name}: read-only, ${ended} client session(s) ended`);
+      const caughtUp = await step('catch-up', () => waitForCatchUp(primary, standby, request.catchUpTimeoutSeconds * 1000));
+      if (caughtUp.finalLsn === null) {
+        await step('restore-writes', () => setReadOnly(primary, false));
+        return {
+          ...base,
+          outcome: 'aborted',
+          from: from.name,
+          steps,
+          reasons: [...reasons, `${target.name} did not replay ${from.name}'s final WAL within ${request.catchUpTimeoutSeconds} s (${formatBytes(caughtUp.behind)} behind): ${from.name} is writable again`],
+        };
+      }
+      reasons.push(`${target.name} replayed ${from.name}'s final position`);
+      return await finish(context, target, from, reasons, steps, { ...base, finalLsn: caughtUp.finalLsn }, stoppedAt);
+    } finally {
+      await Promise.all([closeQuietly(primary), closeQuietly(standby)]);
+    }
+  } finally {
+    await release().catch((error) => log.error('switchover lease release failed', { cluster: cluster.name, error }));
+  }
+};
+
+const finish = async (
+  context: ClusterContext,
+  target: NodeConfig,
+  from: NodeConfig | null,
+  reasons: string[],
+  steps: SwitchoverReceipt['steps'],
+  base: Omit<SwitchoverReceipt, 'outcome' | 'from' | 'reasons' | 'steps'>,
+  stoppedAt: number | null,
+): Promise<SwitchoverReceipt> => {
+  const timed = async <T>(name: string, work: () => Promise<T>) => {
+    const started = Date.now();
+    try {
+      return await work();
+    } finally {
+      steps.push({ step: name, ms: Date.now() - started });
+    }
+  };
+  const promotion = await timed('promote', () => promoteNode(context, target));
+  const writeUnavailableMs = stoppedAt === null ? null : Date.now() - stoppedAt;
+  reasons.push(promotion.alreadyPrimary ? `${target.name} was already primary` : `${target.name} promoted in ${promotion.promoteMs} ms`);
+  const dns = await timed('dns', () => repointRecord(context.cluster, target));
+  const urls = await timed('database-url', () => rewriteDatabaseUrls(context.cluster, target));
+  return {
+    ...base,
+    outcome: 'switched',
+    from: from?.name ?? null,
+    reasons,
+    steps,
+    writeUnavailableMs,
+    dns: { record: dns.record, target: dns.target },
+    databaseUrl: urls.parameters.map(({ region, name, host, port }) => ({ region, name, host, port })),
+    rejoin: from ? rejoinSteps(from, target) : [],
+  };
+};
