@@ -35,15 +35,24 @@ export const readMetricsStatement = (): Statement => ({
   Resource: '*',
 });
 
+const zoneArns = (config: FailoverConfig) =>
+  unique(config.clusters.map((c) => c.route53.hostedZoneId)).map((id) => sub(`arn:\${AWS::Partition}:route53:::hostedzone/${id}`));
+
+/** Reading the configured zones' records (status, plan). */
+export const route53ReadStatement = (config: FailoverConfig): Statement => ({
+  Effect: 'Allow',
+  Action: ['route53:ListResourceRecordSets'],
+  Resource: zoneArns(config),
+});
+
 /** UPSERT only the configured records, in the configured zones. */
 export const route53Statements = (config: FailoverConfig): Statement[] => {
-  const zones = unique(config.clusters.map((c) => c.route53.hostedZoneId));
-  const zoneArns = zones.map((id) => sub(`arn:\${AWS::Partition}:route53:::hostedzone/${id}`));
+  const zones = zoneArns(config);
   return [
     {
       Effect: 'Allow',
       Action: ['route53:ChangeResourceRecordSets'],
-      Resource: zoneArns,
+      Resource: zones,
       Condition: {
         'ForAllValues:StringEquals': {
           'route53:ChangeResourceRecordSetsNormalizedRecordNames': unique(
@@ -54,7 +63,7 @@ export const route53Statements = (config: FailoverConfig): Statement[] => {
         },
       },
     },
-    { Effect: 'Allow', Action: ['route53:ListResourceRecordSets'], Resource: zoneArns },
+    route53ReadStatement(config),
     { Effect: 'Allow', Action: ['route53:GetChange'], Resource: sub('arn:${AWS::Partition}:route53:::change/*') },
   ];
 };

@@ -9,6 +9,7 @@ import {
   leaseStatement,
   putEventsStatement,
   readMetricsStatement,
+  route53ReadStatement,
   route53Statements,
   startExecutionStatement,
   stopInstancesStatement,
@@ -49,6 +50,22 @@ export const functionPolicies = (config: FailoverConfig, service: string, stage:
     rewriteDatabaseUrl: [databaseUrlStatement(config, ['GetParameter', 'PutParameter'])],
     publishReceipt: [putMetricsStatement(config), putEventsStatement(names.eventBus), leaseStatement(names.leaseTable, ['PutItem'])],
     releaseLease: [leaseStatement(names.leaseTable, ['UpdateItem', 'GetItem'])],
+    switchover: [
+      leaseStatement(names.leaseTable, ['UpdateItem', 'GetItem', 'PutItem']),
+      readCredentialsStatement(config, ['failover']),
+      ...route53Statements(config),
+      databaseUrlStatement(config, ['GetParameter', 'PutParameter']),
+    ],
+    failover: [startExecutionStatement(names.stateMachine)],
+    plan: [
+      describeInstancesStatement(['DescribeInstanceStatus', 'DescribeInstances']),
+      readCredentialsStatement(config, ['failover']),
+      readMetricsStatement(),
+      route53ReadStatement(config),
+      databaseUrlStatement(config, ['GetParameter']),
+    ],
+    status: [readCredentialsStatement(config, ['monitor']), route53ReadStatement(config), databaseUrlStatement(config, ['GetParameter'])],
+    history: [leaseStatement(names.leaseTable, ['Query'])],
   };
 };
 

@@ -37,6 +37,8 @@ const describe = (req: IncomingMessage, body: string): AwsRequestInfo => {
 export class FaultProxy {
   private rules: FaultRule[] = [];
   readonly failed: AwsRequestInfo[] = [];
+  /** Every request seen, in order (tests prove "no write call" with it). */
+  readonly seen: AwsRequestInfo[] = [];
   private readonly hanging = new Set<() => void>();
 
   private constructor(
@@ -54,6 +56,7 @@ export class FaultProxy {
       req.on('end', () => {
         const body = Buffer.concat(chunks);
         const info = describe(req, body.toString('utf8'));
+        proxy.seen.push(info);
         const rule = proxy.rules.find((r) => r.times > 0 && r.match(info));
         if (rule) {
           rule.times -= 1;

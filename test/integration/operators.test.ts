@@ -1,0 +1,125 @@
+import { runSwitchover, handler as switchoverHandler } from '../../functions/operators/switchover';
+import { handler as planHandler, plan } from '../../functions/operators/plan';
+import { status } from '../../functions/operators/status';
+import { history } from '../../functions/operators/history';
+import { LeaseStore } from '../../shared/aws/lease';
+import { dynamoClient } from '../../shared/aws/clients/dynamodb';
+import { publishedTargets } from '../../shared/failover/repoint';
+import { resetEmulator } from '../harness/emulator';
+import { startFailoverBench, type FailoverBench } from '../harness/failover-bench';
+import { LOCAL_DEPLOYMENT } from '../harness/local-stack';
+import { AckedWriter } from '../harness/workload';
+
+const invoke = (handler: unknown, event: unknown) => (handler as (e: unknown, c: unknown) => Promise<unknown>)(event, {});
+
+describe('operators on the real topology', () => {
+  let bench: FailoverBench;
+  const cluster = () => bench.stack.cluster();
+  const topology = () => bench.stack.topologies.orders!;
+  const node = (name: string) => cluster().nodes.find((n) => n.name === name)!;
+  const appTarget = (name: string) => ({ host: node(name).host, port: node(name).port, database: cluster().database, ...bench.stack.logins.orders!.app });
+  const writableNodes = async () => {
+    const out: string[] = [];
+    for (const n of cluster().nodes) {
+      if (!topology().isRunning(n.name)) continue;
+      // A fresh session, as an application would open: default_transaction_read_only applies to it.
+      const rows = await topology().query<{ w: boolean }>(
+        n.name,
+        "SELECT NOT pg_is_in_recovery() AND current_setting('default_transaction_read_only') = 'off' AS w",
+      );
+      if (rows[0]?.w) out.push(n.name);
+    }
+    return out;
+  };
+
+  beforeEach(async () => {
+    await resetEmulator(process.env.AWS_ENDPOINT_URL!);
+    bench = await startFailoverBench();
+  });
+  afterEach(async () => bench?.teardown());
+
+  it('switches over under continuous writes with zero acknowledged rows lost and one writer left', async () => {
+    const writer = new AckedWriter(appTarget('primary'), 500);
+    await writer.start();
+    await new Promise((r) => setTimeout(r, 1000));
+
+    const receipt = await runSwitchover({ cluster: 'orders', to: 'standby_az2', catchUpTimeoutSeconds: 10 });
+    await writer.stop();
+
+    expect(receipt).toMatchObject({ outcome: 'switched', from: 'primary', to: 'standby_az2' });
+    expect(writer.lastError).toMatch(/read-only|terminat/);
+    const { acked, lost } = await writer.lostOn(appTarget('standby_az2'));
+    expect(acked).toBeGreaterThan(100);
+    expect(lost).toBe(0);
+    expect(await writableNodes()).toEqual(['standby_az2']);
+    const { record, urls } = await publishedTargets(cluster());
+    expect(record).toBe(node('standby_az2').dnsName);
+    expect(urls.every((u) => u.port === node('standby_az2').port)).toBe(true);
+    expect(receipt.writeUnavailableMs).toBeGreaterThan(0);
+    expect(receipt.rejoin.join('\n')).toContain('pg_rewind');
+    process.stdout.write(`switchover: ${acked} acked rows, 0 lost, writes unavailable for ${receipt.writeUnavailableMs} ms\n`);
+
+    const after = await status({});
+    expect(after.clusters[0]).toMatchObject({ writer: 'standby_az2', consistent: true });
+    expect(after.clusters[0]!.nodes.find((n) => n.name === 'primary')?.role).toBe('read-only');
+    const past = await history({ limit: 5 });
+    expect(past.entries[0]).toMatchObject({ kind: 'switchover', outcome: 'switched', from: 'primary', to: 'standby_az2' });
+  });
+
+  it('aborts a switchover whose target cannot catch up, and leaves the old primary writable', async () => {
+    await topology().pauseReplay('standby_dr');
+    await topology().query('primary', 'CREATE TABLE filler AS SELECT g, md5(g::text) AS pad FROM generate_series(1, 5000) AS g');
+
+    const receipt = await runSwitchover({ cluster: 'orders', to: 'standby_dr', catchUpTimeoutSeconds: 2 });
+
+    expect(receipt.outcome).toBe('aborted');
+    expect(receipt.reasons.at(-1)).toMatch(/standby_dr did not replay primary's final WAL within 2 s \(.* behind\): primary is writable again/);
+    expect(await writableNodes()).toEqual(['primary']);
+    expect((await publishedTargets(cluster())).record).toBe(node('primary').dnsName);
+    await topology().resumeReplay('standby_dr');
+  });
+
+  it('plans without any side effect: only AWS reads, no WAL written, nothing moved', async () => {
+    await topology().query('primary', 'CHECKPOINT');
+    const walBefore = await topology().query<{ lsn: string }>('primary', 'SELECT pg_current_wal_insert_lsn()::text AS lsn');
+    const before = await publishedTargets(cluster());
+    const seenFrom = bench.faults.seen.length;
+
+    const result = await plan({ cluster: 'orders' });
+
+    expect(result.wouldFailOver).toBe(false);
+    expect(result.summary).toMatch(/primary answers the database probe/);
+    expect(result.candidate).toMatchObject({ promote: true, node: 'standby_az2' });
+    expect(result.fencing.action).toMatch(/would stop instance .* \(now running\)/);
+    const calls = bench.faults.seen.slice(seenFrom);
+    expect(new Set(calls.map((c) => c.service))).toEqual(new Set(['ec2', 'monitoring', 'route53', 'ssm']));
+    // Query and JSON protocols name the action (Describe*, Get*, List*); REST reads are GETs.
+    const isRead = (operation: string) => /^GET /.test(operation) || /^(Describe|Get|List)/.test(operation.split('.').at(-1)!);
+    expect(calls.filter((c) => !isRead(c.operation))).toEqual([]);
+    const walAfter = await topology().query<{ lsn: string }>('primary', 'SELECT pg_current_wal_insert_lsn()::text AS lsn');
+    expect(walAfter[0]?.lsn).toBe(walBefore[0]?.lsn);
+    expect(await publishedTargets(cluster())).toEqual(before);
+    expect(await writableNodes()).toEqual(['primary']);
+  });
+
+  it('refuses a switchover while a failover holds the lease, with the reason', async () => {
+    const store = new LeaseStore(dynamoClient(bench.stack.config.controlRegion), LOCAL_DEPLOYMENT.leaseTable);
+    await store.acquire('orders', 'orders-alarm-20261126120000000', 'failover', 600);
+
+    const receipt = await runSwitchover({ cluster: 'orders', to: 'standby_az2', catchUpTimeoutSeconds: 5 });
+
+    expect(receipt).toMatchObject({ outcome: 'refused', reasons: ['orders: failover orders-alarm-20261126120000000 holds the lease'] });
+    expect(await writableNodes()).toEqual(['primary']);
+  });
+
+  it('rejects malformed requests naming the field, before any AWS call', async () => {
+    const seenFrom = bench.faults.seen.length;
+    await expect(invoke(switchoverHandler, { cluster: 'orders' })).rejects.toThrow(/to: .*expected string/);
+    await expect(invoke(switchoverHandler, { cluster: 'orders', to: 'standby_az2', force: true })).rejects.toThrow(/unknown field\(s\) force/);
+    await expect(invoke(switchoverHandler, { cluster: 'orders', to: 'nope' })).rejects.toThrow('to: cluster orders has no node "nope"');
+    await expect(invoke(switchoverHandler, { cluster: 'billing', to: 'standby_az2' })).rejects.toThrow('cluster: unknown cluster "billing"');
+    await expect(invoke(planHandler, { cluster: 42 })).rejects.toThrow(/cluster: .*expected string/);
+    expect(bench.faults.seen.slice(seenFrom)).toEqual([]);
+    expect(await writableNodes()).toEqual(['primary']);
+  });
+});

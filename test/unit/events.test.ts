@@ -1,0 +1,47 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { monitorInput } from '../../functions/monitor/handler';
+import { executionInputSchema } from '../../shared/failover/state';
+import { alarmEventSchema } from '../../shared/failover/trigger';
+import {
+  historyRequestSchema,
+  manualFailoverRequestSchema,
+  planRequestSchema,
+  statusRequestSchema,
+  switchoverRequestSchema,
+} from '../../shared/operators/requests';
+import type { z } from 'zod';
+
+/** The sample event of each function in serverless.yml, and the schema its handler validates with. */
+const samples: Record<string, { event: string; schema: z.ZodType }> = {
+  monitor: { event: 'monitor-schedule.json', schema: monitorInput },
+  startFailover: { event: 'start-failover-alarm.json', schema: alarmEventSchema },
+  acquireLease: { event: 'failover-state.json', schema: executionInputSchema },
+  confirmOutage: { event: 'failover-state.json', schema: executionInputSchema },
+  selectCandidate: { event: 'failover-state.json', schema: executionInputSchema },
+  fencePrimary: { event: 'failover-state.json', schema: executionInputSchema },
+  promoteCandidate: { event: 'failover-state.json', schema: executionInputSchema },
+  repointDns: { event: 'failover-state.json', schema: executionInputSchema },
+  rewriteDatabaseUrl: { event: 'failover-state.json', schema: executionInputSchema },
+  publishReceipt: { event: 'failover-state.json', schema: executionInputSchema },
+  releaseLease: { event: 'failover-state.json', schema: executionInputSchema },
+  switchover: { event: 'switchover.json', schema: switchoverRequestSchema },
+  failover: { event: 'failover-manual.json', schema: manualFailoverRequestSchema },
+  plan: { event: 'plan.json', schema: planRequestSchema },
+  status: { event: 'status.json', schema: statusRequestSchema },
+  history: { event: 'history.json', schema: historyRequestSchema },
+};
+
+describe('sample events', () => {
+  const functions = Object.keys((parse(readFileSync('serverless.yml', 'utf8').replace(/!Ref /g, '')) as { functions: object }).functions);
+
+  it('exist for every function in serverless.yml', () => {
+    expect(Object.keys(samples).sort()).toEqual([...functions].sort());
+    for (const { event } of Object.values(samples)) expect(existsSync(`events/${event}`)).toBe(true);
+  });
+
+  it.each(Object.entries(samples))('%s: its sample passes the handler input schema', (_fn, { event, schema }) => {
+    const result = schema.safeParse(JSON.parse(readFileSync(`events/${event}`, 'utf8')));
+    expect(result.error?.issues ?? []).toEqual([]);
+  });
+});
