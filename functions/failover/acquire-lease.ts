@@ -16,6 +16,9 @@ export const acquireLease = (state: ExecutionInput): Promise<LeaseResult> =>
       state.executionName,
       state.mode === 'manual' ? 'manual failover' : 'failover',
       context.cluster.policy.leaseSeconds,
+      Date.now(),
+      // The cooldown holds back automatic failovers (anti-flap), not an operator's decision.
+      { ignoreCooldown: state.mode === 'manual' },
     );
     if (!outcome.acquired) log.warn('lease not acquired', { cluster: state.cluster, execution: state.executionName, reason: outcome.reason });
     return outcome.acquired ? { acquired: true } : { acquired: false, reason: outcome.reason, ...(outcome.heldBy ? { heldBy: outcome.heldBy } : {}) };

@@ -35,10 +35,19 @@ export class LeaseStore {
   ) {}
 
   /**
-   * Takes the lease unless another holder has it (and it has not expired) or a cooldown after the
-   * last completed failover is running. Taking it again as the same holder succeeds (retries).
+   * Takes the lease unless another holder has it (and it has not expired) or — for automatic
+   * failovers — a cooldown after the last completed failover is running. Operators' actions
+   * (`ignoreCooldown`) are not held back by the cooldown, only by a running holder. Taking it again
+   * as the same holder succeeds (retries).
    */
-  async acquire(cluster: string, holder: string, kind: string, leaseSeconds: number, now = Date.now()): Promise<LeaseOutcome> {
+  async acquire(
+    cluster: string,
+    holder: string,
+    kind: string,
+    leaseSeconds: number,
+    now = Date.now(),
+    options: { ignoreCooldown?: boolean } = {},
+  ): Promise<LeaseOutcome> {
     const lease: Lease = { cluster, holder, kind, acquiredAt: now, expiresAt: now + leaseSeconds * 1000 };
     try {
       await this.client.send(
@@ -46,8 +55,9 @@ export class LeaseStore {
           TableName: this.table,
           Key: { pk: S(cluster), sk: S('lease') },
           UpdateExpression: 'SET holder = :h, kind = :k, acquiredAt = if_not_exists(acquiredAt, :now), expiresAt = :exp',
-          ConditionExpression:
-            '(attribute_not_exists(holder) OR holder = :h OR expiresAt < :now) AND (attribute_not_exists(cooldownUntil) OR cooldownUntil < :now OR holder = :h)',
+          ConditionExpression: options.ignoreCooldown
+            ? '(attribute_not_exists(holder) OR holder = :h OR expiresAt < :now)'
+            : '(attribute_not_exists(holder) OR holder = :h OR expiresAt < :now) AND (attribute_not_exists(cooldownUntil) OR cooldownUntil < :now OR holder = :h)',
           ExpressionAttributeValues: { ':h': S(holder), ':k': S(kind), ':now': N(now), ':exp': N(lease.expiresAt) },
           ReturnValues: 'ALL_OLD',
         }),

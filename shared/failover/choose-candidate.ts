@@ -43,7 +43,9 @@ const refusal = (standby: StandbyFacts, facts: CandidateFacts, policy: PolicyVie
  */
 export const chooseCandidate = (facts: CandidateFacts, policy: PolicyView): CandidateVerdict => {
   const reasons: string[] = [];
-  const promoted = facts.standbys.find((s) => s.reachable && !s.inRecovery && s.node !== facts.failedPrimary.node);
+  const promoted = facts.standbys.find(
+    (s) => s.reachable && !s.inRecovery && s.node !== facts.failedPrimary.node && (!facts.requestedNode || s.node === facts.requestedNode),
+  );
   if (promoted) {
     return {
       promote: true,

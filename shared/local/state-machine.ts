@@ -48,7 +48,12 @@ export class LocalStateMachine {
 
   constructor(
     handlers: Record<string, LocalHandler>,
-    private readonly options: { definitionFile?: string; retryIntervalMs?: number } = {},
+    private readonly options: {
+      definitionFile?: string;
+      retryIntervalMs?: number;
+      /** Called as each state is entered (progress for people watching). */
+      onStateEntered?: (execution: string, state: string) => void;
+    } = {},
   ) {
     const definition = loadDefinition(options.definitionFile);
     this.overrides = {};
@@ -94,7 +99,10 @@ export class LocalStateMachine {
     let failure: { error?: string; cause?: string } = {};
     const collect = (async () => {
       for await (const event of run.eventLogs as AsyncGenerator<EventLog>) {
-        if (event.type === 'StateEntered') states.push({ name: event.state.name, startMs: event.timestamp, endMs: null, retries: 0 });
+        if (event.type === 'StateEntered') {
+          states.push({ name: event.state.name, startMs: event.timestamp, endMs: null, retries: 0 });
+          this.options.onStateEntered?.(name, event.state.name);
+        }
         const current = states.at(-1);
         if (event.type === 'StateExited' && current) current.endMs = event.timestamp;
         if (event.type === 'StateRetried' && current) current.retries += 1;

@@ -95,7 +95,9 @@ const switchoverSteps = async (context: ClusterContext, request: SwitchoverReque
     }
   };
   const holder = `switchover-${cluster.name}-${Date.now()}`;
-  const lease = await step('lease', () => leaseStore(config).acquire(cluster.name, holder, 'switchover', cluster.policy.leaseSeconds));
+  const lease = await step('lease', () =>
+    leaseStore(config).acquire(cluster.name, holder, 'switchover', cluster.policy.leaseSeconds, Date.now(), { ignoreCooldown: true }),
+  );
   if (!lease.acquired) return { ...base, outcome: 'refused', from: null, reasons: [lease.reason], steps };
   let released = false;
   const release = async () => {

@@ -48,6 +48,12 @@ describe('failover lease (DynamoDB conditional writes through the emulator)', ()
     expect(await store.release('orders', 'exec-b', 900)).toBe(true);
     expect(await store.acquire('orders', 'exec-c', 'failover', 600)).toMatchObject({ acquired: false, reason: expect.stringContaining('cooling down') });
     expect(await store.release('orders', 'exec-c', 0)).toBe(false);
+    // An operator's switchover or manual failover is not held back by the anti-flap window.
+    expect((await store.acquire('orders', 'switchover-1', 'switchover', 600, Date.now(), { ignoreCooldown: true })).acquired).toBe(true);
+    expect(await store.acquire('orders', 'exec-d', 'failover', 600, Date.now(), { ignoreCooldown: true })).toMatchObject({
+      acquired: false,
+      reason: 'orders: switchover switchover-1 holds the lease',
+    });
   });
 
   it('takes over a lease whose holder died (expired)', async () => {

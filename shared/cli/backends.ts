@@ -1,0 +1,128 @@
+import { readFileSync } from 'node:fs';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
+
+export type OperatorFunction = 'status' | 'plan' | 'switchover' | 'history';
+
+export interface FailoverOutcome {
+  executionName: string;
+  status: string;
+  output: unknown;
+  error?: string;
+  cause?: string;
+}
+
+/** Where the operator commands run: the deployed Lambdas, or the same handlers in-process. */
+export interface Backend {
+  call(fn: OperatorFunction, request: Record<string, unknown>): Promise<unknown>;
+  failover(request: Record<string, unknown>, progress: (line: string) => void): Promise<FailoverOutcome>;
+}
+
+/** An error a handler raised (its name is the contract: InvalidInputError means a bad request). */
+export class RemoteError extends Error {
+  constructor(
+    readonly errorType: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = errorType;
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Invokes `<service>-<stage>-<fn>` and follows the failover execution in Step Functions. */
+export const awsBackend = (options: { service: string; stage: string; region?: string }): Backend => {
+  const lambda = new LambdaClient(options.region ? { region: options.region } : {});
+  const sfn = new SFNClient(options.region ? { region: options.region } : {});
+  const invoke = async (fn: string, request: Record<string, unknown>) => {
+    const out = await lambda.send(
+      new InvokeCommand({ FunctionName: `${options.service}-${options.stage}-${fn}`, Payload: Buffer.from(JSON.stringify(request)) }),
+    );
+    const payload = out.Payload ? JSON.parse(Buffer.from(out.Payload).toString('utf8')) : null;
+    if (out.FunctionError) throw new RemoteError(payload?.errorType ?? 'Error', payload?.errorMessage ?? 'the function failed');
+    return payload;
+  };
+  return {
+    call: invoke,
+    failover: async (request, progress) => {
+      const started = (await invoke('failover', request)) as { executionName: string; executionArn?: string; started: boolean };
+      if (!started.executionArn) throw new RemoteError('FailoverNotStarted', `execution ${started.executionName} was not started`);
+      const began = Date.now();
+      let last = '';
+      for (;;) {
+        const described = await sfn.send(new DescribeExecutionCommand({ executionArn: started.executionArn }));
+        const history = await sfn.send(new GetExecutionHistoryCommand({ executionArn: started.executionArn, reverseOrder: true, maxResults: 10 }));
+        const entered = history.events?.find((e) => e.stateEnteredEventDetails)?.stateEnteredEventDetails?.name;
+        if (entered && entered !== last) {
+          last = entered;
+          progress(`[+${((Date.now() - began) / 1000).toFixed(1)}s] ${entered}`);
+        }
+        if (described.status !== 'RUNNING') {
+          return {
+            executionName: started.executionName,
+            status: described.status ?? 'UNKNOWN',
+            output: described.output ? JSON.parse(described.output) : null,
+            ...(described.error ? { error: described.error } : {}),
+            ...(described.cause ? { cause: described.cause } : {}),
+          };
+        }
+        await sleep(2000);
+      }
+    },
+  };
+};
+
+/**
+ * Runs the handlers in this process against a local stack: the environment file names the
+ * configuration, the emulator endpoint and the deployment names (the drill's --keep writes one).
+ */
+export const localBackend = async (envFile: string): Promise<Backend> => {
+  let env: Record<string, string>;
+  try {
+    env = JSON.parse(readFileSync(envFile, 'utf8')) as Record<string, string>;
+  } catch (error) {
+    throw new RemoteError('UsageError', `--local ${envFile}: cannot read the environment file (${(error as Error).message})`);
+  }
+  Object.assign(process.env, env);
+  await import('../local/polyfills');
+  const handlers = {
+    status: (await import('../../functions/operators/status')).handler,
+    plan: (await import('../../functions/operators/plan')).handler,
+    switchover: (await import('../../functions/operators/switchover')).handler,
+    history: (await import('../../functions/operators/history')).handler,
+  };
+  const asRemote = async (work: () => Promise<unknown>) => {
+    try {
+      return await work();
+    } catch (error) {
+      throw new RemoteError((error as Error).name, (error as Error).message);
+    }
+  };
+  return {
+    call: (fn, request) => asRemote(() => (handlers[fn] as unknown as (e: unknown, c: unknown) => Promise<unknown>)(request, {})),
+    failover: async (request, progress) => {
+      const { LocalStateMachine } = await import('../local/state-machine');
+      const { failoverTaskHandlers } = await import('../../functions/failover');
+      const { makeManualFailover } = await import('../../functions/operators/failover');
+      const { manualFailoverRequestSchema } = await import('../operators/requests');
+      const { lambda } = await import('../lambda');
+      const began = Date.now();
+      const machine = new LocalStateMachine(failoverTaskHandlers as never, {
+        onStateEntered: (_execution, state) => progress(`[+${((Date.now() - began) / 1000).toFixed(1)}s] ${state}`),
+      });
+      const start = lambda('failover', makeManualFailover(async (name, input) => ({ started: machine.start(name, input).started })), {
+        input: manualFailoverRequestSchema,
+      }) as unknown as (e: unknown, c: unknown) => Promise<{ executionName: string }>;
+      const { executionName } = (await asRemote(() => start(request, {}))) as { executionName: string };
+      const execution = await machine.executions().get(executionName)!;
+      return {
+        executionName,
+        status: execution.status,
+        output: execution.output,
+        ...(execution.error ? { error: execution.error } : {}),
+        ...(execution.cause ? { cause: execution.cause } : {}),
+      };
+    },
+  };
+};

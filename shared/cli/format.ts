@@ -1,0 +1,85 @@
+import type { Receipt } from '../failover/receipt';
+import type { FailoverPlan } from '../operators/plan';
+import type { ClusterStatus } from '../operators/status';
+import type { SwitchoverReceipt } from '../operators/switchover';
+import type { HistoryEntry } from '../../functions/operators/history';
+import { bytes, renderTable } from './table';
+
+const yesNo = (value: boolean | null | undefined) => (value === null || value === undefined ? '-' : value ? 'yes' : 'no');
+
+export const formatStatus = (clusters: ClusterStatus[]): string =>
+  clusters
+    .map((c) => {
+      const head = `cluster ${c.cluster}: writer ${c.writer ?? `NONE (${c.writers.length} writable)`}, ${c.consistent ? 'DNS and DATABASE_URL agree' : 'PUBLISHED ENDPOINTS DISAGREE'}`;
+      const nodes = renderTable(
+        ['NODE', 'CONFIGURED', 'ROLE', 'RECEIVER', 'STREAMING', 'SYNC', 'FLUSH LAG', 'REPLAY LAG', 'REPLAY LAG (s)'],
+        c.nodes.map((n) => [
+          n.name,
+          n.configuredRole,
+          n.role,
+          yesNo(n.receiverStreaming),
+          yesNo(n.streamingToWriter),
+          yesNo(n.synchronous),
+          bytes(n.flushLagBytes),
+          bytes(n.replayLagBytes),
+          n.replayLagSeconds === null ? '-' : n.replayLagSeconds.toFixed(1),
+        ]),
+      );
+      const published = renderTable(
+        ['PUBLISHED', 'WHERE', 'POINTS AT', 'NODE', 'AGREES'],
+        [
+          ['DNS', c.dns.record, c.dns.target, c.dns.node, yesNo(c.dns.agrees)],
+          ...c.databaseUrl.map((u) => ['DATABASE_URL', `${u.region} ${u.name}`, `${u.host}:${u.port}`, u.node, yesNo(u.agrees)]),
+        ],
+      );
+      const unreachable = c.nodes.filter((n) => n.reason).map((n) => `  ${n.name}: ${n.reason}`);
+      return [head, nodes, published, ...(unreachable.length ? ['unreachable:', ...unreachable] : [])].join('\n\n');
+    })
+    .join('\n\n');
+
+export const formatPlan = (plan: FailoverPlan): string =>
+  [
+    `plan for ${plan.cluster}: ${plan.summary}`,
+    renderTable(
+      ['SIGNAL', 'SAYS', 'DETAIL'],
+      plan.outage.signals.map((s) => [s.name, s.down === null ? 'unknown' : s.down ? 'down' : 'up', s.detail]),
+    ),
+    `outage: ${plan.outage.reason}`,
+    'candidate:',
+    ...plan.candidate.reasons.map((r) => `  - ${r}`),
+    `fencing: ${plan.fencing.action}`,
+    `DNS: ${plan.dns.record} -> ${plan.dns.current ?? '-'}${plan.dns.wouldBecome ? ` (would become ${plan.dns.wouldBecome})` : ''}`,
+    ...plan.databaseUrl.map(
+      (u) => `DATABASE_URL ${u.region} ${u.name}: ${u.currentHost}:${u.currentPort}${u.wouldBecome ? ` (would become ${u.wouldBecome})` : ''}`,
+    ),
+  ].join('\n');
+
+export const formatSwitchover = (r: SwitchoverReceipt): string =>
+  [
+    `switchover of ${r.cluster}: ${r.outcome.toUpperCase()} (${r.from ?? '?'} -> ${r.to})`,
+    ...r.reasons.map((reason) => `  - ${reason}`),
+    renderTable(['STEP', 'MS'], r.steps.map((s) => [s.step, s.ms])),
+    ...(r.writeUnavailableMs !== null ? [`writes were refused for ${r.writeUnavailableMs} ms`] : []),
+    ...(r.dns ? [`DNS: ${r.dns.record} -> ${r.dns.target}`] : []),
+    ...r.databaseUrl.map((u) => `DATABASE_URL ${u.region} ${u.name}: ${u.host}:${u.port}`),
+    ...(r.rejoin.length ? ['to rejoin the old primary as a standby:', ...r.rejoin.map((s, i) => `  ${i + 1}. ${s}`)] : []),
+  ].join('\n');
+
+export const formatReceipt = (r: Receipt): string =>
+  [
+    `failover of ${r.cluster} (${r.execution}): ${r.outcome.toUpperCase()}${r.promoted ? `: ${r.promoted} is the writer` : ''}`,
+    ...r.reasons.map((reason) => `  - ${reason}`),
+    ...(r.dataLoss
+      ? [`data loss: ${bytes(r.dataLoss.bytes)} / ${r.dataLoss.seconds === null ? 'unknown' : `${r.dataLoss.seconds.toFixed(1)} s`} (${r.dataLoss.basis})`]
+      : []),
+    renderTable(['STEP', 'MS'], r.steps.map((s) => [s.step, s.ms])),
+    `total ${r.totalMs} ms`,
+  ].join('\n');
+
+export const formatHistory = (entries: HistoryEntry[]): string =>
+  entries.length === 0
+    ? 'no failover or switchover recorded'
+    : renderTable(
+        ['AT', 'CLUSTER', 'KIND', 'OUTCOME', 'FROM', 'TO', 'WHY'],
+        entries.map((e) => [e.at, e.cluster, e.kind, e.outcome, e.from, e.to, e.reasons.at(-1)?.slice(0, 80)]),
+      );

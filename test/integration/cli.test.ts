@@ -1,0 +1,78 @@
+import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EXIT, main } from '../../shared/cli/main';
+import { resetEmulator } from '../harness/emulator';
+import { startFailoverBench, type FailoverBench } from '../harness/failover-bench';
+
+describe('pgfo CLI against a local stack (--local)', () => {
+  let bench: FailoverBench;
+  let dir: string;
+  let envFile: string;
+
+  const pgfo = async (...argv: string[]) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await main(['--local', envFile, ...argv], { out: (t) => out.push(t), err: (t) => err.push(t) });
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  };
+
+  beforeAll(async () => {
+    await resetEmulator(process.env.AWS_ENDPOINT_URL!);
+    bench = await startFailoverBench();
+    dir = mkdtempSync(join(tmpdir(), 'pgfo-cli-'));
+    envFile = join(dir, 'env.json');
+    const keys = ['AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION', 'AWS_MAX_ATTEMPTS'];
+    writeFileSync(envFile, JSON.stringify({ ...bench.stack.env, ...Object.fromEntries(keys.map((k) => [k, process.env[k]!])) }));
+  });
+  afterAll(async () => {
+    await bench?.teardown();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('shows status as a table, and exits 0 when DNS and DATABASE_URL agree with the writer', async () => {
+    const { code, out } = await pgfo('status');
+    expect(code).toBe(EXIT.ok);
+    expect(out).toContain('cluster orders: writer primary, DNS and DATABASE_URL agree');
+    expect(out).toMatch(/standby_az2\s+sync-standby\s+standby\s+yes\s+yes\s+yes/);
+  });
+
+  it('plans as JSON for scripts', async () => {
+    const { code, out } = await pgfo('--json', 'plan', '--cluster', 'orders');
+    expect(code).toBe(EXIT.ok);
+    expect(JSON.parse(out)).toMatchObject({ cluster: 'orders', wouldFailOver: false, candidate: { node: 'standby_az2' } });
+  });
+
+  it('exits 2 and names the problem for bad usage and invalid requests', async () => {
+    expect(await pgfo('switchover', '--cluster', 'orders')).toMatchObject({ code: EXIT.usage, err: expect.stringContaining('--to is required') });
+    expect(await pgfo('switchover', '--cluster', 'orders', '--to', 'nope')).toMatchObject({
+      code: EXIT.usage,
+      err: expect.stringContaining('to: cluster orders has no node "nope"'),
+    });
+    expect(await pgfo('history', '--limit', 'ten')).toMatchObject({ code: EXIT.usage, err: expect.stringContaining('--limit must be a whole number') });
+    expect(await pgfo('reboot')).toMatchObject({ code: EXIT.usage, err: expect.stringContaining('unknown command "reboot"') });
+  });
+
+  it('runs an operator failover with progress and promotes the requested node', async () => {
+    const { code, err, out } = await pgfo('failover', '--cluster', 'orders', '--to', 'standby_dr', '--reason', 'drill');
+    expect(err).toMatch(/\[\+\d+\.\ds\] AcquireLease/);
+    expect(err).toMatch(/PromoteCandidate/);
+    expect(err).not.toMatch(/ConfirmOutage/);
+    expect(out).toContain('failover of orders');
+    expect(out).toContain('PROMOTED: standby_dr is the writer');
+    expect(code).toBe(EXIT.ok);
+    const { out: statusOut } = await pgfo('status');
+    expect(statusOut).toContain('cluster orders: writer standby_dr, DNS and DATABASE_URL agree');
+  });
+
+  it('exits 1 for a switchover to a standby that no longer streams, saying why', async () => {
+    const refused = await pgfo('switchover', '--cluster', 'orders', '--to', 'standby_az2');
+    expect(refused.code).toBe(EXIT.negative);
+    expect(refused.out).toContain('switchover of orders: REFUSED');
+    expect(refused.out).toContain('standby_az2 is not streaming from standby_dr');
+    const history = await pgfo('history', '--cluster', 'orders');
+    expect(history.out).toMatch(/orders\s+switchover\s+refused/);
+    expect(history.out).toMatch(/orders\s+failover\s+promoted\s+primary\s+standby_dr/);
+  });
+
+});
