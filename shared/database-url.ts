@@ -16,8 +16,10 @@ export interface DatabaseUrlParts {
 
 export const buildDatabaseUrl = (parts: DatabaseUrlParts): string => {
   const url = new URL('postgresql://placeholder');
-  url.username = parts.user;
-  url.password = parts.password;
+  // The URL setters leave '%' as it is, so a password holding '%' would not survive decoding:
+  // encode every reserved character first (the setters keep existing %XX escapes).
+  url.username = encodeURIComponent(parts.user);
+  url.password = encodeURIComponent(parts.password);
   url.hostname = parts.host;
   url.port = String(parts.port);
   url.pathname = `/${encodeURIComponent(parts.database)}`;
