@@ -53,27 +53,33 @@ const waitUntilAnswering = async (endpoint: string, child: ChildProcess, timeout
   throw new Error(`emulator: the moto server did not answer on ${endpoint} within ${timeoutMs} ms`);
 };
 
-/** Starts moto in server mode on a free loopback port and waits until it answers. */
-export const startEmulator = async (options: { timeoutMs?: number } = {}): Promise<Emulator> => {
+/**
+ * Starts moto in server mode on a free loopback port and waits until it answers. `detached` (the
+ * drill's --keep) lets it outlive this process: its own process group, no output pipe, not killed
+ * on exit; `stop()` still ends it.
+ */
+export const startEmulator = async (options: { timeoutMs?: number; detached?: boolean } = {}): Promise<Emulator> => {
   ensureEmulatorInstalled();
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
+  const detached = options.detached ?? false;
   const child = spawn(venvPython(), [serverScript, '127.0.0.1', String(port)], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    detached: false,
+    stdio: ['ignore', 'ignore', detached ? 'ignore' : 'pipe'],
+    detached,
   });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
   const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
+  if (!detached) process.once('exit', killOnExit);
   try {
     await waitUntilAnswering(endpoint, child, options.timeoutMs ?? 20000);
   } catch (error) {
     child.kill('SIGKILL');
     throw new Error(`${(error as Error).message}\n${stderr}`);
   }
+  if (detached) child.unref();
   return {
     endpoint,
     pid: child.pid ?? -1,

@@ -1,0 +1,102 @@
+import { handler as monitorHandler } from '../functions/monitor/handler';
+import { cloudWatchClient } from '../shared/aws/clients/cloudwatch';
+import type { AlarmDefinition } from '../shared/infra/alarms';
+import { alarmStateChangeEvent } from '../shared/local/alarm-event';
+import { LocalAlarm, type AlarmTransition } from '../shared/local/alarm-evaluator';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const lambdaContext = { functionName: 'monitor', awsRequestId: 'drill', getRemainingTimeInMillis: () => 60000 };
+
+/**
+ * The monitor as deployed, on a shortened schedule: invocations back to back (deployed: once a
+ * minute) with the configured samplesPerInvocation, each sample `intervalMs` apart (deployed:
+ * sampleIntervalSeconds). It goes through the real handler, request validation included.
+ */
+export class MonitorLoop {
+  invocations = 0;
+  readonly errors: string[] = [];
+  private running = false;
+  private loop: Promise<void> | undefined;
+
+  constructor(private readonly intervalMs: number) {}
+
+  start(): void {
+    this.running = true;
+    this.loop = (async () => {
+      while (this.running) {
+        try {
+          const summary = (await monitorHandler({ intervalMs: this.intervalMs }, lambdaContext as never)) as { errors: string[] };
+          this.errors.push(...summary.errors);
+        } catch (error) {
+          this.errors.push((error as Error).message);
+          await sleep(this.intervalMs);
+        }
+        this.invocations += 1;
+      }
+    })();
+  }
+
+  /** Lets the running invocation finish (it publishes what it sampled) and stops. */
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+  }
+}
+
+/**
+ * What CloudWatch and EventBridge do for the failover alarm, done locally: evaluate the alarm every
+ * `tickMs` against the metrics the monitor published, and on each change to ALARM deliver the
+ * "CloudWatch Alarm State Change" event to the trigger, as the deployed rule (state ALARM) does.
+ */
+export class AlarmWatch {
+  readonly alarm: LocalAlarm;
+  readonly errors: string[] = [];
+  readonly deliveries: Array<{ at: Date; result: unknown }> = [];
+  private running = false;
+  private loop: Promise<void> | undefined;
+
+  constructor(
+    definition: AlarmDefinition,
+    private readonly region: string,
+    private readonly deliver: (event: unknown) => Promise<unknown>,
+    private readonly tickMs = 1000,
+  ) {
+    this.alarm = new LocalAlarm(definition, cloudWatchClient(region));
+  }
+
+  get transitions(): AlarmTransition[] {
+    return this.alarm.transitions;
+  }
+
+  start(): void {
+    this.running = true;
+    this.loop = (async () => {
+      while (this.running) {
+        const tick = Date.now();
+        try {
+          const change = await this.alarm.evaluate(tick);
+          if (change?.to === 'ALARM') await this.emit(change);
+        } catch (error) {
+          this.errors.push((error as Error).message);
+        }
+        await sleep(Math.max(0, tick + this.tickMs - Date.now()));
+      }
+    })();
+  }
+
+  private async emit(change: AlarmTransition): Promise<void> {
+    const event = alarmStateChangeEvent(this.alarm.definition, {
+      region: this.region,
+      value: 'ALARM',
+      previous: change.from,
+      reason: change.reason,
+      at: change.at,
+    });
+    this.deliveries.push({ at: change.at, result: await this.deliver(event) });
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+  }
+}

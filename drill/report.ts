@@ -1,0 +1,109 @@
+import type { ClusterConfig } from '../shared/config/schema';
+import type { Receipt } from '../shared/failover/receipt';
+import type { DrillReport } from '../shared/local/drill-report';
+import type { Availability } from './app-client';
+import { outcomeOf } from './expectations';
+import type { DrillRun } from './run-drill';
+
+/** What the drill runs faster than the deployment, said plainly in every report. */
+export const shortenedKnobs = (cluster: ClusterConfig, sampleIntervalMs: number): string[] => [
+  `monitor schedule: invocations back to back instead of once a minute (${cluster.monitor.samplesPerInvocation} samples each, as configured)`,
+  `monitor sampleIntervalSeconds: ${sampleIntervalMs / 1000} s instead of ${cluster.monitor.sampleIntervalSeconds} s`,
+  'alarm evaluation: every second, by the local evaluator, over complete periods (CloudWatch evaluates on its own schedule)',
+];
+
+const orNull = <T>(value: T | undefined): T | null => (value === undefined ? null : value);
+
+/** Builds the report from whatever the run got to. */
+export const assembleReport = ({ run, app, problems, shortened }: { run: DrillRun; app: Availability; problems: string[]; shortened: string[] }): DrillReport => {
+  const { progress, drill, endState, alarm, cast } = run;
+  const receipt = run.receipt as Partial<Receipt> | null;
+  const since = (at: number | null) => (at === null ? null : progress.sinceStart(at));
+  const { outcome, promoted } = endState && cast ? outcomeOf(endState.writers, cast.primary.name) : { outcome: 'not-promoted' as const, promoted: null };
+  const appSummary = run.app;
+  return {
+    scenario: run.scenario.name,
+    cluster: drill?.cluster.name ?? run.options.cluster ?? '',
+    config: run.options.configFile ?? 'config/clusters.example.yml',
+    startedAt: new Date(progress.startedAt).toISOString(),
+    durationMs: progress.sinceStart(),
+    passed: problems.length === 0 && endState !== undefined,
+    expected: run.expected
+      ? { outcome: run.expected.outcome, promoted: run.expected.promoted, description: run.expected.description }
+      : { outcome: 'not-promoted', promoted: null, description: 'unknown: the drill stopped before the stack was up' },
+    problems: problems.length === 0 && endState === undefined ? ['the drill did not get to verify the end state'] : problems,
+    outcome,
+    promoted,
+    reasons: run.reasons,
+    timeline: progress.timeline,
+    faultAtMs: since(run.faultAt),
+    detectionMs: run.detectedAt !== null && run.faultAt !== null ? run.detectedAt - run.faultAt : null,
+    rtoMs: app.rtoMs,
+    appDowntimeMs: app.downtimeMs,
+    rpo: {
+      ackedRowsLost: run.ackedRowsLost,
+      ackedRows: run.writer?.acked.length ?? 0,
+      receiptBytes: orNull(receipt?.dataLoss?.bytes),
+      receiptSeconds: orNull(receipt?.dataLoss?.seconds ?? undefined),
+    },
+    dns: endState?.dns ?? { record: drill?.cluster.route53.recordName ?? '', target: null },
+    ssm: endState?.ssm ?? [],
+    oldPrimaryFenced: endState?.oldPrimaryFenced ?? false,
+    nodes: endState?.nodes ?? [],
+    app: {
+      parameter: appSummary?.parameter ?? { region: '', name: '' },
+      writes: appSummary?.attempts.filter((a) => a.ok).length ?? 0,
+      failures: appSummary?.attempts.filter((a) => !a.ok).length ?? 0,
+      urlReads: appSummary?.urlReads ?? 0,
+      interrupted: app.interrupted,
+      recovered: app.recovered,
+      lastError: appSummary?.lastError ?? null,
+    },
+    alarm: {
+      name: alarm?.alarmName ?? '',
+      metric: alarm?.metricName ?? '',
+      statistic: alarm?.statistic ?? '',
+      threshold: alarm?.threshold ?? 0,
+      comparison: alarm?.comparison ?? '',
+      periodSeconds: alarm?.periodSeconds ?? 0,
+      evaluationPeriods: alarm?.evaluationPeriods ?? 0,
+      datapointsToAlarm: alarm?.datapointsToAlarm ?? 0,
+      treatMissingData: alarm?.treatMissingData ?? '',
+      transitions: (run.watch?.transitions ?? []).map((t) => ({ atMs: progress.sinceStart(t.at.getTime()), from: t.from, to: t.to, reason: t.reason })),
+    },
+    shortened,
+    series: run.series ?? { primaryReachable: [], lag: [], rpoSeconds: drill?.cluster.policy.rpoSeconds ?? 0, maxLagBytes: drill?.cluster.policy.maxLagBytes ?? 0 },
+    receipt: run.receipt,
+    kept: run.kept,
+    error: run.error,
+  };
+};
+
+const secondsText = (ms: number | null) => (ms === null ? 'n/a' : `${(ms / 1000).toFixed(1)} s`);
+
+/** The human-readable summary printed at the end of a drill. Pure. */
+export const summaryText = (report: DrillReport): string => {
+  const lines = [
+    '',
+    `drill ${report.scenario} on ${report.cluster}: ${report.passed ? 'PASSED' : 'FAILED'} (${secondsText(report.durationMs)})`,
+    `  expected      ${report.expected.description}`,
+    `  outcome       ${report.outcome}${report.promoted ? `: ${report.promoted}` : ''}`,
+    `  detection     ${secondsText(report.detectionMs)} (fault → alarm ${report.alarm.name || 'n/a'})`,
+    `  RTO           ${secondsText(report.rtoMs)} (fault → first application write through DATABASE_URL from SSM)`,
+    `  app downtime  ${secondsText(report.appDowntimeMs)} (${report.app.writes} writes, ${report.app.failures} failed, DATABASE_URL read ${report.app.urlReads}×)`,
+    `  RPO           ${report.rpo.ackedRowsLost ?? 'n/a'} of ${report.rpo.ackedRows} acknowledged rows lost; receipt ${report.rpo.receiptBytes ?? 'n/a'} bytes / ${report.rpo.receiptSeconds ?? 'n/a'} s`,
+    `  DNS           ${report.dns.record} → ${report.dns.target ?? 'none'}`,
+    ...report.ssm.map((p) => `  SSM           ${p.name} (${p.region}) → ${p.host}:${p.port}`),
+    `  old primary   ${report.oldPrimaryFenced ? 'fenced (instance stopped, PostgreSQL down)' : 'not fenced'}`,
+    `  nodes         ${report.nodes.map((n) => `${n.name} ${n.observed}`).join(', ')}`,
+    ...report.reasons.map((r) => `  reason        ${r}`),
+    ...report.problems.map((p) => `  PROBLEM       ${p}`),
+  ];
+  if (report.kept) {
+    lines.push(`  kept stack    emulator ${report.kept.emulatorEndpoint}; PGFO_CONFIG_FILE=${report.kept.configFile}`);
+    lines.push(...report.kept.nodes.map((n) => `                ${n.cluster}/${n.node} ${n.host}:${n.port} user ${n.user}, password: ${n.passwordSource}`));
+    lines.push(...report.kept.superuser.map((s) => `                ${s}`));
+    lines.push('                npm run drill -- --down tears it down');
+  }
+  return lines.join('\n');
+};

@@ -1,0 +1,207 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ec2Client } from '../shared/aws/clients/ec2';
+import { stopInstance } from '../shared/aws/ec2';
+import type { ClusterConfig, NodeConfig } from '../shared/config/schema';
+import type { DrillOutcome, DrillScenario } from '../shared/local/drill-report';
+import type { DrillStack } from './stack';
+import { loadSwitchoverHandler, type SwitchoverResult } from './switchover';
+
+/** The nodes a scenario acts on, found by role and region (any names and regions the configuration uses). */
+export interface Cast {
+  primary: NodeConfig;
+  /** The synchronous standby (in the primary's region). */
+  sync: NodeConfig | undefined;
+  /** The first node outside the primary's region: the DR replica. */
+  dr: NodeConfig | undefined;
+}
+
+export const castOf = (cluster: ClusterConfig): Cast => {
+  const primary = cluster.nodes.find((n) => n.role === 'primary')!;
+  return {
+    primary,
+    sync: cluster.nodes.find((n) => n.role === 'sync-standby'),
+    dr: cluster.nodes.find((n) => n.role !== 'primary' && n.region !== primary.region),
+  };
+};
+
+export interface Expectation {
+  outcome: DrillOutcome;
+  promoted: string | null;
+  description: string;
+  /** No acknowledged write may be lost. */
+  zeroLoss: boolean;
+  /** The workflow's reasons must match this. */
+  reason?: RegExp;
+}
+
+export interface Scenario {
+  name: DrillScenario;
+  /** Started by the failover alarm (false: an operator request). */
+  alarmDriven: boolean;
+  /** Bytes of incompressible payload per acknowledged row of the data-loss workload. */
+  payloadBytes: number;
+  expect(cast: Cast): Expectation;
+  /** Brings the stack into the scenario's starting condition (link shaping, lag) before the fault. */
+  prepare(drill: DrillStack, cast: Cast, waitFor: WaitFor): Promise<string | void>;
+  /** The fault, or the operator's request: what was done, and the request's receipt if it has one. */
+  inject(drill: DrillStack, cast: Cast): Promise<string | { description: string; receipt: SwitchoverResult }>;
+  /** Undoes what would leave a kept stack unhealthy though nothing failed over. */
+  restore?(drill: DrillStack, cast: Cast): Promise<void>;
+}
+
+export type WaitFor = <T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs: number) => Promise<T>;
+
+/** DR link shaping: latency makes the asynchronous loss real but bounded (≈ delay × write rate). */
+export const REGION_OUTAGE_LINK_DELAY_MS = 300;
+/** A DR link too thin for the write rate, so the DR falls behind the lag cap. */
+export const LAGGING_DR_BANDWIDTH = 32 * 1024;
+
+const need = (node: NodeConfig | undefined, what: string, scenario: DrillScenario): NodeConfig => {
+  if (!node) throw new Error(`--scenario ${scenario}: the cluster has no ${what}`);
+  return node;
+};
+
+const stopInstances = async (drill: DrillStack, nodes: NodeConfig[]): Promise<void> => {
+  for (const node of nodes) await stopInstance(ec2Client(node.region), node.instanceId);
+  await drill.power.settle();
+};
+
+/** The primary's region goes away: its network (every link out of it) and its instances. */
+const regionOutage = async (drill: DrillStack, cast: Cast): Promise<string> => {
+  const region = cast.primary.region;
+  const outside = drill.cluster.nodes.filter((n) => n.region !== region && drill.topology.links[n.name]);
+  for (const node of outside) drill.topology.links[node.name]!.cut('reset');
+  const inside = drill.cluster.nodes.filter((n) => n.region === region);
+  await stopInstances(drill, inside);
+  return `region ${region} lost: link(s) to ${outside.map((n) => n.name).join(', ')} cut, instance(s) of ${inside.map((n) => n.name).join(', ')} stopped`;
+};
+
+/** Bytes of WAL the DR has not flushed, as the primary sees it (superuser, over the socket). */
+const drBehind = async (drill: DrillStack, cast: Cast, dr: NodeConfig): Promise<number> => {
+  const [row] = await drill.topology.query<{ behind: string | null }>(
+    cast.primary.name,
+    'SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), flush_lsn) AS behind FROM pg_stat_replication WHERE application_name = $1',
+    [dr.name],
+  );
+  return Number(row?.behind ?? 0);
+};
+
+const quoteHbaUser = (user: string) => (/^[a-z_][a-z0-9_]*$/.test(user) ? user : `"${user.replace(/"/g, '""')}"`);
+
+const HBA_MARK = '# pgfo drill: the monitor cannot reach this node';
+
+const hbaFile = (drill: DrillStack, node: NodeConfig) => join(drill.topology.nodes[node.name]!.dataDir, 'pg_hba.conf');
+
+const reloadAndEnd = async (drill: DrillStack, node: NodeConfig, user: string): Promise<void> => {
+  await drill.topology.query(node.name, 'SELECT pg_reload_conf()');
+  await drill.topology.query(node.name, 'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1', [user]);
+};
+
+const SCENARIOS: Record<DrillScenario, Scenario> = {
+  'region-outage': {
+    name: 'region-outage',
+    alarmDriven: true,
+    payloadBytes: 1000,
+    expect: (cast) => {
+      const dr = need(cast.dr, 'node outside the primary region (DR replica)', 'region-outage');
+      return { outcome: 'promoted', promoted: dr.name, zeroLoss: false, description: `${dr.name} promoted in ${dr.region}; the old primary fenced` };
+    },
+    prepare: async (drill, cast) => {
+      const dr = need(cast.dr, 'DR replica', 'region-outage');
+      const link = drill.topology.links[dr.name];
+      if (!link) throw new Error(`--scenario region-outage: ${dr.name} does not replicate through a link the drill can shape`);
+      link.setDelay(REGION_OUTAGE_LINK_DELAY_MS);
+      return `DR link to ${dr.name} slowed to ${REGION_OUTAGE_LINK_DELAY_MS} ms latency`;
+    },
+    inject: regionOutage,
+  },
+  'primary-crash': {
+    name: 'primary-crash',
+    alarmDriven: true,
+    payloadBytes: 1000,
+    expect: (cast) => {
+      const sync = need(cast.sync, 'sync-standby', 'primary-crash');
+      return { outcome: 'promoted', promoted: sync.name, zeroLoss: true, description: `${sync.name} promoted, no acknowledged write lost` };
+    },
+    prepare: async () => undefined,
+    inject: async (drill, cast) => {
+      await stopInstances(drill, [cast.primary]);
+      return `instance of ${cast.primary.name} stopped (its PostgreSQL with it)`;
+    },
+  },
+  'false-alarm': {
+    name: 'false-alarm',
+    alarmDriven: true,
+    payloadBytes: 1000,
+    expect: (cast) => ({
+      outcome: 'not-promoted',
+      promoted: null,
+      zeroLoss: true,
+      description: `nothing promoted: ${cast.primary.name} stays the writer`,
+      reason: /primary answers the database probe/,
+    }),
+    prepare: async () => undefined,
+    // Only the monitor's view is cut: the primary refuses the monitor's login (as a firewall between
+    // the monitor and the primary would), so the monitor reports no writer while the primary is fine.
+    inject: async (drill, cast) => {
+      const user = drill.cluster.credentials.monitor.user;
+      const file = hbaFile(drill, cast.primary);
+      writeFileSync(file, `${HBA_MARK}\nhost all ${quoteHbaUser(user)} 0.0.0.0/0 reject\n${readFileSync(file, 'utf8')}`);
+      await reloadAndEnd(drill, cast.primary, user);
+      return `the monitor's path to ${cast.primary.name} cut (its login is rejected there); ${cast.primary.name} itself is healthy`;
+    },
+    restore: async (drill, cast) => {
+      const file = hbaFile(drill, cast.primary);
+      const lines = readFileSync(file, 'utf8').split('\n');
+      writeFileSync(file, lines.slice(lines[0] === HBA_MARK ? 2 : 0).join('\n'));
+      await drill.topology.query(cast.primary.name, 'SELECT pg_reload_conf()');
+    },
+  },
+  'lagging-dr': {
+    name: 'lagging-dr',
+    alarmDriven: true,
+    payloadBytes: 4000,
+    expect: () => ({
+      outcome: 'not-promoted',
+      promoted: null,
+      zeroLoss: false,
+      description: 'refused: the DR replica is behind the lag cap',
+      reason: /behind \(cap /,
+    }),
+    prepare: async (drill, cast, waitFor) => {
+      const dr = need(cast.dr, 'DR replica', 'lagging-dr');
+      const link = drill.topology.links[dr.name];
+      if (!link) throw new Error(`--scenario lagging-dr: ${dr.name} does not replicate through a link the drill can shape`);
+      link.setBandwidth(LAGGING_DR_BANDWIDTH);
+      const cap = drill.cluster.policy.maxLagBytes;
+      const behind = await waitFor(
+        `${dr.name} to fall ${Math.round((cap * 1.25) / 1024)} kB behind (lag cap ${Math.round(cap / 1024)} kB)`,
+        async () => {
+          const bytes = await drBehind(drill, cast, dr);
+          return bytes > cap * 1.25 ? bytes : false;
+        },
+        120_000,
+      );
+      return `DR link throttled to ${LAGGING_DR_BANDWIDTH / 1024} kB/s: ${dr.name} is ${Math.round(behind / 1024)} kB behind`;
+    },
+    inject: regionOutage,
+  },
+  switchover: {
+    name: 'switchover',
+    alarmDriven: false,
+    payloadBytes: 1000,
+    expect: (cast) => {
+      const sync = need(cast.sync, 'sync-standby', 'switchover');
+      return { outcome: 'promoted', promoted: sync.name, zeroLoss: true, description: `planned switchover to ${sync.name}, no acknowledged write lost` };
+    },
+    prepare: async () => undefined,
+    inject: async (drill, cast) => {
+      const to = need(cast.sync, 'sync-standby', 'switchover').name;
+      const receipt = await loadSwitchoverHandler()({ cluster: drill.cluster.name, to }, {});
+      return { description: `switchover to ${to}: ${receipt.outcome} (${receipt.reasons.join('; ')})`, receipt };
+    },
+  },
+};
+
+export const scenarioNamed = (name: DrillScenario): Scenario => SCENARIOS[name];

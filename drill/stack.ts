@@ -1,0 +1,144 @@
+import net from 'node:net';
+import { makeStartFailover } from '../functions/failover/start-failover';
+import { failoverTaskHandlers } from '../functions/failover';
+import { resetClients } from '../shared/aws/clients';
+import { clearSecretCache } from '../shared/aws/ssm';
+import { loadConfigFile } from '../shared/config/load';
+import type { ClusterConfig, FailoverConfig } from '../shared/config/schema';
+import { alarmEventSchema } from '../shared/failover/trigger';
+import { lambda } from '../shared/lambda';
+import { LocalStateMachine } from '../shared/local/state-machine';
+import { emulatorEnv, startEmulator, type Emulator } from '../test/harness/emulator';
+import { InstancePower } from '../test/harness/instance-power';
+import { startLocalStack, type LocalStack } from '../test/harness/local-stack';
+import type { Topology } from '../test/harness/topology';
+import { UsageError } from './options';
+
+export interface DrillStackOptions {
+  configFile: string;
+  cluster?: string;
+  /** Use this emulator (tests share one); otherwise the drill starts and stops its own. */
+  emulatorEndpoint?: string;
+  /** Start the emulator detached, so that a kept stack outlives the drill process. */
+  detachEmulator?: boolean;
+}
+
+export type TriggerResult = { started: boolean; executionName?: string; reason: string };
+
+export interface DrillStack {
+  stack: LocalStack;
+  cluster: ClusterConfig;
+  topology: Topology;
+  emulatorEndpoint: string;
+  /** The emulator this drill started (null when it was given one). */
+  emulator: Emulator | null;
+  power: InstancePower;
+  machine: LocalStateMachine;
+  /** The deployed trigger handler, starting executions on the local state machine. */
+  trigger(event: unknown): Promise<TriggerResult>;
+  /** Stops what runs in this process and restores the environment; `keep` leaves the stack itself up. */
+  release(options: { keep: boolean }): Promise<void>;
+}
+
+const portTaken = (port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(true));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(false)));
+  });
+
+/** The drill uses the configuration's ports: refuse clearly when one is taken, before building anything. */
+const checkPorts = async (config: FailoverConfig, source: string): Promise<void> => {
+  for (const cluster of config.clusters) {
+    for (const node of cluster.nodes) {
+      if (await portTaken(node.port)) {
+        throw new UsageError(
+          `--config: port ${node.port} of ${cluster.name}/${node.name} (from ${source}) is already in use on 127.0.0.1. ` +
+            'Is a kept drill stack running (npm run drill -- --down)? Otherwise free the port or give a configuration with other ports.',
+        );
+      }
+    }
+  }
+};
+
+const pickCluster = (config: FailoverConfig, name: string | undefined, source: string): ClusterConfig => {
+  const cluster = name ? config.clusters.find((c) => c.name === name) : config.clusters[0];
+  if (!cluster) throw new UsageError(`--cluster: no cluster "${name}" in ${source} (have ${config.clusters.map((c) => c.name).join(', ')})`);
+  return cluster;
+};
+
+/** Checks the configuration (readable, valid, cluster present, ports free) without building anything. */
+export const preflight = async (options: DrillStackOptions): Promise<{ template: FailoverConfig; cluster: ClusterConfig }> => {
+  let template: FailoverConfig;
+  try {
+    template = loadConfigFile(options.configFile);
+  } catch (error) {
+    throw new UsageError(`--config: ${(error as Error).message}`);
+  }
+  const cluster = pickCluster(template, options.cluster, options.configFile);
+  await checkPorts(template, options.configFile);
+  return { template, cluster };
+};
+
+/** Sets environment variables and returns a function that puts the previous values back. */
+const setEnv = (values: Record<string, string>): (() => void) => {
+  const previous = Object.fromEntries(Object.keys(values).map((key) => [key, process.env[key]]));
+  Object.assign(process.env, values);
+  return () => {
+    for (const [key, value] of Object.entries(previous)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  };
+};
+
+/**
+ * Brings the drill's stack up: the emulator (its own unless given one), the real topology of every
+ * configured cluster on the configuration's ports, the emulator seeded from the configuration, the
+ * EC2-to-PostgreSQL power link, and the deployed state machine with the real handlers.
+ */
+export const startDrillStack = async (options: DrillStackOptions): Promise<DrillStack> => {
+  const { cluster: chosen } = await preflight(options);
+  const emulator = options.emulatorEndpoint ? null : await startEmulator({ detached: options.detachEmulator ?? false });
+  const emulatorEndpoint = options.emulatorEndpoint ?? emulator!.endpoint;
+  const restoreAwsEnv = setEnv(emulatorEnv(emulatorEndpoint));
+  resetClients();
+  let stack: LocalStack;
+  try {
+    stack = await startLocalStack({ configFile: options.configFile, portsFromConfig: true });
+  } catch (error) {
+    restoreAwsEnv();
+    await emulator?.stop();
+    throw error;
+  }
+  const restoreStackEnv = setEnv(stack.env);
+  resetClients();
+  clearSecretCache();
+  const power = InstancePower.start(stack);
+  const machine = new LocalStateMachine(failoverTaskHandlers as never);
+  // The trigger exactly as deployed (input validation included), with a local starter for Step Functions.
+  const trigger = lambda('startFailover', makeStartFailover(async (name, input) => ({ started: machine.start(name, input).started })), {
+    input: alarmEventSchema,
+  }) as unknown as (event: unknown, context: unknown) => Promise<TriggerResult>;
+  return {
+    stack,
+    cluster: stack.cluster(chosen.name),
+    topology: stack.topologies[chosen.name]!,
+    emulatorEndpoint,
+    emulator,
+    power,
+    machine,
+    trigger: (event) => trigger(event, {}),
+    release: async ({ keep }) => {
+      power.stop();
+      if (!keep) {
+        await stack.teardown();
+        await emulator?.stop();
+      }
+      restoreStackEnv();
+      restoreAwsEnv();
+      resetClients();
+      clearSecretCache();
+    },
+  };
+};

@@ -1,0 +1,66 @@
+import { ec2Client } from '../shared/aws/clients/ec2';
+import { route53Client } from '../shared/aws/clients/route53';
+import { ssmClient } from '../shared/aws/clients/ssm';
+import { instanceState } from '../shared/aws/ec2';
+import { readCname } from '../shared/aws/route53';
+import { readParameterFresh } from '../shared/aws/ssm';
+import type { ClusterConfig } from '../shared/config/schema';
+import { databaseUrlTarget } from '../shared/database-url';
+import type { DrillReport, ObservedRole } from '../shared/local/drill-report';
+import type { Topology } from '../test/harness/topology';
+
+export interface EndState {
+  nodes: DrillReport['nodes'];
+  /** Nodes that take writes: out of recovery and not read-only. */
+  writers: string[];
+  dns: DrillReport['dns'];
+  ssm: DrillReport['ssm'];
+  oldPrimaryFenced: boolean;
+}
+
+const STOPPED = new Set(['stopping', 'stopped', 'shutting-down', 'terminated']);
+
+/** Asks a node itself, as superuser over its unix socket: nothing the workflow reported is trusted. */
+const observeRole = async (topology: Topology, node: string): Promise<ObservedRole> => {
+  if (!topology.isRunning(node)) return 'down';
+  try {
+    const [row] = await topology.query<{ recovery: boolean; ro: string }>(
+      node,
+      "SELECT pg_is_in_recovery() AS recovery, current_setting('default_transaction_read_only') AS ro",
+    );
+    if (!row) return 'down';
+    return row.recovery ? 'standby' : row.ro === 'on' ? 'read-only' : 'writable';
+  } catch {
+    return 'down';
+  }
+};
+
+/**
+ * The end state, observed independently of the workflow's receipt: each node's role from the node
+ * itself, the Route 53 record, every DATABASE_URL parameter and the EC2 instance states.
+ */
+export const observeEndState = async (cluster: ClusterConfig, topology: Topology, oldPrimary: string): Promise<EndState> => {
+  const nodes = await Promise.all(
+    cluster.nodes.map(async (node) => ({
+      name: node.name,
+      configuredRole: node.role,
+      observed: await observeRole(topology, node.name),
+      instanceState: await instanceState(ec2Client(node.region), node.instanceId).catch(() => null),
+    })),
+  );
+  const ssm = await Promise.all(
+    cluster.databaseUrlParameters.map(async ({ region, name }) => {
+      const { host, port } = databaseUrlTarget(await readParameterFresh(ssmClient(region), region, name));
+      return { region, name, host, port };
+    }),
+  );
+  const target = await readCname(route53Client(), cluster.route53.hostedZoneId, cluster.route53.recordName);
+  const old = nodes.find((n) => n.name === oldPrimary);
+  return {
+    nodes,
+    writers: nodes.filter((n) => n.observed === 'writable').map((n) => n.name),
+    dns: { record: cluster.route53.recordName, target },
+    ssm,
+    oldPrimaryFenced: old !== undefined && old.observed === 'down' && STOPPED.has(old.instanceState ?? ''),
+  };
+};

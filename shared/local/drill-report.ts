@@ -1,0 +1,112 @@
+/**
+ * What a drill measured and observed: the contract of `npm run drill -- --json FILE`, and what the
+ * HTML report is rendered from. Times in the timeline and series are milliseconds since the drill
+ * started; durations (`detectionMs`, `rtoMs`, `appDowntimeMs`) are measured from the fault.
+ */
+
+export const DRILL_SCENARIOS = ['region-outage', 'primary-crash', 'false-alarm', 'lagging-dr', 'switchover'] as const;
+export type DrillScenario = (typeof DRILL_SCENARIOS)[number];
+
+export type DrillOutcome = 'promoted' | 'not-promoted';
+
+export interface TimelineStep {
+  step: string;
+  startMs: number;
+  endMs: number;
+}
+
+/** One value of a metric as the monitor published it, `t` ms since the drill started. */
+export interface SeriesPoint {
+  t: number;
+  v: number;
+}
+
+/** How a node was found at the end, by asking it directly (never from the workflow's own output). */
+export type ObservedRole = 'writable' | 'read-only' | 'standby' | 'down';
+
+export interface KeptStack {
+  /** `npm run drill -- --down` removes it. */
+  stateFile: string;
+  emulatorEndpoint: string;
+  configFile: string;
+  nodes: Array<{ cluster: string; node: string; host: string; port: number; user: string; passwordSource: string }>;
+  /** Superuser access over the unix socket (trust), for inspection. */
+  superuser: string[];
+}
+
+export interface DrillReport {
+  scenario: DrillScenario;
+  cluster: string;
+  /** Configuration file the stack was built from (the template, not the generated copy). */
+  config: string;
+  startedAt: string;
+  durationMs: number;
+  /** The scenario's expected outcome happened and every check held (the exit code is 0). */
+  passed: boolean;
+  expected: { outcome: DrillOutcome; promoted: string | null; description: string };
+  /** Why `passed` is false: each failed expectation or the error that stopped the drill. */
+  problems: string[];
+  outcome: DrillOutcome;
+  /** The node found writable in place of the old primary, or null. */
+  promoted: string | null;
+  /** The workflow's own reasons (receipt), in order. */
+  reasons: string[];
+  timeline: TimelineStep[];
+  /** When the fault was injected (ms since start), or null when it never was. */
+  faultAtMs: number | null;
+  /** Fault → the failover alarm entered ALARM (null: no alarm, e.g. a planned switchover). */
+  detectionMs: number | null;
+  /**
+   * Fault → first successful application write through a DATABASE_URL read from SSM after the
+   * application lost its connection. Null when the application was never interrupted or never recovered.
+   */
+  rtoMs: number | null;
+  /** Time the application could not write: last success before each failure → next success. */
+  appDowntimeMs: number;
+  rpo: {
+    /** Acknowledged rows missing on the node now holding the data (null: no writer to check). */
+    ackedRowsLost: number | null;
+    ackedRows: number;
+    /** The receipt's estimate of the WAL the promoted node had not received. */
+    receiptBytes: number | null;
+    receiptSeconds: number | null;
+  };
+  dns: { record: string; target: string | null };
+  ssm: Array<{ region: string; name: string; host: string; port: number }>;
+  /** The old primary's instance is stopped and its PostgreSQL does not run. */
+  oldPrimaryFenced: boolean;
+  nodes: Array<{ name: string; configuredRole: string; observed: ObservedRole; instanceState: string | null }>;
+  app: {
+    parameter: { region: string; name: string };
+    writes: number;
+    failures: number;
+    urlReads: number;
+    interrupted: boolean;
+    recovered: boolean;
+    lastError: string | null;
+  };
+  alarm: {
+    name: string;
+    metric: string;
+    statistic: string;
+    threshold: number;
+    comparison: string;
+    periodSeconds: number;
+    evaluationPeriods: number;
+    datapointsToAlarm: number;
+    treatMissingData: string;
+    transitions: Array<{ atMs: number; from: string; to: string; reason: string }>;
+  };
+  /** Knobs the drill runs faster than deployed, and how. */
+  shortened: string[];
+  series: {
+    primaryReachable: SeriesPoint[];
+    lag: Array<{ node: string; seconds: SeriesPoint[]; bytes: SeriesPoint[] }>;
+    rpoSeconds: number;
+    maxLagBytes: number;
+  };
+  /** The workflow's receipt (failover) or the switchover receipt, as returned. */
+  receipt: unknown;
+  kept: KeptStack | null;
+  error: string | null;
+}

@@ -1,0 +1,211 @@
+import type { DrillReport, SeriesPoint } from './drill-report';
+
+/**
+ * Renders a drill report as one self-contained HTML page: inline SVG graphs (the failover alarm's
+ * metric, replication lag against its thresholds, the timeline) and every number. No script, no
+ * external asset. Pure.
+ */
+
+const escape = (text: unknown): string =>
+  String(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+const seconds = (ms: number | null) => (ms === null ? 'n/a' : `${(ms / 1000).toFixed(1)} s`);
+const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b'];
+const W = 880;
+const H = 220;
+const PAD = { left: 64, right: 16, top: 28, bottom: 30 };
+
+interface Line {
+  name: string;
+  points: SeriesPoint[];
+}
+interface Marker {
+  t: number;
+  label: string;
+}
+interface ChartSpec {
+  title: string;
+  unit: string;
+  lines: Line[];
+  threshold?: { value: number; label: string };
+  markers: Marker[];
+  xMaxMs: number;
+  /** Draw values as steps (counts/flags) instead of straight segments. */
+  step?: boolean;
+  format?: (v: number) => string;
+}
+
+const niceMax = (value: number): number => {
+  if (value <= 0) return 1;
+  const magnitude = 10 ** Math.floor(Math.log10(value));
+  return [1, 2, 5, 10].map((f) => f * magnitude).find((m) => m >= value)!;
+};
+
+const chart = (spec: ChartSpec): string => {
+  const values = spec.lines.flatMap((l) => l.points.map((p) => p.v));
+  const yMax = niceMax(Math.max(...values, (spec.threshold?.value ?? 0) * 1.2, 0));
+  const xMax = Math.max(spec.xMaxMs, 1);
+  const x = (t: number) => PAD.left + (Math.min(Math.max(t, 0), xMax) / xMax) * (W - PAD.left - PAD.right);
+  const y = (v: number) => H - PAD.bottom - (Math.min(v, yMax) / yMax) * (H - PAD.top - PAD.bottom);
+  const format = spec.format ?? ((v: number) => String(Math.round(v * 100) / 100));
+  const grid = [0, 0.25, 0.5, 0.75, 1].map((f) => {
+    const v = yMax * f;
+    return `<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(v)}" y2="${y(v)}" class="grid"/><text x="${PAD.left - 6}" y="${y(v) + 4}" text-anchor="end">${escape(format(v))}</text>`;
+  });
+  const ticks = Array.from({ length: Math.floor(xMax / 10000) + 1 }, (_, i) => i * 10000).map(
+    (t) => `<text x="${x(t)}" y="${H - PAD.bottom + 16}" text-anchor="middle">${t / 1000}</text>`,
+  );
+  const paths = spec.lines.map((line, i) => {
+    const points = line.points.filter((p) => p.t >= 0);
+    if (points.length === 0) return '';
+    const d = points
+      .map((p, j) => {
+        const previous = points[j - 1];
+        const move = j === 0 ? 'M' : 'L';
+        return spec.step && previous ? `L${x(p.t)},${y(previous.v)} L${x(p.t)},${y(p.v)}` : `${move}${x(p.t)},${y(p.v)}`;
+      })
+      .join(' ');
+    return `<path d="${d}" fill="none" stroke="${COLORS[i % COLORS.length]}" stroke-width="1.8"><title>${escape(line.name)}</title></path>`;
+  });
+  const threshold = spec.threshold
+    ? `<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(spec.threshold.value)}" y2="${y(spec.threshold.value)}" class="threshold"/><text x="${W - PAD.right - 4}" y="${y(spec.threshold.value) - 4}" text-anchor="end" class="threshold-label">${escape(spec.threshold.label)}</text>`
+    : '';
+  const markers = spec.markers.map(
+    (m, i) =>
+      `<line x1="${x(m.t)}" x2="${x(m.t)}" y1="${PAD.top}" y2="${H - PAD.bottom}" class="marker"/><text x="${x(m.t) + 3}" y="${PAD.top + 10 + (i % 3) * 11}" class="marker-label">${escape(m.label)}</text>`,
+  );
+  const legend = spec.lines.map(
+    (line, i) => `<tspan fill="${COLORS[i % COLORS.length]}">■ ${escape(line.name)}</tspan>`,
+  );
+  return `<figure><svg viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="${escape(spec.title)}" xmlns="http://www.w3.org/2000/svg">
+<text x="${PAD.left}" y="16" class="title">${escape(spec.title)} <tspan class="unit">(${escape(spec.unit)}; x: seconds since start)</tspan></text>
+<text x="${W - PAD.right}" y="16" text-anchor="end">${legend.join(' ')}</text>
+${grid.join('\n')}
+${ticks.join('')}
+<line x1="${PAD.left}" x2="${PAD.left}" y1="${PAD.top}" y2="${H - PAD.bottom}" class="axis"/>
+<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${H - PAD.bottom}" y2="${H - PAD.bottom}" class="axis"/>
+${threshold}
+${paths.join('\n')}
+${markers.join('\n')}
+</svg></figure>`;
+};
+
+const timelineChart = (report: DrillReport, xMaxMs: number): string => {
+  const rowH = 18;
+  const steps = report.timeline;
+  const height = PAD.top + steps.length * rowH + PAD.bottom;
+  const left = 190;
+  const x = (t: number) => left + (Math.min(Math.max(t, 0), xMaxMs) / Math.max(xMaxMs, 1)) * (W - left - PAD.right);
+  const rows = steps.map((s, i) => {
+    const top = PAD.top + i * rowH;
+    const width = Math.max(2, x(s.endMs) - x(s.startMs));
+    return `<text x="${left - 6}" y="${top + 13}" text-anchor="end">${escape(s.step)}</text><rect x="${x(s.startMs)}" y="${top + 3}" width="${width}" height="${rowH - 6}" fill="${COLORS[i % COLORS.length]}"><title>${escape(`${s.step}: ${seconds(s.startMs)} → ${seconds(s.endMs)}`)}</title></rect><text x="${x(s.startMs) + width + 4}" y="${top + 13}" class="unit">${escape(seconds(s.endMs - s.startMs))}</text>`;
+  });
+  const ticks = Array.from({ length: Math.floor(xMaxMs / 10000) + 1 }, (_, i) => i * 10000).map(
+    (t) => `<line x1="${x(t)}" x2="${x(t)}" y1="${PAD.top}" y2="${height - PAD.bottom}" class="grid"/><text x="${x(t)}" y="${height - PAD.bottom + 16}" text-anchor="middle">${t / 1000}</text>`,
+  );
+  return `<figure><svg viewBox="0 0 ${W} ${height}" width="100%" role="img" aria-label="Failover timeline" xmlns="http://www.w3.org/2000/svg">
+<text x="${PAD.left}" y="16" class="title">Timeline <tspan class="unit">(seconds since start)</tspan></text>
+${ticks.join('')}
+${rows.join('\n')}
+</svg></figure>`;
+};
+
+const table = (rows: Array<[string, string]>): string =>
+  `<table>${rows.map(([k, v]) => `<tr><th>${escape(k)}</th><td>${escape(v)}</td></tr>`).join('')}</table>`;
+
+const list = (items: string[], empty: string) => (items.length === 0 ? `<p>${escape(empty)}</p>` : `<ul>${items.map((i) => `<li>${escape(i)}</li>`).join('')}</ul>`);
+
+const markersOf = (report: DrillReport): Marker[] => {
+  const fault = report.faultAtMs;
+  const out: Marker[] = [];
+  if (fault !== null) out.push({ t: fault, label: 'fault' });
+  const alarm = report.alarm.transitions.find((t) => t.to === 'ALARM' && (fault === null || t.atMs >= fault));
+  if (alarm) out.push({ t: alarm.atMs, label: 'alarm' });
+  const promote = report.timeline.find((s) => s.step === 'PromoteCandidate');
+  if (promote) out.push({ t: promote.endMs, label: 'promoted' });
+  if (fault !== null && report.rtoMs !== null) out.push({ t: fault + report.rtoMs, label: 'app writes' });
+  return out;
+};
+
+const numbers = (report: DrillReport): Array<[string, string]> => [
+  ['scenario', `${report.scenario} (cluster ${report.cluster}, ${report.config})`],
+  ['result', `${report.passed ? 'PASSED' : 'FAILED'}: expected ${report.expected.description}`],
+  ['outcome', `${report.outcome}${report.promoted ? ` (${report.promoted})` : ''}`],
+  ['detection (fault → alarm)', seconds(report.detectionMs)],
+  ['RTO (fault → first application write through DATABASE_URL from SSM)', seconds(report.rtoMs)],
+  ['application downtime', `${seconds(report.appDowntimeMs)} (${report.app.writes} writes, ${report.app.failures} failed, DATABASE_URL read ${report.app.urlReads}×)`],
+  ['acknowledged rows lost', `${report.rpo.ackedRowsLost ?? 'n/a'} of ${report.rpo.ackedRows}`],
+  ['receipt data-loss estimate', `${report.rpo.receiptBytes ?? 'n/a'} bytes / ${report.rpo.receiptSeconds ?? 'n/a'} s`],
+  ['DNS', `${report.dns.record} → ${report.dns.target ?? 'none'}`],
+  ...report.ssm.map((p): [string, string] => [`DATABASE_URL ${p.name} (${p.region})`, `${p.host}:${p.port}`]),
+  ['old primary fenced', report.oldPrimaryFenced ? 'yes (instance stopped, PostgreSQL down)' : 'no'],
+  ['nodes at the end', report.nodes.map((n) => `${n.name}: ${n.observed}, instance ${n.instanceState ?? 'unknown'}`).join('; ')],
+  [
+    'failover alarm',
+    `${report.alarm.name}: ${report.alarm.statistic} ${report.alarm.metric} ${report.alarm.comparison} ${report.alarm.threshold}, ${report.alarm.datapointsToAlarm} of ${report.alarm.evaluationPeriods} × ${report.alarm.periodSeconds} s, missing data ${report.alarm.treatMissingData}`,
+  ],
+  ['duration', seconds(report.durationMs)],
+];
+
+export const renderReportHtml = (report: DrillReport): string => {
+  const xMaxMs = Math.max(report.durationMs, ...report.timeline.map((s) => s.endMs));
+  const markers = markersOf(report);
+  const lagLines = (key: 'seconds' | 'bytes') => report.series.lag.map((l) => ({ name: l.node, points: l[key] }));
+  const charts = [
+    chart({
+      title: `Failover alarm metric: ${report.alarm.metric || 'PrimaryReachable'}`,
+      unit: 'count',
+      lines: [{ name: report.alarm.metric || 'PrimaryReachable', points: report.series.primaryReachable }],
+      threshold: { value: report.alarm.threshold, label: `alarm: ${report.alarm.comparison} ${report.alarm.threshold}` },
+      markers,
+      xMaxMs,
+      step: true,
+    }),
+    chart({
+      title: 'Replication lag (FlushLagSeconds)',
+      unit: 'seconds',
+      lines: lagLines('seconds'),
+      threshold: { value: report.series.rpoSeconds, label: `replication-lag alarm: > ${report.series.rpoSeconds} s (RPO)` },
+      markers,
+      xMaxMs,
+    }),
+    chart({
+      title: 'Replication lag (FlushLagBytes)',
+      unit: 'MiB',
+      lines: lagLines('bytes'),
+      threshold: { value: report.series.maxLagBytes, label: `lag guard: ${(report.series.maxLagBytes / 1048576).toFixed(1)} MiB` },
+      markers,
+      xMaxMs,
+      format: (v) => (v / 1048576).toFixed(1),
+    }),
+  ];
+  return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>pgfo drill: ${escape(report.scenario)} ${report.passed ? 'passed' : 'failed'}</title>
+<style>
+body{font:14px/1.4 system-ui,sans-serif;margin:24px auto;max-width:940px;color:#222}
+h1{font-size:20px}h2{font-size:16px;margin-top:28px}
+.passed{color:#1a7f37}.failed{color:#cf222e}
+table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}th{width:38%;font-weight:600}
+figure{margin:12px 0}svg text{font-size:11px;fill:#333}svg .title{font-size:13px;font-weight:600}svg .unit{fill:#777;font-weight:400}
+.grid{stroke:#eee}.axis{stroke:#999}.threshold{stroke:#cf222e;stroke-dasharray:6 4}.threshold-label{fill:#cf222e}
+.marker{stroke:#555;stroke-dasharray:2 3}.marker-label{fill:#555}
+</style></head><body>
+<h1>pgfo drill: ${escape(report.scenario)} — <span class="${report.passed ? 'passed' : 'failed'}">${report.passed ? 'PASSED' : 'FAILED'}</span></h1>
+<p>Started ${escape(report.startedAt)}. ${escape(report.expected.description)}.</p>
+${report.problems.length ? `<h2>Problems</h2>${list(report.problems, '')}` : ''}
+<h2>Numbers</h2>
+${table(numbers(report))}
+<h2>Graphs</h2>
+${charts.join('\n')}
+${timelineChart(report, xMaxMs)}
+<h2>Why (the workflow's reasons)</h2>
+${list(report.reasons, 'no reasons recorded')}
+<h2>Alarm state changes</h2>
+${list(report.alarm.transitions.map((t) => `${seconds(t.atMs)}: ${t.from} → ${t.to} (${t.reason})`), 'none')}
+<h2>Shortened for the drill</h2>
+${list(report.shortened, 'nothing')}
+${report.kept ? `<h2>Kept stack</h2>${list([`emulator ${report.kept.emulatorEndpoint}`, `PGFO_CONFIG_FILE=${report.kept.configFile}`, ...report.kept.nodes.map((n) => `${n.cluster}/${n.node} ${n.host}:${n.port}, user ${n.user}, password: ${n.passwordSource}`), ...report.kept.superuser, 'npm run drill -- --down tears it down'], '')}` : ''}
+</body></html>
+`;
+};
