@@ -2,11 +2,26 @@ import { ec2Client } from '../../shared/aws/clients/ec2';
 import { instanceState, stopInstance } from '../../shared/aws/ec2';
 import { clusterContext, nodeNamed } from '../../shared/failover/cluster-context';
 import { executionInputSchema, timed, type FailoverState, type FenceResult } from '../../shared/failover/state';
-import { StateMissingError } from '../../shared/errors';
+import { AwsTransientError, StateMissingError } from '../../shared/errors';
 import { lambda } from '../../shared/lambda';
 import { log } from '../../shared/log';
 
 const FENCED_STATES = new Set(['stopping', 'stopped', 'shutting-down', 'terminated']);
+
+/**
+ * A throttled or briefly failing EC2 API must not skip the fence, and a dead regional API must not
+ * stall the failover: a few quick attempts, then "could not be fenced" with the reason.
+ */
+const retryTransient = async <T>(call: () => Promise<T>, attempts = 3, delayMs = 300): Promise<T> => {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await call();
+    } catch (error) {
+      if (!(error instanceof AwsTransientError) || attempt >= attempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, delayMs * attempt));
+    }
+  }
+};
 
 /**
  * Fences the old primary before traffic moves: stops its EC2 instance where the regional API
@@ -20,7 +35,7 @@ export const fencePrimary = (state: FailoverState): Promise<FenceResult> =>
     const old = nodeNamed(cluster, state.candidate.previousPrimary);
     const base = { node: old.name, instanceId: old.instanceId };
     try {
-      const requested = await stopInstance(ec2Client(old.region), old.instanceId);
+      const requested = await retryTransient(() => stopInstance(ec2Client(old.region), old.instanceId));
       const current = await instanceState(ec2Client(old.region), old.instanceId).catch(() => requested);
       const fenced = FENCED_STATES.has(current);
       return {

@@ -2,7 +2,7 @@ import type { ClusterConfig, FailoverConfig } from '../config/schema';
 import type { MetricName } from '../monitor/metric-names';
 import { logicalId } from './names';
 
-export type AlarmKind = 'primary-unreachable' | 'replication-lag' | 'wal-receiver-down' | 'wal-senders-low';
+export type AlarmKind = 'primary-unreachable' | 'replication-lag' | 'wal-receiver-down' | 'wal-senders-low' | 'split-brain';
 export type Comparison = 'GreaterThanThreshold' | 'LessThanThreshold';
 export type MissingData = 'breaching' | 'notBreaching' | 'missing' | 'ignore';
 
@@ -66,6 +66,21 @@ const clusterAlarms = (config: FailoverConfig, cluster: ClusterConfig, prefix: s
       statistic: 'Minimum',
       threshold: standbys.length,
       comparison: 'LessThanThreshold',
+      treatMissingData: 'notBreaching',
+    },
+    {
+      ...window,
+      logicalId: logicalId('Alarm', cluster.name, 'SplitBrain'),
+      alarmName: `${prefix}-${cluster.name}-split-brain`,
+      description: `More than one node of ${cluster.name} accepts writes (for example an old primary restarted after a failover). Fence the one that is not published.`,
+      kind: 'split-brain',
+      cluster: cluster.name,
+      triggersFailover: false,
+      metricName: 'WritableNodes',
+      dimensions: clusterDims,
+      statistic: 'Maximum',
+      threshold: 1,
+      comparison: 'GreaterThanThreshold',
       treatMissingData: 'notBreaching',
     },
   ];

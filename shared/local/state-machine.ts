@@ -45,6 +45,8 @@ export class LocalStateMachine {
   private readonly machine: StateMachine;
   private readonly overrides: Record<string, (input: unknown) => Promise<unknown>>;
   private readonly started = new Map<string, Promise<LocalExecution>>();
+  private readonly inputs = new Map<string, unknown>();
+  private readonly aborts = new Map<string, () => void>();
 
   constructor(
     handlers: Record<string, LocalHandler>,
@@ -76,7 +78,27 @@ export class LocalStateMachine {
     if (existing) return { started: false, execution: existing };
     const execution = this.run(name, input);
     this.started.set(name, execution);
+    this.inputs.set(name, input);
     return { started: true, execution };
+  }
+
+  /**
+   * Stops a running execution where it is, as when the control plane dies mid-flight: the state it
+   * reached stays as it is (the lease stays held by this execution name).
+   */
+  abort(name: string): void {
+    this.aborts.get(name)?.();
+  }
+
+  /**
+   * Runs a stopped or failed execution again under the same name and input, like Step Functions'
+   * redrive. Every step can run twice, so starting from the top converges as resuming would.
+   */
+  redrive(name: string): Promise<LocalExecution> {
+    if (!this.inputs.has(name)) throw new Error(`no execution ${name} to redrive`);
+    const execution = this.run(name, this.inputs.get(name));
+    this.started.set(name, execution);
+    return execution;
   }
 
   /** Every execution started so far, by name. */
@@ -95,6 +117,7 @@ export class LocalStateMachine {
       },
       context: { Execution: { Name: name, Input: input, StartTime: new Date().toISOString() } } as never,
     });
+    this.aborts.set(name, run.abort);
     const states: LocalExecution['states'] = [];
     let failure: { error?: string; cause?: string } = {};
     const collect = (async () => {

@@ -58,7 +58,7 @@ describe('serverless package (offline, no AWS credentials)', () => {
       expect(alarms).toContain(`pgfo-test-${cluster}-primary-unreachable`);
       expect(alarms).toContain(`pgfo-test-${cluster}-standby_dr-replication-lag`);
     }
-    expect(alarms).toHaveLength(12);
+    expect(alarms).toHaveLength(14);
     const dashboards = ofType(template, 'AWS::CloudWatch::Dashboard').map(([, d]) => d.Properties.DashboardName);
     expect(dashboards.sort()).toEqual(['pgfo-test-billing', 'pgfo-test-orders']);
   });

@@ -9,6 +9,7 @@ describe('alarms generated from the configuration', () => {
     const alarms = alarmDefinitions(config, 'pgfo-prod');
     expect(alarms.map((a) => a.alarmName).sort()).toEqual([
       'pgfo-prod-orders-primary-unreachable',
+      'pgfo-prod-orders-split-brain',
       'pgfo-prod-orders-standby_az2-replication-lag',
       'pgfo-prod-orders-standby_az2-wal-receiver-down',
       'pgfo-prod-orders-standby_dr-replication-lag',
