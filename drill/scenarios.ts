@@ -52,8 +52,13 @@ export interface Scenario {
 
 export type WaitFor = <T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs: number) => Promise<T>;
 
-/** DR link shaping: latency makes the asynchronous loss real but bounded (≈ delay × write rate). */
-export const REGION_OUTAGE_LINK_DELAY_MS = 300;
+/**
+ * DR link shaping: latency makes the asynchronous loss real but bounded (≈ delay × write rate).
+ * The link proxy queues at most 256 kB per direction, so a delay also caps the throughput at
+ * ≈ 256 kB / delay: 50 ms keeps that (≈ 5 MB/s) above the workload's write rate, and the DR's lag
+ * bounded, whatever the warm-up lasts.
+ */
+export const REGION_OUTAGE_LINK_DELAY_MS = 50;
 /** A DR link too thin for the write rate, so the DR falls behind the lag cap. */
 export const LAGGING_DR_BANDWIDTH = 32 * 1024;
 

@@ -32,7 +32,8 @@ interface ChartSpec {
   xMaxMs: number;
   /** Draw values as steps (counts/flags) instead of straight segments. */
   step?: boolean;
-  format?: (v: number) => string;
+  /** Values (and the threshold) are multiplied by this before plotting, e.g. bytes → MiB. */
+  scale?: number;
 }
 
 const niceMax = (value: number): number => {
@@ -41,13 +42,19 @@ const niceMax = (value: number): number => {
   return [1, 2, 5, 10].map((f) => f * magnitude).find((m) => m >= value)!;
 };
 
-const chart = (spec: ChartSpec): string => {
+const chart = (input: ChartSpec): string => {
+  const k = input.scale ?? 1;
+  const spec: ChartSpec = {
+    ...input,
+    lines: input.lines.map((l) => ({ ...l, points: l.points.map((p) => ({ t: p.t, v: p.v * k })) })),
+    ...(input.threshold ? { threshold: { ...input.threshold, value: input.threshold.value * k } } : {}),
+  };
   const values = spec.lines.flatMap((l) => l.points.map((p) => p.v));
   const yMax = niceMax(Math.max(...values, (spec.threshold?.value ?? 0) * 1.2, 0));
   const xMax = Math.max(spec.xMaxMs, 1);
   const x = (t: number) => PAD.left + (Math.min(Math.max(t, 0), xMax) / xMax) * (W - PAD.left - PAD.right);
   const y = (v: number) => H - PAD.bottom - (Math.min(v, yMax) / yMax) * (H - PAD.top - PAD.bottom);
-  const format = spec.format ?? ((v: number) => String(Math.round(v * 100) / 100));
+  const format = (v: number) => String(Math.round(v * 100) / 100);
   const grid = [0, 0.25, 0.5, 0.75, 1].map((f) => {
     const v = yMax * f;
     return `<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(v)}" y2="${y(v)}" class="grid"/><text x="${PAD.left - 6}" y="${y(v) + 4}" text-anchor="end">${escape(format(v))}</text>`;
@@ -177,7 +184,7 @@ export const renderReportHtml = (report: DrillReport): string => {
       threshold: { value: report.series.maxLagBytes, label: `lag guard: ${(report.series.maxLagBytes / 1048576).toFixed(1)} MiB` },
       markers,
       xMaxMs,
-      format: (v) => (v / 1048576).toFixed(1),
+      scale: 1 / 1048576,
     }),
   ];
   return `<!DOCTYPE html>
