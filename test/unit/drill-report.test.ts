@@ -1,0 +1,197 @@
+import { checkExpectations, outcomeOf, type Observed } from '../../drill/expectations';
+import { summaryText } from '../../drill/report';
+import { castOf, scenarioNamed } from '../../drill/scenarios';
+import type { DrillReport } from '../../shared/local/drill-report';
+import { renderReportHtml } from '../../shared/local/report-html';
+import { aConfig } from '../fixtures/config';
+
+const aReport = (overrides: Partial<DrillReport> = {}): DrillReport => ({
+  scenario: 'region-outage',
+  cluster: 'orders',
+  config: 'config/clusters.example.yml',
+  startedAt: '2026-01-01T12:00:00.000Z',
+  durationMs: 60_000,
+  passed: true,
+  expected: { outcome: 'promoted', promoted: 'standby_dr', description: 'standby_dr promoted in us-west-2; the old primary fenced' },
+  problems: [],
+  outcome: 'promoted',
+  promoted: 'standby_dr',
+  reasons: ['standby_dr chosen: 1.2 MB / 0.4 s behind'],
+  timeline: [
+    { step: 'stack up', startMs: 0, endMs: 8000 },
+    { step: 'detection', startMs: 20_000, endMs: 51_000 },
+    { step: 'PromoteCandidate', startMs: 53_000, endMs: 53_100 },
+  ],
+  faultAtMs: 20_000,
+  detectionMs: 31_000,
+  rtoMs: 34_500,
+  appDowntimeMs: 34_450,
+  rpo: { ackedRowsLost: 12, ackedRows: 20_000, receiptBytes: 1_200_000, receiptSeconds: 0.4 },
+  dns: { record: 'db.orders.internal', target: 'pg-dr.usw2.orders.internal' },
+  ssm: [{ region: 'us-west-2', name: '/orders/prod/DATABASE_URL', host: '127.0.0.1', port: 54323 }],
+  oldPrimaryFenced: true,
+  nodes: [{ name: 'standby_dr', configuredRole: 'async-standby', observed: 'writable', instanceState: 'running' }],
+  app: { parameter: { region: 'us-west-2', name: '/orders/prod/DATABASE_URL' }, writes: 900, failures: 600, urlReads: 601, interrupted: true, recovered: true, lastError: null },
+  alarm: {
+    name: 'pgfo-local-orders-primary-unreachable',
+    metric: 'PrimaryReachable',
+    statistic: 'Maximum',
+    threshold: 1,
+    comparison: 'LessThanThreshold',
+    periodSeconds: 10,
+    evaluationPeriods: 3,
+    datapointsToAlarm: 3,
+    treatMissingData: 'breaching',
+    transitions: [{ atMs: 51_000, from: 'OK', to: 'ALARM', reason: '3 of the 3 most recent datapoints breach' }],
+  },
+  shortened: ['monitor sampleIntervalSeconds: 1 s instead of 10 s'],
+  series: {
+    primaryReachable: [{ t: 10_000, v: 1 }, { t: 21_000, v: 0 }],
+    lag: [
+      { node: 'standby_az2', seconds: [{ t: 10_000, v: 0 }], bytes: [{ t: 10_000, v: 0 }] },
+      { node: 'standby_dr', seconds: [{ t: 10_000, v: 0.4 }, { t: 30_000, v: 12 }], bytes: [{ t: 10_000, v: 1_200_000 }] },
+    ],
+    rpoSeconds: 30,
+    maxLagBytes: 16 * 1024 * 1024,
+  },
+  receipt: null,
+  kept: null,
+  error: null,
+  ...overrides,
+});
+
+describe('drill report page', () => {
+  it('is one self-contained document: inline SVG, no script, no external asset', () => {
+    const html = renderReportHtml(aReport());
+    expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
+    expect(html.trimEnd().endsWith('</html>')).toBe(true);
+    expect(html).not.toMatch(/<script|<link|<img|<iframe|\bsrc=|\bhref=|url\(|@import/i);
+    // the only URL is the SVG namespace
+    expect(html.match(/https?:\/\/[^"]+/g)?.every((u) => u === 'http://www.w3.org/2000/svg')).toBe(true);
+    expect(html.match(/<svg /g)).toHaveLength(4);
+  });
+
+  it('draws the alarm threshold, the lag thresholds, one line per standby and the fault and alarm markers', () => {
+    const html = renderReportHtml(aReport());
+    expect(html).toContain('alarm: LessThanThreshold 1');
+    expect(html).toContain('replication-lag alarm: &gt; 30 s (RPO)');
+    expect(html).toContain('lag guard: 16.0 MiB');
+    expect(html.match(/<path [^>]*><title>standby_dr<\/title>/g)).toHaveLength(2);
+    expect(html).toContain('>fault</text>');
+    expect(html).toContain('>alarm</text>');
+    expect(html).toContain('>app writes</text>');
+  });
+
+  it('shows every number and each timeline step', () => {
+    const html = renderReportHtml(aReport());
+    for (const text of ['31.0 s', '34.5 s', '12 of 20000', '1200000 bytes / 0.4 s', 'pg-dr.usw2.orders.internal', '127.0.0.1:54323', 'PASSED']) {
+      expect(html).toContain(text);
+    }
+    expect(html.match(/<rect /g)).toHaveLength(3);
+  });
+
+  it('escapes what comes from outside (reasons, errors)', () => {
+    const html = renderReportHtml(aReport({ passed: false, reasons: ['<script>alert(1)</script>'], problems: ['a & b'] }));
+    expect(html).not.toContain('<script>');
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(html).toContain('a &amp; b');
+    expect(html).toContain('FAILED');
+  });
+
+  it('still renders a drill that stopped early (no series, no timeline)', () => {
+    const html = renderReportHtml(aReport({ timeline: [], series: { primaryReachable: [], lag: [], rpoSeconds: 30, maxLagBytes: 1 }, faultAtMs: null, detectionMs: null, rtoMs: null }));
+    expect(html).toContain('n/a');
+    expect(html).not.toContain('NaN');
+  });
+});
+
+describe('drill summary', () => {
+  it('says whether it passed, the measured numbers and each problem', () => {
+    const text = summaryText(aReport({ passed: false, problems: ['DNS points at nothing'] }));
+    expect(text).toContain('drill region-outage on orders: FAILED');
+    expect(text).toContain('detection     31.0 s');
+    expect(text).toContain('RTO           34.5 s');
+    expect(text).toContain('PROBLEM       DNS points at nothing');
+  });
+
+  it('tells how to reach a kept stack, naming where passwords are kept but never a password', () => {
+    const kept = {
+      stateFile: '.drill/state.json',
+      emulatorEndpoint: 'http://127.0.0.1:40000',
+      configFile: 'clusters.local.json',
+      nodes: [{ cluster: 'orders', node: 'primary', host: '127.0.0.1', port: 54321, user: 'pgfo_failover', passwordSource: 'SSM SecureString /pgfo/orders/failover-password' }],
+      superuser: ['orders/primary: psql -h sock -p 54321 -U postgres'],
+    };
+    const text = summaryText(aReport({ kept }));
+    expect(text).toContain('emulator http://127.0.0.1:40000');
+    expect(text).toContain('orders/primary 127.0.0.1:54321 user pgfo_failover, password: SSM SecureString /pgfo/orders/failover-password');
+    expect(text).toContain('npm run drill -- --down');
+  });
+});
+
+describe('drill expectations', () => {
+  const cluster = aConfig().clusters[0]!;
+  const cast = castOf(cluster);
+  const dr = cluster.nodes.find((n) => n.name === 'standby_dr')!;
+  const healthyApp = { interrupted: true, recovered: true, rtoMs: 30_000, downtimeMs: 30_000 };
+  const observed = (overrides: Partial<Observed> = {}): Observed => ({
+    writers: ['standby_dr'],
+    dnsTarget: dr.dnsName,
+    ssm: cluster.databaseUrlParameters.map((p) => ({ ...p, host: dr.host, port: dr.port })),
+    reasons: ['standby_dr chosen'],
+    ackedRowsLost: 40,
+    oldPrimaryFenced: true,
+    app: healthyApp,
+    ...overrides,
+  });
+  const regionOutage = scenarioNamed('region-outage').expect(cast);
+
+  it('finds the DR replica as the expected promotion of a region outage, by role and region', () => {
+    expect(regionOutage).toMatchObject({ outcome: 'promoted', promoted: 'standby_dr', zeroLoss: false });
+    expect(scenarioNamed('primary-crash').expect(cast)).toMatchObject({ promoted: 'standby_az2', zeroLoss: true });
+  });
+
+  it('passes a region outage that moved everything to the DR replica', () => {
+    expect(checkExpectations(regionOutage, observed(), cast, cluster.nodes)).toEqual([]);
+  });
+
+  it('names each thing that did not move, and a split brain', () => {
+    const problems = checkExpectations(
+      regionOutage,
+      observed({ writers: ['primary', 'standby_dr'], dnsTarget: cast.primary.dnsName, oldPrimaryFenced: false }),
+      cast,
+      cluster.nodes,
+    );
+    expect(problems).toEqual([
+      'split brain: primary and standby_dr all take writes',
+      `DNS points at ${cast.primary.dnsName}, expected ${dr.dnsName}`,
+      'the old primary primary is not fenced (instance stopped, PostgreSQL down)',
+    ]);
+  });
+
+  it('fails a zero-loss scenario that lost an acknowledged row', () => {
+    const sync = cluster.nodes.find((n) => n.name === 'standby_az2')!;
+    const problems = checkExpectations(
+      scenarioNamed('primary-crash').expect(cast),
+      observed({ writers: ['standby_az2'], dnsTarget: sync.dnsName, ssm: [{ ...cluster.databaseUrlParameters[0]!, host: sync.host, port: sync.port }], ackedRowsLost: 1 }),
+      cast,
+      cluster.nodes,
+    );
+    expect(problems).toEqual(['1 acknowledged row(s) lost where none may be']);
+  });
+
+  it('wants the refusal reason of a lagging DR, and an untouched application on a false alarm', () => {
+    const primaryTraffic = { dnsTarget: cast.primary.dnsName, ssm: [{ ...cluster.databaseUrlParameters[0]!, host: cast.primary.host, port: cast.primary.port }] };
+    expect(
+      checkExpectations(scenarioNamed('lagging-dr').expect(cast), observed({ writers: [], reasons: ['standby_dr does not answer'], ...primaryTraffic }), cast, cluster.nodes),
+    ).toEqual(['no reason matches /behind \\(cap /: standby_dr does not answer']);
+    expect(
+      checkExpectations(scenarioNamed('false-alarm').expect(cast), observed({ writers: ['primary'], reasons: ['primary answers the database probe: no failover'], ackedRowsLost: 0, ...primaryTraffic }), cast, cluster.nodes),
+    ).toEqual(['the application lost writes although primary stayed the writer']);
+  });
+
+  it('calls promoted only a node other than the old primary that takes writes', () => {
+    expect(outcomeOf(['primary'], 'primary')).toEqual({ outcome: 'not-promoted', promoted: null });
+    expect(outcomeOf(['standby_az2'], 'primary')).toEqual({ outcome: 'promoted', promoted: 'standby_az2' });
+  });
+});
