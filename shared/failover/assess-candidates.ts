@@ -51,13 +51,14 @@ export const assessCandidates = async (
   options: { regionHealthy: boolean; acceptDataLoss: boolean; requestedNode?: string },
 ): Promise<CandidateAssessment> => {
   const { cluster, config } = context;
-  const standbys = await Promise.all(cluster.nodes.filter((n) => n.name !== failedPrimary.name).map((n) => observeStandby(context, n)));
-  const history = await readWriterHistory(cloudWatchClient(config.controlRegion), config.namespace, cluster.name, HISTORY_MINUTES).catch(
-    (error) => {
+  // The standbys and the published history are independent reads: ask them at the same time.
+  const [standbys, history] = await Promise.all([
+    Promise.all(cluster.nodes.filter((n) => n.name !== failedPrimary.name).map((n) => observeStandby(context, n))),
+    readWriterHistory(cloudWatchClient(config.controlRegion), config.namespace, cluster.name, HISTORY_MINUTES).catch((error) => {
       log.warn('writer position history unavailable; measuring from the standbys only', { cluster: cluster.name, error });
       return { positions: [], lastReachableAt: null };
-    },
-  );
+    }),
+  ]);
   const verdict = chooseCandidate(
     {
       failedPrimary: { node: failedPrimary.name, region: failedPrimary.region },

@@ -19,16 +19,18 @@ export const repointRecord = async (cluster: ClusterConfig, node: NodeConfig) =>
  * Values are never logged or returned: only host and port are.
  */
 export const rewriteDatabaseUrls = async (cluster: ClusterConfig, node: NodeConfig) => {
-  const parameters = [];
-  for (const target of cluster.databaseUrlParameters) {
-    const client = ssmClient(target.region);
-    const current = await readParameterFresh(client, target.region, target.name);
-    const next = repointDatabaseUrl(current, node.host, node.port);
-    const changed = next !== current;
-    if (changed) await writeSecureString(client, target.region, target.name, next);
-    const { host, port } = databaseUrlTarget(next);
-    parameters.push({ region: target.region, name: target.name, host, port, changed });
-  }
+  // Regions are independent (each write is idempotent): rewrite them all at the same time.
+  const parameters = await Promise.all(
+    cluster.databaseUrlParameters.map(async (target) => {
+      const client = ssmClient(target.region);
+      const current = await readParameterFresh(client, target.region, target.name);
+      const next = repointDatabaseUrl(current, node.host, node.port);
+      const changed = next !== current;
+      if (changed) await writeSecureString(client, target.region, target.name, next);
+      const { host, port } = databaseUrlTarget(next);
+      return { region: target.region, name: target.name, host, port, changed };
+    }),
+  );
   return { parameters };
 };
 

@@ -37,13 +37,24 @@ export const readStandbyFacts = async (
   };
 };
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /**
- * Promotes with pg_promote(wait => true), which needs only EXECUTE on the function (no superuser).
- * Returns whether PostgreSQL reported the promotion done within the wait.
+ * Promotes with pg_promote, which needs only EXECUTE on the function (no superuser), and waits until
+ * the node has left recovery. pg_promote(wait => true) looks only every 100 ms, so a promotion that
+ * takes 10–40 ms is reported after about 100 ms: asking without waiting, then polling
+ * pg_is_in_recovery() every `pollMs`, sees it when it happens.
+ * Returns whether the node left recovery within `timeoutSeconds`.
  */
-export const promote = async (client: Client, timeoutSeconds: number): Promise<boolean> => {
-  const { rows } = await client.query('SELECT pg_promote(true, $1) AS promoted', [timeoutSeconds]);
-  return rows[0]?.promoted === true;
+export const promote = async (client: Client, timeoutSeconds: number, pollMs = 10): Promise<boolean> => {
+  const { rows } = await client.query('SELECT pg_promote(false) AS signalled');
+  if (rows[0]?.signalled !== true) return false;
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  while (await isInRecovery(client)) {
+    if (Date.now() >= deadline) return false;
+    await sleep(pollMs);
+  }
+  return true;
 };
 
 /** Proves the node takes writes: an UPSERT into the control plane's heartbeat table. */
