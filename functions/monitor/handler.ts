@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { cloudWatchClient } from '../../shared/aws/clients/cloudwatch';
 import { ssmClient } from '../../shared/aws/clients/ssm';
 import { MetricPublisher } from '../../shared/aws/metric-publisher';

@@ -5,7 +5,8 @@
  * Every client has explicit connect and request timeouts: a region that does not answer must
  * fail a call in seconds, not hang a failover.
  * Each service's factory lives in its own module (clients/*.ts) so a function bundles only the
- * clients it uses.
+ * clients it uses. Each factory's `perRegion(...)` call carries esbuild's `@__PURE__` annotation:
+ * without it, importing any export of a module that defines a factory keeps that client in the bundle.
  */
 const cache = new Map<string, unknown>();
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The cluster configuration: one file describes every PostgreSQL cluster the control plane watches.

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { FailoverConfig } from '../config/schema';
 import { alarmDefinitions } from '../infra/alarms';
 import type { ExecutionInput } from './state';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 const clusterName = z.string().min(1).max(63);
 const nodeName = z.string().min(1).max(63);

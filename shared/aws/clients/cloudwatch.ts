@@ -1,4 +1,4 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { clientTimeouts, perRegion } from '../clients';
 
-export const cloudWatchClient = perRegion('cloudwatch', (region) => new CloudWatchClient({ region, ...clientTimeouts }));
+export const cloudWatchClient = /* @__PURE__ */ perRegion('cloudwatch', (region) => new CloudWatchClient({ region, ...clientTimeouts }));

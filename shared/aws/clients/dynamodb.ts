@@ -1,4 +1,4 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { clientTimeouts, perRegion } from '../clients';
 
-export const dynamoClient = perRegion('dynamodb', (region) => new DynamoDBClient({ region, ...clientTimeouts }));
+export const dynamoClient = /* @__PURE__ */ perRegion('dynamodb', (region) => new DynamoDBClient({ region, ...clientTimeouts }));
