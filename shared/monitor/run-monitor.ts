@@ -21,6 +21,8 @@ export interface MonitorSummary {
   rounds: number;
   dataPoints: number;
   putMetricDataCalls: number;
+  /** Database connections opened: one per node per cluster unless a node dropped and was reconnected. */
+  connectionsOpened: number;
   durationMs: number;
   /** Distinct (cluster, node, reason) seen unreachable during the invocation. */
   unreachable: Array<{ cluster: string; node: string; reason: string }>;
@@ -62,6 +64,7 @@ export const runMonitor = async (
   const seen = new Map<string, { cluster: string; node: string; reason: string }>();
   const errors: string[] = [];
   let rounds = 0;
+  let connectionsOpened = 0;
 
   const loop = async (cluster: ClusterConfig) => {
     const sampler = new ClusterSampler(cluster, deps);
@@ -87,6 +90,7 @@ export const runMonitor = async (
       errors.push(`${cluster.name}: ${(error as Error).message}`);
       log.error('cluster sampling failed', { cluster: cluster.name, error });
     } finally {
+      connectionsOpened += sampler.connectionsOpened;
       await sampler.close();
     }
   };
@@ -101,6 +105,7 @@ export const runMonitor = async (
     rounds,
     dataPoints: deps.publisher.stats.datums,
     putMetricDataCalls: deps.publisher.stats.calls,
+    connectionsOpened,
     durationMs: Date.now() - started,
     unreachable: [...seen.values()],
     errors,

@@ -24,6 +24,7 @@ const reasonOf = (error: unknown): string => (error instanceof Error ? error.mes
  */
 export class ClusterSampler {
   private readonly connections = new Map<string, Client>();
+  private opened = 0;
 
   constructor(
     private readonly cluster: ClusterConfig,
@@ -44,6 +45,7 @@ export class ClusterSampler {
       connectTimeoutMs: this.cluster.monitor.connectTimeoutMs,
       queryTimeoutMs: this.cluster.monitor.queryTimeoutMs,
     });
+    this.opened += 1;
     this.connections.set(endpoint.name, client);
     return client;
   }
@@ -92,6 +94,11 @@ export class ClusterSampler {
       Promise.all(this.cluster.subscribers.map((sub) => this.observeSubscriber(sub))),
     ]);
     return { cluster: this.cluster.name, at, nodes, subscribers };
+  }
+
+  /** Connections opened so far, reconnects included: each costs a TCP and SCRAM handshake. */
+  get connectionsOpened(): number {
+    return this.opened;
   }
 
   /** Number of connections currently open (for the invocation summary). */
