@@ -4,7 +4,6 @@ import type { Receipt } from '../shared/failover/receipt';
 import { alarmDefinitions, type AlarmDefinition } from '../shared/infra/alarms';
 import type { DrillReport, DrillScenario } from '../shared/local/drill-report';
 import { renderReportHtml } from '../shared/local/report-html';
-import type { LocalExecution } from '../shared/local/state-machine';
 import { setLogSink } from '../shared/log';
 import { LOCAL_DEPLOYMENT } from '../test/harness/local-stack';
 import { waitFor } from '../test/harness/wait';
@@ -44,6 +43,19 @@ export interface DrillOptions {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Rejects when `promise` has not settled within `ms`; the timer never outlives it. */
+const withTimeout = async <T>(promise: Promise<T>, ms: number, what: string): Promise<T> => {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms / 1000} s`)), ms);
+  });
+  try {
+    return await Promise.race([promise, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+};
 const APP_RECOVERY_TIMEOUT_MS = 30_000;
 
 /** Every wait has a deadline derived from the configuration. */
@@ -167,8 +179,7 @@ class DrillRun {
     progress.say(`trigger: ${trigger.reason}`);
     if (!trigger.executionName) throw new Error(`the trigger started no execution: ${trigger.reason}`);
     const running = this.drill!.machine.executions().get(trigger.executionName)!;
-    const timeout = sleep(limits.execution).then(() => Promise.reject(new Error(`the workflow did not finish within ${limits.execution / 1000} s`)));
-    const execution: LocalExecution = await Promise.race([running, timeout]);
+    const execution = await withTimeout(running, limits.execution, 'the workflow');
     const first = execution.states[0]?.startMs ?? Date.now();
     progress.mark('failover workflow', first, execution.states.at(-1)?.endMs ?? Date.now());
     // Task and Wait states; Choice states (named "...?") take no time and only clutter the timeline.

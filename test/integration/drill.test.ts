@@ -1,0 +1,118 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runDrill } from '../../drill';
+import type { DrillReport } from '../../shared/local/drill-report';
+import { aConfig } from '../fixtures/config';
+import { resetEmulator } from '../harness/emulator';
+import { freeLoopbackPort } from '../harness/pg-node';
+
+/**
+ * A drill configuration that runs in well under a minute: the shortest alarm the schema allows
+ * (1 of 1 periods of 10 s), a 1 s re-check and short invocations, on free ports. Shortened in the
+ * configuration, as a user would with --config; nothing in the drill is faked for the test.
+ */
+const fastConfigFile = async (dir: string): Promise<string> => {
+  const config = aConfig();
+  const cluster = config.clusters[0]!;
+  Object.assign(cluster.alarms, { periodSeconds: 10, evaluationPeriods: 1, datapointsToAlarm: 1 });
+  Object.assign(cluster.policy, { recheckAfterSeconds: 1, metricStaleSeconds: 10, dnsSyncTimeoutSeconds: 10 });
+  cluster.monitor.samplesPerInvocation = 2;
+  for (const node of cluster.nodes) node.port = await freeLoopbackPort();
+  const file = join(dir, 'drill.json');
+  writeFileSync(file, JSON.stringify(config));
+  return file;
+};
+
+const isMs = (value: unknown) => typeof value === 'number' && Number.isFinite(value) && value >= 0;
+
+/** The report contract of --json: every field present and typed, numbers consistent. */
+const expectReportContract = (report: DrillReport) => {
+  expect(['promoted', 'not-promoted']).toContain(report.outcome);
+  expect(report.promoted === null || typeof report.promoted === 'string').toBe(true);
+  expect(report.outcome === 'promoted').toBe(report.promoted !== null);
+  expect(report.reasons.length).toBeGreaterThan(0);
+  expect(report.reasons.every((r) => typeof r === 'string')).toBe(true);
+  expect(report.timeline.length).toBeGreaterThan(3);
+  for (const step of report.timeline) {
+    expect(typeof step.step).toBe('string');
+    expect(isMs(step.startMs) && isMs(step.endMs) && step.endMs >= step.startMs).toBe(true);
+    expect(step.endMs).toBeLessThanOrEqual(report.durationMs);
+  }
+  expect(isMs(report.faultAtMs)).toBe(true);
+  expect(isMs(report.detectionMs)).toBe(true);
+  expect(report.faultAtMs! + report.detectionMs!).toBeLessThanOrEqual(report.durationMs);
+  expect(report.rtoMs === null || isMs(report.rtoMs)).toBe(true);
+  expect(isMs(report.appDowntimeMs)).toBe(true);
+  expect(Number.isInteger(report.rpo.ackedRowsLost) && report.rpo.ackedRowsLost! >= 0).toBe(true);
+  expect(report.rpo.ackedRows).toBeGreaterThan(0);
+  expect(report.rpo.ackedRowsLost!).toBeLessThanOrEqual(report.rpo.ackedRows);
+  expect(report.dns).toEqual({ record: 'db.orders.internal', target: expect.any(String) });
+  expect(report.ssm).toHaveLength(2);
+  for (const p of report.ssm) expect(p).toEqual({ region: expect.any(String), name: expect.any(String), host: '127.0.0.1', port: expect.any(Number) });
+  expect(typeof report.oldPrimaryFenced).toBe('boolean');
+  expect(report.alarm.transitions.map((t) => t.to)).toContain('ALARM');
+  expect(report.series.primaryReachable.length).toBeGreaterThan(0);
+};
+
+describe('the drill, run programmatically against the real topology and the emulator', () => {
+  let dir: string;
+  let configFile: string;
+  const lines: string[] = [];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'pgfo-drill-test-'));
+    configFile = await fastConfigFile(dir);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  beforeEach(async () => {
+    lines.length = 0;
+    await resetEmulator(process.env.AWS_ENDPOINT_URL!);
+  });
+
+  const drill = (scenario: DrillReport['scenario']) =>
+    runDrill({
+      scenario,
+      configFile,
+      emulatorEndpoint: process.env.AWS_ENDPOINT_URL!,
+      jsonFile: join(dir, `${scenario}.json`),
+      htmlFile: join(dir, `${scenario}.html`),
+      print: (line) => lines.push(line),
+    });
+
+  it('region outage: promotes the DR replica, fences the old primary, and measures what the application saw', async () => {
+    const report = await drill('region-outage');
+
+    expect(report.problems).toEqual([]);
+    expect(report.passed).toBe(true);
+    expectReportContract(report);
+    expect(report).toMatchObject({ scenario: 'region-outage', outcome: 'promoted', promoted: 'standby_dr', oldPrimaryFenced: true });
+    expect(report.dns.target).toBe('pg-dr.usw2.orders.internal');
+    const dr = JSON.parse(readFileSync(configFile, 'utf8')).clusters[0].nodes[2];
+    expect(report.ssm.every((p) => p.port === dr.port)).toBe(true);
+    expect(report.rtoMs).not.toBeNull();
+    expect(report.rtoMs!).toBeGreaterThanOrEqual(report.detectionMs!);
+    expect(report.appDowntimeMs).toBeGreaterThan(0);
+    expect(report.app).toMatchObject({ interrupted: true, recovered: true });
+    expect(report.app.urlReads).toBeGreaterThan(1);
+    expect(report.nodes.map((n) => [n.name, n.observed])).toEqual([['primary', 'down'], ['standby_az2', 'down'], ['standby_dr', 'writable']]);
+    expect(report.timeline.map((s) => s.step)).toEqual(expect.arrayContaining(['stack up', 'fault', 'detection', 'PromoteCandidate', 'RewriteDatabaseUrl', 'teardown']));
+    expect(JSON.parse(readFileSync(join(dir, 'region-outage.json'), 'utf8'))).toEqual(JSON.parse(JSON.stringify(report)));
+    expect(readFileSync(join(dir, 'region-outage.html'), 'utf8')).toContain('<svg ');
+    expect(lines.some((l) => /\] fault: region us-east-1 lost/.test(l))).toBe(true);
+  }, 150_000);
+
+  it('false alarm: the monitor loses sight of a healthy primary; nothing is promoted and the application never notices', async () => {
+    const report = await drill('false-alarm');
+
+    expect(report.problems).toEqual([]);
+    expect(report.passed).toBe(true);
+    expectReportContract(report);
+    expect(report).toMatchObject({ outcome: 'not-promoted', promoted: null, rtoMs: null, appDowntimeMs: 0, oldPrimaryFenced: false });
+    expect(report.reasons[0]).toMatch(/primary answers the database probe: no failover/);
+    expect(report.rpo.ackedRowsLost).toBe(0);
+    expect(report.dns.target).toBe('pg-primary.use1.orders.internal');
+    expect(report.app).toMatchObject({ interrupted: false, failures: 0, urlReads: 1 });
+    expect(report.nodes.find((n) => n.name === 'primary')?.observed).toBe('writable');
+  }, 150_000);
+});
