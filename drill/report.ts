@@ -1,3 +1,4 @@
+import { EXAMPLE_CONFIG_FILE } from '../shared/config/load';
 import type { ClusterConfig } from '../shared/config/schema';
 import type { Receipt } from '../shared/failover/receipt';
 import type { DrillReport } from '../shared/local/drill-report';
@@ -24,7 +25,7 @@ export const assembleReport = ({ run, app, problems, shortened }: { run: DrillRu
   return {
     scenario: run.scenario.name,
     cluster: drill?.cluster.name ?? run.options.cluster ?? '',
-    config: run.options.configFile ?? 'config/clusters.example.yml',
+    config: run.options.configFile ?? EXAMPLE_CONFIG_FILE,
     startedAt: new Date(progress.startedAt).toISOString(),
     durationMs: progress.sinceStart(),
     passed: problems.length === 0 && endState !== undefined,

@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { EXAMPLE_CONFIG_FILE } from '../shared/config/load';
 import type { ClusterConfig } from '../shared/config/schema';
 import type { Receipt } from '../shared/failover/receipt';
 import { alarmDefinitions, type AlarmDefinition } from '../shared/infra/alarms';
@@ -109,7 +110,7 @@ class DrillRun {
       'stack up',
       () =>
         startDrillStack({
-          configFile: options.configFile ?? 'config/clusters.example.yml',
+          configFile: options.configFile ?? EXAMPLE_CONFIG_FILE,
           ...(options.cluster ? { cluster: options.cluster } : {}),
           ...(options.emulatorEndpoint ? { emulatorEndpoint: options.emulatorEndpoint } : {}),
           detachEmulator: options.keep ?? false,
