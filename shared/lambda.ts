@@ -5,11 +5,22 @@ import { formatPath } from './config/load';
 import { log } from './log';
 
 /**
+ * A schema's object accepts any object, so a Map or a Date would read as {}. An event is JSON: a
+ * plain object's prototype is Object.prototype (of whichever realm made it) or null.
+ */
+const isInstance = (event: unknown): boolean => {
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) return false;
+  const prototype: unknown = Object.getPrototypeOf(event);
+  return prototype !== null && Object.getPrototypeOf(prototype) !== null;
+};
+
+/**
  * Rejects an event that does not match `schema`, naming every bad field; the handler then never
  * runs, so nothing is changed. The parsed (defaulted) value replaces the event.
  */
 export const validateInput = <S extends z.ZodType>(schema: S): middy.MiddlewareObj<unknown> => ({
   before: (request) => {
+    if (isInstance(request.event)) throw new InvalidInputError('invalid request: (root): expected a JSON object');
     const result = schema.safeParse(request.event);
     if (!result.success) {
       const problems = result.error.issues.map((issue) =>

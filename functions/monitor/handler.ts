@@ -4,6 +4,7 @@ import { ssmClient } from '../../shared/aws/clients/ssm';
 import { MetricPublisher } from '../../shared/aws/metric-publisher';
 import { readSecureString } from '../../shared/aws/ssm';
 import { loadConfig } from '../../shared/config/load';
+import { nameSchema } from '../../shared/config/schema';
 import { InvalidInputError } from '../../shared/errors';
 import { lambda } from '../../shared/lambda';
 import { runMonitor, type MonitorSummary } from '../../shared/monitor/run-monitor';
@@ -22,7 +23,7 @@ export const monitorInput = z.preprocess(
   z.strictObject({
     samples: z.number().int().min(1).max(60).optional(),
     intervalMs: z.number().int().min(0).max(60000).optional(),
-    clusters: z.array(z.string().min(1)).min(1).optional(),
+    clusters: z.array(nameSchema).min(1).max(100).optional(),
   }),
 );
 

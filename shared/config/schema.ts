@@ -6,18 +6,28 @@ import * as z from 'zod';
  * derived from this one description.
  */
 
-const name = z
+/**
+ * Cluster, node and subscriber names. They become metric dimensions, alarm names and logical ids,
+ * and requests name them: no quotes, spaces or other characters that would need escaping anywhere.
+ */
+export const nameSchema = z
   .string()
   .regex(/^[A-Za-z][A-Za-z0-9_-]{0,62}$/, 'a name of letters, digits, "_" or "-" starting with a letter (max 63)');
+const name = nameSchema;
 const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as us-east-1');
 const ssmName = z
   .string()
   .regex(/^\/[A-Za-z0-9_.\-/]{1,1010}$/, 'an SSM parameter name starting with "/"');
 const port = z.number().int().min(1).max(65535);
+/**
+ * A user or database name: the connection startup packet carries it as a NUL-terminated string, so
+ * a NUL byte would end it there and let the rest pass as extra startup parameters (options=...).
+ */
+const loginName = z.string().min(1).max(63).regex(/^[^\u0000]+$/, 'a name without NUL bytes');
 
 /** A database login whose password lives in an SSM SecureString, never in this file. */
 export const credentialSchema = z.strictObject({
-  user: z.string().min(1).max(63),
+  user: loginName,
   /** Name of the SSM SecureString holding the password (read in the control-plane region). */
   passwordParameter: ssmName,
 });
@@ -43,7 +53,7 @@ export const subscriberSchema = z.strictObject({
   region,
   host: z.string().min(1).max(253),
   port,
-  database: z.string().min(1).max(63),
+  database: loginName,
   /** Subscription to watch on the subscriber (pg_stat_subscription.subname). */
   subscription: z.string().min(1).max(63),
 });
@@ -100,7 +110,7 @@ export const alarmSchema = z.strictObject({
 export const clusterSchema = z.strictObject({
   name,
   /** Database the probes connect to. */
-  database: z.string().min(1).max(63),
+  database: loginName,
   nodes: z.array(nodeSchema).min(2).max(16),
   subscribers: z.array(subscriberSchema).max(16).default([]),
   route53: z.strictObject({

@@ -1,20 +1,39 @@
 import * as z from 'zod';
+import { nameSchema } from '../config/schema';
 import type { CandidateVerdict, OutageVerdict } from './types';
+
+/**
+ * Earlier steps' results, as far as later steps act on them (each Task receives the whole state,
+ * and `promote: "false"` is truthy): a malformed one is refused by its path, never acted upon.
+ * Their other fields are kept as they are.
+ */
+const stepResultsSchema = z.looseObject({
+  lease: z.looseObject({ acquired: z.boolean() }).optional(),
+  outage: z
+    .looseObject({ decision: z.enum(['confirmed', 'recheck', 'not-confirmed']), attempt: z.number().int().min(1).max(1000), regionHealthy: z.boolean() })
+    .optional(),
+  candidate: z.looseObject({ promote: z.boolean(), node: nameSchema.optional(), previousPrimary: nameSchema }).optional(),
+  fence: z.looseObject({ proceed: z.boolean() }).optional(),
+  promotion: z.looseObject({ node: nameSchema }).optional(),
+  error: z.looseObject({ Error: z.string().max(1000), Cause: z.string().max(262144) }).optional(),
+});
 
 /**
  * The state a failover execution carries from step to step. The trigger (or an operator request)
  * creates the fields below; every Task adds its own result under its own key (ResultPath).
  */
 export const executionInputSchema = z.looseObject({
-  cluster: z.string().min(1).max(63),
+  cluster: nameSchema,
   /** Execution name: the lease holder, derived from the incident. */
   executionName: z.string().regex(/^[A-Za-z0-9_-]{1,80}$/, 'an execution name of letters, digits, "-" or "_" (max 80)'),
   mode: z.enum(['automatic', 'manual']),
   acceptDataLoss: z.boolean(),
-  requestedNode: z.string().min(1).max(63).optional(),
+  requestedNode: nameSchema.optional(),
   incident: z.strictObject({ alarmName: z.string().max(255), at: z.string().max(64), reason: z.string().max(2000) }),
   /** Used by the Wait state (SecondsPath): waits come from configuration, not the definition. */
   policy: z.strictObject({ recheckAfterSeconds: z.number().int().min(0).max(600) }),
+}).superRefine((state, context) => {
+  for (const { path, message } of stepResultsSchema.safeParse(state).error?.issues ?? []) context.addIssue({ code: 'custom', path, message });
 });
 
 export type ExecutionInput = z.infer<typeof executionInputSchema>;

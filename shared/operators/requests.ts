@@ -1,7 +1,10 @@
 import * as z from 'zod';
+import { nameSchema } from '../config/schema';
 
-const clusterName = z.string().min(1).max(63);
-const nodeName = z.string().min(1).max(63);
+// Names as the configuration defines them: anything else cannot name a cluster or node, and is
+// refused by its field before it reaches a lookup, an error message or a log line.
+const clusterName = nameSchema;
+const nodeName = nameSchema;
 
 /** Operator requests: every field named, nothing unknown accepted. */
 export const switchoverRequestSchema = z.strictObject({
