@@ -5,11 +5,13 @@
 const secrets = new Set<string>();
 const MASK = '***';
 
-/** Marks a value (password, full DATABASE_URL) as never to be printed. */
+/**
+ * Marks a value (password, full DATABASE_URL) as never to be printed: as it is, URL-encoded, and
+ * JSON-escaped (lines are masked once serialised, where a quote or a backslash is escaped).
+ */
 export const registerSecret = (value: string | undefined): void => {
   if (value && value.length >= 4) {
-    secrets.add(value);
-    secrets.add(encodeURIComponent(value));
+    for (const form of [value, encodeURIComponent(value), JSON.stringify(value).slice(1, -1)]) secrets.add(form);
   }
 };
 
