@@ -1,0 +1,190 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import type { FailoverConfig } from '../../shared/config/schema';
+import { functionKeyOf, loadDefinition } from '../../shared/local/state-machine';
+import { aConfig } from '../fixtures/config';
+
+type Resource = { Type: string; Properties: Record<string, any> };
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+  NotAction?: unknown;
+  NotResource?: unknown;
+}
+interface Grant {
+  role: string;
+  action: string;
+  resources: string[];
+  condition: Statement['Condition'];
+}
+
+const STAGE = 'x';
+const PREFIX = `pgfo-${STAGE}`;
+const arn = (service: string, region: string, account: boolean, rest: string) =>
+  `arn:\${AWS::Partition}:${service}:${region}:${account ? '${AWS::AccountId}' : ''}:${rest}`;
+
+/** Two clusters with their own zones, instances, credentials and DATABASE_URL regions. */
+const twoClusters = (): FailoverConfig => {
+  const config = aConfig();
+  const billing = structuredClone(config.clusters[0]!);
+  billing.name = 'billing';
+  billing.route53 = { hostedZoneId: 'Z0BILLINGZONE42', recordName: 'db.billing.internal', ttl: 30 };
+  billing.nodes.forEach((node, i) => Object.assign(node, { instanceId: `i-00000000000000b${i}`, region: i < 2 ? 'eu-west-1' : 'eu-central-1', az: i < 2 ? `eu-west-1${'ab'[i]}` : 'eu-central-1a' }));
+  billing.databaseUrlParameters = [{ region: 'eu-west-1', name: '/billing/prod/DATABASE_URL' }];
+  billing.credentials = {
+    monitor: { user: 'pgfo_monitor', passwordParameter: '/pgfo/billing/monitor-password' },
+    failover: { user: 'pgfo_failover', passwordParameter: '/pgfo/billing/failover-password' },
+  };
+  config.clusters.push(billing);
+  return config;
+};
+
+/** A resource as a comparable string: Fn::Sub templates as written, Fn::GetAtt as "getatt:Id". */
+const render = (resource: unknown): string => {
+  if (typeof resource === 'string') return resource;
+  const r = resource as { 'Fn::Sub'?: string | [string, Record<string, unknown>]; 'Fn::GetAtt'?: [string, string] };
+  if (typeof r['Fn::Sub'] === 'string') return r['Fn::Sub'];
+  if (Array.isArray(r['Fn::Sub'])) {
+    const [template, vars] = r['Fn::Sub'];
+    return template.replace(/\$\{(\w+)\}/g, (whole, name: string) => (name in vars ? render(vars[name]) : whole));
+  }
+  if (r['Fn::GetAtt']) return `getatt:${r['Fn::GetAtt'].join('.')}`;
+  return JSON.stringify(resource);
+};
+
+describe('least privilege: every IAM role of the packaged service', () => {
+  const config = twoClusters();
+  const configFile = join('.build', 'least-privilege', 'clusters.yml');
+  let out: string;
+  let resources: Record<string, Resource>;
+  let grants: Grant[];
+
+  beforeAll(() => {
+    mkdirSync(join('.build', 'least-privilege'), { recursive: true });
+    writeFileSync(configFile, stringify(config));
+    out = mkdtempSync(join(tmpdir(), 'pgfo-least-privilege-'));
+    const packaged = spawnSync('npx', ['serverless', 'package', '--package', out, '--stage', STAGE], {
+      encoding: 'utf8',
+      env: { ...process.env, PGFO_CONFIG_FILE: configFile, SLS_TELEMETRY_DISABLED: '1', AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' },
+      timeout: 170000,
+    });
+    expect(packaged.stdout + packaged.stderr).toContain('Service packaged');
+    resources = JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8')).Resources;
+    grants = Object.entries(resources)
+      .filter(([, r]) => r.Type === 'AWS::IAM::Role')
+      .flatMap(([role, r]) =>
+        (r.Properties.Policies ?? []).flatMap((policy: { PolicyDocument: { Statement: Statement[] } }) =>
+          policy.PolicyDocument.Statement.flatMap((s) => {
+            expect({ role, Effect: s.Effect, NotAction: s.NotAction, NotResource: s.NotResource }).toEqual({ role, Effect: 'Allow', NotAction: undefined, NotResource: undefined });
+            return [s.Action].flat().map((action) => ({ role, action, resources: [s.Resource].flat().map(render), condition: s.Condition }));
+          }),
+        ),
+      );
+  }, 180000);
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  const granted = (predicate: (g: Grant) => boolean) => grants.filter(predicate);
+  const roles = () => Object.entries(resources).filter(([, r]) => r.Type === 'AWS::IAM::Role');
+
+  it('covers every role, the state machine role the plugin generates included, and no managed policy', () => {
+    const ids = roles().map(([id]) => id);
+    expect(ids).toContain('FailoverStateMachineRole');
+    expect(ids).toContain('MonitorRole');
+    expect(ids.length).toBeGreaterThanOrEqual(16);
+    for (const [id, role] of roles()) {
+      expect({ id, managed: role.Properties.ManagedPolicyArns ?? [], boundary: role.Properties.PermissionsBoundary }).toEqual({ id, managed: [], boundary: undefined });
+      const principals = role.Properties.AssumeRolePolicyDocument.Statement.map((s: { Principal: { Service: unknown } }) => render(s.Principal.Service));
+      expect(principals).toEqual([id === 'FailoverStateMachineRole' ? 'states.${AWS::Region}.amazonaws.com' : 'lambda.amazonaws.com']);
+    }
+  });
+
+  it('grants no wildcard action', () => {
+    expect(grants.length).toBeGreaterThan(40);
+    expect(granted((g) => g.action.includes('*') || !/^[a-z0-9-]+:[A-Za-z0-9]+$/.test(g.action))).toEqual([]);
+  });
+
+  it('grants Resource "*" only for the actions AWS cannot scope, PutMetricData only in the configured namespace', () => {
+    const unscopable = ['cloudwatch:PutMetricData', 'cloudwatch:GetMetricData', 'ec2:DescribeInstances', 'ec2:DescribeInstanceStatus'];
+    const everything = granted((g) => g.resources.some((r) => r.includes('*') && !/:(change\/\*|log-group:\/aws\/lambda\/[\w-]+:\*)$/.test(r) && !/^getatt:\w+\.Arn:\*$/.test(r)));
+    expect(everything.filter((g) => !(unscopable.includes(g.action) && g.resources.length === 1 && g.resources[0] === '*'))).toEqual([]);
+    for (const g of granted((g) => g.action === 'cloudwatch:PutMetricData')) expect(g.condition).toEqual({ StringEquals: { 'cloudwatch:namespace': config.namespace } });
+  });
+
+  it('reaches Route 53 only in the configured hosted zones (GetChange, which has no zone, on change/* only)', () => {
+    const zones = config.clusters.map((c) => arn('route53', '', false, `hostedzone/${c.route53.hostedZoneId}`));
+    expect(new Set(zones).size).toBe(2);
+    const route53 = granted((g) => g.action.startsWith('route53:'));
+    expect(route53.length).toBeGreaterThan(0);
+    for (const g of route53) {
+      if (g.action === 'route53:GetChange') expect(g.resources).toEqual([arn('route53', '', false, 'change/*')]);
+      else expect({ g, outside: g.resources.filter((r) => !zones.includes(r)) }).toEqual({ g, outside: [] });
+    }
+    for (const g of granted((g) => g.action === 'route53:ChangeResourceRecordSets')) {
+      expect(g.resources.sort()).toEqual([...zones].sort());
+      expect(g.condition).toEqual({
+        'ForAllValues:StringEquals': {
+          'route53:ChangeResourceRecordSetsNormalizedRecordNames': config.clusters.map((c) => c.route53.recordName),
+          'route53:ChangeResourceRecordSetsRecordTypes': ['CNAME'],
+          'route53:ChangeResourceRecordSetsActions': ['UPSERT'],
+        },
+      });
+    }
+  });
+
+  it('reaches SSM only for the credential parameters (control region) and the DATABASE_URL parameters (their regions), writing only the latter', () => {
+    const parameter = (region: string, name: string) => arn('ssm', region, true, `parameter${name}`);
+    const credentials = config.clusters.flatMap((c) => [c.credentials.monitor, c.credentials.failover].map((l) => parameter(config.controlRegion, l.passwordParameter)));
+    const urls = config.clusters.flatMap((c) => c.databaseUrlParameters.map((p) => parameter(p.region, p.name)));
+    const ssm = granted((g) => g.action.startsWith('ssm:'));
+    expect(ssm.map((g) => g.action).sort()).toEqual(expect.arrayContaining(['ssm:GetParameter', 'ssm:PutParameter']));
+    for (const g of ssm) {
+      const allowed = g.action === 'ssm:GetParameter' ? [...credentials, ...urls] : g.action === 'ssm:PutParameter' ? urls : [];
+      expect({ g, outside: g.resources.filter((r) => !allowed.includes(r)) }).toEqual({ g, outside: [] });
+    }
+  });
+
+  it("stops only the clusters' instances, in their regions, while they carry the cluster tag", () => {
+    const instances = config.clusters.flatMap((c) => c.nodes.map((n) => arn('ec2', n.region, true, `instance/${n.instanceId}`)));
+    const stops = granted((g) => g.action === 'ec2:StopInstances');
+    expect(stops.length).toBeGreaterThan(0);
+    for (const g of stops) {
+      expect(g.resources.sort()).toEqual([...instances].sort());
+      expect(g.condition).toEqual({ StringEquals: { 'aws:ResourceTag/pgfo:cluster': config.clusters.map((c) => c.name) } });
+    }
+    expect(granted((g) => g.action.startsWith('ec2:') && !['ec2:StopInstances', 'ec2:DescribeInstances', 'ec2:DescribeInstanceStatus'].includes(g.action))).toEqual([]);
+  });
+
+  it('reaches DynamoDB only in the lease table, Step Functions only to start the failover, Lambda only for its steps', () => {
+    const leaseTable = arn('dynamodb', '${AWS::Region}', true, `table/${PREFIX}-leases`);
+    for (const g of granted((g) => g.action.startsWith('dynamodb:'))) expect({ g, resources: g.resources }).toEqual({ g, resources: [leaseTable] });
+    const stateMachine = arn('states', '${AWS::Region}', true, `stateMachine:${PREFIX}-failover`);
+    for (const g of granted((g) => g.action.startsWith('states:'))) expect({ action: g.action, resources: g.resources }).toEqual({ action: 'states:StartExecution', resources: [stateMachine] });
+    const steps = Object.values(loadDefinition().States).flatMap((state) => functionKeyOf(state) ?? []);
+    const functions = [...new Set(steps)].map((key) => `getatt:${key.charAt(0).toUpperCase()}${key.slice(1)}LambdaFunction.Arn`);
+    const invoke = granted((g) => g.action.startsWith('lambda:'));
+    expect(invoke.map((g) => `${g.role} ${g.action}`)).toEqual(['FailoverStateMachineRole lambda:InvokeFunction']);
+    expect(invoke[0]!.resources.sort()).toEqual(functions.flatMap((f) => [f, `${f}:*`]).sort());
+  });
+
+  it('writes logs only to the function\'s own log group, and events only to the configured bus', () => {
+    const functionOfRole = new Map(
+      Object.values(resources)
+        .filter((r) => r.Type === 'AWS::Lambda::Function')
+        .map((fn) => [render(fn.Properties.Role).replace(/^getatt:(\w+)\.Arn$/, '$1'), fn.Properties.FunctionName as string]),
+    );
+    for (const g of granted((g) => g.action.startsWith('logs:'))) {
+      expect(g.resources).toEqual([arn('logs', '${AWS::Region}', true, `log-group:/aws/lambda/${functionOfRole.get(g.role)}:*`)]);
+    }
+    for (const g of granted((g) => g.action.startsWith('events:'))) expect(g.resources).toEqual([arn('events', '${AWS::Region}', true, 'event-bus/default')]);
+  });
+
+  it('grants nothing outside the services this test scopes', () => {
+    const known = ['cloudwatch', 'dynamodb', 'ec2', 'events', 'lambda', 'logs', 'route53', 'ssm', 'states'];
+    expect(granted((g) => !known.includes(g.action.split(':')[0]!))).toEqual([]);
+  });
+});
