@@ -10,7 +10,7 @@ import { lambda } from '../../shared/lambda';
 import { LocalStateMachine, type LocalExecution } from '../../shared/local/state-machine';
 import { FaultProxy } from './fault-proxy';
 import { InstancePower } from './instance-power';
-import { LOCAL_DEPLOYMENT, startLocalStack, type LocalStack } from './local-stack';
+import { LOCAL_DEPLOYMENT, startLocalStack, type LocalStack, type LocalStackOptions } from './local-stack';
 
 /** Shortened waits for tests: set in the configuration, never in the definition. */
 export const fastPolicy = (config: FailoverConfig): void => {
@@ -35,11 +35,14 @@ export interface FailoverBench {
  * the emulator, EC2 stops power off the matching PostgreSQL nodes, and the deployed definition runs
  * in-process with the real handlers.
  */
-export const startFailoverBench = async (options: { mutate?: (config: FailoverConfig) => void } = {}): Promise<FailoverBench> => {
+export const startFailoverBench = async (
+  options: { mutate?: (config: FailoverConfig) => void; passwords?: LocalStackOptions['passwords'] } = {},
+): Promise<FailoverBench> => {
   const emulator = process.env.AWS_ENDPOINT_URL;
   if (!emulator) throw new Error('AWS_ENDPOINT_URL must point at the emulator');
   const faults = await FaultProxy.start(emulator);
   const stack = await startLocalStack({
+    ...(options.passwords ? { passwords: options.passwords } : {}),
     mutate: (config) => {
       fastPolicy(config);
       options.mutate?.(config);

@@ -9,6 +9,9 @@ export interface AwsRequestInfo {
   operation: string;
 }
 
+/** A request as the proxy saw it, with its body (tests search it for what must never be sent). */
+export type SeenRequest = AwsRequestInfo & { body: Buffer };
+
 export interface FaultRule {
   match: (info: AwsRequestInfo) => boolean;
   /** HTTP status to answer with (503 is retryable for the SDK), or 'hang' to never answer. */
@@ -38,7 +41,7 @@ export class FaultProxy {
   private rules: FaultRule[] = [];
   readonly failed: AwsRequestInfo[] = [];
   /** Every request seen, in order (tests prove "no write call" with it). */
-  readonly seen: AwsRequestInfo[] = [];
+  readonly seen: SeenRequest[] = [];
   private readonly hanging = new Set<() => void>();
 
   private constructor(
@@ -56,7 +59,7 @@ export class FaultProxy {
       req.on('end', () => {
         const body = Buffer.concat(chunks);
         const info = describe(req, body.toString('utf8'));
-        proxy.seen.push(info);
+        proxy.seen.push({ ...info, body });
         const rule = proxy.rules.find((r) => r.times > 0 && r.match(info));
         if (rule) {
           rule.times -= 1;

@@ -24,7 +24,11 @@ export interface LocalStackOptions {
   portsFromConfig?: boolean;
   /** Adjusts the template before anything is built (tests shorten waits and thresholds). */
   mutate?: (config: FailoverConfig) => void;
+  /** These passwords for the logins of every cluster instead of random hostile ones (the secrets canary). */
+  passwords?: Partial<Record<LoginKind, string>>;
 }
+
+export type LoginKind = 'monitor' | 'failover' | 'app';
 
 /** Names the functions find through the environment, as serverless.yml sets them when deployed. */
 export const LOCAL_STAGE = 'local';
@@ -72,13 +76,13 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
   };
   try {
     const parameterPasswords: Record<string, string> = {};
-    const passwordFor = (parameter: string) => (parameterPasswords[parameter] ??= hostilePassword());
+    const passwordFor = (parameter: string, kind: LoginKind) => (parameterPasswords[parameter] ??= options.passwords?.[kind] ?? hostilePassword());
     const clusters = await Promise.all(
       template.clusters.map(async (cluster) => {
         const clusterLogins = {
-          monitor: { user: cluster.credentials.monitor.user, password: passwordFor(cluster.credentials.monitor.passwordParameter) },
-          failover: { user: cluster.credentials.failover.user, password: passwordFor(cluster.credentials.failover.passwordParameter) },
-          app: { user: `app_${cluster.name}`.toLowerCase(), password: hostilePassword() },
+          monitor: { user: cluster.credentials.monitor.user, password: passwordFor(cluster.credentials.monitor.passwordParameter, 'monitor') },
+          failover: { user: cluster.credentials.failover.user, password: passwordFor(cluster.credentials.failover.passwordParameter, 'failover') },
+          app: { user: `app_${cluster.name}`.toLowerCase(), password: options.passwords?.app ?? hostilePassword() },
         };
         Object.values(clusterLogins).forEach((login) => registerSecret(login.password));
         logins[cluster.name] = clusterLogins;
