@@ -1,0 +1,78 @@
+import '../shared/local/polyfills';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { emulatorEnv, startEmulator } from '../test/harness/emulator';
+import { PROJECT_ROOT } from './bundles';
+import { measureColdStart } from './cold-start';
+import { measureDetection } from './detection';
+import { measureDrills } from './drill-rto';
+import { measureOverhead } from './failover-overhead';
+import { measureMonitorScale } from './monitor-scale';
+import { progress } from './progress';
+import { renderReport } from './report';
+import { load, machine, type Baseline, type BenchResult, type SectionRun } from './result';
+
+/**
+ * `npm run bench`: every section in one run, then docs/benchmarks.json and docs/benchmarks.md.
+ * `--only=overhead,coldstart,scale,detection,drills` runs some sections and prints their JSON
+ * instead of writing the docs; `--runs=N`, `--drill-runs=N` and `--drill-concurrency=N` change
+ * the counts (for quick checks).
+ */
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+process.env.LOG_LEVEL ??= 'silent';
+
+const flag = (name: string): string | undefined => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const count = (name: string, fallback: number) => {
+  const value = Number(flag(name) ?? fallback);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name}: a whole number of at least 1 (got ${flag(name)})`);
+  return value;
+};
+const SECTIONS = ['overhead', 'coldstart', 'scale', 'detection', 'drills'] as const;
+const only = (flag('only') ?? '').split(',').filter(Boolean);
+for (const name of only) if (!(SECTIONS as readonly string[]).includes(name)) throw new Error(`--only: unknown section ${name} (${SECTIONS.join(', ')})`);
+const wanted = (section: (typeof SECTIONS)[number]) => only.length === 0 || only.includes(section);
+
+const timed = async <T>(name: string, measure: () => Promise<T>): Promise<SectionRun<T>> => {
+  progress(`${name}: start`);
+  const started = Date.now();
+  const loadBefore = load();
+  const result = await measure();
+  const durationSeconds = Math.round((Date.now() - started) / 1000);
+  progress(`${name}: done in ${durationSeconds} s`);
+  return { durationSeconds, loadBefore, loadAfter: load(), result };
+};
+
+const main = async () => {
+  const started = Date.now();
+  const baseline = JSON.parse(readFileSync(join(__dirname, 'baseline.json'), 'utf8')) as Baseline;
+  const emulator = await startEmulator();
+  Object.assign(process.env, emulatorEnv(emulator.endpoint));
+  const result: BenchResult = { date: new Date().toISOString(), machine: machine(), durationSeconds: 0, baseline };
+  try {
+    if (wanted('overhead')) result.overhead = await timed('failover overhead', () => measureOverhead(count('runs', 7)));
+    if (wanted('coldstart')) result.coldStart = await timed('cold start', () => measureColdStart(5));
+    if (wanted('scale')) result.monitorScale = await timed('monitor scale', () => measureMonitorScale([1, 10, 50], 6, 1000));
+    if (wanted('detection')) result.detection = await timed('detection', () => measureDetection(6));
+    if (wanted('drills')) {
+      const runs = count('drill-runs', 5);
+      result.drills = await timed('drills', () => measureDrills(['primary-crash', 'region-outage'], runs, count('drill-concurrency', 5)));
+    }
+  } finally {
+    await emulator.stop();
+  }
+  result.durationSeconds = Math.round((Date.now() - started) / 1000);
+  if (only.length > 0) {
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    return;
+  }
+  const docs = join(PROJECT_ROOT, 'docs');
+  mkdirSync(docs, { recursive: true });
+  writeFileSync(join(docs, 'benchmarks.json'), `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(join(docs, 'benchmarks.md'), renderReport(result));
+  progress(`wrote docs/benchmarks.json and docs/benchmarks.md (${result.durationSeconds} s)`);
+};
+
+main().catch((error) => {
+  process.stderr.write(`bench failed: ${(error as Error).stack ?? error}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,104 @@
+import type { Metafile } from 'esbuild';
+import { analyseMetafile, naiveEntrySource } from '../../bench/bundles';
+import { detectionBoundSeconds } from '../../bench/detection';
+import { summariseDrills } from '../../bench/drill-rto';
+import { stateShares } from '../../bench/failover-overhead';
+import { perState, type FullRun } from '../../bench/failover-runs';
+import { replicatedConfig, roundDurations } from '../../bench/monitor-scale';
+import type { DrillReport } from '../../shared/local/drill-report';
+import { aConfig } from '../fixtures/config';
+
+const { inlineConstantKeys } = require('../../shared/infra/esbuild-plugins.cjs') as { inlineConstantKeys: (source: string) => string };
+
+describe('bench helpers', () => {
+  it('times each monitor round from its first start to its last sample, pacing as runMonitor does', () => {
+    const handed = [
+      { cluster: 'a', at: 40 },
+      { cluster: 'b', at: 60 },
+      { cluster: 'a', at: 1030 },
+      { cluster: 'b', at: 1050 },
+    ];
+    // Round 0 starts at 0; round 1 starts at 0 + 1000 for both (their samples ended earlier).
+    expect(roundDurations(handed, 0, 1000)).toEqual([60, 50]);
+    // A round longer than the interval pushes the next start to its end.
+    expect(roundDurations([{ cluster: 'a', at: 1500 }, { cluster: 'a', at: 1600 }], 0, 1000)).toEqual([1500, 100]);
+  });
+
+  it('lists the same cluster under new names, nodes and credentials unchanged', () => {
+    const config = replicatedConfig(aConfig(), 3);
+    expect(config.clusters.map((c) => c.name)).toEqual(['orders', 'orders1', 'orders2']);
+    expect(config.clusters[2]!.nodes).toEqual(config.clusters[0]!.nodes);
+  });
+
+  it('bounds detection by period × datapoints to alarm + the sampling interval', () => {
+    expect(detectionBoundSeconds({ periodSeconds: 10, datapointsToAlarm: 3 }, 10)).toBe(40);
+    expect(detectionBoundSeconds({ periodSeconds: 10, datapointsToAlarm: 2 }, 10)).toBe(30);
+  });
+
+  it('sums a bundle by package and names the SDK clients in it', () => {
+    const metafile = {
+      inputs: {},
+      outputs: {
+        'out.js': {
+          bytes: 600,
+          imports: [],
+          exports: [],
+          inputs: {
+            'node_modules/@aws-sdk/client-ec2/dist-es/index.js': { bytesInOutput: 300 },
+            'node_modules/@aws-sdk/client-ec2/dist-es/schemas/schemas_0.js': { bytesInOutput: 100 },
+            'node_modules/zod/v4/core/schemas.js': { bytesInOutput: 150 },
+            'shared/aws/ec2.ts': { bytesInOutput: 50 },
+          },
+        },
+      },
+    } as unknown as Metafile;
+    expect(analyseMetafile(metafile)).toEqual({
+      bytes: 600,
+      packages: [
+        { name: '@aws-sdk/client-ec2', bytes: 400 },
+        { name: 'zod', bytes: 150 },
+        { name: 'shared', bytes: 50 },
+      ],
+      awsClients: ['@aws-sdk/client-ec2'],
+    });
+  });
+
+  it('re-exports every client whole in the naive entry', () => {
+    expect(naiveEntrySource(['@aws-sdk/client-ec2', '@aws-sdk/client-ssm'])).toBe(
+      ["export * as client0 from '@aws-sdk/client-ec2';", "export * as client1 from '@aws-sdk/client-ssm';", "export * as pg from 'pg';"].join('\n'),
+    );
+  });
+
+  it('inlines computed keys that name a module-level string constant, and nothing else', () => {
+    const source = ['const _xN = "xmlName";', 'const n0 = 3;', 'export var A$ = [3, _s, { [_xN]: _I }, { [n0]: 1 }, x ? [_xN]: y];'].join('\n');
+    expect(inlineConstantKeys(source)).toBe(
+      ['const _xN = "xmlName";', 'const n0 = 3;', 'export var A$ = [3, _s, { "xmlName": _I }, { [n0]: 1 }, x ? [_xN]: y];'].join('\n'),
+    );
+  });
+
+  it('counts each call in the state entered last before it started, allowing for whole-millisecond state times', () => {
+    const states = [
+      { name: 'AcquireLease', startMs: 1000, endMs: 1010 },
+      { name: 'ConfirmOutage', startMs: 1011, endMs: 1050 },
+    ];
+    const call = (kind: 'aws' | 'pg-connect', startMs: number) => ({ kind, what: '', startMs, ms: 1 });
+    // wallStart 1000: the second call starts at 1009.5, just before ConfirmOutage's recorded start.
+    expect(perState(states, [call('aws', 1), call('aws', 9.5), call('pg-connect', 20)], 1000)).toEqual([
+      { name: 'AcquireLease', ms: 10, awsCalls: 1, pgConnects: 0 },
+      { name: 'ConfirmOutage', ms: 39, awsCalls: 1, pgConnects: 1 },
+    ]);
+  });
+
+  it('reports each state’s median time and share of the median total', () => {
+    const run = (ms: number, confirm: number) =>
+      ({ ms, states: [{ name: 'ConfirmOutage', ms: confirm, awsCalls: 2, pgConnects: 3 }], receipt: {}, calls: { aws: 0, pgConnects: 0, pgQueries: 0 } }) as unknown as FullRun;
+    expect(stateShares([run(200, 50), run(100, 30), run(300, 70)])).toEqual([{ name: 'ConfirmOutage', ms: 50, share: 0.25, awsCalls: 2, pgConnects: 3 }]);
+  });
+
+  it('summarises drills per scenario, leaving out what a run could not measure', () => {
+    const report = (rtoMs: number | null, lost: number | null, passed = true) =>
+      ({ passed, problems: passed ? [] : ['no writer'], detectionMs: 30000, rtoMs, appDowntimeMs: rtoMs ?? 0, rpo: { ackedRowsLost: lost, ackedRows: 100, receiptBytes: 0, receiptSeconds: 0 } }) as unknown as DrillReport;
+    const summary = summariseDrills('primary-crash', [report(60000, 0), report(62000, 0), report(null, null, false)]);
+    expect(summary).toMatchObject({ runs: 3, passed: 2, rtoSeconds: { n: 2, min: 60, median: 61, max: 62, p90: 62 }, ackedRowsLost: { n: 2, median: 0 }, problems: ['no writer'] });
+  });
+});

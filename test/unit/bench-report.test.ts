@@ -1,0 +1,48 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { OverheadResult } from '../../bench/failover-overhead';
+import { renderReport, summaryRows } from '../../bench/report';
+import type { Baseline, BenchResult } from '../../bench/result';
+
+const baseline = JSON.parse(readFileSync(join(__dirname, '..', '..', 'bench', 'baseline.json'), 'utf8')) as Baseline;
+const spread = (median: number) => ({ n: 5, min: median - 1, median, max: median + 1 });
+
+const overhead = (ratio: number): OverheadResult => ({
+  runs: 5,
+  target: 1.5,
+  floorMs: spread(140),
+  physicalFloorMs: spread(50),
+  fullMs: spread(140 * ratio),
+  ratio,
+  ratioToPhysicalFloor: (140 * ratio) / 50,
+  floorParts: [{ name: 'promote', ms: 110 }],
+  states: [{ name: 'PromoteCandidate', ms: 30, share: 0.1, awsCalls: 0, pgConnects: 1 }],
+  betweenStatesMs: 3,
+  receiptTotalMs: 250,
+  calls: { floor: { aws: 3, pgConnects: 1, pgQueries: 1 }, full: { aws: 18, pgConnects: 9, pgQueries: 13 } },
+  samples: { floor: [140], full: [140 * ratio] },
+});
+
+const aResult = (ratio: number): BenchResult => ({
+  date: '2026-11-26T12:00:00.000Z',
+  machine: { cores: 2, cpu: 'test cpu', memoryGiB: 24, node: 'v20.0.0', platform: 'linux-x64' },
+  durationSeconds: 480,
+  overhead: { durationSeconds: 90, loadBefore: 1, loadAfter: 1.2, result: overhead(ratio) },
+  baseline,
+});
+
+describe('bench report', () => {
+  it('marks a figure against its target', () => {
+    expect(summaryRows(aResult(1.4))).toEqual([['failover overhead: state machine / floor (median)', '< 1.5', 1.4, 'yes']]);
+    expect(summaryRows(aResult(2.1))[0]?.[3]).toBe('no');
+  });
+
+  it('states the date, the core count and the ratios, and says which sections did not run', () => {
+    const text = renderReport(aResult(2.1));
+    expect(text).toContain('2026-11-26');
+    expect(text).toContain('on 2 cores');
+    expect(text).toContain('**2.1** (target < 1.5)');
+    expect(text).toContain(`| before (baseline) | ${baseline.overhead.floorMedianMs} | ${baseline.overhead.fullMedianMs} | ${baseline.overhead.ratio} |`);
+    expect(text).toMatch(/## 3\. Cold start and bundle size\n\nNot run/);
+  });
+});
