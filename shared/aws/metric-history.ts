@@ -7,6 +7,8 @@ export interface WriterHistory {
   positions: PositionSample[];
   /** Time of the newest PrimaryReachable = 1 data point, or null when none in the window. */
   lastReachableAt: number | null;
+  /** Time of the first PrimaryReachable = 0 data point after that: the writer died in between. */
+  firstUnreachableAt: number | null;
 }
 
 /**
@@ -44,10 +46,12 @@ export const readWriterHistory = async (
         .filter((p) => Number.isFinite(p.value))
         .sort((a, b) => a.at - b.at);
     };
-    const reachable = series('reachable').filter((p) => p.value >= 1);
+    const all = series('reachable');
+    const lastReachableAt = all.filter((p) => p.value >= 1).at(-1)?.at ?? null;
     return {
       positions: series('position').map((p) => ({ at: p.at, lsn: p.value })),
-      lastReachableAt: reachable.at(-1)?.at ?? null,
+      lastReachableAt,
+      firstUnreachableAt: all.find((p) => p.value < 1 && (lastReachableAt === null || p.at > lastReachableAt))?.at ?? null,
     };
   } catch (error) {
     throw classifyAwsError(error, `cloudwatch:GetMetricData writer history of ${cluster}`);

@@ -70,7 +70,10 @@ export const formatReceipt = (r: Receipt): string =>
     `failover of ${r.cluster} (${r.execution}): ${r.outcome.toUpperCase()}${r.promoted ? `: ${r.promoted} is the writer` : ''}`,
     ...r.reasons.map((reason) => `  - ${reason}`),
     ...(r.dataLoss
-      ? [`data loss: ${bytes(r.dataLoss.bytes)} / ${r.dataLoss.seconds === null ? 'unknown' : `${r.dataLoss.seconds.toFixed(1)} s`} (${r.dataLoss.basis})`]
+      ? [
+          `data loss: ${bytes(r.dataLoss.bytes)} / ${r.dataLoss.seconds === null ? 'unknown' : `${r.dataLoss.seconds.toFixed(1)} s`} (${r.dataLoss.basis})` +
+            (r.dataLoss.upperBoundBytes !== null ? `; at most about ${bytes(r.dataLoss.upperBoundBytes)} with the unobserved writes` : ''),
+        ]
       : []),
     renderTable(['STEP', 'MS'], r.steps.map((s) => [s.step, s.ms])),
     `total ${r.totalMs} ms`,

@@ -56,7 +56,7 @@ export const assessCandidates = async (
     Promise.all(cluster.nodes.filter((n) => n.name !== failedPrimary.name).map((n) => observeStandby(context, n))),
     readWriterHistory(cloudWatchClient(config.controlRegion), config.namespace, cluster.name, HISTORY_MINUTES).catch((error) => {
       log.warn('writer position history unavailable; measuring from the standbys only', { cluster: cluster.name, error });
-      return { positions: [], lastReachableAt: null };
+      return { positions: [], lastReachableAt: null, firstUnreachableAt: null };
     }),
   ]);
   const verdict = chooseCandidate(
@@ -64,6 +64,7 @@ export const assessCandidates = async (
       failedPrimary: { node: failedPrimary.name, region: failedPrimary.region },
       standbys,
       history: history.positions,
+      writerLostAt: history.firstUnreachableAt,
       regionHealthy: options.regionHealthy,
       acceptDataLoss: options.acceptDataLoss,
       ...(options.requestedNode ? { requestedNode: options.requestedNode } : {}),

@@ -6,6 +6,8 @@ export interface CandidateFacts {
   failedPrimary: { node: string; region: string };
   standbys: StandbyFacts[];
   history: PositionSample[];
+  /** When the monitor first found the writer gone (bounds the writes nobody observed). */
+  writerLostAt?: number | null;
   regionHealthy: boolean;
   /** Operator accepted data loss (manual failover): the lag guard is reported, not enforced. */
   acceptDataLoss: boolean;
@@ -26,7 +28,7 @@ const preferenceOrder = (facts: CandidateFacts): StandbyFacts[] => {
 
 const refusal = (standby: StandbyFacts, facts: CandidateFacts, policy: PolicyView): string | null => {
   if (!standby.reachable) return `${standby.node} does not answer (${standby.reason ?? 'unreachable'})`;
-  const lag = estimateLag(standby, facts.history, facts.standbys);
+  const lag = estimateLag(standby, facts.history, facts.standbys, facts.writerLostAt);
   if (facts.acceptDataLoss) return null;
   if (lag.bytes > policy.maxLagBytes) {
     return `${standby.node} is ${formatBytes(lag.bytes)} behind (cap ${formatBytes(policy.maxLagBytes)})`;
@@ -51,7 +53,7 @@ export const chooseCandidate = (facts: CandidateFacts, policy: PolicyView): Cand
       promote: true,
       node: promoted.node,
       alreadyPrimary: true,
-      lag: estimateLag(promoted, facts.history, facts.standbys),
+      lag: estimateLag(promoted, facts.history, facts.standbys, facts.writerLostAt),
       reasons: [`${promoted.node} is already writable (promoted earlier): converging on it`],
     };
   }
@@ -71,7 +73,7 @@ export const chooseCandidate = (facts: CandidateFacts, policy: PolicyView): Cand
       reasons.push(refused);
       continue;
     }
-    const lag = estimateLag(standby, facts.history, facts.standbys);
+    const lag = estimateLag(standby, facts.history, facts.standbys, facts.writerLostAt);
     const seconds = lag.seconds === null ? 'unknown seconds' : `${lag.seconds.toFixed(1)} s`;
     reasons.push(
       `${standby.node} chosen: ${formatBytes(lag.bytes)} / ${seconds} behind${facts.acceptDataLoss ? ' (data loss accepted by the operator)' : ''}`,

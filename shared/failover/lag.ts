@@ -35,10 +35,46 @@ const timeAtPosition = (history: PositionSample[], lsn: number): number | null =
 };
 
 /**
- * How much WAL `candidate` has not received: bytes against the reference position, seconds from the
- * writer's position history (how long ago the writer was where the candidate is now). Pure.
+ * The writes after the last published position: the writer's rate over its last two samples,
+ * carried on until `lostAt` (the first sample that found it gone). Null without a rate or a time.
  */
-export const estimateLag = (candidate: StandbyFacts, history: PositionSample[], standbys: StandbyFacts[]): LagEstimate => {
+export const unobservedTail = (history: PositionSample[], lostAt: number | null | undefined): { bytes: number; ms: number } | null => {
+  const last = history.at(-1);
+  const previous = history.at(-2);
+  if (!last || !previous || lostAt === null || lostAt === undefined || last.at <= previous.at) return null;
+  const ms = Math.max(0, lostAt - last.at);
+  return { bytes: Math.round(((last.lsn - previous.lsn) / (last.at - previous.at)) * ms), ms };
+};
+
+/**
+ * How much WAL `candidate` has not received: bytes against the reference position, seconds from the
+ * writer's position history (how long ago the writer was where the candidate is now), and an upper
+ * bound that adds what the writer probably wrote after it was last observed. Pure.
+ */
+export const estimateLag = (
+  candidate: StandbyFacts,
+  history: PositionSample[],
+  standbys: StandbyFacts[],
+  lostAt?: number | null,
+): LagEstimate => {
+  const observed = estimateObservedLag(candidate, history, standbys);
+  const tail = unobservedTail(history, lostAt);
+  if (!tail) return { ...observed, upperBoundBytes: null, upperBoundSeconds: null };
+  const received = candidate.receiveLsn ?? candidate.replayLsn ?? 0;
+  const projected = history.at(-1)!.lsn + tail.bytes;
+  const upperBoundBytes = Math.max(observed.bytes, projected - received);
+  return {
+    ...observed,
+    upperBoundBytes,
+    upperBoundSeconds: upperBoundBytes > 0 ? (observed.seconds ?? 0) + tail.ms / 1000 : 0,
+  };
+};
+
+const estimateObservedLag = (
+  candidate: StandbyFacts,
+  history: PositionSample[],
+  standbys: StandbyFacts[],
+): Omit<LagEstimate, 'upperBoundBytes' | 'upperBoundSeconds'> => {
   const referenceLsn = referencePosition(history, standbys);
   const received = candidate.receiveLsn ?? candidate.replayLsn ?? 0;
   const bytes = Math.max(0, referenceLsn - received);

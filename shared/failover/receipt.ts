@@ -14,7 +14,16 @@ export interface Receipt {
   reasons: string[];
   incident: FailoverState['incident'];
   /** WAL the promoted node had not received, measured against the best known writer position. */
-  dataLoss: { bytes: number; seconds: number | null; basis: string; acceptedByOperator: boolean } | null;
+  dataLoss: {
+    /** Measured: WAL the promoted node had not received, against the best position anyone saw. */
+    bytes: number;
+    seconds: number | null;
+    basis: string;
+    /** With the writes after the writer's last observation extrapolated (null when not possible). */
+    upperBoundBytes: number | null;
+    upperBoundSeconds: number | null;
+    acceptedByOperator: boolean;
+  } | null;
   fencing: { node: string; fenced: boolean; reason: string } | null;
   dns: { record: string; target: string } | null;
   databaseUrl: Array<{ region: string; name: string; host: string; port: number }>;
@@ -74,7 +83,14 @@ export const buildReceipt = (state: FailoverState, now: Date): Receipt => {
     incident: state.incident,
     dataLoss:
       candidate?.promote && state.promotion
-        ? { bytes: candidate.lag.bytes, seconds: candidate.lag.seconds, basis: candidate.lag.basis, acceptedByOperator: state.acceptDataLoss }
+        ? {
+            bytes: candidate.lag.bytes,
+            seconds: candidate.lag.seconds,
+            basis: candidate.lag.basis,
+            upperBoundBytes: candidate.lag.upperBoundBytes ?? null,
+            upperBoundSeconds: candidate.lag.upperBoundSeconds ?? null,
+            acceptedByOperator: state.acceptDataLoss,
+          }
         : null,
     fencing: state.fence ? { node: state.fence.node, fenced: state.fence.fenced, reason: state.fence.reason } : null,
     dns: state.dns ? { record: state.dns.record, target: state.dns.target } : null,

@@ -50,6 +50,12 @@ export interface LagEstimate {
   /** The best known writer position the estimate is measured against. */
   referenceLsn: number;
   basis: string;
+  /**
+   * Including the writes nobody observed: the writer's last published rate carried on until the
+   * first sample that found it gone. Null when there is no such sample or no rate.
+   */
+  upperBoundBytes: number | null;
+  upperBoundSeconds: number | null;
 }
 
 export type CandidateVerdict =

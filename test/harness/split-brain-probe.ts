@@ -5,7 +5,7 @@ import { databaseUrlTarget } from '../../shared/database-url';
 
 export interface ProbeRound {
   at: number;
-  /** Nodes where a new application session could write (a rolled-back INSERT succeeded). */
+  /** Nodes where a new application session could write (a rolled-back write succeeded). */
   writable: string[];
   /** Nodes that accepted the application's connection at all. */
   reachable: string[];
@@ -38,15 +38,7 @@ export class SplitBrainProbe {
     })();
   }
 
-  /** Creates the probe table on the primary (replicated) and starts probing. */
-  static async start(cluster: ClusterConfig, app: { user: string; password: string }, emulator: string, intervalMs = 100): Promise<SplitBrainProbe> {
-    const primary = cluster.nodes.find((n) => n.role === 'primary')!;
-    const client = await SplitBrainProbe.connect(cluster, primary.host, primary.port, app);
-    try {
-      await client.query('CREATE TABLE IF NOT EXISTS pgfo_probe (at timestamptz)');
-    } finally {
-      await client.end().catch(() => undefined);
-    }
+  static start(cluster: ClusterConfig, app: { user: string; password: string }, emulator: string, intervalMs = 100): SplitBrainProbe {
     return new SplitBrainProbe(cluster, app, new SSMClient({ region: cluster.databaseUrlParameters[0]!.region, endpoint: emulator }), intervalMs);
   }
 
@@ -65,8 +57,9 @@ export class SplitBrainProbe {
       return 'down';
     }
     try {
-      // Synchronous replication is not waited for on ROLLBACK: this never blocks on a lost standby.
-      await client.query('BEGIN; INSERT INTO pgfo_probe VALUES (now()); ROLLBACK');
+      // A write that needs no table (so it works on any timeline) and leaves nothing behind; standbys
+      // and read-only sessions refuse it. Nothing commits, so synchronous replication never blocks it.
+      await client.query('BEGIN; CREATE TEMP TABLE pgfo_probe (at timestamptz); ROLLBACK');
       return 'writable';
     } catch {
       return 'reachable';
