@@ -42,6 +42,10 @@ export const scenario = (bench: FailoverBench, emulator: string) => {
       const end = (state: string) => execution.states.find((s) => s.name === state)?.endMs ?? Number.POSITIVE_INFINITY;
       return { rounds, ...splitBrainViolations(rounds, { fencedAt: end('FencePrimary'), repointedAt: end('RewriteDatabaseUrl') }) };
     },
+    /** Stops the probe if a test ended before asking for its verdict. */
+    stopProbe: async () => {
+      await probe?.stop();
+    },
     writer: (name: string, payloadBytes = 500) => new AckedWriter(appTarget(name), payloadBytes),
     receipt: (execution: LocalExecution) => execution.output as Receipt,
   };

@@ -1,0 +1,272 @@
+import { Client } from 'pg';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EC2Client, StartInstancesCommand } from '@aws-sdk/client-ec2';
+import { sampleAndPublish } from '../../functions/monitor/handler';
+import { runSwitchover } from '../../functions/operators/switchover';
+import { publishedTargets } from '../../shared/failover/repoint';
+import { resetEmulator } from '../harness/emulator';
+import { LeaseStore } from '../../shared/aws/lease';
+import { dynamoClient } from '../../shared/aws/clients/dynamodb';
+import { LOCAL_DEPLOYMENT } from '../harness/local-stack';
+import { readMetric } from '../harness/cloudwatch-readback';
+import { calls } from '../harness/fault-proxy';
+import { startFailoverBench, type FailoverBench } from '../harness/failover-bench';
+import { LinkProxy } from '../harness/link-proxy';
+import { scenario } from '../harness/scenario';
+import type { FailoverConfig } from '../../shared/config/schema';
+
+/**
+ * The fault matrix: each test is one fault, with the end state asserted, a split-brain probe running
+ * throughout and acknowledged writes accounted for. (Primary crash, region outage, false alarm, DR
+ * over the lag cap, duplicate alarms and Route 53/SSM faults are in failover.test.ts; docs/faults.md
+ * lists them all.)
+ */
+describe('fault matrix', () => {
+  let bench: FailoverBench;
+  let s: ReturnType<typeof scenario>;
+  const emulator = () => process.env.AWS_ENDPOINT_URL_EMULATOR!;
+
+  const start = async (mutate?: (config: FailoverConfig) => void) => {
+    bench = await startFailoverBench(mutate ? { mutate } : {});
+    s = scenario(bench, emulator());
+    s.startProbe();
+  };
+  /** Never two writers after the fence; the published endpoint never leads to a non-writer after the repoint. */
+  const expectNoSplitBrain = async (execution: Awaited<ReturnType<typeof s.failover>>) => {
+    const verdict = await s.verdict(execution);
+    expect(verdict.rounds.length).toBeGreaterThan(0);
+    expect(verdict.twoWriters).toEqual([]);
+    expect(verdict.publishedToNonWriter).toEqual([]);
+    return verdict;
+  };
+
+  beforeAll(() => {
+    // The bench points AWS_ENDPOINT_URL at its fault proxy; probes read the emulator directly.
+    process.env.AWS_ENDPOINT_URL_EMULATOR = process.env.AWS_ENDPOINT_URL;
+  });
+  beforeEach(async () => resetEmulator(emulator()));
+  afterEach(async () => {
+    await s?.stopProbe();
+    await bench?.teardown();
+  });
+
+  it('primary alive but unreachable from the control plane only: no failover, one writer', async () => {
+    await start();
+    // The control plane reaches the primary through its own link; applications and replication do not.
+    const controlLink = await LinkProxy.start({ host: s.node('primary').host, port: s.node('primary').port });
+    const config = JSON.parse(JSON.stringify(bench.stack.config)) as FailoverConfig;
+    config.clusters[0]!.nodes[0]!.port = controlLink.port;
+    writeFileSync(bench.stack.configFile, JSON.stringify(config));
+    process.env.PGFO_CONFIG_FILE = `${bench.stack.configFile}`;
+    const writer = s.writer('primary');
+    await writer.start();
+    controlLink.cut('reset');
+
+    const execution = await s.failover();
+    await writer.stop().catch(() => undefined);
+
+    const receipt = s.receipt(execution);
+    expect(receipt.outcome).toBe('no-failover');
+    expect(receipt.reasons[0]).toMatch(/standbys: up \(.*still stream WAL from the primary\)/);
+    const verdict = await expectNoSplitBrain(execution);
+    expect(verdict.rounds.every((r) => r.writable.join() === 'primary')).toBe(true);
+    await controlLink.close();
+  });
+
+  it('a stall shorter than the detection window (a paused VM): no failover, nothing lost', async () => {
+    await start();
+    const writer = s.writer('primary');
+    await writer.start();
+    const pid = Number(readFileSync(join(s.topology().nodes.primary!.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    // The postmaster leads its own process group: stopping the group pauses every backend.
+    process.kill(-pid, 'SIGSTOP');
+    const execution = s.failover();
+    await new Promise((r) => setTimeout(r, 700));
+    process.kill(-pid, 'SIGCONT');
+
+    const done = await execution;
+    await new Promise((r) => setTimeout(r, 300));
+    await writer.stop();
+
+    expect(s.receipt(done).outcome).toBe('no-failover');
+    await expectNoSplitBrain(done);
+    expect((await writer.lostOn(s.appTarget('primary'))).lost).toBe(0);
+    expect((await publishedTargets(s.cluster())).record).toBe(s.node('primary').dnsName);
+  });
+
+  it('DR unreachable during a region outage: refused with the reason, nothing promoted', async () => {
+    await start();
+    await s.topology().stop('standby_dr');
+    s.topology().links.standby_dr!.cut('reset');
+    await s.stopInstances('primary', 'standby_az2');
+
+    const execution = await s.failover();
+
+    const receipt = s.receipt(execution);
+    expect(receipt.outcome).toBe('refused');
+    expect(receipt.reasons.join('; ')).toMatch(/standby_az2 does not answer/);
+    expect(receipt.reasons.join('; ')).toMatch(/standby_dr does not answer/);
+    const verdict = await expectNoSplitBrain(execution);
+    expect(verdict.rounds.at(-1)?.writable).toEqual([]);
+  });
+
+  it('a switchover racing an automatic failover: one of them acts, the other is refused by the lease', async () => {
+    await start();
+    const failover = s.failover();
+    const store = new LeaseStore(dynamoClient(bench.stack.config.controlRegion), LOCAL_DEPLOYMENT.leaseTable);
+    for (let i = 0; i < 200 && !(await store.read('orders')).holder; i += 1) await new Promise((r) => setTimeout(r, 20));
+    const switchover = await runSwitchover({ cluster: 'orders', to: 'standby_az2', catchUpTimeoutSeconds: 10 });
+    const execution = await failover;
+
+    expect(switchover.outcome).toBe('refused');
+    expect(switchover.reasons[0]).toMatch(/failover orders-alarm-\d+ holds the lease/);
+    expect(s.receipt(execution).outcome).toBe('no-failover');
+    await expectNoSplitBrain(execution);
+    // With the failover done, the same switchover goes through.
+    expect((await runSwitchover({ cluster: 'orders', to: 'standby_az2', catchUpTimeoutSeconds: 10 })).outcome).toBe('switched');
+  });
+
+  it('EC2 API down for good in the primary region: the DR is promoted unfenced, the receipt says so', async () => {
+    await start();
+    bench.faults.fail({ match: calls.ec2In('us-east-1'), status: 503, times: Infinity });
+    s.topology().links.standby_dr!.cut('reset');
+    await s.topology().stop('primary');
+    await s.topology().stop('standby_az2');
+
+    const execution = await s.failover();
+
+    const receipt = s.receipt(execution);
+    expect(receipt).toMatchObject({ outcome: 'promoted', promoted: 'standby_dr' });
+    expect(receipt.reasons.join('; ')).toMatch(/region us-east-1 is out/);
+    expect(receipt.fencing).toMatchObject({ fenced: false, reason: expect.stringMatching(/could not be fenced[\s\S]*proceeding \(requireFencing is off\)/) });
+    const verdict = await expectNoSplitBrain(execution);
+    expect(verdict.rounds.at(-1)).toMatchObject({ writable: ['standby_dr'], published: 'standby_dr' });
+  });
+
+  it('EC2 API down and fencing required: nothing promoted, the reason given', async () => {
+    await start((config) => (config.clusters[0]!.policy.requireFencing = true));
+    bench.faults.fail({ match: calls.ec2In('us-east-1'), status: 503, times: Infinity });
+    await s.topology().stop('primary');
+
+    const execution = await s.failover();
+
+    const receipt = s.receipt(execution);
+    expect(receipt.outcome).toBe('refused');
+    expect(receipt.reasons.join('; ')).toMatch(/policy requires fencing: not proceeding/);
+    expect(receipt.promoted).toBeNull();
+    await expectNoSplitBrain(execution);
+  });
+
+  it('EC2 failing once while fencing: retried, fenced, promoted', async () => {
+    await start();
+    await s.stopInstances('primary');
+    const once = bench.faults.fail({ match: (i) => calls.ec2In('us-east-1')(i) && i.operation === 'StopInstances', status: 503, times: 1 });
+
+    const execution = await s.failover();
+
+    expect(once.times).toBe(0);
+    expect(s.receipt(execution)).toMatchObject({ outcome: 'promoted', fencing: { fenced: true } });
+    await expectNoSplitBrain(execution);
+  });
+
+  it('the control plane dies between promote and repoint: a redrive converges without a second promotion', async () => {
+    await start();
+    await s.stopInstances('primary');
+    const writer = s.writer('standby_az2');
+    bench.machine.executions().clear();
+    let name = '';
+    const died = new Promise<void>((resolve) => {
+      const timer = setInterval(() => {
+        for (const [n, exec] of bench.machine.executions()) {
+          name = n;
+          void exec.then(() => resolve());
+        }
+        if (name) clearInterval(timer);
+      }, 5);
+    });
+    const watch = setInterval(() => {
+      const running = bench.machine.executions().get(name);
+      if (running && s.topology().isRunning('standby_az2')) {
+        void s.topology().query<{ r: boolean }>('standby_az2', 'SELECT pg_is_in_recovery() AS r').then((rows) => {
+          if (rows[0]?.r === false) bench.machine.abort(name);
+        });
+      }
+    }, 5);
+    const first = s.failover();
+    await died;
+    clearInterval(watch);
+    const aborted = await first;
+
+    expect(aborted.status).toBe('FAILED');
+    expect((await publishedTargets(s.cluster())).record).toBe(s.node('primary').dnsName);
+
+    const redriven = await bench.machine.redrive(name);
+
+    expect(redriven.status).toBe('SUCCEEDED');
+    expect(s.receipt(redriven)).toMatchObject({ outcome: 'promoted', promoted: 'standby_az2', alreadyPrimary: true });
+    expect((await publishedTargets(s.cluster())).record).toBe(s.node('standby_az2').dnsName);
+    // One promotion: the node writes on timeline 2 (a second promotion would have made it 3).
+    const wal = await s.topology().query<{ tli: string }>('standby_az2', 'SELECT substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8) AS tli');
+    expect(wal[0]?.tli).toBe('00000002');
+    await writer.start();
+    await writer.stop();
+    expect(writer.acked.length).toBeGreaterThan(0);
+    await expectNoSplitBrain(redriven);
+  });
+
+  it('the old primary restarted after the failover never takes writes through the published endpoint, and the split-brain metric shows it', async () => {
+    await start();
+    await s.stopInstances('primary');
+    const execution = await s.failover();
+    expect(s.receipt(execution).promoted).toBe('standby_az2');
+
+    // Someone starts the old primary's instance again, and PostgreSQL with it (on its old timeline).
+    const old = s.node('primary');
+    await new EC2Client({ region: old.region, endpoint: emulator() }).send(new StartInstancesCommand({ InstanceIds: [old.instanceId] }));
+    await s.topology().start('primary');
+    await new Promise((r) => setTimeout(r, 500));
+    await sampleAndPublish({ samples: 1 });
+
+    const verdict = await s.verdict(execution);
+    // Two writers exist (nothing fences a node someone restarts by hand) — and the monitor says so:
+    const since = new Date(Date.now() - 60000);
+    const writable = await readMetric(bench.stack.config.controlRegion, 'PgFailover', 'WritableNodes', { Cluster: 'orders' }, since);
+    expect(writable.at(-1)).toBe(2);
+    expect(verdict.rounds.at(-1)?.writable.sort()).toEqual(['primary', 'standby_az2']);
+    const failoverEnd = Math.max(...execution.states.map((st) => st.endMs ?? 0));
+    const afterFailover = verdict.rounds.filter((r) => r.at > failoverEnd);
+    expect(afterFailover.length).toBeGreaterThan(3);
+    expect(afterFailover.every((r) => r.published === 'standby_az2')).toBe(true);
+    expect(verdict.publishedToNonWriter.filter((r) => r.published === 'primary')).toEqual([]);
+    const url = (await publishedTargets(s.cluster())).urls[0]!;
+    const client = new Client({ host: url.host, port: url.port, database: 'orders', ...bench.stack.logins.orders!.app });
+    await client.connect();
+    const rows = await client.query('SELECT pg_is_in_recovery() AS r, inet_server_port() AS port');
+    await client.end();
+    expect(rows.rows[0]).toMatchObject({ r: false, port: s.node('standby_az2').port });
+  });
+
+  it('a candidate whose promotion times out: the execution fails with PromotionFailedError, nothing is repointed, a re-run converges', async () => {
+    await start((config) => (config.clusters[0]!.policy.promoteTimeoutSeconds = 1));
+    await s.stopInstances('primary');
+    const startup = await s.topology().query<{ pid: number }>('standby_az2', "SELECT pid FROM pg_stat_activity WHERE backend_type = 'startup'");
+    const pid = Number(startup[0]!.pid);
+    process.kill(pid, 'SIGSTOP');
+    let execution;
+    try {
+      execution = await s.failover();
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+
+    expect(execution.status).toBe('FAILED');
+    expect(execution.error).toBe('PromotionFailedError');
+    expect((await publishedTargets(s.cluster())).record).toBe(s.node('primary').dnsName);
+
+    const rerun = await s.failover();
+    expect(rerun.status).toBe('SUCCEEDED');
+    expect(s.receipt(rerun)).toMatchObject({ outcome: 'promoted', promoted: 'standby_az2' });
+    await expectNoSplitBrain(rerun);
+  });
+});
