@@ -31,6 +31,8 @@ export interface OverheadResult {
   betweenStatesMs: number;
   receiptTotalMs: number;
   calls: { floor: CallCounts; full: CallCounts };
+  /** The state machine's outside calls by kind: median per run of their summed time and count, longest first. */
+  slowestCalls: Array<{ name: string; ms: number; count: number }>;
   samples: { floor: number[]; full: number[] };
 }
 
@@ -54,6 +56,14 @@ export const stateShares = (runs: FullRun[]): StateShare[] => {
     awsCalls: calls.get(s.name) ?? 0,
     pgConnects: connects.get(s.name) ?? 0,
   }));
+};
+
+/** Median per run of each kind of call's summed time and count, longest first. Pure. */
+export const slowestCalls = (runs: FullRun[]): OverheadResult['slowestCalls'] => {
+  const counts = new Map(medianParts(runs.map((r) => r.byCall.map((c) => ({ name: c.name, ms: c.count })))).map((p) => [p.name, p.ms]));
+  return medianParts(runs.map((r) => r.byCall))
+    .map((p) => ({ name: p.name, ms: round(p.ms), count: counts.get(p.name) ?? 0 }))
+    .sort((a, b) => b.ms - a.ms);
 };
 
 /**
@@ -89,6 +99,7 @@ export const measureOverhead = async (runs: number): Promise<OverheadResult> => 
     betweenStatesMs: round(median(betweenStates)),
     receiptTotalMs: round(median(full.map((r) => r.receipt.totalMs))),
     calls: { floor: medianCounts(floor.map((r) => r.calls)), full: medianCounts(full.map((r) => r.calls)) },
+    slowestCalls: slowestCalls(full),
     samples: { floor: floor.map((r) => round(r.ms)), full: full.map((r) => round(r.ms)) },
   };
 };

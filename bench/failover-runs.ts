@@ -3,6 +3,7 @@ import { ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
 import { EC2Client, StopInstancesCommand } from '@aws-sdk/client-ec2';
 import { ListEventBusesCommand } from '@aws-sdk/client-eventbridge';
 import { sampleAndPublish } from '../functions/monitor/handler';
+import { resetClients } from '../shared/aws/clients';
 import { cloudWatchClient } from '../shared/aws/clients/cloudwatch';
 import { dynamoClient } from '../shared/aws/clients/dynamodb';
 import { ec2Client } from '../shared/aws/clients/ec2';
@@ -56,7 +57,20 @@ export interface FullRun {
   states: StateTiming[];
   receipt: Receipt;
   calls: CallCounts;
+  /** Time spent in each kind of outside call (AWS operation, connect, query), summed over the run. */
+  byCall: Array<{ name: string; ms: number; count: number }>;
 }
+
+/** Outside calls grouped by what they were (connections and queries by kind, not by port). Pure. */
+export const callsByKind = (calls: ProfiledCall[]): FullRun['byCall'] => {
+  const groups = new Map<string, { ms: number; count: number }>();
+  for (const call of calls) {
+    const name = call.kind === 'aws' ? call.what : call.kind === 'pg-connect' ? 'pg connect' : `pg ${call.what.replace(/^:\d+ /, '').slice(0, 30)}`;
+    const group = groups.get(name) ?? { ms: 0, count: 0 };
+    groups.set(name, { ms: group.ms + call.ms, count: group.count + 1 });
+  }
+  return [...groups].map(([name, g]) => ({ name, ...g }));
+};
 
 /** Zero confirmation waits, set in the configuration (never in the definition). */
 const zeroWaits = (config: { clusters: Array<{ policy: { recheckAfterSeconds: number } }> }) => {
@@ -93,9 +107,14 @@ const warmFloor = async (clients: FloorClients, bench: FailoverBench): Promise<v
 
 /** A fresh topology with the writer's positions published, then the primary's instance stopped. */
 const stageCrash = async (): Promise<FailoverBench> => {
-  await resetEmulator(process.env.AWS_ENDPOINT_URL!);
+  const emulator = process.env.AWS_ENDPOINT_URL!;
+  await resetEmulator(emulator);
   const bench = await startFailoverBench({ mutate: zeroWaits });
   try {
+    // No faults are injected here: both sides talk to the emulator directly, not through the
+    // bench's fault proxy (an extra HTTP hop in this very process for every AWS call).
+    process.env.AWS_ENDPOINT_URL = emulator;
+    resetClients();
     await sampleAndPublish({ samples: 2, intervalMs: 200 });
     const primary = bench.stack.cluster().nodes.find((n) => n.role === 'primary')!;
     await new EC2Client({ region: primary.region }).send(new StopInstancesCommand({ InstanceIds: [primary.instanceId] }));
@@ -166,7 +185,7 @@ export const fullRun = async (): Promise<FullRun> => {
     if (execution.status !== 'SUCCEEDED' || receipt.outcome !== 'promoted' || receipt.promoted !== CANDIDATE) {
       throw new Error(`failover did not promote ${CANDIDATE}: ${execution.status} ${receipt?.outcome} ${execution.cause ?? receipt?.reasons?.join('; ')}`);
     }
-    return { ms, states: perState(execution.states, profile.calls, wallStart), receipt, calls: countCalls(profile.calls) };
+    return { ms, states: perState(execution.states, profile.calls, wallStart), receipt, calls: countCalls(profile.calls), byCall: callsByKind(profile.calls) };
   } finally {
     await bench.teardown();
   }

@@ -26,7 +26,8 @@ export const overheadSection = (r: OverheadResult, before: Baseline['overhead'])
     ),
     '',
     `Ratio (median state machine / median floor): **${r.ratio}** (target < ${r.target}); against the physical floor: ${r.ratioToPhysicalFloor}. ` +
-      `${r.runs} runs each, alternating, fresh topology per run, one warm-up pair discarded.`,
+      `${r.runs} runs each, alternating, fresh topology per run, one warm-up pair discarded; both sides warm (SDK clients used once, ` +
+      'configuration loaded, password cached) and talking to the emulator directly.',
     '',
     'Where the state machine’s time goes (median per state; calls made in it):',
     '',
@@ -39,6 +40,13 @@ export const overheadSection = (r: OverheadResult, before: Baseline['overhead'])
     ),
     '',
     `Floor parts (median ms): ${r.floorParts.map((p) => `${p.name} ${p.ms}`).join(', ')}.`,
+    '',
+    'The state machine’s outside calls by kind (median per run; calls made at the same time overlap, so these add up to more than the total):',
+    '',
+    table(
+      ['call', 'count', 'summed ms'],
+      r.slowestCalls.slice(0, 10).map((c) => [c.name, c.count, c.ms]),
+    ),
     '',
     table(
       ['', 'floor median ms', 'state machine median ms', 'ratio'],
@@ -59,6 +67,16 @@ export const overheadSection = (r: OverheadResult, before: Baseline['overhead'])
   ];
 };
 
+const detectionReading = (rule: DetectionResult['rules'][number] | undefined): string =>
+  `Reading: at the defaults the alarm needs ${rule?.datapointsToAlarm} consecutive ${rule?.periodSeconds} s periods without a reachable ` +
+  'writer, and the period in which the last good sample fell does not count, so detection is that many periods plus the rest of that ' +
+  `period (plus the 1 s settle): ${rule ? `${rule.detectionSeconds.min}–${rule.detectionSeconds.max} s here, up to ${rule.boundSeconds} s` : 'n/a'}. ` +
+  'The setting that trades it against false positives is `alarms.datapointsToAlarm`: one datapoint fewer alarms one period sooner, but ' +
+  'then two missed samples within 30 s (a 10–20 s stall of the probes or of the network) raise the alarm, where 3 of 3 needs a 20–30 s ' +
+  'one. The alarm only starts the workflow, which confirms the outage from four signals on two checks `policy.recheckAfterSeconds` apart ' +
+  'before acting, so a false alarm costs an execution and a "no-failover" receipt, not a promotion. Sampling faster barely helps ' +
+  '(bound = period × datapoints + sampling interval) and 10 s is CloudWatch’s shortest alarm period.';
+
 export const detectionSection = (r: DetectionResult): string[] => [
   table(
     ['alarm rule', 'period s', 'M of N', 'sampling s', 'bound s', 'median s', 'min–max s', `target ≤ ${r.target} s`],
@@ -78,13 +96,7 @@ export const detectionSection = (r: DetectionResult): string[] => [
     `in two groups whose samples fall ${r.samplePhasesSeconds.join(' and ')} s into a period. Bound = period × datapoints to alarm + sampling interval. ` +
     `The same published data is evaluated under both rules. ${r.note}.`,
   '',
-  'Reading: at the defaults the alarm needs three consecutive 10 s periods without a reachable writer, and the period in which the last good ' +
-    'sample fell does not count, so detection is 30 s plus the rest of that period (plus the 1 s settle): the median sits at the target and ' +
-    'the worst case 10 s above it. The setting that trades it against false positives is `alarms.datapointsToAlarm`: 2 of 3 alarms one ' +
-    'period sooner (bound 30 s), but then two missed samples within 30 s (a 10–20 s stall of the probes or of the network) raise the alarm, ' +
-    'where 3 of 3 needs a 20–30 s one. The alarm only starts the workflow, which confirms the outage from four signals on two checks ' +
-    '`policy.recheckAfterSeconds` apart before acting, so a false alarm costs an execution and a "no-failover" receipt, not a promotion. ' +
-    'Sampling faster barely helps (bound = period × datapoints + sampling interval) and 10 s is CloudWatch’s shortest alarm period.',
+  detectionReading(r.rules[0]),
 ];
 
 export const coldStartSection = (r: ColdStartResult, before: Baseline['coldStart']): string[] => {

@@ -2,8 +2,8 @@ import type { Metafile } from 'esbuild';
 import { analyseMetafile, naiveEntrySource } from '../../bench/bundles';
 import { detectionBoundSeconds } from '../../bench/detection';
 import { summariseDrills } from '../../bench/drill-rto';
-import { stateShares } from '../../bench/failover-overhead';
-import { perState, type FullRun } from '../../bench/failover-runs';
+import { slowestCalls, stateShares } from '../../bench/failover-overhead';
+import { callsByKind, perState, type FullRun } from '../../bench/failover-runs';
 import { replicatedConfig, roundDurations } from '../../bench/monitor-scale';
 import type { DrillReport } from '../../shared/local/drill-report';
 import { aConfig } from '../fixtures/config';
@@ -93,6 +93,20 @@ describe('bench helpers', () => {
     const run = (ms: number, confirm: number) =>
       ({ ms, states: [{ name: 'ConfirmOutage', ms: confirm, awsCalls: 2, pgConnects: 3 }], receipt: {}, calls: { aws: 0, pgConnects: 0, pgQueries: 0 } }) as unknown as FullRun;
     expect(stateShares([run(200, 50), run(100, 30), run(300, 70)])).toEqual([{ name: 'ConfirmOutage', ms: 50, share: 0.25, awsCalls: 2, pgConnects: 3 }]);
+  });
+
+  it('groups outside calls by kind and ranks their median time per run', () => {
+    const call = (kind: 'aws' | 'pg-connect' | 'pg-query', what: string, ms: number) => ({ kind, what, startMs: 0, ms });
+    const byCall = callsByKind([call('aws', 'CloudWatch.GetMetricData', 30), call('pg-connect', ':5432', 5), call('pg-connect', ':5433', 7), call('aws', 'CloudWatch.GetMetricData', 20)]);
+    expect(byCall).toEqual([
+      { name: 'CloudWatch.GetMetricData', ms: 50, count: 2 },
+      { name: 'pg connect', ms: 12, count: 2 },
+    ]);
+    const run = (calls: FullRun['byCall']) => ({ byCall: calls }) as unknown as FullRun;
+    expect(slowestCalls([run(byCall), run([{ name: 'pg connect', ms: 100, count: 4 }]), run(byCall)])).toEqual([
+      { name: 'CloudWatch.GetMetricData', ms: 50, count: 2 },
+      { name: 'pg connect', ms: 12, count: 2 },
+    ]);
   });
 
   it('summarises drills per scenario, leaving out what a run could not measure', () => {

@@ -20,6 +20,7 @@ const overhead = (ratio: number): OverheadResult => ({
   betweenStatesMs: 3,
   receiptTotalMs: 250,
   calls: { floor: { aws: 3, pgConnects: 1, pgQueries: 1 }, full: { aws: 18, pgConnects: 9, pgQueries: 13 } },
+  slowestCalls: [{ name: 'CloudWatch.GetMetricData', ms: 120, count: 3 }],
   samples: { floor: [140], full: [140 * ratio] },
 });
 
