@@ -70,6 +70,8 @@ export interface DrillReport {
     /** The receipt's estimate of the WAL the promoted node had not received. */
     receiptBytes: number | null;
     receiptSeconds: number | null;
+    /** The receipt's upper bound, with the writes after the writer's last observation extrapolated. */
+    receiptUpperBoundBytes: number | null;
   };
   dns: { record: string; target: string | null };
   ssm: Array<{ region: string; name: string; host: string; port: number }>;

@@ -144,6 +144,7 @@ const numbers = (report: DrillReport): Array<[string, string]> => [
   ['application downtime', `${seconds(report.appDowntimeMs)} (${report.app.writes} writes, ${report.app.failures} failed, DATABASE_URL read ${report.app.urlReads}×)`],
   ['acknowledged rows lost', `${report.rpo.ackedRowsLost ?? 'n/a'} of ${report.rpo.ackedRows}`],
   ['receipt data-loss estimate', `${report.rpo.receiptBytes ?? 'n/a'} bytes / ${report.rpo.receiptSeconds ?? 'n/a'} s`],
+  ['receipt upper bound (unobserved writes included)', `${report.rpo.receiptUpperBoundBytes ?? 'n/a'} bytes`],
   ['DNS', `${report.dns.record} → ${report.dns.target ?? 'none'}`],
   ...report.ssm.map((p): [string, string] => [`DATABASE_URL ${p.name} (${p.region})`, `${p.host}:${p.port}`]),
   ['old primary fenced', report.oldPrimaryFenced ? 'yes (instance stopped, PostgreSQL down)' : 'no'],

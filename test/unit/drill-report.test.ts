@@ -26,7 +26,7 @@ const aReport = (overrides: Partial<DrillReport> = {}): DrillReport => ({
   detectionMs: 31_000,
   rtoMs: 34_500,
   appDowntimeMs: 34_450,
-  rpo: { ackedRowsLost: 12, ackedRows: 20_000, receiptBytes: 1_200_000, receiptSeconds: 0.4 },
+  rpo: { ackedRowsLost: 12, ackedRows: 20_000, receiptBytes: 1_200_000, receiptSeconds: 0.4, receiptUpperBoundBytes: 1_500_000 },
   dns: { record: 'db.orders.internal', target: 'pg-dr.usw2.orders.internal' },
   ssm: [{ region: 'us-west-2', name: '/orders/prod/DATABASE_URL', host: '127.0.0.1', port: 54323 }],
   oldPrimaryFenced: true,
