@@ -150,6 +150,8 @@ describe('alarm periods from 1-second datapoints', () => {
 describe('LocalAlarm over GetMetricData', () => {
   const cloudwatch = mockClient(CloudWatchClient);
   const config = aConfig();
+  // The N-period walk below is written for a 3-of-3 window.
+  config.clusters[0]!.alarms = { periodSeconds: 10, evaluationPeriods: 3, datapointsToAlarm: 3 };
   const definition = alarmDefinitions(config, 'pgfo-local').find((a) => a.triggersFailover)!;
 
   beforeEach(() => cloudwatch.reset());
