@@ -26,6 +26,16 @@ const writerOf = (cluster: ClusterConfig) => {
   return primary;
 };
 
+/** Creates the lease table exactly as serverless.yml declares it (one definition); returns its name. */
+export const createLeaseTable = async (config: FailoverConfig, stage: string): Promise<string> => {
+  const { LeaseTable } = generateResources({ config, service: 'pgfo', stage }) as {
+    LeaseTable: { Properties: Omit<CreateTableCommandInput, 'TableName'> & { TableName: string; PointInTimeRecoverySpecification?: unknown } };
+  };
+  const { PointInTimeRecoverySpecification: _pitr, ...table } = LeaseTable.Properties;
+  await new DynamoDBClient({ region: config.controlRegion }).send(new CreateTableCommand(table));
+  return table.TableName;
+};
+
 /**
  * Creates in the emulator what the configuration refers to — hosted zone and record, EC2 instances
  * tagged per node in their regions, credential and DATABASE_URL SecureStrings — and returns the
@@ -33,12 +43,7 @@ const writerOf = (cluster: ClusterConfig) => {
  */
 export const seedEmulator = async (config: FailoverConfig, secrets: SeedSecrets): Promise<FailoverConfig> => {
   const resolved: FailoverConfig = structuredClone(config);
-  // The lease table exactly as serverless.yml declares it (one definition).
-  const { LeaseTable } = generateResources({ config, service: 'pgfo', stage: secrets.stage }) as {
-    LeaseTable: { Properties: Omit<CreateTableCommandInput, 'TableName'> & { TableName: string; PointInTimeRecoverySpecification?: unknown } };
-  };
-  const { PointInTimeRecoverySpecification: _pitr, ...table } = LeaseTable.Properties;
-  await new DynamoDBClient({ region: config.controlRegion }).send(new CreateTableCommand(table));
+  await createLeaseTable(config, secrets.stage);
   const route53 = new Route53Client({ region: 'us-east-1' });
   const zones = new Map<string, string>();
   for (const cluster of resolved.clusters) {

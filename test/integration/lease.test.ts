@@ -1,27 +1,16 @@
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LeaseStore } from '../../shared/aws/lease';
 import { resetEmulator } from '../harness/emulator';
+import { createLeaseTable } from '../harness/seed';
+import { aConfig } from '../fixtures/config';
 
 describe('failover lease (DynamoDB conditional writes through the emulator)', () => {
   const client = new DynamoDBClient({ region: 'us-west-2' });
-  const store = new LeaseStore(client, 'leases');
+  let store: LeaseStore;
 
   beforeEach(async () => {
     await resetEmulator(process.env.AWS_ENDPOINT_URL!);
-    await client.send(
-      new CreateTableCommand({
-        TableName: 'leases',
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-      }),
-    );
+    store = new LeaseStore(client, await createLeaseTable(aConfig(), 'lease-test'));
   });
 
   it('lets exactly one of twenty concurrent holders take the lease', async () => {
