@@ -14,6 +14,8 @@ export interface WriterHistory {
 /**
  * What the monitor published about the writer over the last `minutes`: its WAL positions (the
  * reference for the lag guard and the data-loss receipt) and when it was last seen reachable.
+ * `positions: false` reads reachability only (`positions` comes back empty): half the data for a
+ * caller that only asks when the writer was last seen.
  */
 export const readWriterHistory = async (
   client: CloudWatchClient,
@@ -21,12 +23,14 @@ export const readWriterHistory = async (
   cluster: string,
   minutes: number,
   now = Date.now(),
+  read: { positions?: boolean } = {},
 ): Promise<WriterHistory> => {
   const metric = (name: string) => ({
     Namespace: namespace,
     MetricName: name,
     Dimensions: [{ Name: 'Cluster', Value: cluster }],
   });
+  const query = (id: string, name: string) => ({ Id: id, MetricStat: { Metric: metric(name), Period: 1, Stat: 'Maximum' } });
   try {
     const out = await client.send(
       new GetMetricDataCommand({
@@ -34,8 +38,8 @@ export const readWriterHistory = async (
         EndTime: new Date(now + 1000),
         ScanBy: 'TimestampAscending',
         MetricDataQueries: [
-          { Id: 'position', MetricStat: { Metric: metric('WriterWalPosition'), Period: 1, Stat: 'Maximum' } },
-          { Id: 'reachable', MetricStat: { Metric: metric('PrimaryReachable'), Period: 1, Stat: 'Maximum' } },
+          ...(read.positions === false ? [] : [query('position', 'WriterWalPosition')]),
+          query('reachable', 'PrimaryReachable'),
         ],
       }),
     );

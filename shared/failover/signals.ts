@@ -75,7 +75,7 @@ export const standbysSignal = async (context: ClusterContext, primary: NodeConfi
 /** How stale the primary's own metrics are: a monitor that last saw it long ago. */
 export const metricsSignal = async ({ config, cluster }: ClusterContext): Promise<Signal> => {
   try {
-    const history = await readWriterHistory(cloudWatchClient(config.controlRegion), config.namespace, cluster.name, 15);
+    const history = await readWriterHistory(cloudWatchClient(config.controlRegion), config.namespace, cluster.name, 15, Date.now(), { positions: false });
     if (history.lastReachableAt === null) return { name: 'metrics', down: true, detail: 'no reachable-writer data point in 15 minutes' };
     const age = (Date.now() - history.lastReachableAt) / 1000;
     return {
