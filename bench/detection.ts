@@ -53,13 +53,18 @@ interface Trial {
   faultAt?: number;
 }
 
+/**
+ * The datapoints-to-alarm settings evaluated next to the default M of N: one more (fewer false
+ * alarms, one period slower) and one fewer (one period faster), where they make sense. Pure.
+ */
+export const datapointVariants = (m: number, n: number): number[] => [m, ...(m + 1 <= n ? [m + 1] : []), ...(m - 1 >= 2 ? [m - 1] : [])];
+
 const variants = (definition: AlarmDefinition): Array<{ label: string; definition: AlarmDefinition }> => {
   const { evaluationPeriods: n, datapointsToAlarm: m } = definition;
-  const faster = { ...definition, alarmName: `${definition.alarmName}-faster`, datapointsToAlarm: Math.max(1, m - 1) };
-  return [
-    { label: `default (${m} of ${n})`, definition },
-    ...(m > 1 ? [{ label: `${m - 1} of ${n}`, definition: faster }] : []),
-  ];
+  return datapointVariants(m, n).map((k) => ({
+    label: k === m ? `default (${m} of ${n})` : `${k} of ${n}`,
+    definition: k === m ? definition : { ...definition, alarmName: `${definition.alarmName}-${k}-of-${n}`, datapointsToAlarm: k },
+  }));
 };
 
 /**
@@ -67,8 +72,9 @@ const variants = (definition: AlarmDefinition): Array<{ label: string; definitio
  * on its deployed schedule (one invocation a minute, samplesPerInvocation samples
  * sampleIntervalSeconds apart, through the real handler) and the generated alarm evaluated locally
  * every second by shared/local/alarm-evaluator.ts. Several clusters run side by side; their
- * primaries stop at phases spread across one sampling interval. The same data is also evaluated with one datapoint
- * fewer to alarm (the setting that trades detection time against false positives).
+ * primaries stop at phases spread across one sampling interval. The same data is also evaluated with
+ * one datapoint more and one fewer to alarm (the setting that trades detection time against false
+ * positives).
  */
 export const measureDetection = async (trials: number): Promise<DetectionResult> => {
   await resetEmulator(process.env.AWS_ENDPOINT_URL!);

@@ -67,15 +67,22 @@ export const overheadSection = (r: OverheadResult, before: Baseline['overhead'])
   ];
 };
 
-const detectionReading = (rule: DetectionResult['rules'][number] | undefined): string =>
-  `Reading: at the defaults the alarm needs ${rule?.datapointsToAlarm} consecutive ${rule?.periodSeconds} s periods without a reachable ` +
-  'writer, and the period in which the last good sample fell does not count, so detection is that many periods plus the rest of that ' +
-  `period (plus the 1 s settle): ${rule ? `${rule.detectionSeconds.min}–${rule.detectionSeconds.max} s here, up to ${rule.boundSeconds} s` : 'n/a'}. ` +
-  'The setting that trades it against false positives is `alarms.datapointsToAlarm`: one datapoint fewer alarms one period sooner, but ' +
-  'then two missed samples within 30 s (a 10–20 s stall of the probes or of the network) raise the alarm, where 3 of 3 needs a 20–30 s ' +
-  'one. The alarm only starts the workflow, which confirms the outage from four signals on two checks `policy.recheckAfterSeconds` apart ' +
-  'before acting, so a false alarm costs an execution and a "no-failover" receipt, not a promotion. Sampling faster barely helps ' +
-  '(bound = period × datapoints + sampling interval) and 10 s is CloudWatch’s shortest alarm period.';
+const detectionReading = (rules: DetectionResult['rules']): string => {
+  const rule = rules[0];
+  if (!rule) return '';
+  const others = rules.slice(1).map((r) => `${r.label}: median ${r.detectionSeconds.median} s, bound ${r.boundSeconds} s`);
+  return (
+    `Reading: the default alarm needs ${rule.datapointsToAlarm} of ${rule.evaluationPeriods} ${rule.periodSeconds} s periods without a reachable writer, and ` +
+    'the period in which the last good sample fell does not count, so detection is that many periods plus the rest of that period (plus ' +
+    `the 1 s settle): ${rule.detectionSeconds.min}–${rule.detectionSeconds.max} s here, at most ${rule.boundSeconds} s. The setting that trades ` +
+    'detection against false positives is `alarms.datapointsToAlarm`: each datapoint fewer alarms one period sooner, and lets a stall one ' +
+    'sample shorter raise the alarm (M missed samples in N periods: a stall of about (M−1) to M periods). ' +
+    `${others.length > 0 ? `Measured on the same data: ${others.join('; ')}. ` : ''}` +
+    'The alarm only starts the workflow, which confirms the outage from four signals on two checks `policy.recheckAfterSeconds` apart ' +
+    'before acting, so a false alarm costs an execution and a "no-failover" receipt, not a promotion. Sampling faster barely helps ' +
+    '(bound = period × datapoints + sampling interval) and 10 s is CloudWatch’s shortest alarm period.'
+  );
+};
 
 export const detectionSection = (r: DetectionResult): string[] => [
   table(
@@ -96,7 +103,7 @@ export const detectionSection = (r: DetectionResult): string[] => [
     `in two groups whose samples fall ${r.samplePhasesSeconds.join(' and ')} s into a period. Bound = period × datapoints to alarm + sampling interval. ` +
     `The same published data is evaluated under both rules. ${r.note}.`,
   '',
-  detectionReading(r.rules[0]),
+  detectionReading(r.rules),
 ];
 
 export const coldStartSection = (r: ColdStartResult, before: Baseline['coldStart']): string[] => {
@@ -171,5 +178,11 @@ export const drillSection = (r: DrillResult): string[] => {
     `RTO: fault → first application write through a DATABASE_URL read from SSM. ${r.runsPerScenario} runs per scenario, ${r.concurrency} drills at a time ` +
       `(each its own process, stack and emulator). The drill shortens: ${r.shortened.join('; ')}.`,
     ...r.scenarios.filter((s) => s.problems.length > 0).map((s) => `\nProblems in ${s.scenario}: ${s.problems.join('; ')}`),
+    '',
+    'Reading: the RTO is detection (the drill injects its fault as soon as the alarm is OK, which is just after a period boundary, so ' +
+      'it sees close to the worst case of the default 3 of 3, see section 2) plus `policy.recheckAfterSeconds` (20 s) between the two confirmation checks, plus well under a second of workflow, ' +
+      'plus the application noticing and re-reading DATABASE_URL. RPO: the synchronous standby loses no acknowledged row; the asynchronous ' +
+      'DR loses what was in flight on its throttled link, and the receipt’s estimate is measured against the last writer position the ' +
+      'monitor published, so writes after that sample are not counted (a known limitation in the README).',
   ];
 };

@@ -16,7 +16,7 @@ export const summaryRows = (r: BenchResult): Cell[][] => {
   const d = r.detection?.result;
   const defaults = d?.rules[0];
   if (d && defaults) {
-    rows.push([`detection at defaults (${defaults.label}), median`, `≤ ${d.target} s`, `${defaults.detectionSeconds.median} s`, verdict(below(defaults.detectionSeconds.median, d.target))]);
+    rows.push([`detection at defaults (${defaults.datapointsToAlarm} of ${defaults.evaluationPeriods}), median`, `≤ ${d.target} s`, `${defaults.detectionSeconds.median} s`, verdict(below(defaults.detectionSeconds.median, d.target))]);
     rows.push([`detection at defaults, worst case (bound)`, `≤ ${d.target} s`, `${defaults.boundSeconds} s`, verdict(below(defaults.boundSeconds, d.target))]);
   }
   const c = r.coldStart?.result;

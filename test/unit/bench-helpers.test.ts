@@ -1,6 +1,6 @@
 import type { Metafile } from 'esbuild';
 import { analyseMetafile, naiveEntrySource } from '../../bench/bundles';
-import { detectionBoundSeconds } from '../../bench/detection';
+import { datapointVariants, detectionBoundSeconds } from '../../bench/detection';
 import { summariseDrills } from '../../bench/drill-rto';
 import { slowestCalls, stateShares } from '../../bench/failover-overhead';
 import { callsByKind, perState, type FullRun } from '../../bench/failover-runs';
@@ -33,6 +33,12 @@ describe('bench helpers', () => {
   it('bounds detection by period × datapoints to alarm + the sampling interval', () => {
     expect(detectionBoundSeconds({ periodSeconds: 10, datapointsToAlarm: 3 }, 10)).toBe(40);
     expect(detectionBoundSeconds({ periodSeconds: 10, datapointsToAlarm: 2 }, 10)).toBe(30);
+  });
+
+  it('compares the default datapoints to alarm with one more and one fewer, never fewer than two', () => {
+    expect(datapointVariants(2, 3)).toEqual([2, 3]);
+    expect(datapointVariants(3, 3)).toEqual([3, 2]);
+    expect(datapointVariants(3, 5)).toEqual([3, 4, 2]);
   });
 
   it('sums a bundle by package and names the SDK clients in it', () => {
