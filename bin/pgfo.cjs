@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Launcher: runs the TypeScript CLI through tsx (no build step in a checkout).
+// Launcher: runs the TypeScript CLI through tsx's require hook (no build step in a checkout).
 require('tsx/cjs');
 const { main } = require('../shared/cli/main.ts');
 main(process.argv.slice(2)).then((code) => {

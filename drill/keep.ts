@@ -6,10 +6,13 @@ import type { KeptStack } from '../shared/local/drill-report';
 import * as pg from '../test/harness/pg-node';
 import { unregister } from '../test/harness/topology-cleanup';
 import type { DrillStack } from './stack';
+import { emulatorEnv } from '../test/harness/emulator';
 
 const projectRoot = resolve(__dirname, '..');
 /** Where a kept stack is described (`.drill/` is ignored by git). */
 export const STATE_FILE = join(projectRoot, '.drill', 'state.json');
+/** The functions' environment for a kept stack: `pgfo --local .drill/env.json status`. */
+export const ENV_FILE = join(projectRoot, '.drill', 'env.json');
 
 interface KeptProcess {
   pid: number;
@@ -98,6 +101,8 @@ export const keepStack = async (drill: DrillStack): Promise<KeptStack> => {
   };
   mkdirSync(dirname(STATE_FILE), { recursive: true });
   writeFileSync(STATE_FILE, JSON.stringify(state, null, 2));
+  // No secret in it: the endpoint, the emulator's dummy credentials and names of files and tables.
+  writeFileSync(ENV_FILE, JSON.stringify({ ...drill.stack.env, ...emulatorEnv(drill.emulatorEndpoint) }, null, 2));
   return report;
 };
 
@@ -131,5 +136,6 @@ export const tearDownKept = async (): Promise<string> => {
   await terminate(state.processes);
   for (const dir of state.directories) rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
   rmSync(STATE_FILE, { force: true });
+  rmSync(ENV_FILE, { force: true });
   return `kept stack of ${state.createdAt} torn down: ${state.nodes.length} PostgreSQL node(s) stopped, ${state.processes.length} process(es) ended, ${state.directories.length} directories removed`;
 };

@@ -31,6 +31,10 @@ export class RemoteError extends Error {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** A module loaded on demand (local mode only), relative to this file. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const load = <T>(path: string): T => require(path) as T;
+
 /** Invokes `<service>-<stage>-<fn>` and follows the failover execution in Step Functions. */
 export const awsBackend = (options: { service: string; stage: string; region?: string }): Backend => {
   const lambda = new LambdaClient(options.region ? { region: options.region } : {});
@@ -85,12 +89,20 @@ export const localBackend = async (envFile: string): Promise<Backend> => {
     throw new RemoteError('UsageError', `--local ${envFile}: cannot read the environment file (${(error as Error).message})`);
   }
   Object.assign(process.env, env);
-  await import('../local/polyfills');
+  // The handlers' log lines go to standard error (standard output is the CLI's own, --json included);
+  // warnings and errors always, everything with LOG_LEVEL=info or debug.
+  const verbose = ['info', 'debug'].includes(process.env.LOG_LEVEL ?? '');
+  load<typeof import('../log')>('../log').setLogSink((line) => {
+    if (verbose || /"level":"(warn|error)"/.test(line)) process.stderr.write(`${line}\n`);
+  });
+  // Loaded only in local mode (and after the environment is set): plain require, which the CLI's
+  // launcher hooks for TypeScript.
+  load<object>('../local/polyfills');
   const handlers = {
-    status: (await import('../../functions/operators/status')).handler,
-    plan: (await import('../../functions/operators/plan')).handler,
-    switchover: (await import('../../functions/operators/switchover')).handler,
-    history: (await import('../../functions/operators/history')).handler,
+    status: load<typeof import('../../functions/operators/status')>('../../functions/operators/status').handler,
+    plan: load<typeof import('../../functions/operators/plan')>('../../functions/operators/plan').handler,
+    switchover: load<typeof import('../../functions/operators/switchover')>('../../functions/operators/switchover').handler,
+    history: load<typeof import('../../functions/operators/history')>('../../functions/operators/history').handler,
   };
   const asRemote = async (work: () => Promise<unknown>) => {
     try {
@@ -102,11 +114,11 @@ export const localBackend = async (envFile: string): Promise<Backend> => {
   return {
     call: (fn, request) => asRemote(() => (handlers[fn] as unknown as (e: unknown, c: unknown) => Promise<unknown>)(request, {})),
     failover: async (request, progress) => {
-      const { LocalStateMachine } = await import('../local/state-machine');
-      const { failoverTaskHandlers } = await import('../../functions/failover');
-      const { makeManualFailover } = await import('../../functions/operators/failover');
-      const { manualFailoverRequestSchema } = await import('../operators/requests');
-      const { lambda } = await import('../lambda');
+      const { LocalStateMachine } = load<typeof import('../local/state-machine')>('../local/state-machine');
+      const { failoverTaskHandlers } = load<typeof import('../../functions/failover')>('../../functions/failover');
+      const { makeManualFailover } = load<typeof import('../../functions/operators/failover')>('../../functions/operators/failover');
+      const { manualFailoverRequestSchema } = load<typeof import('../operators/requests')>('../operators/requests');
+      const { lambda } = load<typeof import('../lambda')>('../lambda');
       const began = Date.now();
       const machine = new LocalStateMachine(failoverTaskHandlers as never, {
         onStateEntered: (_execution, state) => progress(`[+${((Date.now() - began) / 1000).toFixed(1)}s] ${state}`),
