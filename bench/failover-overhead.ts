@@ -24,6 +24,8 @@ export interface OverheadResult {
   ratio: number | null;
   /** median(full) / median(physical floor). */
   ratioToPhysicalFloor: number | null;
+  /** Median of each run's full / floor: pairs run back to back, so load changes between pairs cancel. */
+  pairedRatio: number | null;
   floorParts: Array<{ name: string; ms: number }>;
   /** Median time per state of the execution timeline, its share of the median total, and its calls. */
   states: StateShare[];
@@ -94,6 +96,7 @@ export const measureOverhead = async (runs: number): Promise<OverheadResult> => 
     fullMs: roundSpread(spread(full.map((r) => r.ms))),
     ratio: roundOrNull(ratio(fullMedian, median(floor.map((r) => r.ms))), 2),
     ratioToPhysicalFloor: roundOrNull(ratio(fullMedian, median(physical)), 2),
+    pairedRatio: round(median(full.map((r, i) => r.ms / floor[i]!.ms)), 2),
     floorParts: medianParts(floor.map((r) => r.parts)).map((p) => ({ name: p.name, ms: round(p.ms) })),
     states: stateShares(full),
     betweenStatesMs: round(median(betweenStates)),

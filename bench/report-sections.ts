@@ -12,6 +12,27 @@ import type { Spread } from './stats';
 const range = (s: Spread | null | undefined): string | null => (s ? `${s.min}–${s.max}` : null);
 const short = (client: string) => client.replace('@aws-sdk/client-', '');
 
+const overheadReading = (r: OverheadResult): string => {
+  const kind = (name: string) => r.slowestCalls.find((c) => c.name === name);
+  const connects = kind('pg connect');
+  const metrics = kind('CloudWatch.GetMetricData');
+  return (
+    `Reading: the floor makes ${r.calls.floor.aws} AWS calls and opens ${r.calls.floor.pgConnects} database connection; the state machine makes ` +
+    `${r.calls.full.aws} and opens ${r.calls.full.pgConnects}: the lease (take, release), two confirmation checks (EC2 status, metric history, a ` +
+    'probe of the primary and of each standby), the candidates’ own positions and the published history, fencing (stop, then describe), ' +
+    'both DATABASE_URL regions (read, write) and the receipt (metric, event, history record): safety and accounting steps the floor skips ' +
+    `by definition. The largest kinds of work are database connections (${connects?.count ?? '–'}, ${connects?.ms ?? '–'} ms summed: a TCP and ` +
+    `SCRAM handshake each, CPU-bound on two busy cores) and GetMetricData (${metrics?.count ?? '–'}, ${metrics?.ms ?? '–'} ms summed; the ` +
+    'emulator’s cost grows with the 15-minute, 1-second window). The emulator also serves one request at a time, so AWS calls the code ' +
+    'makes concurrently still queue here; in AWS each call takes longer but concurrent ones overlap, and the Route 53 INSYNC wait ' +
+    '(immediate here, typically tens of seconds in AWS) dominates both sides. pg_promote(true, …) looks every 100 ms whether recovery ' +
+    'ended; the control plane asks without waiting and polls every 10 ms, which is why the ratio to the physical floor is shown too. ' +
+    'The next lever would be reusing the failover login’s connections between the two checks and the candidate step (5 of the ' +
+    'handshakes); it needs connections kept across Lambda invocations and proven alive before use, since a stale connection must never ' +
+    'read as a "down" signal.'
+  );
+};
+
 export const overheadSection = (r: OverheadResult, before: Baseline['overhead']): string[] => {
   const previous = new Map(before.states.map((s) => [s.name, s.ms]));
   const tasks = r.states.filter((s) => s.ms > 0 || s.awsCalls > 0 || s.pgConnects > 0);
@@ -25,7 +46,8 @@ export const overheadSection = (r: OverheadResult, before: Baseline['overhead'])
       ],
     ),
     '',
-    `Ratio (median state machine / median floor): **${r.ratio}** (target < ${r.target}); against the physical floor: ${r.ratioToPhysicalFloor}. ` +
+    `Ratio (median state machine / median floor): **${r.ratio}** (target < ${r.target}); median of the per-run ratios: ${r.pairedRatio}; ` +
+      `against the physical floor: ${r.ratioToPhysicalFloor}. ` +
       `${r.runs} runs each, alternating, fresh topology per run, one warm-up pair discarded; both sides warm (SDK clients used once, ` +
       'configuration loaded, password cached) and talking to the emulator directly.',
     '',
@@ -56,14 +78,7 @@ export const overheadSection = (r: OverheadResult, before: Baseline['overhead'])
       ],
     ),
     '',
-    `Reading: the floor makes ${r.calls.floor.aws} AWS calls and opens ${r.calls.floor.pgConnects} database connection; the state machine makes ` +
-      `${r.calls.full.aws} and opens ${r.calls.full.pgConnects}: the lease (take, release), two confirmation checks (EC2 status, metric history, a probe of ` +
-      'the primary and of each standby), the candidates’ own positions and the published history, fencing (stop, then describe), both DATABASE_URL ' +
-      'regions (read, write) and the receipt (metric, event, history record). Each is a safety or accounting step the floor skips by definition. ' +
-      'Locally every AWS call is a request to an emulator that serves one at a time (5–20 ms each), so they add up even where the code makes them ' +
-      'concurrently; in AWS each takes longer but concurrent ones overlap, and the Route 53 INSYNC wait (immediate here, typically tens of seconds in ' +
-      'AWS) dominates both sides. pg_promote(true, …) looks every 100 ms whether recovery ended; the control plane asks without waiting and polls ' +
-      'every 10 ms, which is why the ratio to the physical floor is shown too.',
+    overheadReading(r),
   ];
 };
 
@@ -78,6 +93,8 @@ const detectionReading = (rules: DetectionResult['rules']): string => {
     'detection against false positives is `alarms.datapointsToAlarm`: each datapoint fewer alarms one period sooner, and lets a stall one ' +
     'sample shorter raise the alarm (M missed samples in N periods: a stall of about (M−1) to M periods). ' +
     `${others.length > 0 ? `Measured on the same data: ${others.join('; ')}. ` : ''}` +
+    `Missing data counts as breaching, and filling is only as deep as needed: with at most ${rule.evaluationPeriods - rule.datapointsToAlarm} real ` +
+    'datapoint(s) in its range (a new deployment, or the monitor back after a silence) the alarm is in ALARM even if every real one is fine. ' +
     'The alarm only starts the workflow, which confirms the outage from four signals on two checks `policy.recheckAfterSeconds` apart ' +
     'before acting, so a false alarm costs an execution and a "no-failover" receipt, not a promotion. Sampling faster barely helps ' +
     '(bound = period × datapoints + sampling interval) and 10 s is CloudWatch’s shortest alarm period.'
@@ -101,7 +118,7 @@ export const detectionSection = (r: DetectionResult): string[] => [
   '',
   `${r.trials} primaries stopped (crash, immediate shutdown) at ${r.faultPhasesSeconds.join(', ')} s after a sample, ` +
     `in two groups whose samples fall ${r.samplePhasesSeconds.join(' and ')} s into a period. Bound = period × datapoints to alarm + sampling interval. ` +
-    `The same published data is evaluated under both rules. ${r.note}.`,
+    `The same published data is evaluated under every rule. ${r.note}.`,
   '',
   detectionReading(r.rules),
 ];

@@ -15,6 +15,7 @@ const overhead = (ratio: number): OverheadResult => ({
   fullMs: spread(140 * ratio),
   ratio,
   ratioToPhysicalFloor: (140 * ratio) / 50,
+  pairedRatio: ratio,
   floorParts: [{ name: 'promote', ms: 110 }],
   states: [{ name: 'PromoteCandidate', ms: 30, share: 0.1, awsCalls: 0, pgConnects: 1 }],
   betweenStatesMs: 3,
