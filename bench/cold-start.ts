@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { BuildOptions } from 'esbuild';
 import { buildNaive, bundle, deployedBuildOptions, functionEntries, PROJECT_ROOT, type BundleAnalysis } from './bundles';
 import { progress } from './progress';
 import { median, ratio, round, roundOrNull } from './stats';
@@ -89,6 +90,42 @@ const loadOnce = (file: string): number => {
 
 const top = (analysis: BundleAnalysis) => analysis.packages.slice(0, 5);
 
+interface Packaged {
+  name: string;
+  file: string;
+  zipBytes: number;
+  analysis: BundleAnalysis;
+  unusedClients: string[];
+}
+
+/** Every function's zip unpacked, its bundle analysed with the deployed options, its clients checked against its role. */
+const unpackFunctions = async (dir: string, template: Template, options: BuildOptions): Promise<Packaged[]> => {
+  const packaged: Packaged[] = [];
+  for (const { name, entry } of functionEntries()) {
+    const zip = join(dir, 'package', `${name}.zip`);
+    unzip(zip, join(dir, name));
+    const analysis = await bundle(options, { file: entry });
+    const allowed = clientsAllowed(template, name);
+    packaged.push({
+      name,
+      file: join(dir, name, entry.replace(/\.ts$/, '.js')),
+      zipBytes: statSync(zip).size,
+      analysis,
+      unusedClients: analysis.awsClients.filter((c) => !allowed.has(c)),
+    });
+  }
+  return packaged;
+};
+
+/** Median load time per bundle, the bundles taken in turn each round so that machine noise falls on all alike. */
+const medianLoadTimes = (targets: Array<{ name: string; file: string }>, loads: number): Map<string, number> => {
+  const times = new Map<string, number[]>(targets.map((t) => [t.name, []]));
+  for (let pass = 0; pass < loads; pass += 1) {
+    for (const target of targets) times.get(target.name)!.push(loadOnce(target.file));
+  }
+  return new Map([...times].map(([name, values]) => [name, round(median(values))]));
+};
+
 /**
  * Section 3: each function's deployed bundle (packaged by `serverless package` into a temporary
  * directory) against a naive bundle of every client the project uses plus pg: zip size, what fills
@@ -102,40 +139,22 @@ export const measureColdStart = async (loads: number): Promise<ColdStartResult> 
     const options = deployedBuildOptions();
     const naiveFile = join(dir, 'naive', 'naive.js');
     const naive = await buildNaive(options, naiveFile);
-    const functions = [];
-    for (const { name, entry } of functionEntries()) {
-      unzip(join(dir, 'package', `${name}.zip`), join(dir, name));
-      const analysis = await bundle(options, { file: entry });
-      const allowed = clientsAllowed(template, name);
-      functions.push({
-        name,
-        file: join(dir, name, entry.replace(/\.ts$/, '.js')),
-        zipBytes: statSync(join(dir, 'package', `${name}.zip`)).size,
-        analysis,
-        unusedClients: analysis.awsClients.filter((c) => !allowed.has(c)),
-      });
-    }
+    const functions = await unpackFunctions(dir, template, options);
     progress(`cold start: loading ${functions.length} function bundles and the naive bundle ${loads} times each`);
-    const times = new Map<string, number[]>();
-    for (let round = 0; round < loads; round += 1) {
-      for (const target of [...functions.map((f) => ({ name: f.name, file: f.file })), { name: '(naive)', file: naiveFile }]) {
-        times.set(target.name, [...(times.get(target.name) ?? []), loadOnce(target.file)]);
-      }
-    }
-    const loadMs = (name: string) => round(median(times.get(name) ?? [NaN]));
+    const loadMs = medianLoadTimes([...functions, { name: '(naive)', file: naiveFile }], loads);
     const rows: FunctionBundle[] = functions.map((f) => ({
       name: f.name,
       zipBytes: f.zipBytes,
       bytes: f.analysis.bytes,
       deflatedBytes: f.analysis.deflatedBytes,
-      loadMs: loadMs(f.name),
+      loadMs: loadMs.get(f.name)!,
       awsClients: f.analysis.awsClients,
       unusedClients: f.unusedClients,
       top: top(f.analysis),
     }));
     const largest = rows.reduce((a, b) => (b.deflatedBytes > a.deflatedBytes ? b : a));
     const slowest = rows.reduce((a, b) => (b.loadMs > a.loadMs ? b : a));
-    const naiveLoad = loadMs('(naive)');
+    const naiveLoad = loadMs.get('(naive)')!;
     return {
       loads,
       functions: rows,

@@ -6,7 +6,7 @@ import { LocalAlarm } from '../shared/local/alarm-evaluator';
 import { resetEmulator } from '../test/harness/emulator';
 import { LOCAL_DEPLOYMENT, startLocalStack, type LocalStack } from '../test/harness/local-stack';
 import { progress } from './progress';
-import { median, round, spread, type Spread } from './stats';
+import { round, spread, type Spread } from './stats';
 
 /** Detection target at the default settings. */
 export const DETECTION_TARGET_SECONDS = 30;
@@ -21,6 +21,8 @@ export interface DetectionRule {
   boundSeconds: number;
   detectionSeconds: Spread;
   samples: number[];
+  /** Trials whose alarm did not change to ALARM within the wait. */
+  missed: number;
 }
 
 export interface DetectionResult {
@@ -67,107 +69,149 @@ const variants = (definition: AlarmDefinition): Array<{ label: string; definitio
   }));
 };
 
+/** Background loops that stop, sleeps included, when the measurement ends. */
+class Background {
+  private running = true;
+  private stopWaiting = () => {};
+  private readonly stopped = new Promise<void>((resolve) => (this.stopWaiting = resolve));
+  private readonly tasks: Array<Promise<unknown>> = [];
+
+  get active(): boolean {
+    return this.running;
+  }
+
+  /** Sleeps, but not past the end of the measurement. */
+  pause(ms: number): Promise<unknown> {
+    return Promise.race([sleep(ms), this.stopped]);
+  }
+
+  run(task: () => Promise<unknown>): void {
+    this.tasks.push(task());
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.stopWaiting();
+    await Promise.allSettled(this.tasks);
+  }
+}
+
+interface Group {
+  /** Where this group's samples fall in a period, ms after its start. */
+  offsetMs: number;
+  runs: Trial[];
+}
+
+/**
+ * The deployed schedule, per group: an invocation every minute, each sampling for about 50 s.
+ * Every alarm has fired within 30 s of a group's second invocation (faults are 20-30 s into the
+ * first, the slowest bound is 41 s), so that one is asked for half its samples: later samples
+ * change nothing measured and would only keep the bench waiting.
+ */
+const scheduleMonitor = (background: Background, group: Group, start: number, samplesPerInvocation: number): void => {
+  const request = { clusters: group.runs.map((r) => r.cluster) };
+  background.run(async () => {
+    await background.pause(start - Date.now());
+    for (let k = 0; background.active; k += 1) {
+      await invokeMonitor(k === 0 ? request : { ...request, samples: Math.ceil(samplesPerInvocation / 2) });
+      await background.pause(Math.max(0, start + (k + 1) * 60000 - Date.now()));
+    }
+  });
+};
+
+/** Evaluates every alarm once a second, as the drill does. */
+const evaluateAlarms = (background: Background, runs: Trial[]): void =>
+  background.run(async () => {
+    while (background.active) {
+      const tick = Date.now();
+      await Promise.all(runs.flatMap((r) => r.alarms.map((a) => a.alarm.evaluate(tick))));
+      await background.pause(Math.max(0, tick + 1000 - Date.now()));
+    }
+  });
+
+/** Stops each group's primaries at phases spread over one sampling interval, after the group's next sample. */
+const stopPrimaries = async (stack: LocalStack, groups: Group[], firstStart: number, intervalMs: number): Promise<Map<string, number>> => {
+  const phases = new Map<string, number>();
+  const nextRound = Math.ceil((Date.now() - firstStart) / intervalMs) * intervalMs;
+  await Promise.all(
+    groups.flatMap((group) =>
+      group.runs.map(async (run, i) => {
+        const phase = ((i + 0.5) * intervalMs) / group.runs.length;
+        phases.set(run.cluster, phase);
+        await sleep(firstStart + group.offsetMs + nextRound + phase - Date.now());
+        run.faultAt = Date.now();
+        await stack.topologies[run.cluster]!.stop('primary', 'immediate');
+      }),
+    ),
+  );
+  return phases;
+};
+
+/** Each rule's detection times: fault → its first change to ALARM after the fault. */
+const ruleResults = (runs: Trial[], sampleSeconds: number): DetectionRule[] =>
+  runs[0]!.alarms.map(({ label, alarm: { definition } }) => {
+    const samples = runs.flatMap((run) => {
+      const alarm = run.alarms.find((a) => a.label === label)!.alarm;
+      const alarmed = alarm.transitions.find((t) => t.to === 'ALARM' && t.at.getTime() >= run.faultAt!);
+      return alarmed ? [round((alarmed.at.getTime() - run.faultAt!) / 1000, 1)] : [];
+    });
+    return {
+      label,
+      periodSeconds: definition.periodSeconds,
+      evaluationPeriods: definition.evaluationPeriods,
+      datapointsToAlarm: definition.datapointsToAlarm,
+      sampleIntervalSeconds: sampleSeconds,
+      boundSeconds: detectionBoundSeconds(definition, sampleSeconds),
+      detectionSeconds: samples.length > 0 ? spread(samples) : { n: 0, min: NaN, median: NaN, max: NaN },
+      samples,
+      missed: runs.length - samples.length,
+    };
+  });
+
+const waitUntil = async (condition: () => boolean, timeoutMs: number): Promise<void> => {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition() && Date.now() < deadline) await sleep(200);
+};
+
 /**
  * Section 2: the time from a primary stop to the failover alarm's change to ALARM, with the monitor
  * on its deployed schedule (one invocation a minute, samplesPerInvocation samples
  * sampleIntervalSeconds apart, through the real handler) and the generated alarm evaluated locally
- * every second by shared/local/alarm-evaluator.ts. Several clusters run side by side; their
- * primaries stop at phases spread across one sampling interval. The same data is also evaluated with
- * one datapoint more and one fewer to alarm (the setting that trades detection time against false
- * positives).
+ * every second by shared/local/alarm-evaluator.ts. Several clusters run side by side in two groups
+ * sampled a quarter and three quarters into a period, and their primaries stop at phases spread
+ * across one sampling interval, so the trials cover where samples fall in a period and where the
+ * fault falls between samples. The same data is also evaluated with one datapoint more and one
+ * fewer to alarm (the setting that trades detection time against false positives).
  */
 export const measureDetection = async (trials: number): Promise<DetectionResult> => {
   await resetEmulator(process.env.AWS_ENDPOINT_URL!);
   const stack: LocalStack = await startLocalStack({ mutate: clusters(trials) });
   const previous = { ...process.env };
   Object.assign(process.env, stack.env);
-  let running = true;
-  let stopWaiting = () => {};
-  const stopped = new Promise<void>((resolve) => (stopWaiting = resolve));
-  /** Sleeps, but not past the end of the measurement. */
-  const pause = (ms: number) => Promise.race([sleep(ms), stopped]);
-  const background: Array<Promise<unknown>> = [];
+  const background = new Background();
   try {
-    const config = stack.config;
+    const { config } = stack;
     const template = config.clusters[0]!;
     const intervalMs = template.monitor.sampleIntervalSeconds * 1000;
+    const periodMs = template.alarms.periodSeconds * 1000;
     const client = cloudWatchClient(config.controlRegion);
     const definitions = alarmDefinitions(config, LOCAL_DEPLOYMENT.prefix).filter((a) => a.triggersFailover);
     const runs: Trial[] = config.clusters.map((cluster) => ({
       cluster: cluster.name,
       alarms: variants(definitions.find((d) => d.cluster === cluster.name)!).map((v) => ({ label: v.label, alarm: new LocalAlarm(v.definition, client) })),
     }));
-    // The deployed schedule: an invocation every minute, each sampling for about 50 s. Two groups of
-    // clusters are sampled 5 s apart (a quarter and three quarters into a period), so that the
-    // trials cover both where samples fall in a period and where the fault falls between samples.
-    // Every alarm has fired within 30 s of each group's second invocation (faults are 20-30 s into
-    // the first, the bound is 41 s), so that one is asked for half its samples: later samples
-    // change nothing measured and would only keep the bench waiting.
-    const periodMs = template.alarms.periodSeconds * 1000;
-    const groups = [0, 1].map((g) => ({ offsetMs: (g * 2 + 1) * (periodMs / 4), runs: runs.filter((_, i) => i % 2 === g) }));
+    const groups: Group[] = [0, 1].map((g) => ({ offsetMs: ((g * 2 + 1) * periodMs) / 4, runs: runs.filter((_, i) => i % 2 === g) }));
     const firstStart = Math.ceil((Date.now() + 1000) / periodMs) * periodMs;
-    for (const group of groups) {
-      const start = firstStart + group.offsetMs;
-      const request = { clusters: group.runs.map((r) => r.cluster) };
-      background.push(
-        (async () => {
-          await pause(start - Date.now());
-          for (let k = 0; running; k += 1) {
-            await invokeMonitor(k === 0 ? request : { ...request, samples: Math.ceil(template.monitor.samplesPerInvocation / 2) });
-            await pause(Math.max(0, start + (k + 1) * 60000 - Date.now()));
-          }
-        })(),
-      );
-    }
-    background.push(
-      (async () => {
-        while (running) {
-          const tick = Date.now();
-          await Promise.all(runs.flatMap((r) => r.alarms.map((a) => a.alarm.evaluate(tick))));
-          await pause(Math.max(0, tick + 1000 - Date.now()));
-        }
-      })(),
-    );
-    const allAlarms = runs.flatMap((r) => r.alarms.map((a) => a.alarm));
+    for (const group of groups) scheduleMonitor(background, group, firstStart + group.offsetMs, template.monitor.samplesPerInvocation);
+    evaluateAlarms(background, runs);
+    const alarms = runs.flatMap((r) => r.alarms.map((a) => a.alarm));
     progress(`detection: ${trials} clusters monitored on the deployed schedule; waiting for their alarms to be OK`);
-    while (!allAlarms.every((a) => a.state === 'OK')) await sleep(200);
-    // Stop each primary at its own phase of the sampling interval, after its group's next sample.
-    const phases = new Map<string, number>();
-    const nextRound = Math.ceil((Date.now() - firstStart) / intervalMs) * intervalMs;
-    await Promise.all(
-      groups.flatMap((group) =>
-        group.runs.map(async (run, i) => {
-          const phase = ((i + 0.5) * intervalMs) / group.runs.length;
-          phases.set(run.cluster, phase);
-          await sleep(firstStart + group.offsetMs + nextRound + phase - Date.now());
-          run.faultAt = Date.now();
-          await stack.topologies[run.cluster]!.stop('primary', 'immediate');
-        }),
-      ),
-    );
+    await waitUntil(() => alarms.every((a) => a.state === 'OK'), 120000);
+    const phases = await stopPrimaries(stack, groups, firstStart, intervalMs);
     progress('detection: primaries stopped; waiting for the alarms');
-    const deadline = Date.now() + 90000;
-    while (!allAlarms.every((a) => a.state === 'ALARM') && Date.now() < deadline) await sleep(200);
-    const labels = runs[0]!.alarms.map((a) => a.label);
-    const sampleSeconds = template.monitor.sampleIntervalSeconds;
-    const rules = labels.map((label) => {
-      const definition = runs[0]!.alarms.find((a) => a.label === label)!.alarm.definition;
-      const samples = runs.map((run) => {
-        const alarmed = run.alarms.find((a) => a.label === label)!.alarm.transitions.find((t) => t.to === 'ALARM' && t.at.getTime() >= run.faultAt!);
-        return alarmed ? round((alarmed.at.getTime() - run.faultAt!) / 1000, 1) : NaN;
-      });
-      return {
-        label,
-        periodSeconds: definition.periodSeconds,
-        evaluationPeriods: definition.evaluationPeriods,
-        datapointsToAlarm: definition.datapointsToAlarm,
-        sampleIntervalSeconds: sampleSeconds,
-        boundSeconds: detectionBoundSeconds(definition, sampleSeconds),
-        detectionSeconds: spread(samples),
-        samples,
-      };
-    });
-    for (const rule of rules) progress(`detection ${rule.label}: median ${median(rule.samples)} s (bound ${rule.boundSeconds} s)`);
+    await waitUntil(() => alarms.every((a) => a.state === 'ALARM'), 90000);
+    const rules = ruleResults(runs, template.monitor.sampleIntervalSeconds);
+    for (const rule of rules) progress(`detection ${rule.label}: median ${rule.detectionSeconds.median} s (bound ${rule.boundSeconds} s)`);
     return {
       trials,
       target: DETECTION_TARGET_SECONDS,
@@ -177,9 +221,7 @@ export const measureDetection = async (trials: number): Promise<DetectionResult>
       note: 'alarm evaluated locally every second over complete periods (1 s settle); CloudWatch adds its own evaluation and ingestion delay',
     };
   } finally {
-    running = false;
-    stopWaiting();
-    await Promise.allSettled(background);
+    await background.stop();
     for (const key of Object.keys(stack.env)) delete process.env[key];
     Object.assign(process.env, previous);
     await stack.teardown();

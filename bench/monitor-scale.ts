@@ -82,6 +82,34 @@ const raiseMaxConnections = async (topology: Topology, primary: string, value: n
   await Promise.all(standbys.map((s) => topology.waitForStreaming(s)));
 };
 
+/** One invocation of runMonitor over the local cluster listed `count` times. */
+const measurePoint = async (base: FailoverConfig, count: number, samples: number, intervalMs: number): Promise<ScalePoint> => {
+  const config = replicatedConfig(base, count);
+  const publisher = new RecordingPublisher(cloudWatchClient(config.controlRegion), config.namespace);
+  const password = (credential: { passwordParameter: string }) =>
+    readSecureString(ssmClient(config.controlRegion), config.controlRegion, credential.passwordParameter);
+  const cpu = process.cpuUsage();
+  const startedAt = Date.now();
+  const summary = await runMonitor(config, { samples, intervalMs }, { publisher, password });
+  const cpuUsed = process.cpuUsage(cpu);
+  const rounds = roundDurations(publisher.handed, startedAt, intervalMs);
+  const steady = rounds.length > 1 ? median(rounds.slice(1)) : NaN;
+  return {
+    clusters: count,
+    samples,
+    intervalMs,
+    firstRoundMs: round(rounds[0] ?? NaN),
+    roundMs: round(steady),
+    roundMsPerCluster: round(steady / count, 2),
+    connectionsOpened: summary.connectionsOpened,
+    dataPoints: summary.dataPoints,
+    putMetricDataCalls: summary.putMetricDataCalls,
+    callsPer1000DataPoints: roundOrNull(ratio(summary.putMetricDataCalls * 1000, summary.dataPoints), 1),
+    cpuMsPerClusterRound: round((cpuUsed.user + cpuUsed.system) / 1000 / (count * samples), 2),
+    errors: summary.errors.length + summary.unreachable.length,
+  };
+};
+
 /**
  * Section 4: one monitor invocation (the same runMonitor the Lambda runs) over 1, 10 and 50 clusters
  * that all point at the local topology: round time, connections, PutMetricData calls per 1,000 data
@@ -98,31 +126,9 @@ export const measureMonitorScale = async (scales: number[], samples: number, int
     await raiseMaxConnections(stack.topologies[template.name]!, primary, 3 * Math.max(...scales) + 50);
     const points: ScalePoint[] = [];
     for (const count of scales) {
-      const config = replicatedConfig(stack.config, count);
-      const publisher = new RecordingPublisher(cloudWatchClient(config.controlRegion), config.namespace);
-      const password = (credential: { passwordParameter: string }) =>
-        readSecureString(ssmClient(config.controlRegion), config.controlRegion, credential.passwordParameter);
-      const cpu = process.cpuUsage();
-      const startedAt = Date.now();
-      const summary = await runMonitor(config, { samples, intervalMs }, { publisher, password });
-      const cpuUsed = process.cpuUsage(cpu);
-      const rounds = roundDurations(publisher.handed, startedAt, intervalMs);
-      const steady = rounds.length > 1 ? median(rounds.slice(1)) : NaN;
-      points.push({
-        clusters: count,
-        samples,
-        intervalMs,
-        firstRoundMs: round(rounds[0] ?? NaN),
-        roundMs: round(steady),
-        roundMsPerCluster: round(steady / count, 2),
-        connectionsOpened: summary.connectionsOpened,
-        dataPoints: summary.dataPoints,
-        putMetricDataCalls: summary.putMetricDataCalls,
-        callsPer1000DataPoints: roundOrNull(ratio(summary.putMetricDataCalls * 1000, summary.dataPoints), 1),
-        cpuMsPerClusterRound: round((cpuUsed.user + cpuUsed.system) / 1000 / (count * samples), 2),
-        errors: summary.errors.length + summary.unreachable.length,
-      });
-      progress(`monitor scale: ${count} cluster(s): round ${round(steady)} ms, ${summary.connectionsOpened} connections, ${summary.putMetricDataCalls} calls for ${summary.dataPoints} data points`);
+      const point = await measurePoint(stack.config, count, samples, intervalMs);
+      points.push(point);
+      progress(`monitor scale: ${count} cluster(s): round ${point.roundMs} ms, ${point.connectionsOpened} connections, ${point.putMetricDataCalls} calls for ${point.dataPoints} data points`);
     }
     return points;
   } finally {

@@ -103,7 +103,7 @@ const detectionReading = (rules: DetectionResult['rules']): string => {
 
 export const detectionSection = (r: DetectionResult): string[] => [
   table(
-    ['alarm rule', 'period s', 'M of N', 'sampling s', 'bound s', 'median s', 'min–max s', `target ≤ ${r.target} s`],
+    ['alarm rule', 'period s', 'M of N', 'sampling s', 'bound s', 'median s', 'min–max s', 'no alarm', `target ≤ ${r.target} s`],
     r.rules.map((rule) => [
       rule.label,
       rule.periodSeconds,
@@ -112,7 +112,8 @@ export const detectionSection = (r: DetectionResult): string[] => [
       rule.boundSeconds,
       rule.detectionSeconds.median,
       range(rule.detectionSeconds),
-      rule.detectionSeconds.median <= r.target ? 'median yes' : 'median no',
+      rule.missed,
+      rule.missed === 0 && rule.detectionSeconds.median <= r.target ? 'median yes' : 'median no',
     ]),
   ),
   '',
