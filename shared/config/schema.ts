@@ -103,11 +103,13 @@ export const alarmSchema = z.strictObject({
   periodSeconds: z.union([z.literal(10), z.literal(30), z.number().int().min(60).multipleOf(60)]).default(10),
   /** Periods evaluated. @default 3 */
   evaluationPeriods: z.number().int().min(1).max(100).default(3),
-  /** Breaching periods among those evaluated that put the alarm in ALARM. 2 of 3 detects a lost
-   * primary within 30 s (period × datapoints + one sampling interval); 3 of 3 tolerates a 20 s stall
-   * of the probes but needs up to 40 s. The alarm only starts the workflow, which confirms the outage
-   * itself before acting. @default 2 */
-  datapointsToAlarm: z.number().int().min(1).max(100).default(2),
+  /** Breaching periods among those evaluated that put the alarm in ALARM. 3 of 3 tolerates a 20 s
+   * stall of the probes and stays quiet while a new deployment has fewer than 3 periods of data (missing
+   * data counts as breaching), but detects a lost primary in up to 40 s (period × datapoints + one
+   * sampling interval); 2 of 3 detects within 30 s but fires on any two missed samples, including the
+   * first minute after deployment. The alarm only starts the workflow, which confirms the outage
+   * itself before acting. @default 3 */
+  datapointsToAlarm: z.number().int().min(1).max(100).default(3),
 });
 
 export const clusterSchema = z.strictObject({
