@@ -19,6 +19,7 @@ export interface ScenarioDistribution {
   ackedRowsLost: Spread | null;
   ackedRows: Spread | null;
   receiptLossBytes: Spread | null;
+  receiptUpperBoundBytes: Spread | null;
   problems: string[];
 }
 
@@ -51,6 +52,7 @@ export const summariseDrills = (scenario: DrillScenario, reports: DrillReport[])
     ackedRowsLost: spreadOf(reports.map((r) => r.rpo.ackedRowsLost)),
     ackedRows: spreadOf(reports.map((r) => r.rpo.ackedRows)),
     receiptLossBytes: spreadOf(reports.map((r) => r.rpo.receiptBytes)),
+    receiptUpperBoundBytes: spreadOf(reports.map((r) => r.rpo.receiptUpperBoundBytes ?? null)),
     problems: [...new Set(reports.flatMap((r) => r.problems))],
   };
 };

@@ -93,8 +93,10 @@ const detectionReading = (rules: DetectionResult['rules']): string => {
     'detection against false positives is `alarms.datapointsToAlarm`: each datapoint fewer alarms one period sooner, and lets a stall one ' +
     'sample shorter raise the alarm (M missed samples in N periods: a stall of about (M−1) to M periods). ' +
     `${others.length > 0 ? `Measured on the same data: ${others.join('; ')}. ` : ''}` +
-    `Missing data counts as breaching, and filling is only as deep as needed: with at most ${rule.evaluationPeriods - rule.datapointsToAlarm} real ` +
-    'datapoint(s) in its range (a new deployment, or the monitor back after a silence) the alarm is in ALARM even if every real one is fine. ' +
+    'Missing data counts as breaching, and filling is only as deep as needed: ' +
+    (rule.evaluationPeriods > rule.datapointsToAlarm
+      ? `with ${rule.evaluationPeriods - rule.datapointsToAlarm} or fewer real datapoints in its range (a new deployment, or the monitor back after a silence) the alarm is in ALARM even when every real one is fine. `
+      : 'only with no real datapoint in its range (a new deployment, or a silent monitor) does missing data alone put the alarm in ALARM; with fewer datapoints to alarm than periods, a single fine datapoint would not be enough to keep it OK. ') +
     'The alarm only starts the workflow, which confirms the outage from four signals on two checks `policy.recheckAfterSeconds` apart ' +
     'before acting, so a false alarm costs an execution and a "no-failover" receipt, not a promotion. Sampling faster barely helps ' +
     '(bound = period × datapoints + sampling interval) and 10 s is CloudWatch’s shortest alarm period.'
@@ -178,7 +180,7 @@ export const drillSection = (r: DrillResult): string[] => {
   if (r.status !== 'measured') return [`**Pending**: ${r.reason ?? 'not measured'}.`];
   return [
     table(
-      ['scenario', 'runs', 'passed', 'detection s (median, min–max)', 'RTO s median', 'RTO s p90', 'RTO s min–max', 'app downtime s', 'acked rows lost (median, min–max)', 'receipt loss bytes (median)'],
+      ['scenario', 'runs', 'passed', 'detection s (median, min–max)', 'RTO s median', 'RTO s p90', 'RTO s min–max', 'app downtime s', 'acked rows lost (median, min–max)', 'receipt loss KiB (median)', 'receipt upper bound KiB (median)'],
       r.scenarios.map((s) => [
         s.scenario,
         s.runs,
@@ -189,7 +191,8 @@ export const drillSection = (r: DrillResult): string[] => {
         range(s.rtoSeconds),
         s.appDowntimeSeconds?.median,
         s.ackedRowsLost ? `${s.ackedRowsLost.median} (${range(s.ackedRowsLost)})` : null,
-        s.receiptLossBytes?.median,
+        kib(s.receiptLossBytes?.median),
+        kib(s.receiptUpperBoundBytes?.median),
       ]),
     ),
     '',
@@ -200,7 +203,7 @@ export const drillSection = (r: DrillResult): string[] => {
     'Reading: the RTO is detection (the drill injects its fault as soon as the alarm is OK, which is just after a period boundary, so ' +
       'it sees close to the worst case of the default 3 of 3, see section 2) plus `policy.recheckAfterSeconds` (20 s) between the two confirmation checks, plus well under a second of workflow, ' +
       'plus the application noticing and re-reading DATABASE_URL. RPO: the synchronous standby loses no acknowledged row; the asynchronous ' +
-      'DR loses what was in flight on its throttled link, and the receipt’s estimate is measured against the last writer position the ' +
-      'monitor published, so writes after that sample are not counted (a known limitation in the README).',
+      'DR loses what was in flight on its throttled link. The receipt’s estimate counts WAL up to the last writer position anyone saw, so ' +
+      'writes after the monitor’s last sample are not in it; its upper bound extrapolates them at the last observed rate.',
   ];
 };

@@ -117,8 +117,8 @@ describe('bench helpers', () => {
 
   it('summarises drills per scenario, leaving out what a run could not measure', () => {
     const report = (rtoMs: number | null, lost: number | null, passed = true) =>
-      ({ passed, problems: passed ? [] : ['no writer'], detectionMs: 30000, rtoMs, appDowntimeMs: rtoMs ?? 0, rpo: { ackedRowsLost: lost, ackedRows: 100, receiptBytes: 0, receiptSeconds: 0 } }) as unknown as DrillReport;
+      ({ passed, problems: passed ? [] : ['no writer'], detectionMs: 30000, rtoMs, appDowntimeMs: rtoMs ?? 0, rpo: { ackedRowsLost: lost, ackedRows: 100, receiptBytes: 0, receiptSeconds: 0, receiptUpperBoundBytes: 2048 } }) as unknown as DrillReport;
     const summary = summariseDrills('primary-crash', [report(60000, 0), report(62000, 0), report(null, null, false)]);
-    expect(summary).toMatchObject({ runs: 3, passed: 2, rtoSeconds: { n: 2, min: 60, median: 61, max: 62, p90: 62 }, ackedRowsLost: { n: 2, median: 0 }, problems: ['no writer'] });
+    expect(summary).toMatchObject({ runs: 3, passed: 2, rtoSeconds: { n: 2, min: 60, median: 61, max: 62, p90: 62 }, ackedRowsLost: { n: 2, median: 0 }, receiptUpperBoundBytes: { n: 3, median: 2048 }, problems: ['no writer'] });
   });
 });
