@@ -61,6 +61,8 @@ describe('pgfo CLI against a local stack (--local)', () => {
     expect(out).toContain('failover of orders');
     expect(out).toContain('PROMOTED: standby_dr is the writer');
     expect(code).toBe(EXIT.ok);
+    // The fence stopped the old primary's instance; the local power link stops its PostgreSQL.
+    await bench.power.settle();
     const { out: statusOut } = await pgfo('status');
     expect(statusOut).toContain('cluster orders: writer standby_dr, DNS and DATABASE_URL agree');
   });
