@@ -21,6 +21,8 @@ export interface ScenarioDistribution {
   receiptLossBytes: Spread | null;
   receiptUpperBoundBytes: Spread | null;
   problems: string[];
+  /** Each run that did not pass: its expectation problems and the workflow's own reasons. */
+  failures: Array<{ problems: string[]; reasons: string[]; alarmTransitions: string[]; error: string | null }>;
 }
 
 export interface DrillResult {
@@ -54,6 +56,14 @@ export const summariseDrills = (scenario: DrillScenario, reports: DrillReport[])
     receiptLossBytes: spreadOf(reports.map((r) => r.rpo.receiptBytes)),
     receiptUpperBoundBytes: spreadOf(reports.map((r) => r.rpo.receiptUpperBoundBytes ?? null)),
     problems: [...new Set(reports.flatMap((r) => r.problems))],
+    failures: reports
+      .filter((r) => !r.passed)
+      .map((r) => ({
+        problems: r.problems,
+        reasons: r.reasons,
+        alarmTransitions: (r.alarm?.transitions ?? []).map((t) => `${(t.atMs / 1000).toFixed(1)} s ${t.from} → ${t.to}: ${t.reason}`),
+        error: r.error,
+      })),
   };
 };
 

@@ -198,7 +198,9 @@ export const drillSection = (r: DrillResult): string[] => {
     '',
     `RTO: fault → first application write through a DATABASE_URL read from SSM. ${r.runsPerScenario} runs per scenario, ${r.concurrency} drills at a time ` +
       `(each its own process, stack and emulator). The drill shortens: ${r.shortened.join('; ')}.`,
-    ...r.scenarios.filter((s) => s.problems.length > 0).map((s) => `\nProblems in ${s.scenario}: ${s.problems.join('; ')}`),
+    ...r.scenarios.flatMap((s) =>
+      (s.failures ?? []).map((f, i) => `\nFailed ${s.scenario} run ${i + 1}: ${f.problems.join('; ')}. Workflow: ${f.reasons.join('; ') || 'no reasons'}. Alarm: ${f.alarmTransitions.join('; ') || 'no transitions'}.`),
+    ),
     '',
     'Reading: the RTO is detection (the drill injects its fault as soon as the alarm is OK, which is just after a period boundary, so ' +
       'it sees close to the worst case of the default 3 of 3, see section 2) plus `policy.recheckAfterSeconds` (20 s) between the two confirmation checks, plus well under a second of workflow, ' +
