@@ -50,8 +50,14 @@ const section = <T>(title: string, run: SectionRun<T> | undefined, body: (result
   '',
 ];
 
+/** Every number with binary noise removed (a result written before medians were cleaned). Pure. */
+export const cleanNumbers = <T>(value: T): T =>
+  JSON.parse(JSON.stringify(value), (_key, v: unknown) => (typeof v === 'number' ? Number(v.toPrecision(12)) : v)) as T;
+
 /** docs/benchmarks.md from a run's result. Pure. */
-export const renderReport = (r: BenchResult): string =>
+export const renderReport = (result: BenchResult): string => renderClean(cleanNumbers(result));
+
+const renderClean = (r: BenchResult): string =>
   [
     '# Benchmarks',
     '',

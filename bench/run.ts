@@ -9,14 +9,14 @@ import { measureDrills } from './drill-rto';
 import { measureOverhead } from './failover-overhead';
 import { measureMonitorScale } from './monitor-scale';
 import { progress } from './progress';
-import { renderReport } from './report';
+import { cleanNumbers, renderReport } from './report';
 import { load, machine, type Baseline, type BenchResult, type SectionRun } from './result';
 
 /**
  * `npm run bench`: every section in one run, then docs/benchmarks.json and docs/benchmarks.md.
  * `--only=overhead,coldstart,scale,detection,drills` runs some sections and prints their JSON
  * instead of writing the docs; `--runs=N`, `--drill-runs=N` and `--drill-concurrency=N` change
- * the counts (for quick checks).
+ * the counts (for quick checks); `--render` rewrites the markdown from the JSON.
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 process.env.LOG_LEVEL ??= 'silent';
@@ -42,7 +42,16 @@ const timed = async <T>(name: string, measure: () => Promise<T>): Promise<Sectio
   return { durationSeconds, loadBefore, loadAfter: load(), result };
 };
 
+/** `--render`: docs/benchmarks.md again from docs/benchmarks.json, without measuring (after a change to the report's layout). */
+const render = () => {
+  const docs = join(PROJECT_ROOT, 'docs');
+  const result = JSON.parse(readFileSync(join(docs, 'benchmarks.json'), 'utf8')) as BenchResult;
+  writeFileSync(join(docs, 'benchmarks.md'), renderReport(result));
+  progress('rendered docs/benchmarks.md from docs/benchmarks.json');
+};
+
 const main = async () => {
+  if (process.argv.includes('--render')) return render();
   const started = Date.now();
   const baseline = JSON.parse(readFileSync(join(__dirname, 'baseline.json'), 'utf8')) as Baseline;
   const emulator = await startEmulator();
@@ -67,7 +76,7 @@ const main = async () => {
   }
   const docs = join(PROJECT_ROOT, 'docs');
   mkdirSync(docs, { recursive: true });
-  writeFileSync(join(docs, 'benchmarks.json'), `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(join(docs, 'benchmarks.json'), `${JSON.stringify(cleanNumbers(result), null, 2)}\n`);
   writeFileSync(join(docs, 'benchmarks.md'), renderReport(result));
   progress(`wrote docs/benchmarks.json and docs/benchmarks.md (${result.durationSeconds} s)`);
 };

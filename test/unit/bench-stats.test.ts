@@ -5,6 +5,7 @@ describe('bench statistics', () => {
   it('takes the middle value, or the mean of the two middle values', () => {
     expect(median([5, 1, 3])).toBe(3);
     expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(median([21.3, 21.6])).toBe(21.45);
     expect(() => median([])).toThrow(/no values/);
   });
 
