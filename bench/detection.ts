@@ -1,12 +1,13 @@
-import { handler as monitorHandler } from '../functions/monitor/handler';
+import { localHandlers } from '../local/handlers';
 import { cloudWatchClient } from '../shared/aws/clients/cloudwatch';
 import type { FailoverConfig } from '../shared/config/schema';
 import { alarmDefinitions, type AlarmDefinition } from '../shared/infra/alarms';
-import { LocalAlarm } from '../shared/local/alarm-evaluator';
-import { resetEmulator } from '../test/harness/emulator';
-import { LOCAL_DEPLOYMENT, startLocalStack, type LocalStack } from '../test/harness/local-stack';
+import { LocalAlarm } from '../local/alarm-evaluator';
+import { resetEmulator } from '../local/emulator';
+import { LOCAL_DEPLOYMENT, startLocalStack, type LocalStack } from '../local/local-stack';
 import { progress } from './progress';
 import { round, spread, type Spread } from './stats';
+import { sleep } from '../shared/time';
 
 /** Detection target at the default settings. */
 export const DETECTION_TARGET_SECONDS = 30;
@@ -40,8 +41,7 @@ export interface DetectionResult {
 export const detectionBoundSeconds = (rule: { periodSeconds: number; datapointsToAlarm: number }, sampleIntervalSeconds: number): number =>
   rule.periodSeconds * rule.datapointsToAlarm + sampleIntervalSeconds;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const invokeMonitor = (event: unknown) => (monitorHandler as unknown as (event: unknown, context: unknown) => Promise<unknown>)(event, {});
+const invokeMonitor = localHandlers.monitor;
 
 /** The example cluster listed `count` times under different names: each gets its own topology. */
 const clusters = (count: number) => (config: FailoverConfig) => {

@@ -3,8 +3,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXAMPLE_CONFIG_FILE, loadConfigFile } from '../shared/config/load';
-import type { DrillReport, DrillScenario } from '../shared/local/drill-report';
-import { freeLoopbackPort } from '../test/harness/pg-node';
+import type { DrillReport, DrillScenario } from '../drill/drill-report';
+import { freeLoopbackPort } from '../local/pg-node';
 import { PROJECT_ROOT } from './bundles';
 import { progress } from './progress';
 import { percentile, round, spread, type Spread } from './stats';

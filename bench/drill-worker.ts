@@ -1,6 +1,6 @@
-import '../shared/local/polyfills';
+import '../local/polyfills';
 import { runDrill } from '../drill';
-import type { DrillScenario } from '../shared/local/drill-report';
+import type { DrillScenario } from '../drill/drill-report';
 
 /**
  * One drill in its own process (a drill sets process-wide environment and client caches, so drills

@@ -5,6 +5,7 @@ import { ListEventBusesCommand } from '@aws-sdk/client-eventbridge';
 import { sampleAndPublish } from '../functions/monitor/handler';
 import { resetClients } from '../shared/aws/clients';
 import { cloudWatchClient } from '../shared/aws/clients/cloudwatch';
+import { configuredPrimary } from '../shared/config/cluster-context';
 import { dynamoClient } from '../shared/aws/clients/dynamodb';
 import { ec2Client } from '../shared/aws/clients/ec2';
 import { eventBridgeClient } from '../shared/aws/clients/eventbridge';
@@ -15,10 +16,10 @@ import { LeaseStore } from '../shared/aws/lease';
 import { readCname } from '../shared/aws/route53';
 import { readParameterFresh, readSecureString } from '../shared/aws/ssm';
 import { loadConfig } from '../shared/config/load';
-import { leaseTableName } from '../shared/failover/environment';
-import type { Receipt } from '../shared/failover/receipt';
-import { resetEmulator } from '../test/harness/emulator';
-import { startFailoverBench, type FailoverBench } from '../test/harness/failover-bench';
+import { leaseTableName } from '../shared/workflow/environment';
+import type { Receipt } from '../shared/decisions/receipt';
+import { resetEmulator } from '../local/emulator';
+import { startFailoverBench, type FailoverBench } from '../local/failover-bench';
 import { printTimeline, profileCalls, type ProfiledCall } from './call-profile';
 import { floorClients, runFloor, type FloorClients } from './failover-floor';
 
@@ -116,7 +117,7 @@ const stageCrash = async (): Promise<FailoverBench> => {
     process.env.AWS_ENDPOINT_URL = emulator;
     resetClients();
     await sampleAndPublish({ samples: 2, intervalMs: 200 });
-    const primary = bench.stack.cluster().nodes.find((n) => n.role === 'primary')!;
+    const primary = configuredPrimary(bench.stack.cluster());
     await new EC2Client({ region: primary.region }).send(new StopInstancesCommand({ InstanceIds: [primary.instanceId] }));
     await bench.power.settle();
     // Nothing else polls the emulator while a side is timed.

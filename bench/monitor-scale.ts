@@ -3,11 +3,12 @@ import { cloudWatchClient } from '../shared/aws/clients/cloudwatch';
 import { ssmClient } from '../shared/aws/clients/ssm';
 import { MetricPublisher } from '../shared/aws/metric-publisher';
 import { readSecureString } from '../shared/aws/ssm';
+import { configuredPrimary } from '../shared/config/cluster-context';
 import type { ClusterConfig, FailoverConfig } from '../shared/config/schema';
 import { runMonitor } from '../shared/monitor/run-monitor';
-import { resetEmulator } from '../test/harness/emulator';
-import { startLocalStack } from '../test/harness/local-stack';
-import type { Topology } from '../test/harness/topology';
+import { resetEmulator } from '../local/emulator';
+import { startLocalStack } from '../local/local-stack';
+import type { Topology } from '../local/topology';
 import { progress } from './progress';
 import { median, ratio, round, roundOrNull } from './stats';
 
@@ -122,7 +123,7 @@ export const measureMonitorScale = async (scales: number[], samples: number, int
   Object.assign(process.env, stack.env);
   try {
     const template = stack.cluster();
-    const primary = template.nodes.find((n) => n.role === 'primary')!.name;
+    const primary = configuredPrimary(template).name;
     await raiseMaxConnections(stack.topologies[template.name]!, primary, 3 * Math.max(...scales) + 50);
     const points: ScalePoint[] = [];
     for (const count of scales) {

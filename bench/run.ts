@@ -1,7 +1,7 @@
-import '../shared/local/polyfills';
+import '../local/polyfills';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { emulatorEnv, startEmulator } from '../test/harness/emulator';
+import { emulatorEnv, startEmulator } from '../local/emulator';
 import { PROJECT_ROOT } from './bundles';
 import { measureColdStart } from './cold-start';
 import { measureDetection } from './detection';

@@ -2,6 +2,7 @@ import { Pool } from 'pg';
 import { ssmClient } from '../shared/aws/clients/ssm';
 import { readParameterFresh } from '../shared/aws/ssm';
 import { databaseUrlTarget } from '../shared/database-url';
+import { sleep } from '../shared/time';
 
 /** One write attempt of the application, when it finished and whether it committed. */
 export interface AppAttempt {
@@ -64,8 +65,6 @@ export const availability = (attempts: AppAttempt[], faultAt: number | null, end
     recovered: firstFailure === undefined || recovery !== undefined,
   };
 };
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * A sample application: reads DATABASE_URL from SSM (the parameter a real deployment reads), writes

@@ -3,7 +3,7 @@
  * Exit code 0 when the scenario's expected outcome happened; 1 when it did not (the reasons are
  * printed); 2 for a bad command line.
  */
-import '../shared/local/polyfills';
+import '../local/polyfills';
 import { parseArgs, USAGE, UsageError } from './options';
 import { summaryText } from './report';
 import { runDrill } from './run-drill';

@@ -1,11 +1,10 @@
-import { handler as monitorHandler } from '../functions/monitor/handler';
+import { localHandlers } from '../local/handlers';
 import { cloudWatchClient } from '../shared/aws/clients/cloudwatch';
 import type { AlarmDefinition } from '../shared/infra/alarms';
-import { alarmStateChangeEvent } from '../shared/local/alarm-event';
-import { LocalAlarm, type AlarmTransition } from '../shared/local/alarm-evaluator';
+import { alarmStateChangeEvent } from '../local/alarm-event';
+import { LocalAlarm, type AlarmTransition } from '../local/alarm-evaluator';
+import { sleep } from '../shared/time';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const lambdaContext = { functionName: 'monitor', awsRequestId: 'drill', getRemainingTimeInMillis: () => 60000 };
 
 /**
  * The monitor as deployed, on a shortened schedule: invocations back to back (deployed: once a
@@ -25,7 +24,7 @@ export class MonitorLoop {
     this.loop = (async () => {
       while (this.running) {
         try {
-          const summary = (await monitorHandler({ intervalMs: this.intervalMs }, lambdaContext as never)) as { errors: string[] };
+          const summary = await localHandlers.monitor({ intervalMs: this.intervalMs });
           this.errors.push(...summary.errors);
         } catch (error) {
           this.errors.push((error as Error).message);

@@ -1,4 +1,4 @@
-import type { DrillOutcome } from '../shared/local/drill-report';
+import type { DrillOutcome } from './drill-report';
 import type { Availability } from './app-client';
 import type { Cast, Expectation } from './scenarios';
 

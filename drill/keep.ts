@@ -2,11 +2,12 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { dirname, join, resolve } from 'node:path';
-import type { KeptStack } from '../shared/local/drill-report';
-import * as pg from '../test/harness/pg-node';
-import { unregister } from '../test/harness/topology-cleanup';
+import type { KeptStack } from './drill-report';
+import * as pg from '../local/pg-node';
+import { unregister } from '../local/topology-cleanup';
 import type { DrillStack } from './stack';
-import { emulatorEnv } from '../test/harness/emulator';
+import { emulatorEnv } from '../local/emulator';
+import { sleep } from '../shared/time';
 
 const projectRoot = resolve(__dirname, '..');
 /** Where a kept stack is described (`.drill/` is ignored by git). */
@@ -28,8 +29,6 @@ interface KeptState {
   directories: string[];
   report: KeptStack;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const listening = (port: number): Promise<boolean> =>
   new Promise((done) => {

@@ -3,7 +3,7 @@
  * `node --import tsx drill/link-keeper.ts LISTEN_PORT TARGET_HOST TARGET_PORT`. Started detached by
  * `--keep`, ended by `--down` (SIGTERM).
  */
-import { LinkProxy } from '../test/harness/link-proxy';
+import { LinkProxy } from '../local/link-proxy';
 
 const [listenPort, host, targetPort] = process.argv.slice(2);
 

@@ -1,5 +1,5 @@
 import { EXAMPLE_CONFIG_FILE } from '../shared/config/load';
-import { DRILL_SCENARIOS, type DrillScenario } from '../shared/local/drill-report';
+import { DRILL_SCENARIOS, type DrillScenario } from './drill-report';
 
 export interface CliOptions {
   command: 'drill' | 'down' | 'help';

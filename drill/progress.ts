@@ -1,4 +1,4 @@
-import type { TimelineStep } from '../shared/local/drill-report';
+import type { TimelineStep } from './drill-report';
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 

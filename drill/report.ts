@@ -1,7 +1,7 @@
 import { EXAMPLE_CONFIG_FILE } from '../shared/config/load';
 import type { ClusterConfig } from '../shared/config/schema';
-import type { Receipt } from '../shared/failover/receipt';
-import type { DrillReport } from '../shared/local/drill-report';
+import type { Receipt } from '../shared/decisions/receipt';
+import type { DrillReport } from './drill-report';
 import type { Availability } from './app-client';
 import { outcomeOf } from './expectations';
 import type { DrillRun } from './run-drill';

@@ -1,14 +1,14 @@
 import { writeFileSync } from 'node:fs';
 import { EXAMPLE_CONFIG_FILE } from '../shared/config/load';
 import type { ClusterConfig } from '../shared/config/schema';
-import type { Receipt } from '../shared/failover/receipt';
+import type { Receipt } from '../shared/decisions/receipt';
 import { alarmDefinitions, type AlarmDefinition } from '../shared/infra/alarms';
-import type { DrillReport, DrillScenario } from '../shared/local/drill-report';
-import { renderReportHtml } from '../shared/local/report-html';
+import type { DrillReport, DrillScenario } from './drill-report';
+import { renderReportHtml } from './report-html';
 import { setLogSink } from '../shared/log';
-import { LOCAL_DEPLOYMENT } from '../test/harness/local-stack';
-import { waitFor } from '../test/harness/wait';
-import { AckedWriter } from '../test/harness/workload';
+import { LOCAL_DEPLOYMENT } from '../local/local-stack';
+import { waitFor } from '../local/wait';
+import { AckedWriter } from '../local/workload';
 import { AppClient, availability } from './app-client';
 import { AlarmWatch, MonitorLoop } from './control-plane';
 import { checkExpectations, outcomeOf } from './expectations';
@@ -18,8 +18,8 @@ import { assembleReport, shortenedKnobs } from './report';
 import { castOf, scenarioNamed, type Cast, type Expectation, type Scenario } from './scenarios';
 import { readDrillSeries } from './series';
 import { startDrillStack, type DrillStack } from './stack';
-import { loadSwitchoverHandler } from './switchover';
 import { observeEndState, type EndState } from './verify';
+import { sleep } from '../shared/time';
 
 export interface DrillOptions {
   scenario: DrillScenario;
@@ -42,8 +42,6 @@ export interface DrillOptions {
   /** Local alarm evaluation interval. @default 1000 */
   alarmTickMs?: number;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Rejects when `promise` has not settled within `ms`; the timer never outlives it. */
 const withTimeout = async <T>(promise: Promise<T>, ms: number, what: string): Promise<T> => {
@@ -105,7 +103,6 @@ class DrillRun {
 
   async run(): Promise<void> {
     const { progress, scenario, options } = this;
-    if (scenario.name === 'switchover') loadSwitchoverHandler();
     const drill = await progress.step(
       'stack up',
       () =>

@@ -2,10 +2,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ec2Client } from '../shared/aws/clients/ec2';
 import { stopInstance } from '../shared/aws/ec2';
+import { configuredPrimary } from '../shared/config/cluster-context';
 import type { ClusterConfig, NodeConfig } from '../shared/config/schema';
-import type { DrillOutcome, DrillScenario } from '../shared/local/drill-report';
+import type { DrillOutcome, DrillScenario } from './drill-report';
 import type { DrillStack } from './stack';
-import { loadSwitchoverHandler, type SwitchoverResult } from './switchover';
+import { runSwitchover, type SwitchoverResult } from './switchover';
 
 /** The nodes a scenario acts on, found by role and region (any names and regions the configuration uses). */
 export interface Cast {
@@ -17,7 +18,7 @@ export interface Cast {
 }
 
 export const castOf = (cluster: ClusterConfig): Cast => {
-  const primary = cluster.nodes.find((n) => n.role === 'primary')!;
+  const primary = configuredPrimary(cluster);
   return {
     primary,
     sync: cluster.nodes.find((n) => n.role === 'sync-standby'),
@@ -203,7 +204,7 @@ const SCENARIOS: Record<DrillScenario, Scenario> = {
     prepare: async () => undefined,
     inject: async (drill, cast) => {
       const to = need(cast.sync, 'sync-standby', 'switchover').name;
-      const receipt = await loadSwitchoverHandler()({ cluster: drill.cluster.name, to }, {});
+      const receipt = await runSwitchover({ cluster: drill.cluster.name, to });
       return { description: `switchover to ${to}: ${receipt.outcome} (${receipt.reasons.join('; ')})`, receipt };
     },
   },

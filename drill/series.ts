@@ -1,8 +1,8 @@
 import { cloudWatchClient } from '../shared/aws/clients/cloudwatch';
 import type { ClusterConfig, FailoverConfig } from '../shared/config/schema';
 import type { MetricName } from '../shared/monitor/metric-names';
-import type { DrillReport, SeriesPoint } from '../shared/local/drill-report';
-import { readAlarmDatapoints } from '../shared/local/alarm-evaluator';
+import type { DrillReport, SeriesPoint } from './drill-report';
+import { readAlarmDatapoints } from '../local/alarm-evaluator';
 
 /**
  * The metrics the monitor published during the drill, read back from (emulated) CloudWatch for the

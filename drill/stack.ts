@@ -1,17 +1,14 @@
 import net from 'node:net';
-import { makeStartFailover } from '../functions/failover/start-failover';
-import { failoverTaskHandlers } from '../functions/failover';
 import { resetClients } from '../shared/aws/clients';
 import { clearSecretCache } from '../shared/aws/ssm';
 import { loadConfigFile } from '../shared/config/load';
 import type { ClusterConfig, FailoverConfig } from '../shared/config/schema';
-import { alarmEventSchema } from '../shared/failover/trigger';
-import { lambda } from '../shared/lambda';
-import { LocalStateMachine } from '../shared/local/state-machine';
-import { emulatorEnv, startEmulator, type Emulator } from '../test/harness/emulator';
-import { InstancePower } from '../test/harness/instance-power';
-import { startLocalStack, type LocalStack } from '../test/harness/local-stack';
-import type { Topology } from '../test/harness/topology';
+import { localFailoverMachine, localTrigger, type TriggerResult } from '../local/handlers';
+import type { LocalStateMachine } from '../local/state-machine';
+import { emulatorEnv, startEmulator, type Emulator } from '../local/emulator';
+import { InstancePower } from '../local/instance-power';
+import { startLocalStack, type LocalStack } from '../local/local-stack';
+import type { Topology } from '../local/topology';
 import { UsageError } from './options';
 
 export interface DrillStackOptions {
@@ -23,7 +20,7 @@ export interface DrillStackOptions {
   detachEmulator?: boolean;
 }
 
-export type TriggerResult = { started: boolean; executionName?: string; reason: string };
+export type { TriggerResult };
 
 export interface DrillStack {
   stack: LocalStack;
@@ -115,11 +112,8 @@ export const startDrillStack = async (options: DrillStackOptions): Promise<Drill
   resetClients();
   clearSecretCache();
   const power = InstancePower.start(stack);
-  const machine = new LocalStateMachine(failoverTaskHandlers as never);
-  // The trigger exactly as deployed (input validation included), with a local starter for Step Functions.
-  const trigger = lambda('startFailover', makeStartFailover(async (name, input) => ({ started: machine.start(name, input).started })), {
-    input: alarmEventSchema,
-  }) as unknown as (event: unknown, context: unknown) => Promise<TriggerResult>;
+  const machine = localFailoverMachine();
+  const trigger = localTrigger(machine);
   return {
     stack,
     cluster: stack.cluster(chosen.name),
@@ -128,7 +122,7 @@ export const startDrillStack = async (options: DrillStackOptions): Promise<Drill
     emulator,
     power,
     machine,
-    trigger: (event) => trigger(event, {}),
+    trigger,
     release: async ({ keep }) => {
       power.stop();
       if (!keep) {

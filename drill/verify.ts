@@ -6,8 +6,8 @@ import { readCname } from '../shared/aws/route53';
 import { readParameterFresh } from '../shared/aws/ssm';
 import type { ClusterConfig } from '../shared/config/schema';
 import { databaseUrlTarget } from '../shared/database-url';
-import type { DrillReport, ObservedRole } from '../shared/local/drill-report';
-import type { Topology } from '../test/harness/topology';
+import type { DrillReport, ObservedRole } from './drill-report';
+import type { Topology } from '../local/topology';
 
 export interface EndState {
   nodes: DrillReport['nodes'];

@@ -1,6 +1,7 @@
-import { clusterContext } from '../../shared/failover/cluster-context';
-import { leaseStore } from '../../shared/failover/environment';
-import { executionInputSchema, timed, type ExecutionInput, type LeaseResult } from '../../shared/failover/state';
+import { clusterContext } from '../../shared/config/cluster-context';
+import { leaseStore } from '../../shared/workflow/environment';
+import { executionInputSchema, type ExecutionInput, type LeaseResult } from '../../shared/workflow/state';
+import { timed } from '../../shared/time';
 import { lambda } from '../../shared/lambda';
 import { log } from '../../shared/log';
 

@@ -1,7 +1,8 @@
-import { clusterContext } from '../../shared/failover/cluster-context';
-import { judgeOutage } from '../../shared/failover/confirm-outage';
-import { databaseSignal, ec2Signal, metricsSignal, standbysSignal } from '../../shared/failover/signals';
-import { executionInputSchema, timed, type FailoverState, type OutageResult } from '../../shared/failover/state';
+import { clusterContext, configuredPrimary } from '../../shared/config/cluster-context';
+import { judgeOutage } from '../../shared/decisions/confirm-outage';
+import { gatherSignals } from '../../shared/actions/signals';
+import { executionInputSchema, type FailoverState, type OutageResult } from '../../shared/workflow/state';
+import { timed } from '../../shared/time';
 import { lambda } from '../../shared/lambda';
 import { log } from '../../shared/log';
 
@@ -12,13 +13,8 @@ import { log } from '../../shared/log';
 export const confirmOutage = (state: FailoverState): Promise<OutageResult> =>
   timed(async () => {
     const context = clusterContext(state.cluster);
-    const primary = context.cluster.nodes.find((n) => n.role === 'primary')!;
-    const signals = await Promise.all([
-      ec2Signal(context, primary),
-      databaseSignal(context, primary),
-      standbysSignal(context, primary),
-      metricsSignal(context),
-    ]);
+    const primary = configuredPrimary(context.cluster);
+    const signals = await gatherSignals(context, primary);
     const attempt = (state.outage?.attempt ?? 0) + 1;
     const verdict = judgeOutage(signals, attempt, context.cluster.policy);
     log.info('outage check', { cluster: state.cluster, execution: state.executionName, decision: verdict.decision, reason: verdict.reason });

@@ -1,8 +1,9 @@
 import { ec2Client } from '../../shared/aws/clients/ec2';
 import { instanceState, stopInstance } from '../../shared/aws/ec2';
-import { clusterContext, nodeNamed } from '../../shared/failover/cluster-context';
-import { executionInputSchema, timed, type FailoverState, type FenceResult } from '../../shared/failover/state';
+import { clusterContext, nodeNamed } from '../../shared/config/cluster-context';
+import { executionInputSchema, type FailoverState, type FenceResult } from '../../shared/workflow/state';
 import { AwsTransientError, StateMissingError } from '../../shared/errors';
+import { timed } from '../../shared/time';
 import { lambda } from '../../shared/lambda';
 import { log } from '../../shared/log';
 

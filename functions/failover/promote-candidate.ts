@@ -1,7 +1,8 @@
-import { clusterContext, nodeNamed } from '../../shared/failover/cluster-context';
-import { promoteNode } from '../../shared/failover/promote';
-import { executionInputSchema, timed, type FailoverState, type PromotionResult } from '../../shared/failover/state';
+import { clusterContext, nodeNamed } from '../../shared/config/cluster-context';
+import { promoteNode } from '../../shared/actions/promote';
+import { executionInputSchema, type FailoverState, type PromotionResult } from '../../shared/workflow/state';
 import { StateMissingError } from '../../shared/errors';
+import { timed } from '../../shared/time';
 import { lambda } from '../../shared/lambda';
 import { log } from '../../shared/log';
 

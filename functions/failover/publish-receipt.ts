@@ -2,10 +2,10 @@ import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { cloudWatchClient } from '../../shared/aws/clients/cloudwatch';
 import { eventBridgeClient } from '../../shared/aws/clients/eventbridge';
-import { clusterContext } from '../../shared/failover/cluster-context';
-import { eventBusName, leaseStore } from '../../shared/failover/environment';
-import { buildReceipt, type Receipt } from '../../shared/failover/receipt';
-import { executionInputSchema, type FailoverState } from '../../shared/failover/state';
+import { clusterContext } from '../../shared/config/cluster-context';
+import { eventBusName, leaseStore } from '../../shared/workflow/environment';
+import { buildReceipt, type Receipt } from '../../shared/decisions/receipt';
+import { executionInputSchema, type FailoverState } from '../../shared/workflow/state';
 import { lambda } from '../../shared/lambda';
 import { log } from '../../shared/log';
 

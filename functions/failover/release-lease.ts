@@ -1,6 +1,6 @@
-import { clusterContext } from '../../shared/failover/cluster-context';
-import { leaseStore } from '../../shared/failover/environment';
-import { executionInputSchema, type FailoverState } from '../../shared/failover/state';
+import { clusterContext } from '../../shared/config/cluster-context';
+import { leaseStore } from '../../shared/workflow/environment';
+import { executionInputSchema, type FailoverState } from '../../shared/workflow/state';
 import { lambda } from '../../shared/lambda';
 
 /**

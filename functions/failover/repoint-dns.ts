@@ -1,7 +1,8 @@
-import { clusterContext, nodeNamed } from '../../shared/failover/cluster-context';
-import { repointRecord } from '../../shared/failover/repoint';
-import { executionInputSchema, timed, type DnsResult, type FailoverState } from '../../shared/failover/state';
+import { clusterContext, nodeNamed } from '../../shared/config/cluster-context';
+import { repointRecord } from '../../shared/actions/repoint';
+import { executionInputSchema, type DnsResult, type FailoverState } from '../../shared/workflow/state';
 import { StateMissingError } from '../../shared/errors';
+import { timed } from '../../shared/time';
 import { lambda } from '../../shared/lambda';
 
 /** Points the cluster record at the promoted node and waits for INSYNC. */

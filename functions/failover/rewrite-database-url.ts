@@ -1,7 +1,8 @@
-import { clusterContext, nodeNamed } from '../../shared/failover/cluster-context';
-import { rewriteDatabaseUrls } from '../../shared/failover/repoint';
-import { executionInputSchema, timed, type DatabaseUrlResult, type FailoverState } from '../../shared/failover/state';
+import { clusterContext, nodeNamed } from '../../shared/config/cluster-context';
+import { rewriteDatabaseUrls } from '../../shared/actions/repoint';
+import { executionInputSchema, type DatabaseUrlResult, type FailoverState } from '../../shared/workflow/state';
 import { StateMissingError } from '../../shared/errors';
+import { timed } from '../../shared/time';
 import { lambda } from '../../shared/lambda';
 
 /** Rewrites DATABASE_URL in every configured application region to the promoted node. */

@@ -1,6 +1,7 @@
-import { assessCandidates } from '../../shared/failover/assess-candidates';
-import { clusterContext } from '../../shared/failover/cluster-context';
-import { executionInputSchema, timed, type CandidateResult, type FailoverState } from '../../shared/failover/state';
+import { assessCandidates } from '../../shared/actions/assess-candidates';
+import { clusterContext, configuredPrimary } from '../../shared/config/cluster-context';
+import { executionInputSchema, type CandidateResult, type FailoverState } from '../../shared/workflow/state';
+import { timed } from '../../shared/time';
 import { lambda } from '../../shared/lambda';
 import { log } from '../../shared/log';
 
@@ -11,7 +12,7 @@ import { log } from '../../shared/log';
 export const selectCandidate = (state: FailoverState): Promise<CandidateResult> =>
   timed(async () => {
     const context = clusterContext(state.cluster);
-    const primary = context.cluster.nodes.find((n) => n.role === 'primary')!;
+    const primary = configuredPrimary(context.cluster);
     const { verdict, standbys } = await assessCandidates(context, primary, {
       regionHealthy: state.outage?.regionHealthy ?? true,
       acceptDataLoss: state.acceptDataLoss,

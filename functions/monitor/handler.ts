@@ -3,9 +3,9 @@ import { cloudWatchClient } from '../../shared/aws/clients/cloudwatch';
 import { ssmClient } from '../../shared/aws/clients/ssm';
 import { MetricPublisher } from '../../shared/aws/metric-publisher';
 import { readSecureString } from '../../shared/aws/ssm';
+import { clusterNamed } from '../../shared/config/cluster-context';
 import { loadConfig } from '../../shared/config/load';
 import { nameSchema } from '../../shared/config/schema';
-import { InvalidInputError } from '../../shared/errors';
 import { lambda } from '../../shared/lambda';
 import { runMonitor, type MonitorSummary } from '../../shared/monitor/run-monitor';
 
@@ -29,8 +29,7 @@ export const monitorInput = z.preprocess(
 
 export const sampleAndPublish = async (input: MonitorRequest): Promise<MonitorSummary> => {
   const config = loadConfig();
-  const unknown = (input.clusters ?? []).filter((name) => !config.clusters.some((c) => c.name === name));
-  if (unknown.length > 0) throw new InvalidInputError(`clusters: unknown cluster(s) ${unknown.join(', ')}`);
+  for (const name of input.clusters ?? []) clusterNamed(config, name, 'clusters');
   const publisher = new MetricPublisher(cloudWatchClient(config.controlRegion), config.namespace);
   return runMonitor(config, input, {
     publisher,

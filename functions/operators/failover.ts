@@ -1,14 +1,12 @@
 import type { z } from 'zod';
-import { clusterContext, nodeNamed } from '../../shared/failover/cluster-context';
-import type { ExecutionInput } from '../../shared/failover/state';
+import { stepFunctionsStarter, type ExecutionStarter } from '../../shared/aws/step-functions';
+import { clusterContext, nodeNamed } from '../../shared/config/cluster-context';
+import { executionNameFor, type ExecutionInput } from '../../shared/workflow/state';
 import { lambda } from '../../shared/lambda';
 import { log } from '../../shared/log';
 import { manualFailoverRequestSchema } from '../../shared/operators/requests';
-import { stepFunctionsStarter, type ExecutionStarter } from '../failover/start-failover';
 
 export type ManualFailoverRequest = z.output<typeof manualFailoverRequestSchema>;
-
-const stamp = (at: Date) => at.toISOString().replace(/[^0-9]/g, '').slice(0, 17);
 
 /**
  * An operator-declared outage: starts the failover workflow in manual mode, which skips outage
@@ -20,7 +18,7 @@ export const makeManualFailover =
     const { cluster } = clusterContext(request.cluster);
     if (request.to) nodeNamed(cluster, request.to, 'to');
     const at = new Date();
-    const executionName = `${cluster.name}-manual-${stamp(at)}`;
+    const executionName = executionNameFor(cluster.name, 'manual', at.toISOString());
     const input: ExecutionInput = {
       cluster: cluster.name,
       executionName,

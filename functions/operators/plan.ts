@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { clusterContext } from '../../shared/failover/cluster-context';
+import { clusterContext } from '../../shared/config/cluster-context';
 import { lambda } from '../../shared/lambda';
 import { planFailover, type FailoverPlan } from '../../shared/operators/plan';
 import { planRequestSchema } from '../../shared/operators/requests';

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { clusterContext, nodeNamed } from '../../shared/failover/cluster-context';
+import { clusterContext, nodeNamed } from '../../shared/config/cluster-context';
 import { lambda } from '../../shared/lambda';
 import { log } from '../../shared/log';
 import { switchoverRequestSchema } from '../../shared/operators/requests';

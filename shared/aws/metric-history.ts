@@ -1,5 +1,5 @@
 import { GetMetricDataCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import type { PositionSample } from '../failover/types';
+import type { PositionSample } from '../decisions/types';
 import { classifyAwsError } from './errors';
 
 export interface WriterHistory {

@@ -12,3 +12,6 @@ export const logicalId = (...parts: string[]): string => {
   const hash = createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 6).toUpperCase();
   return `${readable}${hash}`.slice(0, 255);
 };
+
+/** Deployed Lambda name, as the Serverless Framework names it. */
+export const functionName = (service: string, stage: string, fn: string): string => `${service}-${stage}-${fn}`;

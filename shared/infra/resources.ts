@@ -14,15 +14,13 @@ import {
   startExecutionStatement,
   stopInstancesStatement,
 } from './iam-failover';
+import { functionName } from './names';
 
 export interface GenerateOptions {
   config: FailoverConfig;
   service: string;
   stage: string;
 }
-
-/** Deployed Lambda name, as the Serverless Framework names it. */
-export const functionName = (service: string, stage: string, fn: string) => `${service}-${stage}-${fn}`;
 
 export const deploymentNames = (service: string, stage: string) => ({
   prefix: `${service}-${stage}`,

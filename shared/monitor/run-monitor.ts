@@ -4,6 +4,7 @@ import { log } from '../log';
 import { ClusterSampler, type SamplerDeps } from './sampler';
 import { summarise } from './snapshot';
 import { toDatums } from './datums';
+import { sleep } from '../time';
 
 export interface MonitorOptions {
   /** Override every cluster's samplesPerInvocation. */
@@ -28,8 +29,6 @@ export interface MonitorSummary {
   unreachable: Array<{ cluster: string; node: string; reason: string }>;
   errors: string[];
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A counting semaphore: bounds concurrent probes, not concurrent loops (loops mostly sleep). */
 const limiter = (max: number) => {

@@ -1,12 +1,11 @@
 import { ec2Client } from '../aws/clients/ec2';
 import { instanceState } from '../aws/ec2';
-import { assessCandidates } from '../failover/assess-candidates';
-import type { ClusterContext } from '../failover/cluster-context';
-import { nodeNamed } from '../failover/cluster-context';
-import { judgeOutage } from '../failover/confirm-outage';
-import { publishedTargets } from '../failover/repoint';
-import { databaseSignal, ec2Signal, metricsSignal, standbysSignal } from '../failover/signals';
-import type { CandidateVerdict, OutageVerdict } from '../failover/types';
+import { assessCandidates } from '../actions/assess-candidates';
+import { configuredPrimary, nodeNamed, type ClusterContext } from '../config/cluster-context';
+import { judgeOutage } from '../decisions/confirm-outage';
+import { publishedTargets } from '../actions/repoint';
+import { gatherSignals } from '../actions/signals';
+import type { CandidateVerdict, OutageVerdict } from '../decisions/types';
 
 export interface FailoverPlan {
   cluster: string;
@@ -29,14 +28,9 @@ export interface FailoverPlan {
 export const planFailover = async (context: ClusterContext, requestedNode?: string): Promise<FailoverPlan> => {
   const readOnly: ClusterContext = { ...context, readOnly: true };
   const { cluster } = context;
-  const primary = cluster.nodes.find((n) => n.role === 'primary')!;
+  const primary = configuredPrimary(cluster);
   if (requestedNode) nodeNamed(cluster, requestedNode, 'to');
-  const signals = await Promise.all([
-    ec2Signal(readOnly, primary),
-    databaseSignal(readOnly, primary),
-    standbysSignal(readOnly, primary),
-    metricsSignal(readOnly),
-  ]);
+  const signals = await gatherSignals(readOnly, primary);
   // As the last of the checks would judge it: a plan does not wait for re-checks.
   const outage = judgeOutage(signals, cluster.policy.rechecks + 1, cluster.policy);
   const { verdict: candidate } = await assessCandidates(readOnly, primary, {

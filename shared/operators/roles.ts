@@ -1,7 +1,6 @@
 import type { NodeConfig } from '../config/schema';
-import type { ClusterContext } from '../failover/cluster-context';
-import { failoverConnection } from '../failover/failover-connection';
-import { closeQuietly } from '../postgres/connect';
+import type { ClusterContext } from '../config/cluster-context';
+import { withFailoverConnection } from '../actions/failover-connection';
 
 export interface NodeRoleView {
   node: string;
@@ -15,17 +14,13 @@ export interface NodeRoleView {
 export const observeRoles = (context: ClusterContext): Promise<NodeRoleView[]> =>
   Promise.all(
     context.cluster.nodes.map(async (node: NodeConfig): Promise<NodeRoleView> => {
-      let client;
       try {
-        client = await failoverConnection(context, node);
-        const { rows } = await client.query(
-          "SELECT pg_is_in_recovery() AS r, current_setting('default_transaction_read_only')::boolean AS ro",
+        const { rows } = await withFailoverConnection(context, node, (client) =>
+          client.query("SELECT pg_is_in_recovery() AS r, current_setting('default_transaction_read_only')::boolean AS ro"),
         );
         return { node: node.name, reachable: true, inRecovery: rows[0]?.r === true, readOnly: rows[0]?.ro === true };
       } catch (error) {
         return { node: node.name, reachable: false, reason: (error as Error).message, inRecovery: null, readOnly: null };
-      } finally {
-        await closeQuietly(client);
       }
     }),
   );

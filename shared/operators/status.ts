@@ -1,7 +1,7 @@
 import { ssmClient } from '../aws/clients/ssm';
 import { readSecureString } from '../aws/ssm';
 import type { ClusterConfig, FailoverConfig, NodeConfig } from '../config/schema';
-import { publishedTargets } from '../failover/repoint';
+import { publishedTargets } from '../actions/repoint';
 import { ClusterSampler } from '../monitor/sampler';
 import { summarise } from '../monitor/snapshot';
 

@@ -1,16 +1,17 @@
 import type { Client } from 'pg';
 import type { NodeConfig } from '../config/schema';
-import type { ClusterContext } from '../failover/cluster-context';
-import { nodeNamed } from '../failover/cluster-context';
-import { leaseStore } from '../failover/environment';
-import { failoverConnection } from '../failover/failover-connection';
-import { formatBytes } from '../failover/lag';
-import { promoteNode } from '../failover/promote';
-import { repointRecord, rewriteDatabaseUrls } from '../failover/repoint';
+import type { ClusterContext } from '../config/cluster-context';
+import { nodeNamed } from '../config/cluster-context';
+import { leaseStore } from '../workflow/environment';
+import { failoverConnection } from '../actions/failover-connection';
+import { formatBytes } from '../decisions/lag';
+import { promoteNode } from '../actions/promote';
+import { repointRecord, rewriteDatabaseUrls } from '../actions/repoint';
 import { log } from '../log';
 import { closeQuietly } from '../postgres/connect';
 import { endClientSessions, replayPosition, setReadOnly, standbyOnWriter, writerPosition } from '../postgres/switchover-sql';
 import { observeRoles, writersOf } from './roles';
+import { sleep } from '../time';
 
 export interface SwitchoverRequest {
   cluster: string;
@@ -34,8 +35,6 @@ export interface SwitchoverReceipt {
   /** What to run to bring the old primary back as a standby of the new one. */
   rejoin: string[];
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export const rejoinSteps = (old: NodeConfig, primary: NodeConfig): string[] => [
   `On ${old.name}: stop PostgreSQL (pg_ctl stop -m fast); it is read-only now and must not take writes again as a primary.`,

@@ -1,5 +1,6 @@
 import type { Client } from 'pg';
-import type { StandbyFacts } from '../failover/types';
+import type { StandbyFacts } from '../decisions/types';
+import { sleep } from '../time';
 
 const num = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
 
@@ -36,8 +37,6 @@ export const readStandbyFacts = async (
     receiverStreaming: row.streaming === true,
   };
 };
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Promotes with pg_promote, which needs only EXECUTE on the function (no superuser), and waits until

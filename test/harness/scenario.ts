@@ -1,9 +1,9 @@
 import { EC2Client, StopInstancesCommand } from '@aws-sdk/client-ec2';
-import type { Receipt } from '../../shared/failover/receipt';
-import type { LocalExecution } from '../../shared/local/state-machine';
-import type { FailoverBench } from './failover-bench';
-import { SplitBrainProbe, splitBrainViolations } from './split-brain-probe';
-import { AckedWriter } from './workload';
+import type { Receipt } from '../../shared/decisions/receipt';
+import type { LocalExecution } from '../../local/state-machine';
+import type { FailoverBench } from '../../local/failover-bench';
+import { SplitBrainProbe, splitBrainViolations } from '../../local/split-brain-probe';
+import { AckedWriter } from '../../local/workload';
 
 /** Helpers shared by the fault scenarios: nodes, faults, the workload, the probe and the verdicts. */
 export const scenario = (bench: FailoverBench, emulator: string) => {

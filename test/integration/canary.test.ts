@@ -5,9 +5,9 @@ import { handler as historyHandler } from '../../functions/operators/history';
 import { handler as planHandler } from '../../functions/operators/plan';
 import { handler as statusHandler } from '../../functions/operators/status';
 import { setLogSink } from '../../shared/log';
-import { resetEmulator } from '../harness/emulator';
-import { startFailoverBench, type FailoverBench } from '../harness/failover-bench';
-import type { LoginKind } from '../harness/local-stack';
+import { resetEmulator } from '../../local/emulator';
+import { startFailoverBench, type FailoverBench } from '../../local/failover-bench';
+import type { LoginKind } from '../../local/local-stack';
 
 /**
  * The secrets canary: the app, monitor and failover logins get passwords with every character that

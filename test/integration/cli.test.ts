@@ -1,9 +1,9 @@
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EXIT, main } from '../../shared/cli/main';
-import { resetEmulator } from '../harness/emulator';
-import { startFailoverBench, type FailoverBench } from '../harness/failover-bench';
+import { EXIT, main } from '../../cli/main';
+import { resetEmulator } from '../../local/emulator';
+import { startFailoverBench, type FailoverBench } from '../../local/failover-bench';
 
 describe('pgfo CLI against a local stack (--local)', () => {
   let bench: FailoverBench;

@@ -2,10 +2,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runDrill } from '../../drill';
-import type { DrillReport } from '../../shared/local/drill-report';
+import type { DrillReport } from '../../drill/drill-report';
 import { aConfig } from '../fixtures/config';
-import { resetEmulator } from '../harness/emulator';
-import { freeLoopbackPort } from '../harness/pg-node';
+import { resetEmulator } from '../../local/emulator';
+import { freeLoopbackPort } from '../../local/pg-node';
 
 /**
  * A drill configuration that runs in well under a minute: the shortest alarm the schema allows

@@ -5,11 +5,11 @@ import { sampleAndPublish } from '../../functions/monitor/handler';
 import { readCname } from '../../shared/aws/route53';
 import { readParameterFresh } from '../../shared/aws/ssm';
 import { databaseUrlTarget } from '../../shared/database-url';
-import type { Receipt } from '../../shared/failover/receipt';
-import { resetEmulator } from '../harness/emulator';
-import { calls } from '../harness/fault-proxy';
-import { startFailoverBench, type FailoverBench } from '../harness/failover-bench';
-import { AckedWriter } from '../harness/workload';
+import type { Receipt } from '../../shared/decisions/receipt';
+import { resetEmulator } from '../../local/emulator';
+import { calls } from '../../local/fault-proxy';
+import { startFailoverBench, type FailoverBench } from '../../local/failover-bench';
+import { AckedWriter } from '../../local/workload';
 
 const MB = 1024 * 1024;
 

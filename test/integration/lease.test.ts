@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LeaseStore } from '../../shared/aws/lease';
-import { resetEmulator } from '../harness/emulator';
-import { createLeaseTable } from '../harness/seed';
+import { resetEmulator } from '../../local/emulator';
+import { createLeaseTable } from '../../local/seed';
 import { aConfig } from '../fixtures/config';
 
 describe('failover lease (DynamoDB conditional writes through the emulator)', () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { FailoverConfig } from '../../shared/config/schema';
-import { functionKeyOf, loadDefinition } from '../../shared/local/state-machine';
+import { functionKeyOf, loadDefinition } from '../../local/state-machine';
 import { aConfig } from '../fixtures/config';
 
 type Resource = { Type: string; Properties: Record<string, any> };

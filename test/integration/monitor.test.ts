@@ -1,9 +1,9 @@
 import { CloudWatchClient, ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
 import { sampleAndPublish } from '../../functions/monitor/handler';
 import { setLogSink } from '../../shared/log';
-import { resetEmulator } from '../harness/emulator';
-import { nextSecond, readMetric } from '../harness/cloudwatch-readback';
-import { startLocalStack, type LocalStack } from '../harness/local-stack';
+import { resetEmulator } from '../../local/emulator';
+import { nextSecond, readMetric } from '../../local/cloudwatch-readback';
+import { startLocalStack, type LocalStack } from '../../local/local-stack';
 
 const KB = 1024;
 const MB = 1024 * KB;

@@ -4,11 +4,11 @@ import { status } from '../../functions/operators/status';
 import { history } from '../../functions/operators/history';
 import { LeaseStore } from '../../shared/aws/lease';
 import { dynamoClient } from '../../shared/aws/clients/dynamodb';
-import { publishedTargets } from '../../shared/failover/repoint';
-import { resetEmulator } from '../harness/emulator';
-import { startFailoverBench, type FailoverBench } from '../harness/failover-bench';
-import { LOCAL_DEPLOYMENT } from '../harness/local-stack';
-import { AckedWriter } from '../harness/workload';
+import { publishedTargets } from '../../shared/actions/repoint';
+import { resetEmulator } from '../../local/emulator';
+import { startFailoverBench, type FailoverBench } from '../../local/failover-bench';
+import { LOCAL_DEPLOYMENT } from '../../local/local-stack';
+import { AckedWriter } from '../../local/workload';
 
 const invoke = (handler: unknown, event: unknown) => (handler as (e: unknown, c: unknown) => Promise<unknown>)(event, {});
 

@@ -3,9 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { isAlive } from '../harness/pg-node';
-import { createTopology, type Login, type Topology, type TopologyOptions } from '../harness/topology';
-import { waitFor } from '../harness/wait';
+import { isAlive } from '../../local/pg-node';
+import { createTopology, type Login, type Topology, type TopologyOptions } from '../../local/topology';
+import { waitFor } from '../../local/wait';
 
 const MB = 1024 * 1024;
 const password = (): string => randomBytes(12).toString('hex');

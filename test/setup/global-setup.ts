@@ -1,4 +1,4 @@
-import { emulatorEnv, startEmulator, type Emulator } from '../harness/emulator';
+import { emulatorEnv, startEmulator, type Emulator } from '../../local/emulator';
 
 declare global {
   // eslint-disable-next-line no-var

@@ -10,7 +10,7 @@ import {
   type AlarmRule,
   type AlarmState,
   type ComparisonOperator,
-} from '../../shared/local/alarm-evaluator';
+} from '../../local/alarm-evaluator';
 import { aConfig } from '../fixtures/config';
 
 /** A rule like the failover alarm's: "PrimaryReachable < 1", so 1 is fine and 0 breaches. */

@@ -5,7 +5,7 @@ import { summariseDrills } from '../../bench/drill-rto';
 import { slowestCalls, stateShares } from '../../bench/failover-overhead';
 import { callsByKind, perState, type FullRun } from '../../bench/failover-runs';
 import { replicatedConfig, roundDurations } from '../../bench/monitor-scale';
-import type { DrillReport } from '../../shared/local/drill-report';
+import type { DrillReport } from '../../drill/drill-report';
 import { aConfig } from '../fixtures/config';
 
 const { inlineConstantKeys } = require('../../shared/infra/esbuild-plugins.cjs') as { inlineConstantKeys: (source: string) => string };

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import * as errors from '../../shared/errors';
 import { failoverTaskHandlers } from '../../functions/failover';
-import { functionKeyOf, LocalStateMachine, loadDefinition } from '../../shared/local/state-machine';
+import { functionKeyOf, LocalStateMachine, loadDefinition } from '../../local/state-machine';
 
 // asl-validator ships no type definitions.
 // eslint-disable-next-line @typescript-eslint/no-require-imports

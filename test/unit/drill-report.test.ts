@@ -1,8 +1,8 @@
 import { checkExpectations, outcomeOf, type Observed } from '../../drill/expectations';
 import { summaryText } from '../../drill/report';
 import { castOf, scenarioNamed } from '../../drill/scenarios';
-import type { DrillReport } from '../../shared/local/drill-report';
-import { renderReportHtml } from '../../shared/local/report-html';
+import type { DrillReport } from '../../drill/drill-report';
+import { renderReportHtml } from '../../drill/report-html';
 import { aConfig } from '../fixtures/config';
 
 const aReport = (overrides: Partial<DrillReport> = {}): DrillReport => ({

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { monitorInput } from '../../functions/monitor/handler';
-import { executionInputSchema } from '../../shared/failover/state';
-import { alarmEventSchema } from '../../shared/failover/trigger';
+import { executionInputSchema } from '../../shared/workflow/state';
+import { alarmEventSchema } from '../../shared/decisions/trigger';
 import {
   historyRequestSchema,
   manualFailoverRequestSchema,

@@ -21,7 +21,7 @@ import { handler as status } from '../../functions/operators/status';
 import { handler as switchover } from '../../functions/operators/switchover';
 import { EXAMPLE_CONFIG_FILE } from '../../shared/config/load';
 import { InvalidInputError } from '../../shared/errors';
-import { executionInputSchema } from '../../shared/failover/state';
+import { executionInputSchema } from '../../shared/workflow/state';
 import { setLogSink } from '../../shared/log';
 import { hostileString, malformed, namesDefect, withNoise, type Family, type Field, type Malformed, type Path } from '../fixtures/arbitraries';
 

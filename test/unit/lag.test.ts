@@ -1,6 +1,6 @@
-import { chooseCandidate } from '../../shared/failover/choose-candidate';
-import { estimateLag, unobservedTail } from '../../shared/failover/lag';
-import type { StandbyFacts } from '../../shared/failover/types';
+import { chooseCandidate } from '../../shared/decisions/choose-candidate';
+import { estimateLag, unobservedTail } from '../../shared/decisions/lag';
+import type { StandbyFacts } from '../../shared/decisions/types';
 
 const MB = 1024 * 1024;
 const aStandby = (node: string, overrides: Partial<StandbyFacts> = {}): StandbyFacts => ({

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { LinkProxy } from '../harness/link-proxy';
+import { LinkProxy } from '../../local/link-proxy';
 
 /** A local echo server, the far end of every link in these tests. */
 async function startEcho(): Promise<{ port: number; close: () => Promise<void> }> {

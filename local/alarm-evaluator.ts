@@ -1,5 +1,5 @@
 import { GetMetricDataCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import type { AlarmDefinition, MissingData } from '../infra/alarms';
+import type { AlarmDefinition, MissingData } from '../shared/infra/alarms';
 
 /**
  * A local stand-in for CloudWatch's alarm evaluation, which the emulator does not do. The pure part

@@ -1,8 +1,8 @@
-import type { Receipt } from '../failover/receipt';
-import type { FailoverPlan } from '../operators/plan';
-import type { ClusterStatus } from '../operators/status';
-import type { SwitchoverReceipt } from '../operators/switchover';
-import type { HistoryEntry } from '../../functions/operators/history';
+import type { Receipt } from '../shared/decisions/receipt';
+import type { FailoverPlan } from '../shared/operators/plan';
+import type { ClusterStatus } from '../shared/operators/status';
+import type { SwitchoverReceipt } from '../shared/operators/switchover';
+import type { HistoryEntry } from '../shared/operators/history';
 import { bytes, renderTable } from './table';
 
 const yesNo = (value: boolean | null | undefined) => (value === null || value === undefined ? '-' : value ? 'yes' : 'no');

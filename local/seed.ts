@@ -2,9 +2,9 @@ import { CreateTableCommand, DynamoDBClient, type CreateTableCommandInput } from
 import { EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import type { ClusterConfig, FailoverConfig } from '../../shared/config/schema';
-import { buildDatabaseUrl } from '../../shared/database-url';
-import { generateResources } from '../../shared/infra/resources';
+import type { ClusterConfig, FailoverConfig } from '../shared/config/schema';
+import { buildDatabaseUrl } from '../shared/database-url';
+import { generateResources } from '../shared/infra/resources';
 
 /** An image id the emulator knows in every region. */
 const EMULATOR_AMI = 'ami-12c6146b';

@@ -1,13 +1,10 @@
-import { makeStartFailover } from '../../functions/failover/start-failover';
-import { failoverTaskHandlers } from '../../functions/failover';
-import { resetClients } from '../../shared/aws/clients';
-import { clearSecretCache } from '../../shared/aws/ssm';
-import type { FailoverConfig } from '../../shared/config/schema';
-import { alarmDefinitions } from '../../shared/infra/alarms';
-import { alarmStateChangeEvent } from '../../shared/local/alarm-event';
-import { alarmEventSchema } from '../../shared/failover/trigger';
-import { lambda } from '../../shared/lambda';
-import { LocalStateMachine, type LocalExecution } from '../../shared/local/state-machine';
+import { resetClients } from '../shared/aws/clients';
+import { clearSecretCache } from '../shared/aws/ssm';
+import type { FailoverConfig } from '../shared/config/schema';
+import { alarmDefinitions } from '../shared/infra/alarms';
+import { alarmStateChangeEvent } from './alarm-event';
+import { localFailoverMachine, localTrigger, type TriggerResult } from './handlers';
+import type { LocalExecution, LocalStateMachine } from './state-machine';
 import { FaultProxy } from './fault-proxy';
 import { InstancePower } from './instance-power';
 import { LOCAL_DEPLOYMENT, startLocalStack, type LocalStack, type LocalStackOptions } from './local-stack';
@@ -25,7 +22,7 @@ export interface FailoverBench {
   power: InstancePower;
   machine: LocalStateMachine;
   /** Delivers the failover alarm's ALARM event to the trigger, as EventBridge would. */
-  alarm(at?: Date, cluster?: string): Promise<{ started: boolean; executionName?: string; reason: string }>;
+  alarm(at?: Date, cluster?: string): Promise<TriggerResult>;
   execution(name: string): Promise<LocalExecution>;
   teardown(): Promise<void>;
 }
@@ -56,11 +53,8 @@ export const startFailoverBench = async (
   resetClients();
   clearSecretCache();
   const power = InstancePower.start(stack);
-  const machine = new LocalStateMachine(failoverTaskHandlers as never, { retryIntervalMs: 50 });
-  // The trigger exactly as deployed (validation included), with a local starter in place of Step Functions.
-  const trigger = lambda('startFailover', makeStartFailover(async (name, input) => ({ started: machine.start(name, input).started })), {
-    input: alarmEventSchema,
-  }) as unknown as (event: unknown, context: unknown) => Promise<{ started: boolean; executionName?: string; reason: string }>;
+  const machine = localFailoverMachine({ retryIntervalMs: 50 });
+  const trigger = localTrigger(machine);
   return {
     stack,
     faults,
@@ -70,7 +64,7 @@ export const startFailoverBench = async (
       const cluster = clusterName ?? stack.config.clusters[0]!.name;
       const alarm = alarmDefinitions(stack.config, LOCAL_DEPLOYMENT.prefix).find((a) => a.cluster === cluster && a.triggersFailover)!;
       const event = alarmStateChangeEvent(alarm, { region: stack.config.controlRegion, value: 'ALARM', previous: 'OK', reason: 'test', at });
-      return trigger(event, {});
+      return trigger(event);
     },
     execution: async (name) => {
       const running = machine.executions().get(name);

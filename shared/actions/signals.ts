@@ -3,12 +3,10 @@ import { ec2Client } from '../aws/clients/ec2';
 import { instanceHealth } from '../aws/ec2';
 import { readWriterHistory } from '../aws/metric-history';
 import type { NodeConfig } from '../config/schema';
-import { closeQuietly } from '../postgres/connect';
 import { isInRecovery } from '../postgres/failover-sql';
-import type { Client } from 'pg';
-import { type ClusterContext } from './cluster-context';
-import { failoverConnection } from './failover-connection';
-import type { Signal } from './types';
+import { type ClusterContext } from '../config/cluster-context';
+import { withFailoverConnection } from './failover-connection';
+import type { Signal } from '../decisions/types';
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
@@ -28,19 +26,10 @@ export const ec2Signal = async ({ cluster }: ClusterContext, primary: NodeConfig
   }
 };
 
-const withConnection = async <T>(context: ClusterContext, node: NodeConfig, use: (client: Client) => Promise<T>): Promise<T> => {
-  const client = await failoverConnection(context, node);
-  try {
-    return await use(client);
-  } finally {
-    await closeQuietly(client);
-  }
-};
-
 /** A direct probe of the primary with short timeouts. Writable means alive: a veto. */
 export const databaseSignal = async (context: ClusterContext, primary: NodeConfig): Promise<Signal> => {
   try {
-    const inRecovery = await withConnection(context, primary, isInRecovery);
+    const inRecovery = await withFailoverConnection(context, primary, isInRecovery);
     return inRecovery
       ? { name: 'database', down: true, detail: `${primary.name} answers but is in recovery (not a writer)` }
       : { name: 'database', down: false, detail: `${primary.name} accepts connections and is writable` };
@@ -55,7 +44,7 @@ export const standbysSignal = async (context: ClusterContext, primary: NodeConfi
   const views = await Promise.all(
     standbys.map(async (node) => {
       try {
-        const streaming = await withConnection(context, node, async (client) => {
+        const streaming = await withFailoverConnection(context, node, async (client) => {
           const { rows } = await client.query(`SELECT status FROM pg_stat_wal_receiver`);
           return rows[0]?.status === 'streaming';
         });
@@ -71,6 +60,10 @@ export const standbysSignal = async (context: ClusterContext, primary: NodeConfi
   if (streaming.length > 0) return { name: 'standbys', down: false, detail: `${streaming.join(', ')} still stream WAL from the primary` };
   return { name: 'standbys', down: true, detail: `no WAL receiver is streaming (${reachable.map((v) => v.node).join(', ')} answered)` };
 };
+
+/** Every outage signal about `primary`, observed at once (the failover's check and the plan's). */
+export const gatherSignals = (context: ClusterContext, primary: NodeConfig): Promise<Signal[]> =>
+  Promise.all([ec2Signal(context, primary), databaseSignal(context, primary), standbysSignal(context, primary), metricsSignal(context)]);
 
 /** How stale the primary's own metrics are: a monitor that last saw it long ago. */
 export const metricsSignal = async ({ config, cluster }: ClusterContext): Promise<Signal> => {

@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EXAMPLE_CONFIG_FILE, loadConfigFile, parseConfig } from '../../shared/config/load';
-import type { ClusterConfig, FailoverConfig } from '../../shared/config/schema';
-import { resetClients } from '../../shared/aws/clients';
-import { clearSecretCache } from '../../shared/aws/ssm';
-import { registerSecret } from '../../shared/log';
-import { deploymentNames } from '../../shared/infra/resources';
+import { EXAMPLE_CONFIG_FILE, loadConfigFile, parseConfig } from '../shared/config/load';
+import type { ClusterConfig, FailoverConfig } from '../shared/config/schema';
+import { resetClients } from '../shared/aws/clients';
+import { clearSecretCache } from '../shared/aws/ssm';
+import { registerSecret } from '../shared/log';
+import { deploymentNames } from '../shared/infra/resources';
 import { createTopology, type Login, type Topology } from './topology';
 import { seedEmulator } from './seed';
 

@@ -1,11 +1,11 @@
 import { expectFlags, intFlag, parseArgs, requiredFlag, stringFlag, UsageError } from './args';
 import { awsBackend, localBackend, RemoteError, type Backend } from './backends';
 import { formatHistory, formatPlan, formatReceipt, formatStatus, formatSwitchover } from './format';
-import type { Receipt } from '../failover/receipt';
-import type { FailoverPlan } from '../operators/plan';
-import type { ClusterStatus } from '../operators/status';
-import type { SwitchoverReceipt } from '../operators/switchover';
-import type { HistoryEntry } from '../../functions/operators/history';
+import type { Receipt } from '../shared/decisions/receipt';
+import type { FailoverPlan } from '../shared/operators/plan';
+import type { ClusterStatus } from '../shared/operators/status';
+import type { SwitchoverReceipt } from '../shared/operators/switchover';
+import type { HistoryEntry } from '../shared/operators/history';
 
 /** Exit codes scripts can rely on. */
 export const EXIT = { ok: 0, negative: 1, usage: 2, error: 3 } as const;

@@ -1,7 +1,7 @@
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { Client } from 'pg';
-import type { ClusterConfig } from '../../shared/config/schema';
-import { databaseUrlTarget } from '../../shared/database-url';
+import type { ClusterConfig } from '../shared/config/schema';
+import { databaseUrlTarget } from '../shared/database-url';
 
 export interface ProbeRound {
   at: number;

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import type { FailoverConfig } from '../config/schema';
 import { alarmDefinitions } from '../infra/alarms';
-import type { ExecutionInput } from './state';
+import { executionNameFor, type ExecutionInput } from '../workflow/state';
 
 /** The "CloudWatch Alarm State Change" event EventBridge delivers (the fields this trigger reads). */
 export const alarmEventSchema = z.looseObject({
@@ -23,15 +23,6 @@ export type TriggerDecision =
   | { start: true; executionName: string; input: ExecutionInput }
   | { start: false; reason: string };
 
-/**
- * Execution names come from the incident (alarm and the time it entered ALARM), so a delivered-
- * twice event maps to the same name and Step Functions starts it once.
- */
-export const executionNameFor = (cluster: string, stateTimestamp: string): string => {
-  const stamp = stateTimestamp.replace(/[^0-9]/g, '').slice(0, 17);
-  return `${cluster}-alarm-${stamp}`.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 80);
-};
-
 /** Decides whether an alarm event starts a failover, and with what input. Pure. */
 export const decideTrigger = (event: AlarmEvent, config: FailoverConfig, alarmPrefix: string): TriggerDecision => {
   const { alarmName, state } = event.detail;
@@ -40,7 +31,7 @@ export const decideTrigger = (event: AlarmEvent, config: FailoverConfig, alarmPr
   if (!alarm) return { start: false, reason: `${alarmName} is not an alarm of this deployment` };
   if (!alarm.triggersFailover) return { start: false, reason: `${alarmName} does not trigger failover` };
   const cluster = config.clusters.find((c) => c.name === alarm.cluster)!;
-  const executionName = executionNameFor(cluster.name, state.timestamp);
+  const executionName = executionNameFor(cluster.name, 'alarm', state.timestamp);
   return {
     start: true,
     executionName,

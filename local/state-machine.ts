@@ -6,7 +6,7 @@ import { StateMachine } from 'aws-local-stepfunctions';
 type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
 
 /** The failover definition: the same file serverless.yml deploys. */
-export const FAILOVER_DEFINITION = resolve(__dirname, '..', '..', 'statemachines', 'failover.asl.json');
+export const FAILOVER_DEFINITION = resolve(__dirname, '..', 'statemachines', 'failover.asl.json');
 
 type Definition = { StartAt: string; States: Record<string, Record<string, unknown>> };
 export type LocalHandler = (event: unknown, context: unknown) => Promise<unknown>;
@@ -30,11 +30,18 @@ export const functionKeyOf = (state: Record<string, unknown>): string | null => 
 };
 
 /** A minimal Lambda context for in-process invocations. */
-const lambdaContext = (functionName: string) => ({
+export const lambdaContext = (functionName: string) => ({
   functionName,
   awsRequestId: `local-${Date.now()}`,
   getRemainingTimeInMillis: () => 60000,
 });
+
+export interface LocalStateMachineOptions {
+  definitionFile?: string;
+  retryIntervalMs?: number;
+  /** Called as each state is entered (progress for people watching). */
+  onStateEntered?: (execution: string, state: string) => void;
+}
 
 /**
  * Runs the deployed state machine definition in-process (aws-local-stepfunctions), every Task
@@ -50,12 +57,7 @@ export class LocalStateMachine {
 
   constructor(
     handlers: Record<string, LocalHandler>,
-    private readonly options: {
-      definitionFile?: string;
-      retryIntervalMs?: number;
-      /** Called as each state is entered (progress for people watching). */
-      onStateEntered?: (execution: string, state: string) => void;
-    } = {},
+    private readonly options: LocalStateMachineOptions = {},
   ) {
     const definition = loadDefinition(options.definitionFile);
     this.overrides = {};

@@ -1,9 +1,8 @@
 import type { NodeConfig } from '../config/schema';
 import { PromotionFailedError } from '../errors';
-import { closeQuietly } from '../postgres/connect';
 import { currentPosition, isInRecovery, promote, writeHeartbeat } from '../postgres/failover-sql';
-import type { ClusterContext } from './cluster-context';
-import { failoverConnection } from './failover-connection';
+import type { ClusterContext } from '../config/cluster-context';
+import { withFailoverConnection } from './failover-connection';
 
 /**
  * Promotes `node` with pg_promote as the non-superuser failover login, then proves it: out of
@@ -11,8 +10,7 @@ import { failoverConnection } from './failover-connection';
  */
 export const promoteNode = async (context: ClusterContext, node: NodeConfig) => {
   const timeoutSeconds = context.cluster.policy.promoteTimeoutSeconds;
-  const client = await failoverConnection(context, node, { queryTimeoutMs: (timeoutSeconds + 5) * 1000 });
-  try {
+  return withFailoverConnection(context, node, async (client) => {
     const started = Date.now();
     const alreadyPrimary = !(await isInRecovery(client));
     if (!alreadyPrimary && !(await promote(client, timeoutSeconds))) {
@@ -25,7 +23,5 @@ export const promoteNode = async (context: ClusterContext, node: NodeConfig) => 
       throw new PromotionFailedError(`${node.name} is out of recovery but a write failed: ${(error as Error).message}`, { cause: error });
     }
     return { node: node.name, alreadyPrimary, lsn: await currentPosition(client), promoteMs: Date.now() - started };
-  } finally {
-    await closeQuietly(client);
-  }
+  }, { queryTimeoutMs: (timeoutSeconds + 5) * 1000 });
 };

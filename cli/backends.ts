@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { functionName } from '../shared/infra/names';
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { sleep } from '../shared/time';
 
 export type OperatorFunction = 'status' | 'plan' | 'switchover' | 'history';
 
@@ -29,19 +31,13 @@ export class RemoteError extends Error {
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** A module loaded on demand (local mode only), relative to this file. */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const load = <T>(path: string): T => require(path) as T;
-
 /** Invokes `<service>-<stage>-<fn>` and follows the failover execution in Step Functions. */
 export const awsBackend = (options: { service: string; stage: string; region?: string }): Backend => {
   const lambda = new LambdaClient(options.region ? { region: options.region } : {});
   const sfn = new SFNClient(options.region ? { region: options.region } : {});
   const invoke = async (fn: string, request: Record<string, unknown>) => {
     const out = await lambda.send(
-      new InvokeCommand({ FunctionName: `${options.service}-${options.stage}-${fn}`, Payload: Buffer.from(JSON.stringify(request)) }),
+      new InvokeCommand({ FunctionName: functionName(options.service, options.stage, fn), Payload: Buffer.from(JSON.stringify(request)) }),
     );
     const payload = out.Payload ? JSON.parse(Buffer.from(out.Payload).toString('utf8')) : null;
     if (out.FunctionError) throw new RemoteError(payload?.errorType ?? 'Error', payload?.errorMessage ?? 'the function failed');
@@ -92,19 +88,13 @@ export const localBackend = async (envFile: string): Promise<Backend> => {
   // The handlers' log lines go to standard error (standard output is the CLI's own, --json included);
   // warnings and errors always, everything with LOG_LEVEL=info or debug.
   const verbose = ['info', 'debug'].includes(process.env.LOG_LEVEL ?? '');
-  load<typeof import('../log')>('../log').setLogSink((line) => {
+  (require('../shared/log') as typeof import('../shared/log')).setLogSink((line) => {
     if (verbose || /"level":"(warn|error)"/.test(line)) process.stderr.write(`${line}\n`);
   });
-  // Loaded only in local mode (and after the environment is set): plain require, which the CLI's
-  // launcher hooks for TypeScript.
-  load<object>('../local/polyfills');
-  const handlers = {
-    status: load<typeof import('../../functions/operators/status')>('../../functions/operators/status').handler,
-    plan: load<typeof import('../../functions/operators/plan')>('../../functions/operators/plan').handler,
-    switchover: load<typeof import('../../functions/operators/switchover')>('../../functions/operators/switchover').handler,
-    history: load<typeof import('../../functions/operators/history')>('../../functions/operators/history').handler,
-  };
-  const asRemote = async (work: () => Promise<unknown>) => {
+  // Loaded only in local mode and after the environment is set (the handlers' clients read it when
+  // they load): plain require, which the CLI's launcher hooks for TypeScript.
+  const local = require('../local/handlers') as typeof import('../local/handlers');
+  const asRemote = async <T>(work: () => Promise<T>): Promise<T> => {
     try {
       return await work();
     } catch (error) {
@@ -112,21 +102,13 @@ export const localBackend = async (envFile: string): Promise<Backend> => {
     }
   };
   return {
-    call: (fn, request) => asRemote(() => (handlers[fn] as unknown as (e: unknown, c: unknown) => Promise<unknown>)(request, {})),
+    call: (fn, request) => asRemote(() => local.localHandlers[fn](request)),
     failover: async (request, progress) => {
-      const { LocalStateMachine } = load<typeof import('../local/state-machine')>('../local/state-machine');
-      const { failoverTaskHandlers } = load<typeof import('../../functions/failover')>('../../functions/failover');
-      const { makeManualFailover } = load<typeof import('../../functions/operators/failover')>('../../functions/operators/failover');
-      const { manualFailoverRequestSchema } = load<typeof import('../operators/requests')>('../operators/requests');
-      const { lambda } = load<typeof import('../lambda')>('../lambda');
       const began = Date.now();
-      const machine = new LocalStateMachine(failoverTaskHandlers as never, {
+      const machine = local.localFailoverMachine({
         onStateEntered: (_execution, state) => progress(`[+${((Date.now() - began) / 1000).toFixed(1)}s] ${state}`),
       });
-      const start = lambda('failover', makeManualFailover(async (name, input) => ({ started: machine.start(name, input).started })), {
-        input: manualFailoverRequestSchema,
-      }) as unknown as (e: unknown, c: unknown) => Promise<{ executionName: string }>;
-      const { executionName } = (await asRemote(() => start(request, {}))) as { executionName: string };
+      const { executionName } = await asRemote(() => local.localManualFailover(machine)(request));
       const execution = await machine.executions().get(executionName)!;
       return {
         executionName,

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { freePort } from './free-port';
 
 /** The project's virtualenv holding moto (scripts/install-emulator.sh creates it). */
-const projectRoot = resolve(__dirname, '..', '..');
+const projectRoot = resolve(__dirname, '..');
 const venvDir = () => resolve(projectRoot, process.env.MOTO_VENV ?? '.venv/moto');
 const motoServer = () => join(venvDir(), 'bin', 'moto_server');
 const venvPython = () => join(venvDir(), 'bin', 'python');

@@ -1,6 +1,8 @@
 import * as z from 'zod';
 import { nameSchema } from '../config/schema';
-import type { CandidateVerdict, OutageVerdict } from './types';
+import type { CandidateVerdict, OutageVerdict } from '../decisions/types';
+import type { StepTiming } from '../time';
+
 
 /**
  * Earlier steps' results, as far as later steps act on them (each Task receives the whole state,
@@ -38,11 +40,16 @@ export const executionInputSchema = z.looseObject({
 
 export type ExecutionInput = z.infer<typeof executionInputSchema>;
 
-export interface StepTiming {
-  startedAt: string;
-  endedAt: string;
-  ms: number;
-}
+/**
+ * An execution's name, from the cluster, what started it and when: an alarm's names come from the
+ * time it entered ALARM, so a delivered-twice event maps to the same name and Step Functions starts
+ * it once. Always a valid name (letters, digits, "-", "_"; at most 80).
+ */
+export const executionNameFor = (cluster: string, kind: 'alarm' | 'manual', timestamp: string): string => {
+  const stamp = timestamp.replace(/[^0-9]/g, '').slice(0, 17);
+  return `${cluster}-${kind}-${stamp}`.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 80);
+};
+
 
 export interface LeaseResult extends StepTiming {
   acquired: boolean;
@@ -97,12 +104,4 @@ export type FailoverState = ExecutionInput & {
   dns?: DnsResult;
   databaseUrl?: DatabaseUrlResult;
   error?: { Error: string; Cause: string };
-};
-
-/** Runs a step and stamps its timing on the result. */
-export const timed = async <T extends object>(step: () => Promise<T>): Promise<T & StepTiming> => {
-  const started = Date.now();
-  const result = await step();
-  const ended = Date.now();
-  return { ...result, startedAt: new Date(started).toISOString(), endedAt: new Date(ended).toISOString(), ms: ended - started };
 };

@@ -2,12 +2,11 @@ import { cloudWatchClient } from '../aws/clients/cloudwatch';
 import { readWriterHistory } from '../aws/metric-history';
 import type { NodeConfig } from '../config/schema';
 import { log } from '../log';
-import { closeQuietly } from '../postgres/connect';
 import { readStandbyFacts } from '../postgres/failover-sql';
-import { chooseCandidate } from './choose-candidate';
-import type { ClusterContext } from './cluster-context';
-import { failoverConnection } from './failover-connection';
-import type { CandidateVerdict, StandbyFacts } from './types';
+import { chooseCandidate } from '../decisions/choose-candidate';
+import type { ClusterContext } from '../config/cluster-context';
+import { withFailoverConnection } from './failover-connection';
+import type { CandidateVerdict, StandbyFacts } from '../decisions/types';
 
 /** How far back the writer's published positions are read for the lag guard. */
 const HISTORY_MINUTES = 15;
@@ -20,10 +19,8 @@ export interface CandidateAssessment {
 /** A standby's own view of its positions, or why it could not be asked. Never throws. */
 export const observeStandby = async (context: ClusterContext, node: NodeConfig): Promise<StandbyFacts> => {
   const identity = { node: node.name, region: node.region, role: node.role };
-  let client;
   try {
-    client = await failoverConnection(context, node);
-    return await readStandbyFacts(client, identity);
+    return await withFailoverConnection(context, node, (client) => readStandbyFacts(client, identity));
   } catch (error) {
     return {
       ...identity,
@@ -35,8 +32,6 @@ export const observeStandby = async (context: ClusterContext, node: NodeConfig):
       senderEndLsn: null,
       receiverStreaming: false,
     };
-  } finally {
-    await closeQuietly(client);
   }
 };
 

@@ -1,4 +1,5 @@
-import type { FailoverState, StepTiming } from './state';
+import type { StepTiming } from '../time';
+import type { FailoverState } from '../workflow/state';
 
 export type Outcome = 'promoted' | 'no-failover' | 'refused' | 'lease-held' | 'failed';
 

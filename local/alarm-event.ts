@@ -1,4 +1,4 @@
-import type { AlarmDefinition } from '../infra/alarms';
+import type { AlarmDefinition } from '../shared/infra/alarms';
 
 /**
  * The "CloudWatch Alarm State Change" event EventBridge delivers when an alarm changes state

@@ -2,8 +2,8 @@ import type { Client } from 'pg';
 import { ssmClient } from '../aws/clients/ssm';
 import { readSecureString } from '../aws/ssm';
 import type { NodeConfig } from '../config/schema';
-import { openConnection } from '../postgres/connect';
-import type { ClusterContext } from './cluster-context';
+import { closeQuietly, openConnection } from '../postgres/connect';
+import type { ClusterContext } from '../config/cluster-context';
 
 /**
  * Opens a connection as the failover login (pg_promote rights, pg_monitor), with the monitor's
@@ -26,4 +26,19 @@ export const failoverConnection = async (
     queryTimeoutMs: timeouts.queryTimeoutMs ?? cluster.monitor.queryTimeoutMs,
     ...(readOnly ? { readOnly: true } : {}),
   });
+};
+
+/** Opens a failover-login session, runs `use` with it and always ends it (the one open/use/close). */
+export const withFailoverConnection = async <T>(
+  context: ClusterContext,
+  node: NodeConfig,
+  use: (client: Client) => Promise<T>,
+  timeouts: { connectTimeoutMs?: number; queryTimeoutMs?: number } = {},
+): Promise<T> => {
+  const client = await failoverConnection(context, node, timeouts);
+  try {
+    return await use(client);
+  } finally {
+    await closeQuietly(client);
+  }
 };

@@ -1,0 +1,55 @@
+import { failoverTaskHandlers } from '../functions/failover';
+import { makeStartFailover } from '../functions/failover/start-failover';
+import { handler as monitor } from '../functions/monitor/handler';
+import { makeManualFailover } from '../functions/operators/failover';
+import { handler as history } from '../functions/operators/history';
+import { handler as plan } from '../functions/operators/plan';
+import { handler as status } from '../functions/operators/status';
+import { handler as switchover } from '../functions/operators/switchover';
+import type { ExecutionStarter } from '../shared/aws/step-functions';
+import { alarmEventSchema } from '../shared/decisions/trigger';
+import { lambda } from '../shared/lambda';
+import { manualFailoverRequestSchema } from '../shared/operators/requests';
+import { LocalStateMachine, lambdaContext, type LocalHandler, type LocalStateMachineOptions } from './state-machine';
+
+/** A deployed handler called in this process as Lambda calls it: a JSON event and a context. */
+export type Invoke<R = unknown> = (event: unknown) => Promise<R>;
+
+/**
+ * The one place where a middy handler is seen as Lambda sees it (event and context in, promise
+ * out); everything local calls handlers through this, never with casts of its own.
+ */
+const asInvoke =
+  <R>(handler: unknown, functionName: string): Invoke<R> =>
+  (event) =>
+    (handler as LocalHandler)(event, lambdaContext(functionName)) as Promise<R>;
+
+export type TriggerResult = { started: boolean; executionName?: string; reason: string };
+export type ManualFailoverResult = { started: boolean; executionName: string; executionArn?: string };
+export type OperatorFunction = 'status' | 'plan' | 'switchover' | 'history';
+
+/** The operator Lambdas and the monitor, exactly as deployed (input validation included). */
+export const localHandlers = {
+  monitor: asInvoke<{ errors: string[] }>(monitor, 'monitor'),
+  status: asInvoke(status, 'status'),
+  plan: asInvoke(plan, 'plan'),
+  switchover: asInvoke(switchover, 'switchover'),
+  history: asInvoke(history, 'history'),
+} satisfies Record<OperatorFunction | 'monitor', Invoke>;
+
+/** Step Functions' StartExecution, done by the local runner (same name: started once). */
+export const localStarter =
+  (machine: LocalStateMachine): ExecutionStarter =>
+  async (name, input) => ({ started: machine.start(name, input).started });
+
+/** The deployed failover definition, every Task bound to its real handler. */
+export const localFailoverMachine = (options: LocalStateMachineOptions = {}): LocalStateMachine =>
+  new LocalStateMachine(failoverTaskHandlers as unknown as Record<string, LocalHandler>, options);
+
+/** The alarm trigger as deployed, starting executions on `machine`. */
+export const localTrigger = (machine: LocalStateMachine): Invoke<TriggerResult> =>
+  asInvoke(lambda('startFailover', makeStartFailover(localStarter(machine)), { input: alarmEventSchema }), 'startFailover');
+
+/** The operator's failover Lambda as deployed, starting executions on `machine`. */
+export const localManualFailover = (machine: LocalStateMachine): Invoke<ManualFailoverResult> =>
+  asInvoke(lambda('failover', makeManualFailover(localStarter(machine)), { input: manualFailoverRequestSchema }), 'failover');
