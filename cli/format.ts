@@ -75,6 +75,10 @@ export const formatReceipt = (r: Receipt): string =>
             (r.dataLoss.upperBoundBytes !== null ? `; at most about ${bytes(r.dataLoss.upperBoundBytes)} with the unobserved writes` : ''),
         ]
       : []),
+    ...(r.dns
+      ? [`DNS: ${r.dns.status}${r.dns.target ? ` -> ${r.dns.target}` : ` (${r.dns.node})`}${r.dns.status === 'pending' ? ': convergeDns applies it when Route 53 answers' : ''}`]
+      : []),
+    ...r.databaseUrl.map((u) => `DATABASE_URL ${u.region} ${u.name}: ${u.host}:${u.port}`),
     renderTable(['STEP', 'MS'], r.steps.map((s) => [s.step, s.ms])),
     `total ${r.totalMs} ms`,
   ].join('\n');

@@ -1,5 +1,6 @@
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import { freePort } from './free-port';
+import { Route53Propagation } from './route53-propagation';
 
 /** What a rule sees of an AWS API request. */
 export interface AwsRequestInfo {
@@ -43,6 +44,11 @@ export class FaultProxy {
   /** Every request seen, in order (tests prove "no write call" with it). */
   readonly seen: SeenRequest[] = [];
   private readonly hanging = new Set<() => void>();
+  /**
+   * Route 53 changes answer PENDING to GetChange for this long after they were accepted (0: at
+   * once INSYNC, as the emulator does). See route53-propagation.ts for the realistic figure.
+   */
+  readonly route53 = new Route53Propagation(0);
 
   private constructor(
     private readonly server: Server,
@@ -76,8 +82,23 @@ export class FaultProxy {
         const forward = request(
           { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
           (upstreamRes) => {
-            res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
-            upstreamRes.pipe(res);
+            const change = calls.route53Change(info) ? 'change' : calls.route53GetChange(info) ? 'get' : null;
+            if (!change || proxy.route53.pendingMs <= 0) {
+              res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
+              upstreamRes.pipe(res);
+              return;
+            }
+            // Route 53's propagation, which the emulator does not model: read the answer, adjust it.
+            const parts: Buffer[] = [];
+            upstreamRes.on('data', (c: Buffer) => parts.push(c));
+            upstreamRes.on('end', () => {
+              let text = Buffer.concat(parts).toString('utf8');
+              if (change === 'change') proxy.route53.noteChange(text, Date.now());
+              else text = proxy.route53.rewriteGetChange(text, Date.now());
+              const out = Buffer.from(text, 'utf8');
+              res.writeHead(upstreamRes.statusCode ?? 502, { ...upstreamRes.headers, 'content-length': String(out.length) });
+              res.end(out);
+            });
           },
         );
         forward.on('error', () => {
@@ -115,6 +136,9 @@ export class FaultProxy {
 /** Matchers for the calls the failover makes. */
 export const calls = {
   route53Change: (i: AwsRequestInfo) => i.service === 'route53' && /POST .*\/rrset/.test(i.operation),
+  route53GetChange: (i: AwsRequestInfo) => i.service === 'route53' && /^GET .*\/change\//.test(i.operation),
+  /** Every Route 53 API call (its control plane, in us-east-1). */
+  route53Any: (i: AwsRequestInfo) => i.service === 'route53',
   ssmPut: (i: AwsRequestInfo) => i.service === 'ssm' && i.operation === 'AmazonSSM.PutParameter',
   ec2In: (region: string) => (i: AwsRequestInfo) => i.service === 'ec2' && i.region === region,
 };

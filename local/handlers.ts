@@ -1,11 +1,13 @@
 import { failoverTaskHandlers } from '../functions/failover';
 import { makeStartFailover } from '../functions/failover/start-failover';
+import { handler as convergeDns } from '../functions/failover/converge-dns';
 import { handler as monitor } from '../functions/monitor/handler';
 import { makeManualFailover } from '../functions/operators/failover';
 import { handler as history } from '../functions/operators/history';
 import { handler as plan } from '../functions/operators/plan';
 import { handler as status } from '../functions/operators/status';
 import { handler as switchover } from '../functions/operators/switchover';
+import type { ConvergeOutcome } from '../shared/actions/repoint';
 import type { ExecutionStarter } from '../shared/aws/step-functions';
 import { alarmEventSchema } from '../shared/decisions/trigger';
 import { lambda } from '../shared/lambda';
@@ -35,7 +37,8 @@ export const localHandlers = {
   plan: asInvoke(plan, 'plan'),
   switchover: asInvoke(switchover, 'switchover'),
   history: asInvoke(history, 'history'),
-} satisfies Record<OperatorFunction | 'monitor', Invoke>;
+  convergeDns: asInvoke<{ clusters: ConvergeOutcome[] }>(convergeDns, 'convergeDns'),
+} satisfies Record<OperatorFunction | 'monitor' | 'convergeDns', Invoke>;
 
 /** Step Functions' StartExecution, done by the local runner (same name: started once). */
 export const localStarter =

@@ -9,6 +9,7 @@ type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenera
 export const FAILOVER_DEFINITION = resolve(__dirname, '..', 'statemachines', 'failover.asl.json');
 
 type Definition = { StartAt: string; States: Record<string, Record<string, unknown>> };
+type State = Record<string, unknown>;
 export type LocalHandler = (event: unknown, context: unknown) => Promise<unknown>;
 
 export interface LocalExecution {
@@ -22,6 +23,16 @@ export interface LocalExecution {
 }
 
 export const loadDefinition = (file = FAILOVER_DEFINITION): Definition => JSON.parse(readFileSync(file, 'utf8'));
+
+/**
+ * Every state of a definition by name, those inside a Parallel state's branches included (state
+ * names are unique across the whole definition, as Step Functions requires).
+ */
+export const allStates = (definition: Pick<Definition, 'States'>): Array<[string, State]> =>
+  Object.entries(definition.States).flatMap(([name, state]) => [
+    [name, state] as [string, State],
+    ...((state.Branches as Array<Pick<Definition, 'States'>> | undefined) ?? []).flatMap((branch) => allStates(branch)),
+  ]);
 
 /** The serverless.yml function key a Task names with `Fn::GetAtt: [key, Arn]`. */
 export const functionKeyOf = (state: Record<string, unknown>): string | null => {
@@ -61,7 +72,7 @@ export class LocalStateMachine {
   ) {
     const definition = loadDefinition(options.definitionFile);
     this.overrides = {};
-    for (const [stateName, state] of Object.entries(definition.States)) {
+    for (const [stateName, state] of allStates(definition)) {
       if (state.Type !== 'Task') continue;
       const key = functionKeyOf(state);
       const handler = key ? handlers[key] : undefined;
@@ -128,7 +139,9 @@ export class LocalStateMachine {
           states.push({ name: event.state.name, startMs: event.timestamp, endMs: null, retries: 0 });
           this.options.onStateEntered?.(name, event.state.name);
         }
-        const current = states.at(-1);
+        // A Parallel state's branches interleave their events: match each to its own state.
+        const stateName = 'state' in event ? (event.state as { name?: string }).name : undefined;
+        const current = states.findLast((st) => st.name === stateName && st.endMs === null) ?? states.findLast((st) => st.name === stateName);
         if (event.type === 'StateExited' && current) current.endMs = event.timestamp;
         if (event.type === 'StateRetried' && current) current.retries += 1;
         if (event.type === 'StateFailed' && current) current.failed = event.Error;

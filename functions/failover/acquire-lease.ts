@@ -12,17 +12,18 @@ import { log } from '../../shared/log';
 export const acquireLease = (state: ExecutionInput): Promise<LeaseResult> =>
   timed(async () => {
     const context = clusterContext(state.cluster);
+    const now = Date.now();
     const outcome = await leaseStore(context.config).acquire(
       state.cluster,
       state.executionName,
       state.mode === 'manual' ? 'manual failover' : 'failover',
       context.cluster.policy.leaseSeconds,
-      Date.now(),
+      now,
       // The cooldown holds back automatic failovers (anti-flap), not an operator's decision.
       { ignoreCooldown: state.mode === 'manual' },
     );
     if (!outcome.acquired) log.warn('lease not acquired', { cluster: state.cluster, execution: state.executionName, reason: outcome.reason });
-    return outcome.acquired ? { acquired: true } : { acquired: false, reason: outcome.reason, ...(outcome.heldBy ? { heldBy: outcome.heldBy } : {}) };
+    return outcome.acquired ? { acquired: true, generation: now } : { acquired: false, reason: outcome.reason, ...(outcome.heldBy ? { heldBy: outcome.heldBy } : {}) };
   });
 
 export const handler = lambda('acquireLease', acquireLease, { input: executionInputSchema });

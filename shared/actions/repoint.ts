@@ -1,26 +1,127 @@
 import { route53Client } from '../aws/clients/route53';
 import { ssmClient } from '../aws/clients/ssm';
+import { classifyAwsError } from '../aws/errors';
+import type { LeaseStore } from '../aws/lease';
 import { readCname, upsertCname, waitInSync } from '../aws/route53';
 import { readParameterFresh, writeSecureString } from '../aws/ssm';
 import type { ClusterConfig, NodeConfig } from '../config/schema';
 import { databaseUrlTarget, repointDatabaseUrl } from '../database-url';
+import { AwsPermanentError, AwsTransientError } from '../errors';
 
-/** Points the cluster record at `node` (UPSERT: safe to repeat) and waits for INSYNC. */
-export const repointRecord = async (cluster: ClusterConfig, node: NodeConfig) => {
+/**
+ * Where the cluster record stands after a repoint:
+ * - `in-sync`: Route 53 accepted the change and reports it INSYNC on its name servers;
+ * - `propagating`: accepted, still PENDING when the wait ran out (Route 53 finishes it on its own);
+ * - `superseded`: a writer with a higher lease generation recorded its own target; nothing was sent.
+ */
+export interface RecordRepoint {
+  record: string;
+  target: string;
+  node: string;
+  ttl: number;
+  status: 'in-sync' | 'propagating' | 'superseded';
+  generation: number;
+  changeId: string | null;
+  /** Time from the UPSERT being accepted to INSYNC (null unless in sync). */
+  syncMs: number | null;
+  reason?: string;
+}
+
+/** Who is repointing: the lease store and the generation of the lease the writer holds. */
+export interface RepointWriter {
+  store: LeaseStore;
+  holder: string;
+  generation: number;
+}
+
+/**
+ * Points the cluster record at `node`: records the intent (so the DNS convergence can finish it if
+ * Route 53 refuses), UPSERTs (safe to repeat), marks it applied, then waits for INSYNC up to
+ * `dnsSyncTimeoutSeconds`. A writer with a higher generation wins: a stale retry sends nothing.
+ * @throws AwsTransientError/AwsPermanentError when Route 53 does not take the change (the intent
+ *   stays recorded as not applied, with the reason).
+ */
+export const repointRecord = async (cluster: ClusterConfig, node: NodeConfig, writer: RepointWriter): Promise<RecordRepoint> => {
   const { hostedZoneId, recordName, ttl } = cluster.route53;
-  const changeId = await upsertCname(route53Client(), hostedZoneId, recordName, node.dnsName, ttl);
-  const syncMs = await waitInSync(route53Client(), changeId, cluster.policy.dnsSyncTimeoutSeconds * 1000);
-  return { record: recordName, target: node.dnsName, ttl, syncMs };
+  const base = { record: recordName, target: node.dnsName, node: node.name, ttl, generation: writer.generation };
+  const recorded = await writer.store.recordDnsIntent({ cluster: cluster.name, generation: writer.generation, node: node.name, target: node.dnsName, holder: writer.holder });
+  if (!recorded) {
+    return { ...base, status: 'superseded', changeId: null, syncMs: null, reason: `a newer writer than generation ${writer.generation} owns ${recordName}` };
+  }
+  let changeId: string;
+  try {
+    changeId = await upsertCname(route53Client(), hostedZoneId, recordName, node.dnsName, ttl);
+  } catch (error) {
+    await writer.store.settleDnsIntent(cluster.name, writer.generation, { reason: (error as Error).message }).catch(() => undefined);
+    throw error;
+  }
+  await writer.store.settleDnsIntent(cluster.name, writer.generation, { changeId });
+  try {
+    const sync = await waitInSync(route53Client(), changeId, cluster.policy.dnsSyncTimeoutSeconds * 1000, 1000);
+    return sync.status === 'INSYNC'
+      ? { ...base, status: 'in-sync', changeId, syncMs: sync.ms }
+      : { ...base, status: 'propagating', changeId, syncMs: null, reason: `change ${changeId} still PENDING after ${cluster.policy.dnsSyncTimeoutSeconds} s` };
+  } catch (error) {
+    // The change was accepted: Route 53 propagates it whether or not GetChange answers.
+    return { ...base, status: 'propagating', changeId, syncMs: null, reason: (error as Error).message };
+  }
 };
+
+export type ConvergeOutcome =
+  | { cluster: string; action: 'none'; reason: string }
+  | { cluster: string; action: 'applied'; generation: number; target: string; changeId: string }
+  | { cluster: string; action: 'deferred' | 'failed'; generation: number; reason: string };
+
+/**
+ * Finishes a repoint Route 53 refused: under the cluster's lease (so no failover or switchover
+ * writes meanwhile), re-reads the recorded intent and UPSERTs exactly that target. A stale retry
+ * cannot overwrite a newer writer: whatever it read before taking the lease, it sends the intent
+ * recorded by the latest generation, and only while holding the lease.
+ */
+export const convergeRecord = async (cluster: ClusterConfig, store: LeaseStore, now = Date.now()): Promise<ConvergeOutcome> => {
+  const seen = await store.readDnsIntent(cluster.name);
+  if (!seen || seen.applied) return { cluster: cluster.name, action: 'none', reason: seen ? `${seen.target} applied (generation ${seen.generation})` : 'no repoint recorded' };
+  const holder = `dns-converge-${cluster.name}-${now}`;
+  const lease = await store.acquire(cluster.name, holder, 'dns convergence', 60, now, { ignoreCooldown: true });
+  if (!lease.acquired) return { cluster: cluster.name, action: 'deferred', generation: seen.generation, reason: lease.reason };
+  try {
+    const intent = await store.readDnsIntent(cluster.name);
+    if (!intent || intent.applied) return { cluster: cluster.name, action: 'none', reason: 'applied meanwhile' };
+    const { hostedZoneId, recordName, ttl } = cluster.route53;
+    try {
+      const changeId = await upsertCname(route53Client(), hostedZoneId, recordName, intent.target, ttl);
+      await store.settleDnsIntent(cluster.name, intent.generation, { changeId });
+      return { cluster: cluster.name, action: 'applied', generation: intent.generation, target: intent.target, changeId };
+    } catch (error) {
+      const reason = (error as Error).message;
+      await store.settleDnsIntent(cluster.name, intent.generation, { reason }).catch(() => undefined);
+      return { cluster: cluster.name, action: 'failed', generation: intent.generation, reason };
+    }
+  } finally {
+    await store.release(cluster.name, holder, 0).catch(() => undefined);
+  }
+};
+
+export interface DatabaseUrlWrite {
+  region: string;
+  name: string;
+  host: string;
+  port: number;
+  changed: boolean;
+}
 
 /**
  * Rewrites DATABASE_URL in every configured application region to `node`, keeping user, password,
- * database and parameters. A parameter already pointing there is left alone (safe to repeat).
- * Values are never logged or returned: only host and port are.
+ * database and parameters. A parameter already pointing there is left alone (safe to repeat, so a
+ * re-run finishes the regions a failed run did not write). Values are never logged or returned:
+ * only host and port are.
+ * @throws AwsTransientError (when any failure may pass) or AwsPermanentError, naming the regions
+ *   written and not written.
  */
-export const rewriteDatabaseUrls = async (cluster: ClusterConfig, node: NodeConfig) => {
-  // Regions are independent (each write is idempotent): rewrite them all at the same time.
-  const parameters = await Promise.all(
+export const rewriteDatabaseUrls = async (cluster: ClusterConfig, node: NodeConfig): Promise<{ parameters: DatabaseUrlWrite[] }> => {
+  // Regions are independent (each write is idempotent): rewrite them all at the same time, and
+  // let one region's failure stop none of the others.
+  const results = await Promise.allSettled(
     cluster.databaseUrlParameters.map(async (target) => {
       const client = ssmClient(target.region);
       const current = await readParameterFresh(client, target.region, target.name);
@@ -31,7 +132,16 @@ export const rewriteDatabaseUrls = async (cluster: ClusterConfig, node: NodeConf
       return { region: target.region, name: target.name, host, port, changed };
     }),
   );
-  return { parameters };
+  const written = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [{ parameter: cluster.databaseUrlParameters[i]!, error: r.reason as Error }] : []));
+  if (failed.length === 0) return { parameters: written };
+  const where = (p: { region: string; name: string }) => `${p.region} ${p.name}`;
+  const message =
+    `DATABASE_URL written in ${written.map(where).join(', ') || 'no region'}; ` +
+    `not written in ${failed.map((f) => `${where(f.parameter)} (${f.error.message})`).join(', ')}`;
+  const errors = failed.map((f) => (f.error instanceof AwsTransientError || f.error instanceof AwsPermanentError ? f.error : classifyAwsError(f.error, `DATABASE_URL ${where(f.parameter)}`)));
+  const transient = errors.some((e) => e instanceof AwsTransientError);
+  throw transient ? new AwsTransientError(message, { cause: errors[0] }) : new AwsPermanentError(message, { cause: errors[0] });
 };
 
 /** Where the record and each DATABASE_URL point now (reads only). */

@@ -21,6 +21,25 @@ export interface Lease {
   expiresAt: number;
 }
 
+/**
+ * The cluster record as its latest writer wants it (pk = cluster, sk = "dns"). Every repoint records
+ * it before calling Route 53, with the generation of the lease it holds (the time the lease was
+ * taken: the lease serialises writers, so a later writer always has a higher generation). It stays
+ * `applied: false` until Route 53 accepted the change, so the DNS convergence finishes a repoint
+ * that Route 53 refused; a lower generation never replaces a higher one.
+ */
+export interface DnsIntent {
+  cluster: string;
+  generation: number;
+  node: string;
+  target: string;
+  holder: string;
+  applied: boolean;
+  /** Why the last attempt did not apply it (absent once applied). */
+  reason?: string;
+  changeId?: string;
+}
+
 export type LeaseOutcome =
   | { acquired: true; lease: Lease; reentered: boolean }
   | { acquired: false; reason: string; heldBy?: string; cooldownUntil?: number };
@@ -111,6 +130,80 @@ export class LeaseStore {
       };
     } catch (error) {
       throw classifyAwsError(error, `dynamodb:GetItem lease ${cluster}`);
+    }
+  }
+
+  /**
+   * Records the record a writer wants, unless a writer with a higher generation recorded its own.
+   * Returns false when superseded (the caller must not touch Route 53 then).
+   */
+  async recordDnsIntent(intent: Omit<DnsIntent, 'applied' | 'changeId'>): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.table,
+          Item: {
+            pk: S(intent.cluster),
+            sk: S('dns'),
+            generation: N(intent.generation),
+            node: S(intent.node),
+            target: S(intent.target),
+            holder: S(intent.holder),
+            applied: { BOOL: false },
+            ...(intent.reason ? { reason: S(intent.reason) } : {}),
+          },
+          ConditionExpression: 'attribute_not_exists(generation) OR generation <= :g',
+          ExpressionAttributeValues: { ':g': N(intent.generation) },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+      throw classifyAwsError(error, `dynamodb:PutItem dns intent ${intent.cluster}`);
+    }
+  }
+
+  /**
+   * Marks the recorded intent of `generation` applied (Route 53 accepted it), or notes why not.
+   * Returns false when a newer generation has replaced it meanwhile.
+   */
+  async settleDnsIntent(cluster: string, generation: number, outcome: { changeId: string } | { reason: string }): Promise<boolean> {
+    const applied = 'changeId' in outcome;
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: { pk: S(cluster), sk: S('dns') },
+          UpdateExpression: applied ? 'SET applied = :t, changeId = :c REMOVE reason' : 'SET reason = :r',
+          ConditionExpression: 'generation = :g',
+          ExpressionAttributeValues: { ':g': N(generation), ...(applied ? { ':t': { BOOL: true }, ':c': S(outcome.changeId) } : { ':r': S(outcome.reason.slice(0, 1000)) }) },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+      throw classifyAwsError(error, `dynamodb:UpdateItem dns intent ${cluster}`);
+    }
+  }
+
+  /** The recorded intent of the cluster record, or null when no repoint was ever recorded. */
+  async readDnsIntent(cluster: string): Promise<DnsIntent | null> {
+    try {
+      const out = await this.client.send(new GetItemCommand({ TableName: this.table, Key: { pk: S(cluster), sk: S('dns') }, ConsistentRead: true }));
+      const item = out.Item;
+      if (!item?.generation?.N) return null;
+      return {
+        cluster,
+        generation: Number(item.generation.N),
+        node: item.node?.S ?? '',
+        target: item.target?.S ?? '',
+        holder: item.holder?.S ?? '',
+        applied: item.applied?.BOOL === true,
+        ...(item.reason?.S ? { reason: item.reason.S } : {}),
+        ...(item.changeId?.S ? { changeId: item.changeId.S } : {}),
+      };
+    } catch (error) {
+      throw classifyAwsError(error, `dynamodb:GetItem dns intent ${cluster}`);
     }
   }
 

@@ -4,7 +4,6 @@ import {
   ListResourceRecordSetsCommand,
   type Route53Client,
 } from '@aws-sdk/client-route-53';
-import { AwsTransientError } from '../errors';
 import { classifyAwsError } from './errors';
 
 const normalise = (name: string) => (name.endsWith('.') ? name : `${name}.`).toLowerCase();
@@ -35,8 +34,17 @@ export const upsertCname = async (
   }
 };
 
-/** Polls GetChange until INSYNC. @throws AwsTransientError when it is not in sync in time. */
-export const waitInSync = async (client: Route53Client, changeId: string, timeoutMs: number, pollMs = 2000): Promise<number> => {
+/**
+ * Polls GetChange until INSYNC or `timeoutMs` passed. A change still PENDING then is not an error:
+ * Route 53 accepted it and will propagate it; the caller reports it as propagating.
+ * @throws AwsTransientError/AwsPermanentError when GetChange itself fails.
+ */
+export const waitInSync = async (
+  client: Route53Client,
+  changeId: string,
+  timeoutMs: number,
+  pollMs = 2000,
+): Promise<{ status: 'INSYNC' | 'PENDING'; ms: number }> => {
   const started = Date.now();
   for (;;) {
     let status: string | undefined;
@@ -45,10 +53,8 @@ export const waitInSync = async (client: Route53Client, changeId: string, timeou
     } catch (error) {
       throw classifyAwsError(error, `route53:GetChange ${changeId}`);
     }
-    if (status === 'INSYNC') return Date.now() - started;
-    if (Date.now() - started + pollMs > timeoutMs) {
-      throw new AwsTransientError(`route53 change ${changeId} not INSYNC after ${timeoutMs} ms (status ${status})`);
-    }
+    if (status === 'INSYNC') return { status, ms: Date.now() - started };
+    if (Date.now() - started + pollMs > timeoutMs) return { status: 'PENDING', ms: Date.now() - started };
     await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
 };

@@ -26,7 +26,20 @@ export interface Receipt {
     acceptedByOperator: boolean;
   } | null;
   fencing: { node: string; fenced: boolean; reason: string } | null;
-  dns: { record: string; target: string } | null;
+  /**
+   * The cluster record: `in-sync`, `propagating` (accepted, not yet INSYNC), `superseded` (a newer
+   * writer owns it) or `pending` (Route 53 refused; the DNS convergence applies it when it answers).
+   */
+  dns: {
+    status: 'in-sync' | 'propagating' | 'superseded' | 'pending';
+    record: string | null;
+    target: string | null;
+    node: string;
+    syncMs: number | null;
+    reason: string | null;
+  } | null;
+  /** "DNS pending: <reason>" when the writer moved but the record did not (yet); else null. */
+  dnsPending: string | null;
   databaseUrl: Array<{ region: string; name: string; host: string; port: number }>;
   steps: Array<{ step: string; startedAt: string; endedAt: string; ms: number }>;
   startedAt: string;
@@ -35,7 +48,7 @@ export interface Receipt {
   error: { name: string; message: string } | null;
 }
 
-const STEP_KEYS = ['lease', 'outage', 'candidate', 'fence', 'promotion', 'dns', 'databaseUrl'] as const;
+const STEP_KEYS = ['lease', 'outage', 'candidate', 'fence', 'promotion'] as const;
 
 /** Step Functions wraps a Lambda error's message in a JSON Cause; local runs pass it plain. */
 const errorMessage = (cause: string): string => {
@@ -56,12 +69,34 @@ const outcomeOf = (state: FailoverState): Outcome => {
   return state.promotion ? 'promoted' : 'failed';
 };
 
+const timingOf = (result: unknown): StepTiming | null => {
+  const r = result as Partial<StepTiming> | undefined;
+  return r?.startedAt && r.endedAt && typeof r.ms === 'number' ? { startedAt: r.startedAt, endedAt: r.endedAt, ms: r.ms } : null;
+};
+
+const dnsOf = (state: FailoverState): Receipt['dns'] => {
+  const dns = state.repoint?.dns;
+  if (!dns) return null;
+  if (dns.status === 'pending') {
+    return { status: 'pending', record: null, target: null, node: dns.node, syncMs: null, reason: `${dns.error.Error}: ${errorMessage(dns.error.Cause)}` };
+  }
+  return { status: dns.status, record: dns.record, target: dns.target, node: dns.node, syncMs: dns.syncMs, reason: dns.reason ?? null };
+};
+
 /** Builds the receipt from the execution state. Pure. */
 export const buildReceipt = (state: FailoverState, now: Date): Receipt => {
-  const steps = STEP_KEYS.flatMap((key) => {
-    const result = state[key] as StepTiming | undefined;
-    return result ? [{ step: key, startedAt: result.startedAt, endedAt: result.endedAt, ms: result.ms }] : [];
+  const stepResults: Array<[string, unknown]> = [
+    ...STEP_KEYS.map((key): [string, unknown] => [key, state[key]]),
+    ['databaseUrl', state.repoint?.databaseUrl],
+    ['dns', state.repoint?.dns],
+  ];
+  const steps = stepResults.flatMap(([step, result]) => {
+    const timing = timingOf(result);
+    return timing ? [{ step, ...timing }] : [];
   });
+  const dns = dnsOf(state);
+  const dnsPending = dns?.status === 'pending' ? `DNS pending: ${dns.reason}` : null;
+  const urls = state.repoint?.databaseUrl;
   const startedAt = steps[0]?.startedAt ?? now.toISOString();
   const candidate = state.candidate;
   const reasons = [
@@ -70,6 +105,7 @@ export const buildReceipt = (state: FailoverState, now: Date): Receipt => {
     ...(candidate ? candidate.reasons : []),
     ...(state.fence ? [state.fence.reason] : []),
     ...(state.promotion ? [state.promotion.alreadyPrimary ? `${state.promotion.node} was already primary` : `${state.promotion.node} promoted in ${state.promotion.promoteMs} ms`] : []),
+    ...(dnsPending ? [dnsPending] : []),
     ...(state.error ? [`${state.error.Error}: ${errorMessage(state.error.Cause)}`] : []),
   ];
   return {
@@ -94,8 +130,9 @@ export const buildReceipt = (state: FailoverState, now: Date): Receipt => {
           }
         : null,
     fencing: state.fence ? { node: state.fence.node, fenced: state.fence.fenced, reason: state.fence.reason } : null,
-    dns: state.dns ? { record: state.dns.record, target: state.dns.target } : null,
-    databaseUrl: state.databaseUrl?.parameters.map(({ region, name, host, port }) => ({ region, name, host, port })) ?? [],
+    dns,
+    dnsPending,
+    databaseUrl: urls && 'parameters' in urls ? urls.parameters.map(({ region, name, host, port }) => ({ region, name, host, port })) : [],
     steps,
     startedAt,
     finishedAt: now.toISOString(),

@@ -6,7 +6,7 @@ import { leaseStore } from '../workflow/environment';
 import { failoverConnection } from '../actions/failover-connection';
 import { formatBytes } from '../decisions/lag';
 import { promoteNode } from '../actions/promote';
-import { repointRecord, rewriteDatabaseUrls } from '../actions/repoint';
+import { repointRecord, rewriteDatabaseUrls, type RepointWriter } from '../actions/repoint';
 import { log } from '../log';
 import { closeQuietly } from '../postgres/connect';
 import { endClientSessions, replayPosition, setReadOnly, standbyOnWriter, writerPosition } from '../postgres/switchover-sql';
@@ -98,6 +98,7 @@ const switchoverSteps = async (context: ClusterContext, request: SwitchoverReque
     leaseStore(config).acquire(cluster.name, holder, 'switchover', cluster.policy.leaseSeconds, Date.now(), { ignoreCooldown: true }),
   );
   if (!lease.acquired) return { ...base, outcome: 'refused', from: null, reasons: [lease.reason], steps };
+  const writer: RepointWriter = { store: leaseStore(config), holder, generation: lease.lease.acquiredAt };
   let released = false;
   const release = async () => {
     if (!released) released = await leaseStore(config).release(cluster.name, holder, 0);
@@ -108,7 +109,7 @@ const switchoverSteps = async (context: ClusterContext, request: SwitchoverReque
     if (writers.length === 1 && writers[0] === target.name) {
       // A previous switchover promoted the target but did not finish: converge on it.
       reasons.push(`${target.name} is already the writer: finishing the repoint`);
-      return await finish(context, target, null, reasons, steps, base, null);
+      return await finish(context, target, null, reasons, steps, base, null, writer);
     }
     if (writers.length !== 1) {
       return { ...base, outcome: 'refused', from: null, steps, reasons: [`expected exactly one writer, found ${writers.length} (${writers.join(', ') || 'none'})`] };
@@ -152,7 +153,7 @@ const switchoverSteps = async (context: ClusterContext, request: SwitchoverReque
         };
       }
       reasons.push(`${target.name} replayed ${from.name}'s final position`);
-      return await finish(context, target, from, reasons, steps, { ...base, finalLsn: caughtUp.finalLsn }, stoppedAt);
+      return await finish(context, target, from, reasons, steps, { ...base, finalLsn: caughtUp.finalLsn }, stoppedAt, writer);
     } finally {
       await Promise.all([closeQuietly(primary), closeQuietly(standby)]);
     }
@@ -169,6 +170,7 @@ const finish = async (
   steps: SwitchoverReceipt['steps'],
   base: Omit<SwitchoverReceipt, 'outcome' | 'from' | 'reasons' | 'steps'>,
   stoppedAt: number | null,
+  writer: RepointWriter,
 ): Promise<SwitchoverReceipt> => {
   const timed = async <T>(name: string, work: () => Promise<T>) => {
     const started = Date.now();
@@ -181,8 +183,15 @@ const finish = async (
   const promotion = await timed('promote', () => promoteNode(context, target));
   const writeUnavailableMs = stoppedAt === null ? null : Date.now() - stoppedAt;
   reasons.push(promotion.alreadyPrimary ? `${target.name} was already primary` : `${target.name} promoted in ${promotion.promoteMs} ms`);
-  const dns = await timed('dns', () => repointRecord(context.cluster, target));
-  const urls = await timed('database-url', () => rewriteDatabaseUrls(context.cluster, target));
+  // Applications that follow DATABASE_URL do not wait for DNS propagation; both finish (or fail)
+  // before the lease is released, so no write of this switchover lands after the next writer's.
+  const [urlsDone, dnsDone] = await Promise.allSettled([
+    timed('database-url', () => rewriteDatabaseUrls(context.cluster, target)),
+    timed('dns', () => repointRecord(context.cluster, target, writer)),
+  ]);
+  if (urlsDone.status === 'rejected') throw urlsDone.reason;
+  if (dnsDone.status === 'rejected') throw dnsDone.reason;
+  const [urls, dns] = [urlsDone.value, dnsDone.value];
   return {
     ...base,
     outcome: 'switched',

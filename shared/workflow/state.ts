@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { nameSchema } from '../config/schema';
 import type { CandidateVerdict, OutageVerdict } from '../decisions/types';
 import type { StepTiming } from '../time';
+import type { DatabaseUrlWrite, RecordRepoint } from '../actions/repoint';
 
 
 /**
@@ -10,7 +11,7 @@ import type { StepTiming } from '../time';
  * Their other fields are kept as they are.
  */
 const stepResultsSchema = z.looseObject({
-  lease: z.looseObject({ acquired: z.boolean() }).optional(),
+  lease: z.looseObject({ acquired: z.boolean(), generation: z.number().int().min(0).optional() }).optional(),
   outage: z
     .looseObject({ decision: z.enum(['confirmed', 'recheck', 'not-confirmed']), attempt: z.number().int().min(1).max(1000), regionHealthy: z.boolean() })
     .optional(),
@@ -53,6 +54,11 @@ export const executionNameFor = (cluster: string, kind: 'alarm' | 'manual', time
 
 export interface LeaseResult extends StepTiming {
   acquired: boolean;
+  /**
+   * When this execution took the lease (ms since the epoch). The lease serialises writers, so a
+   * later holder has a higher generation: the cluster record's writes are ordered by it.
+   */
+  generation?: number;
   reason?: string;
   heldBy?: string;
 }
@@ -83,15 +89,29 @@ export interface PromotionResult extends StepTiming {
   promoteMs: number;
 }
 
-export interface DnsResult extends StepTiming {
-  record: string;
-  target: string;
-  ttl: number;
-  syncMs: number;
+export type DnsResult = RecordRepoint & StepTiming;
+
+/** What the Repoint state's DNS branch ends with when Route 53 did not take the change. */
+export interface DnsPending {
+  status: 'pending';
+  node: string;
+  error: { Error: string; Cause: string };
 }
 
 export interface DatabaseUrlResult extends StepTiming {
-  parameters: Array<{ region: string; name: string; host: string; port: number; changed: boolean }>;
+  parameters: DatabaseUrlWrite[];
+}
+
+/** What the Repoint state's DATABASE_URL branch ends with when a region was not written. */
+export interface DatabaseUrlFailed {
+  failed: true;
+  error: { Error: string; Cause: string };
+}
+
+/** The Repoint state's result: its two branches, which never wait on each other. */
+export interface RepointResult {
+  databaseUrl: DatabaseUrlResult | DatabaseUrlFailed;
+  dns: DnsResult | DnsPending;
 }
 
 /** The whole state as the last steps see it. Earlier steps' keys are optional. */
@@ -101,7 +121,6 @@ export type FailoverState = ExecutionInput & {
   candidate?: CandidateResult;
   fence?: FenceResult;
   promotion?: PromotionResult;
-  dns?: DnsResult;
-  databaseUrl?: DatabaseUrlResult;
+  repoint?: RepointResult;
   error?: { Error: string; Cause: string };
 };

@@ -102,7 +102,7 @@ describe('automatic failover on the real topology', () => {
     const { record, urls } = await published();
     expect(record).toBe(node('standby_az2').dnsName);
     expect(urls.map((u) => u.port)).toEqual([node('standby_az2').port, node('standby_az2').port]);
-    expect(receipt.steps.map((s) => s.step)).toEqual(['lease', 'outage', 'candidate', 'fence', 'promotion', 'dns', 'databaseUrl']);
+    expect(receipt.steps.map((s) => s.step)).toEqual(['lease', 'outage', 'candidate', 'fence', 'promotion', 'databaseUrl', 'dns']);
   });
 
   it('promotes the DR replica in a region outage, fences the old primary and accounts for the async loss', async () => {

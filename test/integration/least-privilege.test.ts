@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { FailoverConfig } from '../../shared/config/schema';
-import { functionKeyOf, loadDefinition } from '../../local/state-machine';
+import { allStates, functionKeyOf, loadDefinition } from '../../local/state-machine';
 import { aConfig } from '../fixtures/config';
 
 type Resource = { Type: string; Properties: Record<string, any> };
@@ -164,7 +164,7 @@ describe('least privilege: every IAM role of the packaged service', () => {
     for (const g of granted((g) => g.action.startsWith('dynamodb:'))) expect({ g, resources: g.resources }).toEqual({ g, resources: [leaseTable] });
     const stateMachine = arn('states', '${AWS::Region}', true, `stateMachine:${PREFIX}-failover`);
     for (const g of granted((g) => g.action.startsWith('states:'))) expect({ action: g.action, resources: g.resources }).toEqual({ action: 'states:StartExecution', resources: [stateMachine] });
-    const steps = Object.values(loadDefinition().States).flatMap((state) => functionKeyOf(state) ?? []);
+    const steps = allStates(loadDefinition()).flatMap(([, state]) => functionKeyOf(state) ?? []);
     const functions = [...new Set(steps)].map((key) => `getatt:${key.charAt(0).toUpperCase()}${key.slice(1)}LambdaFunction.Arn`);
     const invoke = granted((g) => g.action.startsWith('lambda:'));
     expect(invoke.map((g) => `${g.role} ${g.action}`)).toEqual(['FailoverStateMachineRole lambda:InvokeFunction']);

@@ -2,14 +2,18 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import * as errors from '../../shared/errors';
 import { failoverTaskHandlers } from '../../functions/failover';
-import { functionKeyOf, LocalStateMachine, loadDefinition } from '../../local/state-machine';
+import { allStates, functionKeyOf, LocalStateMachine, loadDefinition } from '../../local/state-machine';
 
 // asl-validator ships no type definitions.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const aslValidator = require('asl-validator') as (definition: unknown, options?: unknown) => { isValid: boolean; errors: unknown[] };
 
 const definition = loadDefinition();
-const states = Object.entries(definition.States);
+/** Every state, those inside the Parallel state's branches included. */
+const states = allStates(definition);
+const topLevel = Object.entries(definition.States);
+const branchStates = (parallel: string) =>
+  ((definition.States[parallel]?.Branches as Array<{ States: Record<string, Record<string, unknown>> }>) ?? []).map((b) => Object.entries(b.States));
 
 /** Error names the code exports (the contract) plus the service's own. */
 const exportedErrorNames = new Set(
@@ -61,10 +65,33 @@ describe('failover state machine definition', () => {
   });
 
   it('reaches the Fail state from every failure, and succeeds only through the receipt or an already-handled lease', () => {
-    const afterLease = states.filter(([name, s]) => s.Type === 'Task' && !['RecordFailure', 'ReleaseLeaseAfterFailure'].includes(name));
+    const afterLease = topLevel.filter(([name, s]) => ['Task', 'Parallel'].includes(String(s.Type)) && !['RecordFailure', 'ReleaseLeaseAfterFailure'].includes(name));
+    expect(afterLease.map(([name]) => name)).toContain('Repoint');
     for (const [, state] of afterLease) {
       expect(state.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RecordFailure' }]);
     }
     expect(definition.States.FailoverFailed?.Type).toBe('Fail');
+  });
+
+  it('repoints DATABASE_URL and the cluster record in branches that do not wait on each other, each catching its own failure', () => {
+    const branches = branchStates('Repoint');
+    expect(definition.States.PromoteCandidate?.Next).toBe('Repoint');
+    expect(branches.map((b) => b.map(([name]) => name))).toEqual([
+      ['RewriteDatabaseUrl', 'DatabaseUrlIncomplete'],
+      ['RepointDns', 'DnsPending'],
+    ]);
+    for (const branch of branches) {
+      const [, task] = branch[0]!;
+      const [fallback] = branch[1]!;
+      expect(task.Type).toBe('Task');
+      expect(task.Catch).toEqual([expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: fallback })]);
+      expect((task.Retry as Array<{ ErrorEquals: string[] }>).some((r) => r.ErrorEquals.includes('AwsTransientError'))).toBe(true);
+    }
+    // A DATABASE_URL branch that caught its error still fails the execution, with that error.
+    const written = definition.States['DatabaseUrlWritten?'] as { Choices: Array<{ Variable: string; Next: string }>; Default: string };
+    expect(written.Choices).toEqual([expect.objectContaining({ Variable: '$.repoint.databaseUrl.failed', Next: 'DatabaseUrlFailed' })]);
+    expect(definition.States.DatabaseUrlFailed).toMatchObject({ InputPath: '$.repoint.databaseUrl.error', ResultPath: '$.error', Next: 'RecordFailure' });
+    // A caught DNS failure ends the branch: the failover goes on to its receipt.
+    expect(written.Default).toBe('PublishReceipt');
   });
 });

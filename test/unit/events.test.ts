@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { monitorInput } from '../../functions/monitor/handler';
+import { convergeDnsInput } from '../../functions/failover/converge-dns';
 import { executionInputSchema } from '../../shared/workflow/state';
 import { alarmEventSchema } from '../../shared/decisions/trigger';
 import {
@@ -25,6 +26,7 @@ const samples: Record<string, { event: string; schema: z.ZodType }> = {
   rewriteDatabaseUrl: { event: 'failover-state.json', schema: executionInputSchema },
   publishReceipt: { event: 'failover-state.json', schema: executionInputSchema },
   releaseLease: { event: 'failover-state.json', schema: executionInputSchema },
+  convergeDns: { event: 'converge-dns.json', schema: convergeDnsInput },
   switchover: { event: 'switchover.json', schema: switchoverRequestSchema },
   failover: { event: 'failover-manual.json', schema: manualFailoverRequestSchema },
   plan: { event: 'plan.json', schema: planRequestSchema },

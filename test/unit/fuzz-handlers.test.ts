@@ -139,7 +139,7 @@ const taskState: Family = {
   base: () => ({
     ...(sample('failover-state.json') as object),
     requestedNode: 'standby_az2',
-    lease: { acquired: true },
+    lease: { acquired: true, generation: 1764633600000 },
     outage: { decision: 'confirmed', attempt: 1, regionHealthy: true, primary: 'primary', reason: 'down', signals: [] },
     candidate: { promote: true, node: 'standby_az2', previousPrimary: 'primary', reasons: [], lag: { bytes: 0, seconds: 0, basis: 'b', referenceLsn: 0 } },
     fence: { node: 'primary', fenced: true, proceed: true, reason: 'stopped' },
@@ -161,6 +161,7 @@ const taskState: Family = {
     // Earlier steps' results, as far as later steps act on them.
     { path: ['lease'], rule: { type: 'object' }, optional: true },
     { path: ['lease', 'acquired'], rule: { type: 'boolean' } },
+    { path: ['lease', 'generation'], rule: { type: 'number', int: true, min: 0 }, optional: true },
     { path: ['outage'], rule: { type: 'object' }, optional: true },
     { path: ['outage', 'decision'], rule: { type: 'string', oneOf: ['confirmed', 'recheck', 'not-confirmed'] } },
     { path: ['outage', 'attempt'], rule: { type: 'number', int: true, min: 1, max: 1000 } },

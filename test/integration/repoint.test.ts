@@ -1,0 +1,166 @@
+import { Route53Client } from '@aws-sdk/client-route-53';
+import { readCname } from '../../shared/aws/route53';
+import { convergeRecord, publishedTargets, repointRecord } from '../../shared/actions/repoint';
+import { dynamoClient } from '../../shared/aws/clients/dynamodb';
+import { LeaseStore } from '../../shared/aws/lease';
+import { resetEmulator } from '../../local/emulator';
+import { calls } from '../../local/fault-proxy';
+import { startFailoverBench, type FailoverBench } from '../../local/failover-bench';
+import { localHandlers } from '../../local/handlers';
+import { LOCAL_DEPLOYMENT } from '../../local/local-stack';
+import type { LocalExecution } from '../../local/state-machine';
+import { scenario } from '../harness/scenario';
+
+/**
+ * The repoint: DATABASE_URL and the cluster record in branches that do not wait on each other.
+ * Route 53 answers PENDING for a while (as it does in AWS) or not at all (its control plane is in
+ * one region); applications that follow DATABASE_URL move either way. The split-brain probe runs
+ * through every test.
+ */
+describe('repoint: DATABASE_URL never waits for Route 53', () => {
+  let bench: FailoverBench;
+  let s: ReturnType<typeof scenario>;
+  const emulator = () => process.env.AWS_ENDPOINT_URL_EMULATOR!;
+  const store = () => new LeaseStore(dynamoClient(bench.stack.config.controlRegion), LOCAL_DEPLOYMENT.leaseTable);
+  const stepEnd = (execution: LocalExecution, step: string) => Date.parse(s.receipt(execution).steps.find((st) => st.step === step)!.endedAt);
+
+  const start = async () => {
+    bench = await startFailoverBench();
+    s = scenario(bench, emulator());
+    s.startProbe();
+  };
+  const expectNoSplitBrain = async (execution: LocalExecution) => {
+    const verdict = await s.verdict(execution);
+    expect(verdict.rounds.length).toBeGreaterThan(0);
+    expect(verdict.twoWriters).toEqual([]);
+    expect(verdict.publishedToNonWriter).toEqual([]);
+    return verdict;
+  };
+
+  beforeAll(() => {
+    process.env.AWS_ENDPOINT_URL_EMULATOR = process.env.AWS_ENDPOINT_URL;
+  });
+  beforeEach(async () => resetEmulator(emulator()));
+  afterEach(async () => {
+    await s?.stopProbe();
+    await bench?.teardown();
+  });
+
+  it('writes DATABASE_URL in every region while the Route 53 change is still PENDING, and reports the record in sync once it is', async () => {
+    await start();
+    bench.faults.route53.pendingMs = 4000;
+    await s.stopInstances('primary');
+
+    const execution = await s.failover();
+
+    expect(execution.status).toBe('SUCCEEDED');
+    const receipt = s.receipt(execution);
+    expect(receipt).toMatchObject({ outcome: 'promoted', promoted: 'standby_az2', dnsPending: null });
+    expect(receipt.dns).toMatchObject({ status: 'in-sync', target: s.node('standby_az2').dnsName });
+    expect(receipt.databaseUrl.map((u) => u.port)).toEqual([s.node('standby_az2').port, s.node('standby_az2').port]);
+    // Every DATABASE_URL was written before Route 53 had the change in sync.
+    const change = bench.faults.seen.find(calls.route53Change);
+    expect(change).toBeDefined();
+    const urlsWritten = stepEnd(execution, 'databaseUrl');
+    const changeId = (await store().readDnsIntent('orders'))!.changeId!;
+    expect(urlsWritten).toBeLessThan(bench.faults.route53.inSyncAt(changeId)!);
+    expect(urlsWritten).toBeLessThan(stepEnd(execution, 'dns'));
+    process.stdout.write(
+      `repoint with Route 53 PENDING ${bench.faults.route53.pendingMs} ms: promotion -> last DATABASE_URL written ${urlsWritten - stepEnd(execution, 'promotion')} ms; ` +
+        `promotion -> record INSYNC ${stepEnd(execution, 'dns') - stepEnd(execution, 'promotion')} ms\n`,
+    );
+    await expectNoSplitBrain(execution);
+  });
+
+  it('Route 53 down for good: the failover succeeds through DATABASE_URL, says "DNS pending" in the receipt and its event, and the record converges when Route 53 answers again', async () => {
+    await start();
+    bench.faults.fail({ match: calls.route53Any, status: 503, times: Infinity });
+    await s.stopInstances('primary');
+
+    const execution = await s.failover();
+
+    expect(execution.status).toBe('SUCCEEDED');
+    const receipt = s.receipt(execution);
+    expect(receipt).toMatchObject({ outcome: 'promoted', promoted: 'standby_az2', error: null, dns: { status: 'pending', node: 'standby_az2' } });
+    expect(receipt.dnsPending).toMatch(/^DNS pending: AwsTransientError: route53:ChangeResourceRecordSets .* failed/);
+    expect(receipt.reasons).toContain(receipt.dnsPending);
+    expect(receipt.databaseUrl.map((u) => u.port)).toEqual([s.node('standby_az2').port, s.node('standby_az2').port]);
+    expect(execution.states.find((st) => st.name === 'RepointDns')?.retries).toBeGreaterThanOrEqual(1);
+    const event = bench.faults.seen.find((r) => r.service === 'events' && r.body.toString('utf8').includes('PostgreSQL Writer Changed'));
+    expect(event?.body.toString('utf8')).toContain('DNS pending');
+    const record = () => readCname(new Route53Client({ region: 'us-east-1', endpoint: emulator() }), s.cluster().route53.hostedZoneId, s.cluster().route53.recordName);
+    expect(await record()).toBe(s.node('primary').dnsName);
+    expect((await publishedTargets(s.cluster()).catch((error: Error) => error)) instanceof Error).toBe(true);
+    expect(await store().readDnsIntent('orders')).toMatchObject({ applied: false, target: s.node('standby_az2').dnsName, holder: execution.name });
+
+    // While Route 53 is still down, the convergence tries and keeps the intent.
+    const whileDown = await localHandlers.convergeDns({ cluster: 'orders' });
+    expect(whileDown.clusters[0]).toMatchObject({ action: 'failed', reason: expect.stringMatching(/route53:ChangeResourceRecordSets/) });
+
+    bench.faults.clear();
+    const converged = await localHandlers.convergeDns({ cluster: 'orders' });
+
+    expect(converged.clusters[0]).toMatchObject({ action: 'applied', target: s.node('standby_az2').dnsName });
+    expect(await record()).toBe(s.node('standby_az2').dnsName);
+    expect(await store().readDnsIntent('orders')).toMatchObject({ applied: true });
+    expect((await localHandlers.convergeDns({ cluster: 'orders' })).clusters[0]).toMatchObject({ action: 'none' });
+    await expectNoSplitBrain(execution);
+  });
+
+  it('a stale writer never overwrites a newer one: a lower lease generation sends nothing, and the convergence applies only the latest intent', async () => {
+    await start();
+    const cluster = s.cluster();
+    const leases = store();
+    await leases.recordDnsIntent({ cluster: 'orders', generation: 2000, node: 'standby_dr', target: s.node('standby_dr').dnsName, holder: 'newer' });
+    const changesBefore = bench.faults.seen.filter(calls.route53Change).length;
+
+    const stale = await repointRecord(cluster, s.node('standby_az2'), { store: leases, holder: 'older', generation: 1000 });
+
+    expect(stale).toMatchObject({ status: 'superseded', changeId: null });
+    expect(bench.faults.seen.filter(calls.route53Change).length).toBe(changesBefore);
+    expect(await leases.readDnsIntent('orders')).toMatchObject({ generation: 2000, holder: 'newer', applied: false });
+    // The convergence sends the newest intent, whoever recorded what before.
+    expect(await convergeRecord(cluster, leases)).toMatchObject({ action: 'applied', generation: 2000, target: s.node('standby_dr').dnsName });
+    expect((await publishedTargets(cluster)).record).toBe(s.node('standby_dr').dnsName);
+  });
+
+  it('waits for a running failover: the convergence is deferred while another holder has the lease', async () => {
+    await start();
+    const leases = store();
+    await leases.recordDnsIntent({ cluster: 'orders', generation: 1000, node: 'standby_az2', target: s.node('standby_az2').dnsName, holder: 'earlier' });
+    await leases.acquire('orders', 'running-failover', 'failover', 60);
+
+    const outcome = await convergeRecord(s.cluster(), leases);
+
+    expect(outcome).toMatchObject({ action: 'deferred', reason: expect.stringMatching(/running-failover holds the lease/) });
+    expect((await publishedTargets(s.cluster())).record).toBe(s.node('primary').dnsName);
+    expect(await leases.release('orders', 'running-failover', 0)).toBe(true);
+  });
+
+  it('a DATABASE_URL region that cannot be written fails the failover naming the regions written and not written, and a re-run writes the rest', async () => {
+    await start();
+    bench.faults.fail({ match: (i) => calls.ssmPut(i) && i.region === 'us-west-2', status: 503, times: Infinity });
+    await s.stopInstances('primary');
+
+    const failed = await s.failover();
+
+    expect(failed.status).toBe('FAILED');
+    expect(failed.error).toBe('AwsTransientError');
+    expect(failed.cause).toMatch(/DATABASE_URL written in us-east-1 \/orders\/prod\/DATABASE_URL; not written in us-west-2 \/orders\/prod\/DATABASE_URL \(ssm:PutParameter/);
+    const partial = await publishedTargets(s.cluster());
+    expect(partial.urls.map((u) => [u.region, u.port])).toEqual([
+      ['us-east-1', s.node('standby_az2').port],
+      ['us-west-2', s.node('primary').port],
+    ]);
+    // The DNS branch was not cancelled by the DATABASE_URL failure.
+    expect(partial.record).toBe(s.node('standby_az2').dnsName);
+
+    bench.faults.clear();
+    const rerun = await s.failover();
+
+    expect(rerun.status).toBe('SUCCEEDED');
+    expect(s.receipt(rerun)).toMatchObject({ outcome: 'promoted', promoted: 'standby_az2', alreadyPrimary: true });
+    expect((await publishedTargets(s.cluster())).urls.every((u) => u.port === s.node('standby_az2').port)).toBe(true);
+    await expectNoSplitBrain(rerun);
+  });
+});
