@@ -24,7 +24,7 @@ export interface AlarmRule {
   evaluationPeriods: number;
   datapointsToAlarm: number;
   treatMissingData: MissingData;
-  statistic: 'Maximum' | 'Minimum';
+  statistic: 'Maximum' | 'Minimum' | 'SampleCount';
 }
 
 /** One raw data point (as GetMetricData returns them at 1-second resolution). */
@@ -130,7 +130,7 @@ export const periodValues = (
   const periodMs = rule.periodSeconds * 1000;
   const endsAt = Math.floor((now - settleMs) / periodMs) * periodMs;
   const periods = evaluationRangeOf(rule);
-  const pick = rule.statistic === 'Maximum' ? Math.max : Math.min;
+  const pick = rule.statistic === 'Maximum' ? Math.max : rule.statistic === 'Minimum' ? Math.min : (...values: number[]) => values.length;
   const values: PeriodValue[] = [];
   for (let k = periods; k >= 1; k -= 1) {
     const start = endsAt - k * periodMs;
@@ -158,7 +158,8 @@ export const readAlarmDatapoints = async (
           MetricStat: {
             Metric: { Namespace: alarm.namespace, MetricName: alarm.metricName, Dimensions: alarm.dimensions },
             Period: 1,
-            Stat: alarm.statistic,
+            // SampleCount is counted per alarm period from the 1-second points (periodValues).
+            Stat: alarm.statistic === 'SampleCount' ? 'Maximum' : alarm.statistic,
           },
         },
       ],

@@ -68,8 +68,13 @@ export const policySchema = z.strictObject({
   /** Independent signals that must say "down" to confirm an outage (of 4: EC2, database probe,
    * standbys' receivers, metric staleness). A primary that answers the probe always vetoes. @default 3 */
   requiredSignals: z.number().int().min(1).max(4).default(3),
-  /** Seconds to wait before re-checking a confirmed outage. @default 20 */
-  recheckAfterSeconds: z.number().int().min(0).max(600).default(20),
+  /** Seconds to wait before re-checking a confirmed outage. It adds to every failover's RTO; what
+   * keeps a short stall from promoting is mostly the signals themselves (during a 20 s stall the
+   * standbys still stream, EC2 reports the instance running and the writer's metrics are not yet
+   * `metricStaleSeconds` old), and the re-check adds a second look at a primary that comes back
+   * within this many seconds of the first. 5 s keeps a region outage near 30 s RTO with the default
+   * 2-of-3 alarm; raise it to trade RTO for a longer second look. @default 5 */
+  recheckAfterSeconds: z.number().int().min(0).max(600).default(5),
   /** Re-checks that must confirm again before acting. @default 1 */
   rechecks: z.number().int().min(0).max(5).default(1),
   /** Primary metrics older than this count as a "down" signal. @default 30 */
@@ -103,13 +108,17 @@ export const alarmSchema = z.strictObject({
   periodSeconds: z.union([z.literal(10), z.literal(30), z.number().int().min(60).multipleOf(60)]).default(10),
   /** Periods evaluated. @default 3 */
   evaluationPeriods: z.number().int().min(1).max(100).default(3),
-  /** Breaching periods among those evaluated that put the alarm in ALARM. 3 of 3 tolerates a 20 s
-   * stall of the probes and stays quiet while a new deployment has fewer than 3 periods of data (missing
-   * data counts as breaching), but detects a lost primary in up to 40 s (period × datapoints + one
-   * sampling interval); 2 of 3 detects within 30 s but fires on any two missed samples, including the
-   * first minute after deployment. The alarm only starts the workflow, which confirms the outage
-   * itself before acting. @default 3 */
-  datapointsToAlarm: z.number().int().min(1).max(100).default(3),
+  /** Breaching periods among those evaluated that put the failover alarm in ALARM. The failover
+   * alarm decides on published data only (the monitor publishes PrimaryReachable = 0 when it cannot
+   * reach a writer; missing data is not breaching), so 2 of 3 no longer fires on a new deployment or
+   * a silent monitor: it detects a lost primary in 10–30 s (two sampled periods after the one the
+   * primary was last seen in). 3 of 3 adds one period (up to 40 s). A 20 s stall can put the alarm in
+   * ALARM either way: the alarm only starts the workflow, whose signals and re-check decide. @default 2 */
+  datapointsToAlarm: z.number().int().min(1).max(100).default(2),
+  /** The monitor-blind alarm fires when the monitor published nothing for a cluster this long (dead,
+   * throttled, failing before it publishes, or its path to CloudWatch lost). It notifies; it never
+   * starts a failover. Rounded up to whole alarm periods. @default 60 */
+  monitorBlindSeconds: z.number().int().min(10).max(3600).default(60),
 });
 
 export const clusterSchema = z.strictObject({

@@ -2,7 +2,7 @@ import type { ClusterConfig, FailoverConfig } from '../config/schema';
 import type { MetricName } from '../monitor/metric-names';
 import { logicalId } from './names';
 
-export type AlarmKind = 'primary-unreachable' | 'replication-lag' | 'wal-receiver-down' | 'wal-senders-low' | 'split-brain';
+export type AlarmKind = 'primary-unreachable' | 'monitor-blind' | 'replication-lag' | 'wal-receiver-down' | 'wal-senders-low' | 'split-brain';
 export type Comparison = 'GreaterThanThreshold' | 'LessThanThreshold';
 export type MissingData = 'breaching' | 'notBreaching' | 'missing' | 'ignore';
 
@@ -22,7 +22,8 @@ export interface AlarmDefinition {
   namespace: string;
   metricName: MetricName;
   dimensions: Array<{ Name: string; Value: string }>;
-  statistic: 'Maximum' | 'Minimum';
+  /** SampleCount: how many values were published in a period (a period with none is missing). */
+  statistic: 'Maximum' | 'Minimum' | 'SampleCount';
   periodSeconds: number;
   evaluationPeriods: number;
   datapointsToAlarm: number;
@@ -34,6 +35,8 @@ export interface AlarmDefinition {
 const clusterAlarms = (config: FailoverConfig, cluster: ClusterConfig, prefix: string): AlarmDefinition[] => {
   const { periodSeconds, evaluationPeriods, datapointsToAlarm } = cluster.alarms;
   const window = { periodSeconds, evaluationPeriods, datapointsToAlarm, namespace: config.namespace };
+  const blindPeriods = Math.max(1, Math.ceil(cluster.alarms.monitorBlindSeconds / periodSeconds));
+  const blind = { evaluationPeriods: blindPeriods, datapointsToAlarm: blindPeriods };
   const clusterDims = [{ Name: 'Cluster', Value: cluster.name }];
   const nodeDims = (node: string) => [...clusterDims, { Name: 'Node', Value: node }];
   const standbys = cluster.nodes.filter((node) => node.role !== 'primary');
@@ -42,13 +45,30 @@ const clusterAlarms = (config: FailoverConfig, cluster: ClusterConfig, prefix: s
       ...window,
       logicalId: logicalId('Alarm', cluster.name, 'PrimaryUnreachable'),
       alarmName: `${prefix}-${cluster.name}-primary-unreachable`,
-      description: `No writable node of ${cluster.name} answered the monitor's probe (missing data counts as unreachable). Starts the failover workflow, which confirms the outage before acting.`,
+      description: `The monitor published that no writable node of ${cluster.name} answered its probe. Decides on published data only (a silent monitor is the monitor-blind alarm's business). Starts the failover workflow, which confirms the outage before acting.`,
       kind: 'primary-unreachable',
       cluster: cluster.name,
       triggersFailover: true,
       metricName: 'PrimaryReachable',
       dimensions: clusterDims,
       statistic: 'Maximum',
+      threshold: 1,
+      comparison: 'LessThanThreshold',
+      // Missing data is the monitor's silence, not the primary's: it must never start a failover.
+      treatMissingData: 'notBreaching',
+    },
+    {
+      ...window,
+      ...blind,
+      logicalId: logicalId('Alarm', cluster.name, 'MonitorBlind'),
+      alarmName: `${prefix}-${cluster.name}-monitor-blind`,
+      description: `The monitor published nothing for ${cluster.name} for ${blind.evaluationPeriods * periodSeconds} s (it is not running, throttled, failing before it publishes, or cannot reach CloudWatch): automatic failover cannot see an outage. Notifies only; never starts a failover.`,
+      kind: 'monitor-blind',
+      cluster: cluster.name,
+      triggersFailover: false,
+      metricName: 'PrimaryReachable',
+      dimensions: clusterDims,
+      statistic: 'SampleCount',
       threshold: 1,
       comparison: 'LessThanThreshold',
       treatMissingData: 'breaching',

@@ -57,8 +57,9 @@ describe('serverless package (offline, no AWS credentials)', () => {
     for (const cluster of ['orders', 'billing']) {
       expect(alarms).toContain(`pgfo-test-${cluster}-primary-unreachable`);
       expect(alarms).toContain(`pgfo-test-${cluster}-standby_dr-replication-lag`);
+      expect(alarms).toContain(`pgfo-test-${cluster}-monitor-blind`);
     }
-    expect(alarms).toHaveLength(14);
+    expect(alarms).toHaveLength(16);
     const dashboards = ofType(template, 'AWS::CloudWatch::Dashboard').map(([, d]) => d.Properties.DashboardName);
     expect(dashboards.sort()).toEqual(['pgfo-test-billing', 'pgfo-test-orders']);
   });

@@ -151,7 +151,7 @@ describe('LocalAlarm over GetMetricData', () => {
   const cloudwatch = mockClient(CloudWatchClient);
   const config = aConfig();
   // The N-period walk below is written for a 3-of-3 window.
-  config.clusters[0]!.alarms = { periodSeconds: 10, evaluationPeriods: 3, datapointsToAlarm: 3 };
+  config.clusters[0]!.alarms = { periodSeconds: 10, evaluationPeriods: 3, datapointsToAlarm: 3, monitorBlindSeconds: 60 };
   const definition = alarmDefinitions(config, 'pgfo-local').find((a) => a.triggersFailover)!;
 
   beforeEach(() => cloudwatch.reset());
@@ -192,5 +192,20 @@ describe('LocalAlarm over GetMetricData', () => {
     answer([...seconds(0, 20, 1), ...seconds(20, 50, 0), ...seconds(50, 60, 1)]);
     expect(await alarm.evaluate(start + 61_000)).toMatchObject({ from: 'ALARM', to: 'OK' });
     expect(alarm.transitions.map((t) => t.to)).toEqual(['OK', 'ALARM', 'OK']);
+  });
+
+  it('keeps the failover alarm OK while the monitor is silent, and puts the monitor-blind alarm in ALARM instead', async () => {
+    const start = Date.UTC(2026, 0, 1, 12, 0, 0);
+    const blindDefinition = alarmDefinitions(config, 'pgfo-local').find((a) => a.kind === 'monitor-blind')!;
+    const failover = new LocalAlarm(definition, new CloudWatchClient({ region: 'us-west-2' }));
+    const blind = new LocalAlarm(blindDefinition, new CloudWatchClient({ region: 'us-west-2' }));
+    // The monitor published "reachable" once every 10 s for a minute, then nothing at all.
+    answer(Array.from({ length: 6 }, (_, i): [number, number] => [start + i * 10_000 + 500, 1]));
+
+    expect((await failover.evaluate(start + 61_000))?.to).toBe('OK');
+    expect((await blind.evaluate(start + 61_000))?.to).toBe('OK');
+    expect(await failover.evaluate(start + 200_000)).toBeNull();
+    expect(await blind.evaluate(start + 200_000)).toMatchObject({ from: 'OK', to: 'ALARM' });
+    expect(failover.state).toBe('OK');
   });
 });

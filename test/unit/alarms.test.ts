@@ -2,12 +2,19 @@ import { alarmDefinitions } from '../../shared/infra/alarms';
 import { dashboardBody } from '../../shared/infra/dashboard';
 import { parseConfig } from '../../shared/config/load';
 import { aConfig } from '../fixtures/config';
+import { alarmEventSchema, decideTrigger } from '../../shared/decisions/trigger';
+import { alarmStateChangeEvent } from '../../local/alarm-event';
+
+/** The alarm names serverless.yml's EventBridge rule starts the failover on. */
+const forServerlessAlarmNames = (config: ReturnType<typeof aConfig>) =>
+  alarmDefinitions(parseConfig(config, 'x'), 'p').filter((a) => a.triggersFailover).map((a) => a.alarmName);
 
 describe('alarms generated from the configuration', () => {
-  it('gives each cluster a failover trigger, a sender alarm and lag and receiver alarms per standby', () => {
+  it('gives each cluster a failover trigger, a monitor-blind alarm, a sender alarm and lag and receiver alarms per standby', () => {
     const config = aConfig();
     const alarms = alarmDefinitions(config, 'pgfo-prod');
     expect(alarms.map((a) => a.alarmName).sort()).toEqual([
+      'pgfo-prod-orders-monitor-blind',
       'pgfo-prod-orders-primary-unreachable',
       'pgfo-prod-orders-split-brain',
       'pgfo-prod-orders-standby_az2-replication-lag',
@@ -19,7 +26,7 @@ describe('alarms generated from the configuration', () => {
     expect(alarms.filter((a) => a.triggersFailover).map((a) => a.kind)).toEqual(['primary-unreachable']);
   });
 
-  it('uses the RPO as lag threshold, the standby count for senders and treats a silent primary as down', () => {
+  it('uses the RPO as lag threshold, the standby count for senders, and decides failover on published data only', () => {
     const config = aConfig();
     config.clusters[0]!.policy.rpoSeconds = 12;
     const alarms = alarmDefinitions(parseConfig(config, 'x'), 'p');
@@ -28,9 +35,33 @@ describe('alarms generated from the configuration', () => {
     expect(alarms.find((a) => a.kind === 'wal-senders-low')).toMatchObject({ threshold: 2, comparison: 'LessThanThreshold' });
     expect(alarms.find((a) => a.kind === 'primary-unreachable')).toMatchObject({
       metricName: 'PrimaryReachable',
-      treatMissingData: 'breaching',
+      statistic: 'Maximum',
+      treatMissingData: 'notBreaching',
+      datapointsToAlarm: 2,
+      evaluationPeriods: 3,
       dimensions: [{ Name: 'Cluster', Value: 'orders' }],
     });
+  });
+
+  it('watches the monitor itself: no PrimaryReachable sample for monitorBlindSeconds is an alarm that notifies and never starts a failover', () => {
+    const config = aConfig();
+    config.clusters[0]!.alarms.monitorBlindSeconds = 45;
+    const blind = alarmDefinitions(parseConfig(config, 'x'), 'p').find((a) => a.kind === 'monitor-blind')!;
+    expect(blind).toMatchObject({
+      alarmName: 'p-orders-monitor-blind',
+      metricName: 'PrimaryReachable',
+      statistic: 'SampleCount',
+      comparison: 'LessThanThreshold',
+      threshold: 1,
+      treatMissingData: 'breaching',
+      triggersFailover: false,
+      periodSeconds: 10,
+      evaluationPeriods: 5,
+      datapointsToAlarm: 5,
+    });
+    const event = alarmStateChangeEvent(blind, { region: 'us-west-2', value: 'ALARM', previous: 'OK', reason: 'no data', at: new Date(Date.UTC(2026, 0, 1)) });
+    expect(decideTrigger(alarmEventSchema.parse(event), parseConfig(config, 'x'), 'p')).toEqual({ start: false, reason: 'p-orders-monitor-blind does not trigger failover' });
+    expect(forServerlessAlarmNames(config)).toEqual(['p-orders-primary-unreachable']);
   });
 
   it('keeps logical ids unique for names that differ only in punctuation', () => {

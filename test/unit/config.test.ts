@@ -75,7 +75,7 @@ describe('cluster configuration', () => {
 
   it('refuses alarm arithmetic that can never alarm', () => {
     const raw = aConfig();
-    raw.clusters[0]!.alarms = { periodSeconds: 10, evaluationPeriods: 2, datapointsToAlarm: 3 };
+    raw.clusters[0]!.alarms = { periodSeconds: 10, evaluationPeriods: 2, datapointsToAlarm: 3, monitorBlindSeconds: 60 };
     expect(problemsOf(raw)).toContain('clusters[0].alarms.datapointsToAlarm: must not exceed evaluationPeriods (3 > 2)');
   });
 
