@@ -38,6 +38,7 @@ const main = async (): Promise<number> => {
     ...(options.jsonFile ? { jsonFile: options.jsonFile } : {}),
     ...(options.htmlFile ? { htmlFile: options.htmlFile } : {}),
     ...(options.logFile ? { logFile: options.logFile } : {}),
+    ...(options.dnsPendingSeconds !== undefined ? { dnsPendingMs: options.dnsPendingSeconds * 1000 } : {}),
   });
   process.stdout.write(`${summaryText(report)}\n`);
   if (abort.signal.aborted) return 130;

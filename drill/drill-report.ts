@@ -4,7 +4,7 @@
  * started; durations (`detectionMs`, `rtoMs`, `appDowntimeMs`) are measured from the fault.
  */
 
-export const DRILL_SCENARIOS = ['region-outage', 'primary-crash', 'false-alarm', 'lagging-dr', 'switchover'] as const;
+export const DRILL_SCENARIOS = ['region-outage', 'primary-crash', 'false-alarm', 'lagging-dr', 'switchover', 'dns-down'] as const;
 export type DrillScenario = (typeof DRILL_SCENARIOS)[number];
 
 export type DrillOutcome = 'promoted' | 'not-promoted';
@@ -63,6 +63,14 @@ export interface DrillReport {
   rtoMs: number | null;
   /** Time the application could not write: last success before each failure → next success. */
   appDowntimeMs: number;
+  /**
+   * Fault → the cluster record as a client resolving it sees it: the moment Route 53 reports the
+   * change to the new writer INSYNC (read back from Route 53), plus the record's TTL (a resolver
+   * honouring the TTL may serve the old answer that long). Null when the record never moved.
+   */
+  dnsRtoMs: number | null;
+  /** How the drill modelled Route 53 and what the receipt said about DNS. */
+  dnsModel: { pendingMs: number; ttlSeconds: number; pending: string | null };
   rpo: {
     /** Acknowledged rows missing on the node now holding the data (null: no writer to check). */
     ackedRowsLost: number | null;

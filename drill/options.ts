@@ -1,5 +1,6 @@
 import { EXAMPLE_CONFIG_FILE } from '../shared/config/load';
 import { DRILL_SCENARIOS, type DrillScenario } from './drill-report';
+import { ROUTE53_PROPAGATION_MS } from '../local/route53-propagation';
 
 export interface CliOptions {
   command: 'drill' | 'down' | 'help';
@@ -10,10 +11,13 @@ export interface CliOptions {
   htmlFile?: string;
   logFile?: string;
   keep: boolean;
+  /** Route 53 PENDING time, seconds (default: ROUTE53_PROPAGATION_MS in local/route53-propagation.ts). */
+  dnsPendingSeconds?: number;
 }
 
 export const USAGE = `usage: npm run drill -- [--scenario NAME] [--config FILE] [--cluster NAME]
                         [--json FILE] [--html FILE] [--log FILE] [--keep]
+                        [--dns-pending-seconds N]
        npm run drill -- --down
 
   --scenario  ${DRILL_SCENARIOS.join(' | ')} (default region-outage)
@@ -23,6 +27,8 @@ export const USAGE = `usage: npm run drill -- [--scenario NAME] [--config FILE] 
   --html      write the report as a self-contained HTML page
   --log       write the control plane's log lines (JSON, secrets masked)
   --keep      leave the stack running afterwards (see the report for how to reach it)
+  --dns-pending-seconds  how long Route 53 answers PENDING for a change (default ${ROUTE53_PROPAGATION_MS / 1000}:
+              AWS documents propagation within 60 s under normal conditions)
   --down      tear down a stack left running by --keep`;
 
 /** A command-line mistake: the message names the flag. */
@@ -30,7 +36,7 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-const VALUED = new Set(['--scenario', '--config', '--cluster', '--json', '--html', '--log']);
+const VALUED = new Set(['--scenario', '--config', '--cluster', '--json', '--html', '--log', '--dns-pending-seconds']);
 const SWITCHES = new Set(['--keep', '--down', '--help', '-h']);
 
 /** Splits `--flag=value` and `--flag value`; rejects unknown flags, missing values and repeats. */
@@ -67,7 +73,10 @@ export const parseArgs = (argv: string[]): CliOptions => {
     const others = [...flags.keys()].filter((f) => f !== '--down');
     if (others.length > 0) throw new UsageError(`--down: tears a kept stack down and takes no other flag (got ${others.join(', ')})`);
   }
+  const pending = value('--dns-pending-seconds');
+  if (pending !== undefined && !/^\d{1,4}$/.test(pending)) throw new UsageError(`--dns-pending-seconds: a whole number of seconds (0-9999), got "${pending}"`);
   return {
+    ...(pending !== undefined ? { dnsPendingSeconds: Number(pending) } : {}),
     command: flags.has('--help') || flags.has('-h') ? 'help' : down ? 'down' : 'drill',
     scenario,
     configFile: value('--config') ?? EXAMPLE_CONFIG_FILE,

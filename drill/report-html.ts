@@ -132,6 +132,7 @@ const markersOf = (report: DrillReport): Marker[] => {
   const promote = report.timeline.find((s) => s.step === 'PromoteCandidate');
   if (promote) out.push({ t: promote.endMs, label: 'promoted' });
   if (fault !== null && report.rtoMs !== null) out.push({ t: fault + report.rtoMs, label: 'app writes' });
+  if (fault !== null && report.dnsRtoMs !== null) out.push({ t: fault + report.dnsRtoMs, label: 'DNS + TTL' });
   return out;
 };
 
@@ -141,6 +142,10 @@ const numbers = (report: DrillReport): Array<[string, string]> => [
   ['outcome', `${report.outcome}${report.promoted ? ` (${report.promoted})` : ''}`],
   ['detection (fault → alarm)', seconds(report.detectionMs)],
   ['RTO (fault → first application write through DATABASE_URL from SSM)', seconds(report.rtoMs)],
+  [
+    'RTO via DNS (fault → record INSYNC on Route 53 + TTL)',
+    `${seconds(report.dnsRtoMs)} (Route 53 PENDING modelled for ${seconds(report.dnsModel.pendingMs)}, TTL ${report.dnsModel.ttlSeconds} s)${report.dnsModel.pending ? `; ${report.dnsModel.pending}` : ''}`,
+  ],
   ['application downtime', `${seconds(report.appDowntimeMs)} (${report.app.writes} writes, ${report.app.failures} failed, DATABASE_URL read ${report.app.urlReads}×)`],
   ['acknowledged rows lost', `${report.rpo.ackedRowsLost ?? 'n/a'} of ${report.rpo.ackedRows}`],
   ['receipt data-loss estimate', `${report.rpo.receiptBytes ?? 'n/a'} bytes / ${report.rpo.receiptSeconds ?? 'n/a'} s`],

@@ -41,6 +41,12 @@ export const assembleReport = ({ run, app, problems, shortened }: { run: DrillRu
     detectionMs: run.detectedAt !== null && run.faultAt !== null ? run.detectedAt - run.faultAt : null,
     rtoMs: app.rtoMs,
     appDowntimeMs: app.downtimeMs,
+    dnsRtoMs: run.dnsRtoMs,
+    dnsModel: {
+      pendingMs: drill?.route53.route53.pendingMs ?? 0,
+      ttlSeconds: drill?.cluster.route53.ttl ?? 0,
+      pending: receipt?.dnsPending ?? null,
+    },
     rpo: {
       ackedRowsLost: run.ackedRowsLost,
       ackedRows: run.writer?.acked.length ?? 0,
@@ -92,6 +98,8 @@ export const summaryText = (report: DrillReport): string => {
     `  outcome       ${report.outcome}${report.promoted ? `: ${report.promoted}` : ''}`,
     `  detection     ${secondsText(report.detectionMs)} (fault → alarm ${report.alarm.name || 'n/a'})`,
     `  RTO           ${secondsText(report.rtoMs)} (fault → first application write through DATABASE_URL from SSM)`,
+    `  RTO via DNS   ${secondsText(report.dnsRtoMs)} (fault → record INSYNC on Route 53 + TTL ${report.dnsModel.ttlSeconds} s; Route 53 PENDING modelled for ${secondsText(report.dnsModel.pendingMs)})`,
+    ...(report.dnsModel.pending ? [`  DNS pending   ${report.dnsModel.pending.replace(/^DNS pending: /, '')}`] : []),
     `  app downtime  ${secondsText(report.appDowntimeMs)} (${report.app.writes} writes, ${report.app.failures} failed, DATABASE_URL read ${report.app.urlReads}×)`,
     `  RPO           ${report.rpo.ackedRowsLost ?? 'n/a'} of ${report.rpo.ackedRows} acknowledged rows lost; receipt ${report.rpo.receiptBytes ?? 'n/a'} bytes / ${report.rpo.receiptSeconds ?? 'n/a'} s (upper bound ${report.rpo.receiptUpperBoundBytes ?? 'n/a'} bytes)`,
     `  DNS           ${report.dns.record} → ${report.dns.target ?? 'none'}`,

@@ -41,6 +41,8 @@ export interface DrillOptions {
   sampleIntervalMs?: number;
   /** Local alarm evaluation interval. @default 1000 */
   alarmTickMs?: number;
+  /** How long Route 53 changes stay PENDING. @default ROUTE53_PROPAGATION_MS (local/route53-propagation.ts) */
+  dnsPendingMs?: number;
 }
 
 /** Rejects when `promise` has not settled within `ms`; the timer never outlives it. */
@@ -87,6 +89,7 @@ class DrillRun {
   reasons: string[] = [];
   endState: EndState | undefined;
   ackedRowsLost: number | null = null;
+  dnsRtoMs: number | null = null;
   series: DrillReport['series'] | undefined;
   kept: DrillReport['kept'] = null;
   problems: string[] = [];
@@ -111,6 +114,7 @@ class DrillRun {
           ...(options.cluster ? { cluster: options.cluster } : {}),
           ...(options.emulatorEndpoint ? { emulatorEndpoint: options.emulatorEndpoint } : {}),
           detachEmulator: options.keep ?? false,
+          ...(options.dnsPendingMs !== undefined ? { dnsPendingMs: options.dnsPendingMs } : {}),
         }),
       (d) => `${d.cluster.name}: ${d.cluster.nodes.map((n) => `${n.name} ${n.host}:${n.port}`).join(', ')}; emulator ${d.emulatorEndpoint}`,
     );
@@ -123,6 +127,10 @@ class DrillRun {
     await progress.step('fault', () => this.inject(), (note) => note);
     if (scenario.alarmDriven) await this.respond(limits);
     await this.awaitApplication();
+    if (scenario.afterWorkflow) {
+      await progress.step('fault ends', () => scenario.afterWorkflow!(drill, cast, (what, probe, timeoutMs) => this.waitFor(what, probe, timeoutMs)), (note) => note);
+    }
+    await this.markDns();
     this.endState = await progress.step('verify', () => this.verify(), (s) => `writers: ${s.writers.join(', ') || 'none'}; DNS → ${s.dns.target}`);
   }
 
@@ -140,8 +148,8 @@ class DrillRun {
     this.app = new AppClient(parameter);
     await this.app.start();
     const prepared = await this.scenario.prepare(drill, this.cast!, (what, probe, timeoutMs) => this.waitFor(what, probe, timeoutMs));
-    // The alarm is evaluated once a whole period holds monitor data: before that it sees only missing
-    // data, which this alarm treats as breaching (as a real alarm created on a silent metric would).
+    // The alarm is evaluated once a whole period holds monitor data, as a real alarm created on a
+    // metric with data would be.
     const periodMs = this.alarm!.periodSeconds * 1000;
     await sleep(Math.max(0, Math.ceil(monitorStart / periodMs) * periodMs + 1100 - Date.now()));
     this.watch = new AlarmWatch(this.alarm!, drill.stack.config.controlRegion, (event) => drill.trigger(event), this.options.alarmTickMs ?? 1000);
@@ -212,6 +220,23 @@ class DrillRun {
       this.progress.mark('application reconnected', started, Date.now());
       this.problems.push((error as Error).message);
     }
+  }
+
+  /**
+   * DNS as its own bar: Route 53 PENDING → INSYNC of the change that moved the record (modelled by
+   * the drill's proxy); the drill waits for INSYNC when the workflow stopped waiting before it. The
+   * RTO through DNS adds the record's TTL, during which a resolver may still serve the old target.
+   */
+  private async markDns(): Promise<void> {
+    const drill = this.drill!;
+    const change = drill.route53.route53.changes().filter((c) => this.faultAt !== null && c.acceptedAt >= this.faultAt).at(-1);
+    if (!change || this.faultAt === null) return;
+    if (change.inSyncAt > Date.now()) {
+      this.progress.say(`waiting ${((change.inSyncAt - Date.now()) / 1000).toFixed(1)} s for the record to be INSYNC (modelled propagation)`);
+      await sleep(change.inSyncAt - Date.now());
+    }
+    this.progress.mark('DNS propagation (Route 53 PENDING → INSYNC)', change.acceptedAt, change.inSyncAt);
+    this.dnsRtoMs = change.inSyncAt + drill.cluster.route53.ttl * 1000 - this.faultAt;
   }
 
   private async verify(): Promise<EndState> {

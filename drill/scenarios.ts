@@ -6,6 +6,9 @@ import { configuredPrimary } from '../shared/config/cluster-context';
 import type { ClusterConfig, NodeConfig } from '../shared/config/schema';
 import type { DrillOutcome, DrillScenario } from './drill-report';
 import type { DrillStack } from './stack';
+import { calls } from '../local/fault-proxy';
+import { localHandlers } from '../local/handlers';
+import { sleep } from '../shared/time';
 import { runSwitchover, type SwitchoverResult } from './switchover';
 
 /** The nodes a scenario acts on, found by role and region (any names and regions the configuration uses). */
@@ -47,6 +50,8 @@ export interface Scenario {
   prepare(drill: DrillStack, cast: Cast, waitFor: WaitFor): Promise<string | void>;
   /** The fault, or the operator's request: what was done, and the request's receipt if it has one. */
   inject(drill: DrillStack, cast: Cast): Promise<string | { description: string; receipt: SwitchoverResult }>;
+  /** Runs once the workflow has finished (before the end state is verified): the fault ends. */
+  afterWorkflow?(drill: DrillStack, cast: Cast, waitFor: WaitFor): Promise<string>;
   /** Undoes what would leave a kept stack unhealthy though nothing failed over. */
   restore?(drill: DrillStack, cast: Cast): Promise<void>;
 }
@@ -104,6 +109,33 @@ const reloadAndEnd = async (drill: DrillStack, node: NodeConfig, user: string): 
   await drill.topology.query(node.name, 'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1', [user]);
 };
 
+const slowDrLink = (scenario: DrillScenario) => async (drill: DrillStack, cast: Cast) => {
+  const dr = need(cast.dr, 'DR replica', scenario);
+  const link = drill.topology.links[dr.name];
+  if (!link) throw new Error(`--scenario ${scenario}: ${dr.name} does not replicate through a link the drill can shape`);
+  link.setDelay(REGION_OUTAGE_LINK_DELAY_MS);
+  return `DR link to ${dr.name} slowed to ${REGION_OUTAGE_LINK_DELAY_MS} ms latency`;
+};
+
+/**
+ * The fault of dns-down ends: Route 53 answers again and the scheduled convergeDns (run here as
+ * the schedule would) applies the intent the failover recorded; then the change propagates.
+ */
+const routeFiftyThreeBack = async (drill: DrillStack, _cast: Cast, waitFor: WaitFor): Promise<string> => {
+  drill.route53.clear();
+  const applied = await waitFor(
+    'convergeDns to apply the cluster record',
+    async () => {
+      const [outcome] = (await localHandlers.convergeDns({ cluster: drill.cluster.name })).clusters;
+      return outcome?.action === 'applied' ? outcome : false;
+    },
+    60_000,
+  );
+  const change = drill.route53.route53.changes().at(-1);
+  if (change) await sleep(Math.max(0, change.inSyncAt - Date.now()));
+  return `Route 53 answers again: convergeDns applied ${applied.action === 'applied' ? applied.target : '?'}${change ? `, INSYNC after ${((change.inSyncAt - change.acceptedAt) / 1000).toFixed(0)} s` : ''}`;
+};
+
 const SCENARIOS: Record<DrillScenario, Scenario> = {
   'region-outage': {
     name: 'region-outage',
@@ -113,14 +145,30 @@ const SCENARIOS: Record<DrillScenario, Scenario> = {
       const dr = need(cast.dr, 'node outside the primary region (DR replica)', 'region-outage');
       return { outcome: 'promoted', promoted: dr.name, zeroLoss: false, description: `${dr.name} promoted in ${dr.region}; the old primary fenced` };
     },
-    prepare: async (drill, cast) => {
-      const dr = need(cast.dr, 'DR replica', 'region-outage');
-      const link = drill.topology.links[dr.name];
-      if (!link) throw new Error(`--scenario region-outage: ${dr.name} does not replicate through a link the drill can shape`);
-      link.setDelay(REGION_OUTAGE_LINK_DELAY_MS);
-      return `DR link to ${dr.name} slowed to ${REGION_OUTAGE_LINK_DELAY_MS} ms latency`;
-    },
+    prepare: slowDrLink('region-outage'),
     inject: regionOutage,
+  },
+  'dns-down': {
+    name: 'dns-down',
+    alarmDriven: true,
+    payloadBytes: 1000,
+    expect: (cast) => {
+      const dr = need(cast.dr, 'node outside the primary region (DR replica)', 'dns-down');
+      return {
+        outcome: 'promoted',
+        promoted: dr.name,
+        zeroLoss: false,
+        description: `${dr.name} promoted with the Route 53 API down: applications move through DATABASE_URL, the receipt says DNS pending, the record converges once Route 53 answers`,
+        reason: /^DNS pending: /,
+      };
+    },
+    prepare: slowDrLink('dns-down'),
+    inject: async (drill, cast) => {
+      // Route 53's control plane lives in one region (us-east-1), which may be the one that is lost.
+      drill.route53.fail({ match: calls.route53Any, status: 503, times: Infinity });
+      return `${await regionOutage(drill, cast)}; the Route 53 API fails for good`;
+    },
+    afterWorkflow: routeFiftyThreeBack,
   },
   'primary-crash': {
     name: 'primary-crash',

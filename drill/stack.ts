@@ -6,7 +6,9 @@ import type { ClusterConfig, FailoverConfig } from '../shared/config/schema';
 import { localFailoverMachine, localTrigger, type TriggerResult } from '../local/handlers';
 import type { LocalStateMachine } from '../local/state-machine';
 import { emulatorEnv, startEmulator, type Emulator } from '../local/emulator';
+import { FaultProxy } from '../local/fault-proxy';
 import { InstancePower } from '../local/instance-power';
+import { ROUTE53_PROPAGATION_MS } from '../local/route53-propagation';
 import { startLocalStack, type LocalStack } from '../local/local-stack';
 import type { Topology } from '../local/topology';
 import { UsageError } from './options';
@@ -18,6 +20,8 @@ export interface DrillStackOptions {
   emulatorEndpoint?: string;
   /** Start the emulator detached, so that a kept stack outlives the drill process. */
   detachEmulator?: boolean;
+  /** How long Route 53 changes stay PENDING. @default ROUTE53_PROPAGATION_MS (local/route53-propagation.ts) */
+  dnsPendingMs?: number;
 }
 
 export type { TriggerResult };
@@ -30,6 +34,8 @@ export interface DrillStack {
   /** The emulator this drill started (null when it was given one). */
   emulator: Emulator | null;
   power: InstancePower;
+  /** Route 53 calls go through it: PENDING for `dnsPendingMs`, and faults a scenario injects. */
+  route53: FaultProxy;
   machine: LocalStateMachine;
   /** The deployed trigger handler, starting executions on the local state machine. */
   trigger(event: unknown): Promise<TriggerResult>;
@@ -108,7 +114,10 @@ export const startDrillStack = async (options: DrillStackOptions): Promise<Drill
     await emulator?.stop();
     throw error;
   }
-  const restoreStackEnv = setEnv(stack.env);
+  const route53 = await FaultProxy.start(emulatorEndpoint);
+  route53.route53.pendingMs = options.dnsPendingMs ?? ROUTE53_PROPAGATION_MS;
+  // Only Route 53 goes through the proxy (a kept stack's environment file does not name it).
+  const restoreStackEnv = setEnv({ ...stack.env, AWS_ENDPOINT_URL_ROUTE_53: route53.endpoint });
   resetClients();
   clearSecretCache();
   const power = InstancePower.start(stack);
@@ -121,10 +130,12 @@ export const startDrillStack = async (options: DrillStackOptions): Promise<Drill
     emulatorEndpoint,
     emulator,
     power,
+    route53,
     machine,
     trigger,
     release: async ({ keep }) => {
       power.stop();
+      await route53.close();
       if (!keep) {
         await stack.teardown();
         await emulator?.stop();

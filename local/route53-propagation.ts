@@ -27,6 +27,11 @@ export class Route53Propagation {
     return responseXml.replace(/<Status>INSYNC<\/Status>/, '<Status>PENDING</Status>');
   }
 
+  /** Every change seen, oldest first: its id, when Route 53 accepted it and when it is INSYNC. */
+  changes(): Array<{ id: string; acceptedAt: number; inSyncAt: number }> {
+    return [...this.submitted].map(([id, at]) => ({ id, acceptedAt: at, inSyncAt: at + this.pendingMs }));
+  }
+
   /** When the change `id` becomes INSYNC (null when it was not seen). */
   inSyncAt(id: string): number | null {
     const at = this.submitted.get(id.replace(/^\/change\//, ''));

@@ -24,6 +24,9 @@ const fastConfigFile = async (dir: string): Promise<string> => {
   return file;
 };
 
+/** Route 53 PENDING, shortened like the rest (the drill's default is 60 s, AWS's documented bound). */
+const DNS_PENDING_MS = 3000;
+
 const isMs = (value: unknown) => typeof value === 'number' && Number.isFinite(value) && value >= 0;
 
 /** The report contract of --json: every field present and typed, numbers consistent. */
@@ -78,6 +81,7 @@ describe('the drill, run programmatically against the real topology and the emul
       jsonFile: join(dir, `${scenario}.json`),
       htmlFile: join(dir, `${scenario}.html`),
       print: (line) => lines.push(line),
+      dnsPendingMs: DNS_PENDING_MS,
     });
 
   it('region outage: promotes the DR replica, fences the old primary, and measures what the application saw', async () => {
@@ -96,7 +100,13 @@ describe('the drill, run programmatically against the real topology and the emul
     expect(report.app).toMatchObject({ interrupted: true, recovered: true });
     expect(report.app.urlReads).toBeGreaterThan(1);
     expect(report.nodes.map((n) => [n.name, n.observed])).toEqual([['primary', 'down'], ['standby_az2', 'down'], ['standby_dr', 'writable']]);
-    expect(report.timeline.map((s) => s.step)).toEqual(expect.arrayContaining(['stack up', 'fault', 'detection', 'PromoteCandidate', 'RewriteDatabaseUrl', 'teardown']));
+    expect(report.timeline.map((s) => s.step)).toEqual(
+      expect.arrayContaining(['stack up', 'fault', 'detection', 'PromoteCandidate', 'RewriteDatabaseUrl', 'RepointDns', 'DNS propagation (Route 53 PENDING → INSYNC)', 'teardown']),
+    );
+    const propagation = report.timeline.find((s) => s.step.startsWith('DNS propagation'))!;
+    expect(propagation.endMs - propagation.startMs).toBe(DNS_PENDING_MS);
+    expect(report.dnsModel).toEqual({ pendingMs: DNS_PENDING_MS, ttlSeconds: 30, pending: null });
+    expect(report.dnsRtoMs).toBe(propagation.endMs + 30_000 - report.faultAtMs!);
     expect(JSON.parse(readFileSync(join(dir, 'region-outage.json'), 'utf8'))).toEqual(JSON.parse(JSON.stringify(report)));
     expect(readFileSync(join(dir, 'region-outage.html'), 'utf8')).toContain('<svg ');
     expect(lines.some((l) => /\] fault: region us-east-1 lost/.test(l))).toBe(true);
@@ -114,5 +124,23 @@ describe('the drill, run programmatically against the real topology and the emul
     expect(report.dns.target).toBe('pg-primary.use1.orders.internal');
     expect(report.app).toMatchObject({ interrupted: false, failures: 0, urlReads: 1 });
     expect(report.nodes.find((n) => n.name === 'primary')?.observed).toBe('writable');
+  }, 150_000);
+
+  it('dns-down: Route 53 fails for good; the application moves through DATABASE_URL, the receipt says DNS pending, and the record converges when Route 53 answers', async () => {
+    const report = await drill('dns-down');
+
+    expect(report.problems).toEqual([]);
+    expect(report.passed).toBe(true);
+    expectReportContract(report);
+    expect(report).toMatchObject({ scenario: 'dns-down', outcome: 'promoted', promoted: 'standby_dr', oldPrimaryFenced: true });
+    expect(report.dnsModel.pending).toMatch(/^DNS pending: AwsTransientError: route53:ChangeResourceRecordSets/);
+    expect(report.reasons).toContain(report.dnsModel.pending);
+    expect(report.app).toMatchObject({ interrupted: true, recovered: true });
+    // The record moved only after the fault ended, long after the application had.
+    expect(report.dns.target).toBe('pg-dr.usw2.orders.internal');
+    const faultEnds = report.timeline.find((s) => s.step === 'fault ends')!;
+    expect(report.faultAtMs! + report.rtoMs!).toBeLessThan(faultEnds.startMs);
+    expect(report.faultAtMs! + report.dnsRtoMs!).toBeGreaterThan(faultEnds.endMs);
+    expect(lines.some((l) => /fault ends: Route 53 answers again: convergeDns applied pg-dr\.usw2\.orders\.internal/.test(l))).toBe(true);
   }, 150_000);
 });

@@ -18,13 +18,18 @@ describe('drill command line', () => {
     });
   });
 
+  it('runs dns-down with the Route 53 PENDING time given in seconds', () => {
+    expect(parseArgs(['--scenario', 'dns-down', '--dns-pending-seconds', '30'])).toMatchObject({ scenario: 'dns-down', dnsPendingSeconds: 30 });
+  });
+
   it('tears down with --down, which takes no other flag', () => {
     expect(parseArgs(['--down']).command).toBe('down');
     expect(() => parseArgs(['--down', '--keep'])).toThrow('--down: tears a kept stack down and takes no other flag (got --keep)');
   });
 
   it.each([
-    [['--scenario', 'meteor'], '--scenario: unknown scenario "meteor" (one of region-outage, primary-crash, false-alarm, lagging-dr, switchover)'],
+    [['--scenario', 'meteor'], '--scenario: unknown scenario "meteor" (one of region-outage, primary-crash, false-alarm, lagging-dr, switchover, dns-down)'],
+    [['--dns-pending-seconds', '1.5'], '--dns-pending-seconds: a whole number of seconds (0-9999), got "1.5"'],
     [['--json'], '--json: needs a value'],
     [['--json', '--keep'], '--json: needs a value'],
     [['--config='], '--config: needs a value'],

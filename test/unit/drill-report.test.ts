@@ -26,6 +26,8 @@ const aReport = (overrides: Partial<DrillReport> = {}): DrillReport => ({
   detectionMs: 31_000,
   rtoMs: 34_500,
   appDowntimeMs: 34_450,
+  dnsRtoMs: 124_000,
+  dnsModel: { pendingMs: 60_000, ttlSeconds: 30, pending: null },
   rpo: { ackedRowsLost: 12, ackedRows: 20_000, receiptBytes: 1_200_000, receiptSeconds: 0.4, receiptUpperBoundBytes: 1_500_000 },
   dns: { record: 'db.orders.internal', target: 'pg-dr.usw2.orders.internal' },
   ssm: [{ region: 'us-west-2', name: '/orders/prod/DATABASE_URL', host: '127.0.0.1', port: 54323 }],
@@ -106,6 +108,13 @@ describe('drill report page', () => {
 });
 
 describe('drill summary', () => {
+  it('gives the RTO through DNS next to the RTO through DATABASE_URL, and says when DNS was pending', () => {
+    const text = summaryText(aReport({ dnsModel: { pendingMs: 60_000, ttlSeconds: 30, pending: 'DNS pending: AwsTransientError: route53 down' } }));
+    expect(text).toContain('RTO via DNS   124.0 s (fault → record INSYNC on Route 53 + TTL 30 s; Route 53 PENDING modelled for 60.0 s)');
+    expect(text).toContain('DNS pending   AwsTransientError: route53 down');
+    expect(renderReportHtml(aReport())).toContain('RTO via DNS (fault → record INSYNC on Route 53 + TTL)');
+  });
+
   it('says whether it passed, the measured numbers and each problem', () => {
     const text = summaryText(aReport({ passed: false, problems: ['DNS points at nothing'] }));
     expect(text).toContain('drill region-outage on orders: FAILED');
