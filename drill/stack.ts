@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { closeFailoverSessions } from '../shared/actions/failover-connection';
 import { resetClients } from '../shared/aws/clients';
 import { clearSecretCache } from '../shared/aws/ssm';
 import { loadConfigFile } from '../shared/config/load';
@@ -136,6 +137,7 @@ export const startDrillStack = async (options: DrillStackOptions): Promise<Drill
     release: async ({ keep }) => {
       power.stop();
       await route53.close();
+      await closeFailoverSessions();
       if (!keep) {
         await stack.teardown();
         await emulator?.stop();

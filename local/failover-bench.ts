@@ -1,3 +1,4 @@
+import { closeFailoverSessions } from '../shared/actions/failover-connection';
 import { resetClients } from '../shared/aws/clients';
 import { clearSecretCache } from '../shared/aws/ssm';
 import type { FailoverConfig } from '../shared/config/schema';
@@ -74,6 +75,7 @@ export const startFailoverBench = async (
     teardown: async () => {
       power.stop();
       await Promise.allSettled([...machine.executions().values()]);
+      await closeFailoverSessions();
       await stack.teardown();
       await faults.close();
       for (const key of Object.keys(stack.env)) delete process.env[key];

@@ -5,7 +5,7 @@ import { log } from '../log';
 import { readStandbyFacts } from '../postgres/failover-sql';
 import { chooseCandidate } from '../decisions/choose-candidate';
 import type { ClusterContext } from '../config/cluster-context';
-import { withFailoverConnection } from './failover-connection';
+import { withReusedFailoverSession } from './failover-connection';
 import type { CandidateVerdict, StandbyFacts } from '../decisions/types';
 
 /** How far back the writer's published positions are read for the lag guard. */
@@ -20,7 +20,7 @@ export interface CandidateAssessment {
 export const observeStandby = async (context: ClusterContext, node: NodeConfig): Promise<StandbyFacts> => {
   const identity = { node: node.name, region: node.region, role: node.role };
   try {
-    return await withFailoverConnection(context, node, (client) => readStandbyFacts(client, identity));
+    return await withReusedFailoverSession(context, node, (client) => readStandbyFacts(client, identity));
   } catch (error) {
     return {
       ...identity,

@@ -5,7 +5,7 @@ import { readWriterHistory } from '../aws/metric-history';
 import type { NodeConfig } from '../config/schema';
 import { isInRecovery } from '../postgres/failover-sql';
 import { type ClusterContext } from '../config/cluster-context';
-import { withFailoverConnection } from './failover-connection';
+import { withReusedFailoverSession } from './failover-connection';
 import type { Signal } from '../decisions/types';
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -29,7 +29,7 @@ export const ec2Signal = async ({ cluster }: ClusterContext, primary: NodeConfig
 /** A direct probe of the primary with short timeouts. Writable means alive: a veto. */
 export const databaseSignal = async (context: ClusterContext, primary: NodeConfig): Promise<Signal> => {
   try {
-    const inRecovery = await withFailoverConnection(context, primary, isInRecovery);
+    const inRecovery = await withReusedFailoverSession(context, primary, isInRecovery);
     return inRecovery
       ? { name: 'database', down: true, detail: `${primary.name} answers but is in recovery (not a writer)` }
       : { name: 'database', down: false, detail: `${primary.name} accepts connections and is writable` };
@@ -44,7 +44,7 @@ export const standbysSignal = async (context: ClusterContext, primary: NodeConfi
   const views = await Promise.all(
     standbys.map(async (node) => {
       try {
-        const streaming = await withFailoverConnection(context, node, async (client) => {
+        const streaming = await withReusedFailoverSession(context, node, async (client) => {
           const { rows } = await client.query(`SELECT status FROM pg_stat_wal_receiver`);
           return rows[0]?.status === 'streaming';
         });
