@@ -8,6 +8,7 @@
  * ones included, which eslint-plugin-import-x's no-cycle skips).
  */
 import js from '@eslint/js';
+import { defineConfig } from 'eslint/config';
 import jest from 'eslint-plugin-jest';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
@@ -36,7 +37,7 @@ const layer = (folders, because, more = []) => ({
 
 const applications = ['cli', 'drill', 'bench'];
 
-export default tseslint.config(
+export default defineConfig(
   {
     ignores: [
       'node_modules/',
@@ -52,7 +53,7 @@ export default tseslint.config(
   },
   { linterOptions: { reportUnusedDisableDirectives: 'error' } },
   js.configs.recommended,
-  ...tseslint.configs.recommendedTypeChecked,
+  tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
@@ -109,7 +110,7 @@ export default tseslint.config(
     // Plain JavaScript (launchers, the serverless and esbuild glue, jest's configuration) is outside
     // tsconfig.json: lint it without type information, as CommonJS where it is.
     files: ['**/*.js', '**/*.cjs', '**/*.mjs'],
-    ...tseslint.configs.disableTypeChecked,
+    extends: [tseslint.configs.disableTypeChecked],
   },
   {
     files: ['**/*.js', '**/*.cjs'],
