@@ -7,6 +7,7 @@
  * Import cycles are checked by test/unit/import-graph.test.ts (it resolves every import, type-only
  * ones included, which eslint-plugin-import-x's no-cycle skips).
  */
+import comments from '@eslint-community/eslint-plugin-eslint-comments';
 import js from '@eslint/js';
 import { defineConfig } from 'eslint/config';
 import jest from 'eslint-plugin-jest';
@@ -51,7 +52,17 @@ export default defineConfig(
       '**/*.json',
     ],
   },
-  { linterOptions: { reportUnusedDisableDirectives: 'error' } },
+  {
+    // A rule is switched off for one line at a time, with the reason after `--`; a directive that
+    // no longer suppresses anything is an error.
+    linterOptions: { reportUnusedDisableDirectives: 'error' },
+    plugins: { 'eslint-comments': comments },
+    rules: {
+      'eslint-comments/no-use': ['error', { allow: ['eslint-disable-next-line'] }],
+      'eslint-comments/no-unlimited-disable': 'error',
+      'eslint-comments/require-description': 'error',
+    },
+  },
   js.configs.recommended,
   tseslint.configs.recommendedTypeChecked,
   {
