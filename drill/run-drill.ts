@@ -247,7 +247,6 @@ class DrillRun implements DrillRecord {
   }
 }
 
-
 const abortPromise = (signal: AbortSignal | undefined): Promise<never> =>
   new Promise((_, reject) => {
     if (!signal) return;
