@@ -26,6 +26,8 @@ const timeAtPosition = (history: PositionSample[], lsn: number): number | null =
   for (let i = 0; i < history.length; i += 1) {
     const point = history[i]!;
     if (point.lsn >= lsn) {
+      // Exactly at a sample (the oldest included): the writer was there then.
+      if (point.lsn === lsn) return point.at;
       const previous = history[i - 1];
       if (!previous || point.lsn === previous.lsn) return previous ? previous.at : null;
       return previous.at + ((lsn - previous.lsn) / (point.lsn - previous.lsn)) * (point.at - previous.at);
