@@ -1,5 +1,5 @@
 import { chooseCandidate } from '../../shared/decisions/choose-candidate';
-import { estimateLag, formatBytes, unobservedTail } from '../../shared/decisions/lag';
+import { estimateLag, formatBytes, referencePosition, unobservedTail } from '../../shared/decisions/lag';
 import { aPolicy, aStandbyFacts as aStandby } from '../fixtures/decisions';
 
 const MB = 1024 * 1024;
@@ -88,6 +88,14 @@ describe('lag estimate bases', () => {
     expect(unobservedTail(history, null)).toBeNull();
     expect(unobservedTail(history, undefined)).toBeNull();
     expect(unobservedTail([{ at: 1000, lsn: 1 }, { at: 1000, lsn: 2 }], 3500)).toBeNull();
+  });
+});
+
+describe('referencePosition', () => {
+  it('is the furthest of the last published position, every standby’s received WAL and its sender’s reported end', () => {
+    expect(referencePosition(history, [])).toBe(130 * MB);
+    expect(referencePosition(history, [aStandby('standby_az2', { receiveLsn: 131 * MB }), aStandby('standby_dr', { senderEndLsn: 132 * MB })])).toBe(132 * MB);
+    expect(referencePosition([], [aStandby('standby_dr', { receiveLsn: null, senderEndLsn: null })])).toBe(0);
   });
 });
 
