@@ -72,7 +72,16 @@ describe('lag estimate bases', () => {
 
   it('counts no seconds for a candidate ahead of the last published position but behind another standby', () => {
     const lag = estimateLag(aStandby('standby_dr', { receiveLsn: 132 * MB }), history, [aStandby('standby_az2', { receiveLsn: 134 * MB })]);
-    expect(lag).toMatchObject({ bytes: 2 * MB, seconds: 0, basis: 'ahead of the last observed writer position' });
+    expect(lag).toMatchObject({ bytes: 2 * MB, seconds: 0, basis: 'at or ahead of the last observed writer position' });
+  });
+
+  it('measures the seconds from the last sample a writer that stood still was seen at the candidate’s position', () => {
+    // Idle from t=1 s to t=3 s at 110 MB, then 10 MB/s again until t=5 s.
+    const idle = [{ at: 0, lsn: 100 * MB }, { at: 1000, lsn: 110 * MB }, { at: 2000, lsn: 110 * MB }, { at: 3000, lsn: 110 * MB }, { at: 5000, lsn: 130 * MB }];
+    expect(estimateLag(aStandby('standby_dr', { receiveLsn: 110 * MB }), idle, []).seconds).toBe(2);
+    const stillIdle = idle.slice(0, 4);
+    const lag = estimateLag(aStandby('standby_dr', { receiveLsn: 110 * MB }), stillIdle, [aStandby('standby_az2', { receiveLsn: 110 * MB + 4096 })]);
+    expect(lag).toMatchObject({ bytes: 4096, seconds: 0, basis: 'at or ahead of the last observed writer position' });
   });
 
   it('uses the sender’s reported WAL end as a reference too', () => {
