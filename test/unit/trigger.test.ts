@@ -1,4 +1,4 @@
-import { decideTrigger } from '../../shared/decisions/trigger';
+import { decideTrigger, type TriggerDecision } from '../../shared/decisions/trigger';
 import { executionInputSchema, executionNameFor } from '../../shared/workflow/state';
 import { aConfig } from '../fixtures/config';
 import { anAlarmEvent } from '../fixtures/decisions';
@@ -13,6 +13,12 @@ const twoClusters = (billingRecheck = 45) => {
   billing.policy.recheckAfterSeconds = billingRecheck;
   config.clusters.push(billing);
   return config;
+};
+
+/** The decision, which must be to start (the test fails with the refusal's reason otherwise). */
+const started = (decision: TriggerDecision) => {
+  if (!decision.start) throw new Error(`expected a start, got: ${decision.reason}`);
+  return decision;
 };
 
 describe('decideTrigger: does an alarm event start a failover?', () => {
@@ -55,18 +61,16 @@ describe('decideTrigger: does an alarm event start a failover?', () => {
   });
 
   it('gives the same execution name to the same alarm transition delivered twice, and a new one to the next transition', () => {
-    const first = decideTrigger(anAlarmEvent('pgfo-prod-orders-primary-unreachable', { timestamp: '2026-11-26T12:00:40.123+0000' }), aConfig(), PREFIX);
-    const again = decideTrigger(anAlarmEvent('pgfo-prod-orders-primary-unreachable', { timestamp: '2026-11-26T12:00:40.123+0000' }), aConfig(), PREFIX);
-    const later = decideTrigger(anAlarmEvent('pgfo-prod-orders-primary-unreachable', { timestamp: '2026-11-26T12:07:10.000+0000' }), aConfig(), PREFIX);
-    expect(first.start && again.start && later.start).toBe(true);
-    if (!first.start || !again.start || !later.start) return;
+    const alarm = 'pgfo-prod-orders-primary-unreachable';
+    const first = started(decideTrigger(anAlarmEvent(alarm, { timestamp: '2026-11-26T12:00:40.123+0000' }), aConfig(), PREFIX));
+    const again = started(decideTrigger(anAlarmEvent(alarm, { timestamp: '2026-11-26T12:00:40.123+0000' }), aConfig(), PREFIX));
+    const later = started(decideTrigger(anAlarmEvent(alarm, { timestamp: '2026-11-26T12:07:10.000+0000' }), aConfig(), PREFIX));
     expect(again.executionName).toBe(first.executionName);
     expect(later.executionName).not.toBe(first.executionName);
   });
 
   it('keeps at most 2,000 characters of the alarm’s reason, so that the input stays valid', () => {
-    const decision = decideTrigger(anAlarmEvent('pgfo-prod-orders-primary-unreachable', { reason: 'x'.repeat(3000) }), aConfig(), PREFIX);
-    if (!decision.start) throw new Error(`expected a start, got: ${decision.reason}`);
+    const decision = started(decideTrigger(anAlarmEvent('pgfo-prod-orders-primary-unreachable', { reason: 'x'.repeat(3000) }), aConfig(), PREFIX));
     expect(decision.input.incident.reason).toHaveLength(2000);
     expect(executionInputSchema.safeParse(decision.input).success).toBe(true);
   });
