@@ -48,7 +48,7 @@ const niceMax = (value: number): number => {
   return [1, 2, 5, 10].map((f) => f * magnitude).find((m) => m >= value)!;
 };
 
-/** Seconds between x-axis ticks: about ten ticks whatever the drill's length (at least 10 s). */
+/** Milliseconds between x-axis ticks: 10 s, or coarser so that a long drill has at most about a dozen. */
 const tickStepMs = (xMaxMs: number) => Math.max(10_000, niceMax(xMaxMs / 12 / 1000) * 1000);
 const tickTimes = (xMaxMs: number) => {
   const step = tickStepMs(xMaxMs);
@@ -61,9 +61,9 @@ interface Placed {
 }
 
 /**
- * Places labels next to vertical lines at `xs` without overlapping one another or leaving the graph:
- * starting just right of its line, moved left as far as needed to end before `right`; on the first
- * row where it does not overlap a label already placed.
+ * Places each label by its vertical line at `x`, overlapping no other label and ending before `right`:
+ * it starts just right of its line, moved left only as far as the edge requires, on the first row
+ * where it overlaps no label already placed.
  */
 const placeLabels = (items: Array<{ x: number; text: string }>, right: number): Placed[] => {
   const rows: Array<Array<[number, number]>> = [];
