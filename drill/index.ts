@@ -1,5 +1,4 @@
 /** The drill's programmatic entry points (`npm run drill` is drill/cli.ts). */
-export { runDrill } from './run-drill';
-export type { DrillOptions } from './run-record';
+export { runDrill, type DrillOptions } from './run-drill';
 export { tearDownKept } from './keep';
 export { summaryText } from './report';

@@ -3,7 +3,7 @@ import { EXAMPLE_CONFIG_FILE } from '../shared/config/load';
 import type { ClusterConfig } from '../shared/config/schema';
 import type { Receipt } from '../shared/decisions/receipt';
 import { alarmDefinitions, type AlarmDefinition } from '../shared/infra/alarms';
-import type { DrillReport } from './drill-report';
+import type { DrillReport, DrillScenario } from './drill-report';
 import { renderReportHtml } from './report-html';
 import { setLogSink } from '../shared/log';
 import { LOCAL_DEPLOYMENT } from '../local/local-stack';
@@ -16,11 +16,33 @@ import { keepStack } from './keep';
 import { Progress } from './progress';
 import { assembleReport, shortenedKnobs } from './report';
 import { castOf, scenarioNamed, type Cast, type Expectation, type Scenario } from './scenarios';
+import type { DrillRunState } from './run-state';
 import { readDrillSeries } from './series';
 import { startDrillStack, type DrillStack } from './stack';
 import { observeEndState, type EndState } from './verify';
-import type { DrillOptions, DrillRecord } from './run-record';
 import { sleep } from '../shared/time';
+
+export interface DrillOptions {
+  scenario: DrillScenario;
+  /** @default config/clusters.example.yml */
+  configFile?: string;
+  cluster?: string;
+  jsonFile?: string;
+  htmlFile?: string;
+  logFile?: string;
+  /** Leave the stack running (see the report's `kept`). */
+  keep?: boolean;
+  /** An emulator to use instead of starting one (the integration tests share theirs). */
+  emulatorEndpoint?: string;
+  /** Progress lines. @default stdout */
+  print?: (line: string) => void;
+  /** Aborts the drill (Ctrl-C); it still tears down. */
+  signal?: AbortSignal;
+  /** Monitor: milliseconds between samples within an invocation (deployed: sampleIntervalSeconds). @default 1000 */
+  sampleIntervalMs?: number;
+  /** Local alarm evaluation interval. @default 1000 */
+  alarmTickMs?: number;
+}
 
 /** Rejects when `promise` has not settled within `ms`; the timer never outlives it. */
 const withTimeout = async <T>(promise: Promise<T>, ms: number, what: string): Promise<T> => {
@@ -49,7 +71,7 @@ const deadlines = (cluster: ClusterConfig, alarm: AlarmDefinition) => {
 };
 
 /** One drill: the state it builds up, so that a report can be written however far it got. */
-class DrillRun implements DrillRecord {
+class DrillRun implements DrillRunState {
   readonly progress: Progress;
   readonly scenario: Scenario;
   drill: DrillStack | undefined;
