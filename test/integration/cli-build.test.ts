@@ -17,6 +17,8 @@ const runBuilt = (...args: string[]) => {
       if (dev.has(name)) { const e = new Error('Cannot find module ' + request + ' (development dependency)'); e.code = 'MODULE_NOT_FOUND'; throw e; }
       return resolve.call(this, request, ...rest);
     };
+    // node -e leaves no script name in argv: put the launcher's path where Node would.
+    process.argv.splice(1, 0, require.resolve('./bin/pgfo.cjs'));
     require('./bin/pgfo.cjs');`;
   return spawnSync(process.execPath, ['-e', hook, '--', ...args], { encoding: 'utf8', timeout: 60000 });
 };
