@@ -40,10 +40,11 @@ const text = (value: unknown): string | undefined => (typeof value === 'string' 
  * What every line of an invocation carries: the Lambda request id, the function, and from the event
  * (when it has them) the cluster and, inside the workflow, the execution name.
  */
-export const invocationContext = (name: string, event: unknown, context: { awsRequestId?: string } | undefined): LogContext => {
+export const invocationContext = (name: string, event: unknown, context: unknown): LogContext => {
   const fields = typeof event === 'object' && event !== null ? (event as Record<string, unknown>) : {};
+  const lambdaContext = typeof context === 'object' && context !== null ? (context as Record<string, unknown>) : {};
   return {
-    requestId: text(context?.awsRequestId),
+    requestId: text(lambdaContext.awsRequestId),
     function: name,
     cluster: text(fields.cluster),
     execution: text(fields.executionName),
@@ -54,7 +55,9 @@ export const invocationContext = (name: string, event: unknown, context: { awsRe
 const logErrors = (name: string): middy.MiddlewareObj<unknown> => ({
   onError: (request) => {
     const error = request.error as Error | undefined;
-    withLogContext(invocationContext(name, request.event, request.context), () => log.error('invocation failed', { error }));
+    // middy types the context from @types/aws-lambda, which this project does not install.
+    const context: unknown = request.context;
+    withLogContext(invocationContext(name, request.event, context), () => log.error('invocation failed', { error }));
   },
 });
 
@@ -70,4 +73,4 @@ export const lambda = <S extends z.ZodType, R>(
   middy<z.output<S>, R>()
     .use(logErrors(name) as middy.MiddlewareObj<z.output<S>, R>)
     .use(validateInput(options.input) as middy.MiddlewareObj<z.output<S>, R>)
-    .handler((event, context) => withLogContext(invocationContext(name, event, context), () => fn(event)));
+    .handler((event, context: unknown) => withLogContext(invocationContext(name, event, context), () => fn(event)));

@@ -14,7 +14,7 @@ const caBundle = async (tls: TlsConfig, readParameter: ParameterReader | undefin
     try {
       return await readFile(tls.caFile, 'utf8');
     } catch (error) {
-      throw new ConfigError(`tls.caFile ${tls.caFile}: cannot read the CA bundle: ${(error as NodeJS.ErrnoException).code ?? error}`, { cause: error });
+      throw new ConfigError(`tls.caFile ${tls.caFile}: cannot read the CA bundle: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
     }
   }
   if (tls.caParameter !== undefined) {
