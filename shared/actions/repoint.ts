@@ -5,6 +5,7 @@ import type { LeaseStore } from '../aws/lease';
 import { readCname, upsertCname, waitInSync } from '../aws/route53';
 import { readParameterFresh, writeSecureString } from '../aws/ssm';
 import type { ClusterConfig, NodeConfig } from '../config/schema';
+import { clientEndpoint } from '../config/cluster-context';
 import { databaseUrlTarget, repointDatabaseUrl } from '../database-url';
 import { AwsPermanentError, AwsTransientError } from '../errors';
 
@@ -123,11 +124,12 @@ export const rewriteDatabaseUrls = async (cluster: ClusterConfig, node: NodeConf
   // let one region's failure stop none of the others.
   const results = await Promise.allSettled(
     cluster.databaseUrlParameters.map(async (target) => {
-      const client = ssmClient(target.region);
-      const current = await readParameterFresh(client, target.region, target.name);
-      const next = repointDatabaseUrl(current, node.host, node.port);
+      const ssm = ssmClient(target.region);
+      const current = await readParameterFresh(ssm, target.region, target.name);
+      const client = clientEndpoint(node);
+      const next = repointDatabaseUrl(current, client.host, client.port);
       const changed = next !== current;
-      if (changed) await writeSecureString(client, target.region, target.name, next);
+      if (changed) await writeSecureString(ssm, target.region, target.name, next, target.kmsKeyArn);
       const { host, port } = databaseUrlTarget(next);
       return { region: target.region, name: target.name, host, port, changed };
     }),
