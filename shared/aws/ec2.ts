@@ -1,4 +1,4 @@
-import { DescribeInstanceStatusCommand, DescribeInstancesCommand, StopInstancesCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import { DeleteTagsCommand, DescribeInstanceStatusCommand, DescribeInstancesCommand, StopInstancesCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { classifyAwsError } from './errors';
 
 export interface InstanceHealth {
@@ -40,5 +40,14 @@ export const stopInstance = async (client: EC2Client, instanceId: string): Promi
     return out.StoppingInstances?.[0]?.CurrentState?.Name ?? 'unknown';
   } catch (error) {
     throw classifyAwsError(error, `ec2:StopInstances ${instanceId}`);
+  }
+};
+
+/** Removes one tag from an instance (absent already: nothing to do). */
+export const untagInstance = async (client: EC2Client, instanceId: string, key: string): Promise<void> => {
+  try {
+    await client.send(new DeleteTagsCommand({ Resources: [instanceId], Tags: [{ Key: key }] }));
+  } catch (error) {
+    throw classifyAwsError(error, `ec2:DeleteTags ${key} ${instanceId}`);
   }
 };

@@ -1,4 +1,12 @@
-import { GetCommandInvocationCommand, SendCommandCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import {
+  CreateDocumentCommand,
+  GetCommandInvocationCommand,
+  GetDocumentCommand,
+  SendCommandCommand,
+  UpdateDocumentCommand,
+  UpdateDocumentDefaultVersionCommand,
+  type SSMClient,
+} from '@aws-sdk/client-ssm';
 import { sleep } from '../time';
 import { classifyAwsError } from './errors';
 
@@ -81,3 +89,38 @@ export const ssmCommandRunner =
       if (Date.now() > deadline) return { commandId, status: 'Waiting', stdout: '', stderr: `no result within ${timeoutSeconds} s` };
     }
   };
+
+/**
+ * SSM documents are regional and the deployment creates the rejoin document in the control region
+ * only: before a command runs on a node in another region, the same content is copied there
+ * (created, or updated and made the default version when it differs). Returns what it did.
+ */
+export const ensureDocumentIn = async (source: SSMClient, sourceRegion: string, target: SSMClient, targetRegion: string, name: string): Promise<'same-region' | 'present' | 'created' | 'updated'> => {
+  if (sourceRegion === targetRegion) return 'same-region';
+  let content: string;
+  try {
+    const out = await source.send(new GetDocumentCommand({ Name: name, DocumentFormat: 'JSON' }));
+    content = out.Content ?? '';
+  } catch (error) {
+    throw classifyAwsError(error, `ssm:GetDocument ${name} in ${sourceRegion}`);
+  }
+  let existing: string | undefined;
+  try {
+    existing = (await target.send(new GetDocumentCommand({ Name: name, DocumentFormat: 'JSON' }))).Content ?? '';
+  } catch (error) {
+    if ((error as Error).name !== 'InvalidDocument') throw classifyAwsError(error, `ssm:GetDocument ${name} in ${targetRegion}`);
+  }
+  try {
+    if (existing === undefined) {
+      await target.send(new CreateDocumentCommand({ Name: name, Content: content, DocumentType: 'Command', DocumentFormat: 'JSON' }));
+      return 'created';
+    }
+    if (existing === content) return 'present';
+    const updated = await target.send(new UpdateDocumentCommand({ Name: name, Content: content, DocumentFormat: 'JSON', DocumentVersion: '$LATEST' }));
+    const version = updated.DocumentDescription?.DocumentVersion;
+    if (version) await target.send(new UpdateDocumentDefaultVersionCommand({ Name: name, DocumentVersion: version }));
+    return 'updated';
+  } catch (error) {
+    throw classifyAwsError(error, `ssm:CreateDocument/UpdateDocument ${name} in ${targetRegion}`);
+  }
+};

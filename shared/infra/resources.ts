@@ -15,6 +15,7 @@ import {
   stopInstancesStatement,
 } from './iam-failover';
 import { functionName } from './names';
+import { rejoinDocument } from './rejoin-document';
 
 export interface GenerateOptions {
   config: FailoverConfig;
@@ -26,6 +27,7 @@ export const deploymentNames = (service: string, stage: string) => ({
   prefix: `${service}-${stage}`,
   leaseTable: `${service}-${stage}-leases`,
   stateMachine: `${service}-${stage}-failover`,
+  rejoinDocument: `${service}-${stage}-rejoin`,
   eventBus: 'default',
 });
 
@@ -97,6 +99,11 @@ export const generateResources = ({ config, service, stage }: GenerateOptions): 
         ],
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
       },
+    },
+    // The rejoin procedure, run on a node's host by SSM Run Command (`pgfo rejoin`).
+    RejoinDocument: {
+      Type: 'AWS::SSM::Document',
+      Properties: { Name: names.rejoinDocument, DocumentType: 'Command', DocumentFormat: 'JSON', UpdateMethod: 'NewVersion', Content: rejoinDocument() },
     },
     ...Object.fromEntries(alarms.map((alarm) => [alarm.logicalId, alarmResource(alarm)])),
     ...dashboardResources(config, alarms, names.prefix),

@@ -1,20 +1,50 @@
-import { EC2Client, StartInstancesCommand } from '@aws-sdk/client-ec2';
-import { localCommandRunner } from '../../local/run-command';
+import { DescribeTagsCommand, EC2Client, CreateTagsCommand, StartInstancesCommand } from '@aws-sdk/client-ec2';
+import { GetDocumentCommand, ListCommandsCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { resetEmulator } from '../../local/emulator';
 import { startFailoverBench, type FailoverBench } from '../../local/failover-bench';
+import { localHandlers } from '../../local/handlers';
+import type { RejoinReceipt } from '../../shared/operators/rejoin';
+import { REPLICATION_ROLE, REWIND_GRANTS } from '../../local/topology';
 import { scenario } from '../harness/scenario';
 
-/** The PGFO-RESULT line the rejoin document prints last. */
-const resultOf = (stdout: string): Record<string, unknown> => {
-  const line = stdout.split('\n').find((l) => l.startsWith('PGFO-RESULT '));
-  if (!line) throw new Error(`no result line in:\n${stdout}`);
-  return JSON.parse(line.slice('PGFO-RESULT '.length)) as Record<string, unknown>;
-};
-
-describe('rejoin document (host/pgfo-rejoin.sh) on the real topology', () => {
+/**
+ * `pgfo rejoin` on the real topology: the operator Lambda as deployed, the rejoin document (the
+ * same one the deployment creates) run on the local node, a split-brain probe throughout.
+ */
+describe('rejoin a fenced or diverged node as a standby of the writer', () => {
   let bench: FailoverBench;
   let s: ReturnType<typeof scenario>;
   const emulator = () => process.env.AWS_ENDPOINT_URL_EMULATOR!;
+  const rejoin = (request: Record<string, unknown>) => localHandlers.rejoin({ cluster: s.cluster().name, ...request }) as Promise<RejoinReceipt>;
+  const inRecovery = async (node: string) => (await s.topology().query<{ r: boolean }>(node, 'SELECT pg_is_in_recovery() AS r'))[0]!.r;
+  const ec2 = (node: string) => new EC2Client({ region: s.node(node).region, endpoint: emulator() });
+
+  /** Primary crash and failover; returns the promoted node, with the old primary's instance stopped. */
+  const failOver = async () => {
+    const app = s.writer('primary');
+    await app.start();
+    await s.stopInstances('primary');
+    const execution = await s.failover();
+    await app.stop().catch(() => undefined);
+    expect(s.receipt(execution).outcome).toBe('promoted');
+    return { execution, writer: s.receipt(execution).promoted as string };
+  };
+  /** Someone starts the old primary's instance and PostgreSQL by hand, with no host guard. */
+  const zombie = async () => {
+    const old = s.node('primary');
+    await ec2('primary').send(new StartInstancesCommand({ InstanceIds: [old.instanceId] }));
+    await s.topology().start('primary');
+    // Its synchronous standby is gone: a commit waits for it forever, yet is already written locally.
+    await s.topology().query('primary', 'SET synchronous_commit = local; CREATE TABLE zombie_only (id int); INSERT INTO zombie_only SELECT generate_series(1, 1000)');
+  };
+  const expectOneWriterThroughout = async (execution: Awaited<ReturnType<typeof failOver>>['execution']) => {
+    const verdict = await s.verdict(execution);
+    expect(verdict.rounds.length).toBeGreaterThan(0);
+    // The zombie is a second writer until the rejoin stops it; after the rejoin, never again.
+    const last = verdict.rounds.slice(-3);
+    expect(last.every((r) => r.writable.length === 1)).toBe(true);
+    return verdict;
+  };
 
   beforeAll(() => {
     process.env.AWS_ENDPOINT_URL_EMULATOR = process.env.AWS_ENDPOINT_URL;
@@ -23,65 +53,66 @@ describe('rejoin document (host/pgfo-rejoin.sh) on the real topology', () => {
     await resetEmulator(emulator());
     bench = await startFailoverBench();
     s = scenario(bench, emulator());
+    s.startProbe();
   });
   afterEach(async () => {
     await s?.stopProbe();
     await bench?.teardown();
   });
 
-  const rejoin = (node: string, writer: string, extra: Record<string, string> = {}) => {
-    const n = s.node(node);
-    const w = s.node(writer);
-    const run = localCommandRunner(bench.stack.config, bench.stack.topologies);
-    return run({ region: n.region, instanceId: n.instanceId }, 'pgfo-rejoin', {
-      SourceHost: w.host,
-      SourcePort: String(w.port),
-      Database: s.cluster().database,
-      ApplicationName: node,
-      WaitSeconds: '30',
-      ...extra,
-    }, { timeoutSeconds: 120 });
-  };
-
-  it('rewinds a returned old primary with a divergent write into a standby of the new writer, reporting what it discarded', async () => {
-    const app = s.writer('primary');
-    await app.start();
-    await s.stopInstances('primary');
-    const execution = await s.failover();
-    await app.stop().catch(() => undefined);
-    expect(s.receipt(execution).outcome).toBe('promoted');
-    const writer = s.receipt(execution).promoted as string;
-
-    // The zombie: the old primary's instance and PostgreSQL started by hand, writable on its old timeline.
-    const old = s.node('primary');
-    await new EC2Client({ region: old.region, endpoint: emulator() }).send(new StartInstancesCommand({ InstanceIds: [old.instanceId] }));
-    await s.topology().start('primary');
-    // Its synchronous standby is gone: a commit waits for it forever, yet is already written locally.
-    await s.topology().query('primary', 'SET synchronous_commit = local; CREATE TABLE zombie_only (id int); INSERT INTO zombie_only SELECT generate_series(1, 1000)');
+  it('rewinds a returned old primary with a divergent write: a dry run reports what is discarded, the rejoin discards it and the node streams', async () => {
+    const { execution, writer } = await failOver();
+    await zombie();
+    await ec2('primary').send(new CreateTagsCommand({ Resources: [s.node('primary').instanceId], Tags: [{ Key: 'pgfo:fenced', Value: execution.name }] }));
     const afterFailover = s.writer(writer);
     await afterFailover.start();
 
-    const dry = await rejoin('primary', writer, { DryRun: '1' });
-    expect(dry.status).toBe('Success');
-    const report = resultOf(dry.stdout);
-    expect(report).toMatchObject({ outcome: 'dry-run', method: 'rewind', nodeTimeline: 1, writerTimeline: 2 });
-    expect(report.discardedBytes).toBeGreaterThan(0);
-    expect(report.discardedCommits).toBeGreaterThanOrEqual(1); // the zombie's statements ran as one transaction
-    const [still] = await s.topology().query<{ r: boolean }>('primary', 'SELECT pg_is_in_recovery() AS r');
-    expect(still!.r).toBe(false); // a dry run changes nothing
+    const dry = await rejoin({ node: 'primary', dryRun: true });
+    expect(dry).toMatchObject({ outcome: 'dry-run', writer, method: 'rewind', nodeTimeline: 1, writerTimeline: 2 });
+    expect(dry.discardedBytes).toBeGreaterThan(0);
+    expect(dry.discardedCommits).toBeGreaterThanOrEqual(1); // the zombie's statements ran as one transaction
+    expect(dry.reasons.join('\n')).toMatch(/a returned old primary/);
+    expect(await inRecovery('primary')).toBe(false); // a dry run changes nothing
 
-    const done = await rejoin('primary', writer);
+    const done = await rejoin({ node: 'primary' });
     await afterFailover.stop();
-    expect(done.status).toBe('Success');
-    expect(resultOf(done.stdout)).toMatchObject({ outcome: 'rejoined', method: 'rewind', streamingTimeline: 2, discardedBytes: report.discardedBytes });
-    const [row] = await s.topology().query<{ r: boolean }>('primary', 'SELECT pg_is_in_recovery() AS r');
-    expect(row!.r).toBe(true);
-    const zombie = await s.topology().query('primary', "SELECT to_regclass('zombie_only') AS t");
-    expect(zombie[0]).toEqual({ t: null });
-    // Everything acknowledged by the new writer reaches the rejoined node.
+    expect(done).toMatchObject({ outcome: 'rejoined', writer, method: 'rewind', forkLsn: dry.forkLsn });
+    // The zombie kept writing WAL of its own (checkpoints, the probe's sessions) after the dry run.
+    expect(done.discardedBytes).toBeGreaterThanOrEqual(dry.discardedBytes!);
+    expect(done.reasons.at(-1)).toBe(`primary streams from ${writer} (rewind) on timeline 2`);
+    expect(await inRecovery('primary')).toBe(true);
+    expect((await s.topology().query('primary', "SELECT to_regclass('zombie_only') AS t"))[0]).toEqual({ t: null });
+    // Everything the new writer acknowledged reaches the rejoined node; the fenced tag is gone.
     await new Promise((r) => setTimeout(r, 2000));
     expect((await afterFailover.lostOn(s.appTarget('primary'))).lost).toBe(0);
-    const streaming = await s.topology().query(writer, "SELECT 1 FROM pg_stat_replication WHERE application_name = 'primary' AND state = 'streaming'");
-    expect(streaming).toHaveLength(1);
-  }, 300_000);
+    const tags = await ec2('primary').send(new DescribeTagsCommand({ Filters: [{ Name: 'resource-id', Values: [s.node('primary').instanceId] }] }));
+    expect(tags.Tags?.map((t) => t.Key)).not.toContain('pgfo:fenced');
+    // The document was copied to the node's region (documents are regional) and the command sent there.
+    const regional = new SSMClient({ region: s.node('primary').region, endpoint: emulator() });
+    expect((await regional.send(new GetDocumentCommand({ Name: 'pgfo-local-rejoin' }))).Content).toContain('pgfo-rejoin');
+    expect((await regional.send(new ListCommandsCommand({}))).Commands?.length).toBe(2);
+    await expectOneWriterThroughout(execution);
+  }, 240_000);
+
+  it('falls back to a base backup when pg_rewind cannot work (the writer refuses its file functions)', async () => {
+    const { execution, writer } = await failOver();
+    await zombie();
+    for (const grant of REWIND_GRANTS.filter((g) => g.includes('FUNCTION'))) {
+      await s.topology().query(writer, `${grant.replace('GRANT', 'REVOKE')} FROM ${REPLICATION_ROLE}`);
+    }
+    const done = await rejoin({ node: 'primary' });
+    expect(done).toMatchObject({ outcome: 'rejoined', writer, method: 'basebackup' });
+    expect(await inRecovery('primary')).toBe(true);
+    expect((await s.topology().query('primary', "SELECT to_regclass('zombie_only') AS t"))[0]).toEqual({ t: null });
+    await expectOneWriterThroughout(execution);
+  }, 240_000);
+
+  it('refuses the writer itself, an unknown node, and changes nothing', async () => {
+    const { execution, writer } = await failOver();
+    const refused = await rejoin({ node: writer });
+    expect(refused).toMatchObject({ outcome: 'refused', reasons: [`${writer} is the only node that takes writes: it is the writer, not a node to rejoin`] });
+    expect(await inRecovery(writer)).toBe(false);
+    await expect(rejoin({ node: 'nope' })).rejects.toThrow('node: cluster orders has no node "nope"');
+    await expectOneWriterThroughout(execution);
+  }, 240_000);
 });
