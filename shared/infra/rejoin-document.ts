@@ -29,8 +29,12 @@ export const REJOIN_PARAMETERS = {
 export type RejoinParameterName = keyof typeof REJOIN_PARAMETERS;
 export type RejoinParameters = Partial<Record<RejoinParameterName, string>>;
 
-/** How long the document may run on the host (a base backup of a large node takes a while). */
-export const REJOIN_TIMEOUT_SECONDS = 3600;
+/**
+ * How long the document may run on the host, and how long the rejoin function waits for it: it fits
+ * the function's 900 s (Lambda's limit) with a minute left for the streaming check. A base backup
+ * of a node larger than the link can copy in that time needs the document run by hand (docs).
+ */
+export const REJOIN_TIMEOUT_SECONDS = 840;
 
 /**
  * The SSM Command document (schema 2.2, aws:runShellScript): exports each parameter, then runs the

@@ -12,6 +12,7 @@ import {
   route53ReadStatement,
   route53Statements,
   startExecutionStatement,
+  rejoinStatements,
   stopInstancesStatement,
 } from './iam-failover';
 import { functionName } from './names';
@@ -66,6 +67,11 @@ export const functionPolicies = (config: FailoverConfig, service: string, stage:
     ],
     status: [readCredentialsStatement(config, ['monitor']), route53ReadStatement(config), databaseUrlStatement(config, ['GetParameter'])],
     history: [leaseStatement(names.leaseTable, ['Query'])],
+    rejoin: [
+      leaseStatement(names.leaseTable, ['UpdateItem', 'GetItem', 'PutItem']),
+      readCredentialsStatement(config, ['failover']),
+      ...rejoinStatements(config, names.rejoinDocument),
+    ],
   };
 };
 

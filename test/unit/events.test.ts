@@ -7,6 +7,7 @@ import {
   historyRequestSchema,
   manualFailoverRequestSchema,
   planRequestSchema,
+  rejoinRequestSchema,
   statusRequestSchema,
   switchoverRequestSchema,
 } from '../../shared/operators/requests';
@@ -30,6 +31,7 @@ const samples: Record<string, { event: string; schema: z.ZodType }> = {
   plan: { event: 'plan.json', schema: planRequestSchema },
   status: { event: 'status.json', schema: statusRequestSchema },
   history: { event: 'history.json', schema: historyRequestSchema },
+  rejoin: { event: 'rejoin.json', schema: rejoinRequestSchema },
 };
 
 describe('sample events', () => {
