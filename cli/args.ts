@@ -9,7 +9,7 @@ export interface ParsedArgs {
 }
 
 /** Flags that take no value. */
-const BOOLEAN_FLAGS = new Set(['json', 'accept-data-loss', 'help']);
+const BOOLEAN_FLAGS = new Set(['json', 'accept-data-loss', 'help', 'dry-run']);
 
 /** Parses `command --flag value --switch` (also `--flag=value`). Unknown flags are checked by the caller. */
 export const parseArgs = (argv: string[]): ParsedArgs => {

@@ -1,6 +1,7 @@
 import { failoverTaskHandlers } from '../functions/failover';
 import { makeStartFailover } from '../functions/failover/start-failover';
 import { handler as monitor } from '../functions/monitor/handler';
+import { handler as nodeReturned } from '../functions/failover/node-returned';
 import { makeManualFailover } from '../functions/operators/failover';
 import { handler as history } from '../functions/operators/history';
 import { makeRejoin } from '../functions/operators/rejoin';
@@ -33,13 +34,15 @@ export type OperatorFunction = 'status' | 'plan' | 'switchover' | 'history' | 'r
 /** The operator Lambdas and the monitor, exactly as deployed (input validation included). */
 export const localHandlers = {
   monitor: asInvoke<{ errors: string[] }>(monitor, 'monitor'),
+  /** The EC2 state-change rule's target (the emulator delivers no events: local/instance-boot.ts does). */
+  nodeReturned: asInvoke(nodeReturned, 'nodeReturned'),
   status: asInvoke(status, 'status'),
   plan: asInvoke(plan, 'plan'),
   switchover: asInvoke(switchover, 'switchover'),
   history: asInvoke(history, 'history'),
   // The emulator does not run commands: the rejoin document runs on the local node instead.
   rejoin: asInvoke(lambda('rejoin', makeRejoin(localCommandRunner()), { input: rejoinRequestSchema }), 'rejoin'),
-} satisfies Record<OperatorFunction | 'monitor', Invoke>;
+} satisfies Record<OperatorFunction | 'monitor' | 'nodeReturned', Invoke>;
 
 /** Step Functions' StartExecution, done by the local runner (same name: started once). */
 export const localStarter =

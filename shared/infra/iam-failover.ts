@@ -121,3 +121,14 @@ export const rejoinStatements = (config: FailoverConfig, documentName: string): 
     },
   ];
 };
+
+/** Fencing a returned node again: tag it pgfo:fenced (that key only) and stop it, tagged cluster instances only. */
+export const fenceAgainStatements = (config: FailoverConfig): Statement[] => [
+  {
+    Effect: 'Allow',
+    Action: ['ec2:CreateTags'],
+    Resource: instanceArns(config),
+    Condition: { StringEquals: clusterTag(config, 'aws:ResourceTag/pgfo:cluster'), 'ForAllValues:StringEquals': { 'aws:TagKeys': ['pgfo:fenced'] } },
+  },
+  stopInstancesStatement(config),
+];

@@ -12,6 +12,7 @@ import {
   route53ReadStatement,
   route53Statements,
   startExecutionStatement,
+  fenceAgainStatements,
   rejoinStatements,
   stopInstancesStatement,
 } from './iam-failover';
@@ -67,6 +68,13 @@ export const functionPolicies = (config: FailoverConfig, service: string, stage:
     ],
     status: [readCredentialsStatement(config, ['monitor']), route53ReadStatement(config), databaseUrlStatement(config, ['GetParameter'])],
     history: [leaseStatement(names.leaseTable, ['Query'])],
+    nodeReturned: [
+      describeInstancesStatement(['DescribeTags']),
+      ...fenceAgainStatements(config),
+      readCredentialsStatement(config, ['failover']),
+      leaseStatement(names.leaseTable, ['PutItem']),
+      putEventsStatement(names.eventBus),
+    ],
     rejoin: [
       leaseStatement(names.leaseTable, ['UpdateItem', 'GetItem', 'PutItem']),
       readCredentialsStatement(config, ['failover']),
@@ -127,6 +135,7 @@ export const forServerless = (configFile: string, service: string, stage: string
     controlRegion: config.controlRegion,
     configFile,
     ...names,
+    instanceIds: [...new Set(config.clusters.flatMap((c) => c.nodes.map((n) => n.instanceId)))],
     failoverAlarmNames: alarmDefinitions(config, names.prefix)
       .filter((a) => a.triggersFailover)
       .map((a) => a.alarmName),

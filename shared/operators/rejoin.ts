@@ -1,5 +1,5 @@
 import { ec2Client } from '../aws/clients/ec2';
-import { untagInstance } from '../aws/ec2';
+import { FENCED_TAG, untagInstance } from '../aws/ec2';
 import { ssmClient } from '../aws/clients/ssm';
 import { ensureDocumentIn, type CommandRunner } from '../aws/run-command';
 import { withFailoverConnection } from '../actions/failover-connection';
@@ -11,9 +11,6 @@ import { standbyOnWriter } from '../postgres/switchover-sql';
 import { sleep } from '../time';
 import { leaseStore, rejoinDocumentName } from '../workflow/environment';
 import { observeRoles } from './roles';
-
-/** The tag the fence writes on an instance it stopped; a rejoined node loses it. */
-export const FENCED_TAG = 'pgfo:fenced';
 
 export interface RejoinRequest {
   cluster: string;

@@ -109,7 +109,7 @@ describe('least privilege: every IAM role of the packaged service', () => {
   });
 
   it('grants Resource "*" only for the actions AWS cannot scope, PutMetricData only in the configured namespace', () => {
-    const unscopable = ['cloudwatch:PutMetricData', 'cloudwatch:GetMetricData', 'ec2:DescribeInstances', 'ec2:DescribeInstanceStatus', 'ssm:GetCommandInvocation'];
+    const unscopable = ['cloudwatch:PutMetricData', 'cloudwatch:GetMetricData', 'ec2:DescribeInstances', 'ec2:DescribeInstanceStatus', 'ec2:DescribeTags', 'ssm:GetCommandInvocation'];
     const everything = granted((g) => g.resources.some((r) => r.includes('*') && !/:(change\/\*|log-group:\/aws\/lambda\/[\w-]+:\*)$/.test(r) && !/^getatt:\w+\.Arn:\*$/.test(r)));
     expect(everything.filter((g) => !(unscopable.includes(g.action) && g.resources.length === 1 && g.resources[0] === '*'))).toEqual([]);
     for (const g of granted((g) => g.action === 'cloudwatch:PutMetricData')) expect(g.condition).toEqual({ StringEquals: { 'cloudwatch:namespace': config.namespace } });
@@ -161,6 +161,15 @@ describe('least privilege: every IAM role of the packaged service', () => {
         expect(g.condition).toEqual({ StringEquals: { 'aws:ResourceTag/pgfo:cluster': config.clusters.map((c) => c.name) } });
       } else expect({ action: g.action, resources: g.resources.sort() }).toEqual({ action: g.action, resources: [...documents].sort() });
     }
+    const retag = granted((g) => g.action === 'ec2:CreateTags');
+    expect(retag.length).toBeGreaterThan(0);
+    for (const g of retag) {
+      expect(g.resources.sort()).toEqual([...instances].sort());
+      expect(g.condition).toEqual({
+        StringEquals: { 'aws:ResourceTag/pgfo:cluster': config.clusters.map((c) => c.name) },
+        'ForAllValues:StringEquals': { 'aws:TagKeys': ['pgfo:fenced'] },
+      });
+    }
     const untag = granted((g) => g.action === 'ec2:DeleteTags');
     expect(untag.map((g) => g.role)).toEqual(['RejoinRole']);
     expect(untag[0]!.condition).toEqual({
@@ -177,7 +186,7 @@ describe('least privilege: every IAM role of the packaged service', () => {
       expect(g.resources.sort()).toEqual([...instances].sort());
       expect(g.condition).toEqual({ StringEquals: { 'aws:ResourceTag/pgfo:cluster': config.clusters.map((c) => c.name) } });
     }
-    expect(granted((g) => g.action.startsWith('ec2:') && !['ec2:StopInstances', 'ec2:DescribeInstances', 'ec2:DescribeInstanceStatus', 'ec2:DeleteTags'].includes(g.action))).toEqual([]);
+    expect(granted((g) => g.action.startsWith('ec2:') && !['ec2:StopInstances', 'ec2:DescribeInstances', 'ec2:DescribeInstanceStatus', 'ec2:DescribeTags', 'ec2:DeleteTags', 'ec2:CreateTags'].includes(g.action))).toEqual([]);
   });
 
   it('reaches DynamoDB only in the lease table, Step Functions only to start the failover, Lambda only for its steps', () => {

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { monitorInput } from '../../functions/monitor/handler';
+import { instanceStateEventSchema } from '../../functions/failover/node-returned';
 import { executionInputSchema } from '../../shared/workflow/state';
 import { alarmEventSchema } from '../../shared/decisions/trigger';
 import {
@@ -32,6 +33,7 @@ const samples: Record<string, { event: string; schema: z.ZodType }> = {
   status: { event: 'status.json', schema: statusRequestSchema },
   history: { event: 'history.json', schema: historyRequestSchema },
   rejoin: { event: 'rejoin.json', schema: rejoinRequestSchema },
+  nodeReturned: { event: 'node-returned.json', schema: instanceStateEventSchema },
 };
 
 describe('sample events', () => {
