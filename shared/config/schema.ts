@@ -20,11 +20,12 @@ const ssmName = z
   .regex(/^\/[A-Za-z0-9_.\-/]{1,1010}$/, 'an SSM parameter name starting with "/"');
 const port = z.number().int().min(1).max(65535);
 /** An absolute path on a database host (it is substituted into a shell command: no quotes or spaces). */
-const hostPath = z.string().regex(/^\/[A-Za-z0-9_.\/-]{1,250}$/, 'an absolute path of letters, digits, "_", ".", "-" and "/"');
+const hostPath = z.string().regex(/^\/[A-Za-z0-9_./-]{1,250}$/, 'an absolute path of letters, digits, "_", ".", "-" and "/"');
 /**
  * A user or database name: the connection startup packet carries it as a NUL-terminated string, so
  * a NUL byte would end it there and let the rest pass as extra startup parameters (options=...).
  */
+// eslint-disable-next-line no-control-regex -- the NUL byte is the character this pattern exists to refuse
 const loginName = z.string().min(1).max(63).regex(/^[^\u0000]+$/, 'a name without NUL bytes');
 
 /** A database login whose password lives in an SSM SecureString, never in this file. */
