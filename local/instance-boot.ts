@@ -26,6 +26,7 @@ export class InstanceBoot {
   readonly boots: Boot[] = [];
   private readonly lastState = new Map<string, string>();
   private readonly noGuard = new Set<string>();
+  private readonly silent = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private polling: Promise<void> | undefined;
 
@@ -45,6 +46,11 @@ export class InstanceBoot {
   /** A host without the guard installed (as before this project shipped one): it boots as configured. */
   withoutGuard(node: string): void {
     this.noGuard.add(node);
+  }
+
+  /** The node's start event never reaches the control plane (a node region whose events are not forwarded). */
+  undelivered(node: string): void {
+    this.silent.add(node);
   }
 
   private tick(): void {
@@ -81,6 +87,7 @@ export class InstanceBoot {
               boot.guard = await runHostGuard(topology.nodes[node.name]!, { cwd: topology.dir, imdsEndpoint: this.imds.instanceEndpoint(region, node.instanceId) });
             }
             await topology.start(node.name);
+            if (this.silent.has(node.name)) continue;
             boot.delivered = await this.deliver?.({
               version: '0',
               id: `local-${Date.now()}`,

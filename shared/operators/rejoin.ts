@@ -1,5 +1,5 @@
 import { ec2Client } from '../aws/clients/ec2';
-import { FENCED_TAG, untagInstance } from '../aws/ec2';
+import { FENCED_TAG, instanceState, untagInstance } from '../aws/ec2';
 import { ssmClient } from '../aws/clients/ssm';
 import { ensureDocumentIn, type CommandRunner } from '../aws/run-command';
 import { withFailoverConnection } from '../actions/failover-connection';
@@ -73,6 +73,12 @@ export const rejoinNode = async (context: ClusterContext, request: RejoinRequest
     if (!verdict.rejoin) return { ...base, outcome: 'refused', writer: null, reasons: [verdict.reason], ms: Date.now() - started };
     const writer = nodeNamed(cluster, verdict.writer);
     const reasons = [...verdict.notes];
+    // Run Command reaches only a running instance; a stopped one must be started first, which its
+    // host guard makes safe (PostgreSQL comes up in recovery while it is tagged fenced).
+    const state = await instanceState(ec2Client(node.region), node.instanceId);
+    if (state !== 'running') {
+      return { ...base, outcome: 'refused', writer: writer.name, reasons: [`${node.name}'s instance is ${state}: start it first (its host guard keeps PostgreSQL read-only while it is fenced), then rejoin`], ms: Date.now() - started };
+    }
     await ensureDocumentIn(ssmClient(config.controlRegion), config.controlRegion, ssmClient(node.region), node.region, rejoinDocumentName());
     const result = await runCommand(
       { region: node.region, instanceId: node.instanceId },

@@ -32,6 +32,9 @@ describe('rejoin a fenced or diverged node as a standby of the writer', () => {
   /** Someone starts the old primary's instance and PostgreSQL by hand, with no host guard. */
   const zombie = async () => {
     const old = s.node('primary');
+    // Nothing tells the control plane (a node region whose EC2 events are not forwarded), and no host guard.
+    bench.boot.undelivered('primary');
+    bench.boot.withoutGuard('primary');
     await ec2('primary').send(new StartInstancesCommand({ InstanceIds: [old.instanceId] }));
     await s.topology().start('primary');
     // Its synchronous standby is gone: a commit waits for it forever, yet is already written locally.
@@ -113,6 +116,81 @@ describe('rejoin a fenced or diverged node as a standby of the writer', () => {
     expect(refused).toMatchObject({ outcome: 'refused', reasons: [`${writer} is the only node that takes writes: it is the writer, not a node to rejoin`] });
     expect(await inRecovery(writer)).toBe(false);
     await expect(rejoin({ node: 'nope' })).rejects.toThrow('node: cluster orders has no node "nope"');
+    // Run Command reaches only running instances: the fenced old primary's is stopped.
+    expect(await rejoin({ node: 'primary' })).toMatchObject({ outcome: 'refused', reasons: [expect.stringMatching(/^primary's instance is stopped: start it first/)] });
     await expectOneWriterThroughout(execution);
   }, 240_000);
 });
+
+describe('failback: A -> B -> A, twice, with rejoins between', () => {
+  let bench: FailoverBench;
+  let s: ReturnType<typeof scenario>;
+  const emulator = () => process.env.AWS_ENDPOINT_URL_EMULATOR!;
+  /** The writer's current timeline, from the name of the WAL file it writes (the checkpoint's may lag a promotion). */
+  const timeline = async (node: string) =>
+    Number((await s.topology().query<{ t: number }>(node, "SELECT ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int AS t"))[0]!.t);
+
+  beforeAll(() => {
+    process.env.AWS_ENDPOINT_URL_EMULATOR = process.env.AWS_ENDPOINT_URL;
+  });
+  beforeEach(async () => {
+    await resetEmulator(emulator());
+    // No anti-flap window: the test fails over twice within a minute on purpose.
+    bench = await startFailoverBench({ mutate: (config) => config.clusters.forEach((c) => (c.policy.cooldownSeconds = 0)) });
+    s = scenario(bench, emulator());
+    s.startProbe();
+  });
+  afterEach(async () => {
+    await s?.stopProbe();
+    await bench?.teardown();
+  });
+
+  it('fails over, rejoins the old primary and the DR, switches back without loss, rejoins the other; timelines only increase', async () => {
+    const cluster = s.cluster().name;
+    const timelines: number[] = [await timeline('primary')];
+    for (let round = 1; round <= 2; round += 1) {
+      const app = s.writer('primary');
+      await app.start();
+      await s.stopInstances('primary');
+      const execution = await s.failover();
+      await app.stop().catch(() => undefined);
+      expect(s.receipt(execution)).toMatchObject({ outcome: 'promoted', promoted: 'standby_az2' });
+      timelines.push(await timeline('standby_az2'));
+
+      // The old primary comes back (its instance started: the host guard keeps it read-only), then both followers rejoin.
+      await new EC2Client({ region: s.node('primary').region, endpoint: emulator() }).send(
+        new CreateTagsCommand({ Resources: [s.node('primary').instanceId], Tags: [{ Key: 'pgfo:fenced', Value: execution.name }] }),
+      );
+      await new EC2Client({ region: s.node('primary').region, endpoint: emulator() }).send(new StartInstancesCommand({ InstanceIds: [s.node('primary').instanceId] }));
+      expect(await waitForBoot(bench, 'primary', round)).toMatchObject({ guard: { madeStandby: true }, delivered: { verdict: { action: 'record' } } });
+      for (const node of ['primary', 'standby_dr']) {
+        expect(await localHandlers.rejoin({ cluster, node })).toMatchObject({ outcome: 'rejoined', writer: 'standby_az2' });
+      }
+
+      const back = s.writer('standby_az2');
+      await back.start();
+      const switched = (await localHandlers.switchover({ cluster, to: 'primary' })) as { outcome: string; reasons: string[] };
+      await back.stop().catch(() => undefined);
+      expect(switched.outcome).toBe('switched');
+      expect((await back.lostOn(s.appTarget('primary'))).lost).toBe(0);
+      timelines.push(await timeline('primary'));
+      expect(await localHandlers.rejoin({ cluster, node: 'standby_az2' })).toMatchObject({ outcome: 'rejoined', writer: 'primary' });
+      await s.topology().waitForStreaming('standby_az2').catch(() => undefined);
+    }
+    expect(timelines).toEqual([1, 2, 3, 4, 5]);
+    const verdict = await s.verdict({ name: 'round-trip', status: 'SUCCEEDED', output: null, states: [] });
+    expect(verdict.rounds.filter((r) => r.writable.length > 1)).toEqual([]);
+  }, 600_000);
+});
+
+/** Waits until the local boot of `node`'s instance (the `round`-th) was handled. */
+const waitForBoot = async (bench: FailoverBench, node: string, round: number) => {
+  const deadline = Date.now() + 90_000;
+  while (Date.now() < deadline) {
+    await bench.boot.settle();
+    const boots = bench.boot.boots.filter((b) => b.node === node);
+    if (boots.length >= round && (boots[round - 1]!.delivered !== null || boots[round - 1]!.error !== undefined)) return boots[round - 1]!;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`boot ${round} of ${node} was not handled within 90 s`);
+};
