@@ -46,6 +46,8 @@ interface ControlPlaneNames {
   /** Names of the EventBridge rules that invoke the trigger and the monitor (serverless.yml names them from here). */
   triggerRule: string;
   monitorRule: string;
+  /** The rule on EC2 instance state changes that invokes nodeReturned. */
+  nodeReturnedRule: string;
 }
 
 interface ControlAlarm {
@@ -200,6 +202,7 @@ const topicResources = (deployment: DeploymentConfig, names: ControlPlaneNames) 
 const DEAD_LETTER_SOURCES = (names: ControlPlaneNames) => [
   sub(`arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/${names.triggerRule}`),
   sub(`arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/${names.monitorRule}`),
+  sub(`arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/${names.nodeReturnedRule}`),
   ...[CONTROL_PLANE_IDS.executionEventsRule, CONTROL_PLANE_IDS.receiptEventsRule].map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] })),
 ];
 
@@ -243,6 +246,8 @@ const deadLetterResources = (deployment: DeploymentConfig, names: ControlPlaneNa
   // later (the next one has started), so it is recorded at once instead of retried.
   StartFailoverInvokeConfig: invokeConfig('startFailover', { MaximumRetryAttempts: 2 }),
   MonitorInvokeConfig: invokeConfig('monitor', { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 }),
+  // A returned node is judged again on a retry (it is idempotent); a lost event leaves a record here.
+  NodeReturnedInvokeConfig: invokeConfig('nodeReturned', { MaximumRetryAttempts: 2 }),
 });
 
 const invokeConfig = (fn: string, retries: Record<string, number>) => ({

@@ -57,7 +57,11 @@ export const rejoinDocument = (script = readFileSync(REJOIN_SCRIPT, 'utf8')) => 
         timeoutSeconds: String(REJOIN_TIMEOUT_SECONDS),
         runCommand: [
           ...Object.entries(REJOIN_PARAMETERS).map(([name, p]) => `export ${p.env}='{{ ${name} }}'`),
-          ...script.split('\n').filter((line) => !line.startsWith('#!')),
+          // The script travels base64-encoded: its shell expansions would otherwise read as template
+          // variables to the Serverless Framework (and `{{ }}` as parameters to SSM).
+          'script=$(mktemp)',
+          `echo '${Buffer.from(script, 'utf8').toString('base64')}' | base64 -d > "$script"`,
+          'bash "$script"; status=$?; rm -f "$script"; exit $status',
         ],
       },
     },

@@ -43,6 +43,7 @@ export const deploymentNames = (service: string, stage: string) => ({
   eventBus: 'default',
   triggerRule: `${service}-${stage}-failover-trigger`,
   monitorRule: `${service}-${stage}-monitor-schedule`,
+  nodeReturnedRule: `${service}-${stage}-node-returned`,
 });
 
 /**
@@ -62,7 +63,7 @@ const deploymentStatements = (config: FailoverConfig, fn: string): Statement[] =
     ...(database && vpc ? [vpcAccessStatement()] : []),
     ...(database && kmsKeyArn ? [kmsThroughSsmStatement(kmsKeyArn, config.controlRegion, ['Decrypt'])] : []),
     ...(readsUrls ? databaseUrlKeyStatements(config, writesUrls ? ['Decrypt', 'Encrypt'] : ['Decrypt']) : []),
-    ...(fn === 'startFailover' || fn === 'monitor' ? [{ Effect: 'Allow' as const, Action: ['sqs:SendMessage'], Resource: deadLetterQueueArn() }] : []),
+    ...(fn === 'startFailover' || fn === 'monitor' || fn === 'nodeReturned' ? [{ Effect: 'Allow' as const, Action: ['sqs:SendMessage'], Resource: deadLetterQueueArn() }] : []),
   ];
 };
 

@@ -92,7 +92,9 @@ describe('rejoin a fenced or diverged node as a standby of the writer', () => {
     expect(tags.Tags?.map((t) => t.Key)).not.toContain('pgfo:fenced');
     // The document was copied to the node's region (documents are regional) and the command sent there.
     const regional = new SSMClient({ region: s.node('primary').region, endpoint: emulator() });
-    expect((await regional.send(new GetDocumentCommand({ Name: 'pgfo-local-rejoin' }))).Content).toContain('pgfo-rejoin');
+    const control = new SSMClient({ region: bench.stack.config.controlRegion, endpoint: emulator() });
+    const copied = (await regional.send(new GetDocumentCommand({ Name: 'pgfo-local-rejoin' }))).Content;
+    expect(copied).toBe((await control.send(new GetDocumentCommand({ Name: 'pgfo-local-rejoin' }))).Content);
     expect((await regional.send(new ListCommandsCommand({}))).Commands?.length).toBe(2);
     await expectOneWriterThroughout(execution);
   }, 240_000);
