@@ -21,6 +21,9 @@ const FLAGS: FlagSpec = {
   'accept-data-loss': { type: 'boolean' },
   reason: { type: 'string' },
   limit: { type: 'string' },
+  node: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  mode: { type: 'string' },
 };
 
 /** Parses `command --flag value --switch` (also `--flag=value`) strictly: unknown flags are refused here. */

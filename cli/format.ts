@@ -2,6 +2,7 @@ import type { Receipt } from '../shared/decisions/receipt';
 import type { FailoverPlan } from '../shared/operators/plan';
 import type { ClusterStatus } from '../shared/operators/status';
 import type { SwitchoverReceipt } from '../shared/operators/switchover';
+import type { RejoinReceipt } from '../shared/operators/rejoin';
 import type { HistoryEntry } from '../shared/operators/history';
 import { bytes, renderTable } from './table';
 
@@ -63,6 +64,17 @@ export const formatSwitchover = (r: SwitchoverReceipt): string =>
     ...(r.dns ? [`DNS: ${r.dns.record} -> ${r.dns.target}`] : []),
     ...r.databaseUrl.map((u) => `DATABASE_URL ${u.region} ${u.name}: ${u.host}:${u.port}`),
     ...(r.rejoin.length ? ['to rejoin the old primary as a standby:', ...r.rejoin.map((s, i) => `  ${i + 1}. ${s}`)] : []),
+  ].join('\n');
+
+export const formatRejoin = (r: RejoinReceipt): string =>
+  [
+    `rejoin of ${r.cluster}/${r.node}: ${r.outcome.toUpperCase()}${r.writer ? ` (writer ${r.writer}${r.method ? `, ${r.method}` : ''})` : ''}`,
+    ...r.reasons.map((reason) => `  - ${reason}`),
+    ...(r.nodeTimeline !== null && r.writerTimeline !== null
+      ? [`timelines: ${r.node} ${r.nodeTimeline}, writer ${r.writerTimeline}${r.forkLsn ? `, forked at ${r.forkLsn}` : ''}`]
+      : []),
+    ...(r.discardedBytes !== null ? [`WAL written only on ${r.node} after the fork: ${bytes(r.discardedBytes)}, ${r.discardedCommits ?? '?'} commit(s)`] : []),
+    `took ${r.ms} ms${r.commandId ? ` (command ${r.commandId})` : ''}`,
   ].join('\n');
 
 export const formatReceipt = (r: Receipt): string =>

@@ -1,6 +1,7 @@
 import { expectFlags, intFlag, parseArgs, requiredFlag, stringFlag, UsageError } from './args';
 import { awsBackend, localBackend, RemoteError, type Backend } from './backends';
-import { formatHistory, formatPlan, formatReceipt, formatStatus, formatSwitchover } from './format';
+import { formatHistory, formatPlan, formatReceipt, formatRejoin, formatStatus, formatSwitchover } from './format';
+import type { RejoinReceipt } from '../shared/operators/rejoin';
 import type { Receipt } from '../shared/decisions/receipt';
 import type { FailoverPlan } from '../shared/operators/plan';
 import type { ClusterStatus } from '../shared/operators/status';
@@ -19,7 +20,11 @@ commands:
   failover   --cluster C [--to NODE] [--accept-data-loss] [--reason TEXT]
                                                         operator-declared outage (keeps the lag guard unless
                                                         --accept-data-loss)
-  history    [--cluster C] [--limit N]                  past failovers and switchovers
+  history    [--cluster C] [--limit N]                  past failovers, switchovers and rejoins
+  rejoin     --cluster C --node N [--dry-run] [--mode auto|rewind|basebackup]
+                                                        bring a fenced or diverged node back as a standby
+                                                        of the writer (--dry-run: report what it would
+                                                        discard, change nothing)
 
 --local ENV_FILE runs the handlers in this process against a local stack (JSON file of environment
 variables, as written by 'npm run drill -- --keep'); otherwise the deployed Lambdas are invoked
@@ -96,6 +101,20 @@ const run = async (backend: Backend, command: string, flags: Record<string, stri
       };
       print(result, formatHistory(result.entries));
       return EXIT.ok;
+    }
+    case 'rejoin': {
+      expectFlags(command, flags, [...GLOBAL_FLAGS, 'cluster', 'node', 'dry-run', 'mode']);
+      const mode = stringFlag(flags, 'mode');
+      const request = {
+        cluster: requiredFlag(command, flags, 'cluster'),
+        node: requiredFlag(command, flags, 'node'),
+        dryRun: flags['dry-run'] === true,
+        ...(mode ? { mode } : {}),
+      };
+      if (!json) io.err(`${request.dryRun ? 'checking' : 'rejoining'} ${request.node} of ${request.cluster}${request.dryRun ? ' (dry run)' : ': stopping it, rewinding, restarting as a standby'}...`);
+      const receipt = (await backend.call('rejoin', request)) as RejoinReceipt;
+      print(receipt, formatRejoin(receipt));
+      return receipt.outcome === 'rejoined' || receipt.outcome === 'dry-run' ? EXIT.ok : EXIT.negative;
     }
     default:
       throw new UsageError(`unknown command "${command}"`);

@@ -4,7 +4,8 @@ import { clearSecretCache } from '../shared/aws/ssm';
 import type { FailoverConfig } from '../shared/config/schema';
 import { alarmDefinitions } from '../shared/infra/alarms';
 import { alarmStateChangeEvent } from './alarm-event';
-import { localFailoverMachine, localTrigger, type TriggerResult } from './handlers';
+import { localFailoverMachine, localHandlers, localTrigger, type TriggerResult } from './handlers';
+import { InstanceBoot } from './instance-boot';
 import type { LocalExecution, LocalStateMachine } from './state-machine';
 import { FaultProxy } from './fault-proxy';
 import { InstancePower } from './instance-power';
@@ -21,6 +22,8 @@ export interface FailoverBench {
   stack: LocalStack;
   faults: FaultProxy;
   power: InstancePower;
+  /** Instances started again boot their node (host guard, PostgreSQL) and tell the control plane. */
+  boot: InstanceBoot;
   machine: LocalStateMachine;
   /** Delivers the failover alarm's ALARM event to the trigger, as EventBridge would. */
   alarm(at?: Date, cluster?: string): Promise<TriggerResult>;
@@ -54,12 +57,14 @@ export const startFailoverBench = async (
   resetClients();
   clearSecretCache();
   const power = InstancePower.start(stack);
+  const boot = await InstanceBoot.start(stack, localHandlers.nodeReturned);
   const machine = localFailoverMachine({ retryIntervalMs: 50 });
   const trigger = localTrigger(machine);
   return {
     stack,
     faults,
     power,
+    boot,
     machine,
     alarm: (at = new Date(), clusterName) => {
       const cluster = clusterName ?? stack.config.clusters[0]!.name;
@@ -74,6 +79,7 @@ export const startFailoverBench = async (
     },
     teardown: async () => {
       power.stop();
+      await boot.stop();
       await Promise.allSettled([...machine.executions().values()]);
       await closeFailoverSessions();
       await stack.teardown();

@@ -2,8 +2,10 @@ import { failoverTaskHandlers } from '../functions/failover';
 import { makeStartFailover } from '../functions/failover/start-failover';
 import { handler as convergeDns } from '../functions/failover/converge-dns';
 import { handler as monitor } from '../functions/monitor/handler';
+import { handler as nodeReturned } from '../functions/failover/node-returned';
 import { makeManualFailover } from '../functions/operators/failover';
 import { handler as history } from '../functions/operators/history';
+import { makeRejoin } from '../functions/operators/rejoin';
 import { handler as plan } from '../functions/operators/plan';
 import { handler as status } from '../functions/operators/status';
 import { handler as switchover } from '../functions/operators/switchover';
@@ -11,7 +13,8 @@ import type { ConvergeOutcome } from '../shared/actions/repoint';
 import type { ExecutionStarter } from '../shared/aws/step-functions';
 import { alarmEventSchema } from '../shared/decisions/trigger';
 import { lambda } from '../shared/lambda';
-import { manualFailoverRequestSchema } from '../shared/operators/requests';
+import { manualFailoverRequestSchema, rejoinRequestSchema } from '../shared/operators/requests';
+import { localCommandRunner } from './run-command';
 import { LocalStateMachine, lambdaContext, type LocalHandler, type LocalStateMachineOptions } from './state-machine';
 
 /** A deployed handler called in this process as Lambda calls it: a JSON event and a context. */
@@ -28,17 +31,21 @@ const asInvoke =
 
 export type TriggerResult = { started: boolean; executionName?: string; reason: string };
 export type ManualFailoverResult = { started: boolean; executionName: string; executionArn?: string };
-export type OperatorFunction = 'status' | 'plan' | 'switchover' | 'history';
+export type OperatorFunction = 'status' | 'plan' | 'switchover' | 'history' | 'rejoin';
 
 /** The operator Lambdas and the monitor, exactly as deployed (input validation included). */
 export const localHandlers = {
   monitor: asInvoke<{ errors: string[] }>(monitor, 'monitor'),
+  /** The EC2 state-change rule's target (the emulator delivers no events: local/instance-boot.ts does). */
+  nodeReturned: asInvoke(nodeReturned, 'nodeReturned'),
   status: asInvoke(status, 'status'),
   plan: asInvoke(plan, 'plan'),
   switchover: asInvoke(switchover, 'switchover'),
   history: asInvoke(history, 'history'),
   convergeDns: asInvoke<{ clusters: ConvergeOutcome[] }>(convergeDns, 'convergeDns'),
-} satisfies Record<OperatorFunction | 'monitor' | 'convergeDns', Invoke>;
+  // The emulator does not run commands: the rejoin document runs on the local node instead.
+  rejoin: asInvoke(lambda('rejoin', makeRejoin(localCommandRunner()), { input: rejoinRequestSchema }), 'rejoin'),
+} satisfies Record<OperatorFunction | 'monitor' | 'nodeReturned' | 'convergeDns', Invoke>;
 
 /** Step Functions' StartExecution, done by the local runner (same name: started once). */
 export const localStarter =

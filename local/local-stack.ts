@@ -9,6 +9,7 @@ import { clearSecretCache } from '../shared/aws/ssm';
 import { registerSecret } from '../shared/log';
 import { deploymentNames } from '../shared/infra/resources';
 import { createTopology, type Login, type Topology } from './topology';
+import { localHosts, LOCAL_HOSTS_ENV } from './run-command';
 import { seedEmulator } from './seed';
 
 /**
@@ -104,6 +105,8 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     const config = parseConfig(await seedEmulator(withTopology, { parameterPasswords, app, stage: LOCAL_STAGE }), 'local stack');
     const configFile = join(workDir, 'clusters.local.json');
     writeFileSync(configFile, JSON.stringify(config, null, 2));
+    const hostsFile = join(workDir, 'hosts.local.json');
+    writeFileSync(hostsFile, JSON.stringify(localHosts(config, topologies), null, 2));
     resetClients();
     clearSecretCache();
     return {
@@ -116,6 +119,8 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
         PGFO_LEASE_TABLE: LOCAL_DEPLOYMENT.leaseTable,
         PGFO_ALARM_PREFIX: LOCAL_DEPLOYMENT.prefix,
         PGFO_EVENT_BUS: LOCAL_DEPLOYMENT.eventBus,
+        PGFO_REJOIN_DOCUMENT: LOCAL_DEPLOYMENT.rejoinDocument,
+        [LOCAL_HOSTS_ENV]: hostsFile,
       },
       cluster: (name) => {
         const found = name ? config.clusters.find((c) => c.name === name) : config.clusters[0];

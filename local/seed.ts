@@ -1,7 +1,7 @@
 import { CreateTableCommand, DynamoDBClient, type CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import { EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { ChangeResourceRecordSetsCommand, CreateHostedZoneCommand, Route53Client } from '@aws-sdk/client-route-53';
-import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { CreateDocumentCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { ClusterConfig, FailoverConfig } from '../shared/config/schema';
 import { buildDatabaseUrl } from '../shared/database-url';
 import { generateResources } from '../shared/infra/resources';
@@ -36,6 +36,17 @@ export const createLeaseTable = async (config: FailoverConfig, stage: string): P
   return table.TableName;
 };
 
+/** Creates the rejoin command document exactly as the deployment does (one definition). */
+export const createRejoinDocument = async (config: FailoverConfig, stage: string): Promise<void> => {
+  const { RejoinDocument } = generateResources({ config, service: 'pgfo', stage }) as {
+    RejoinDocument: { Properties: { Name: string; Content: unknown; DocumentType: 'Command'; DocumentFormat: 'JSON' } };
+  };
+  const { Name, Content, DocumentType, DocumentFormat } = RejoinDocument.Properties;
+  await new SSMClient({ region: config.controlRegion }).send(
+    new CreateDocumentCommand({ Name, Content: JSON.stringify(Content), DocumentType, DocumentFormat }),
+  );
+};
+
 /**
  * Creates in the emulator what the configuration refers to — hosted zone and record, EC2 instances
  * tagged per node in their regions, credential and DATABASE_URL SecureStrings — and returns the
@@ -44,6 +55,7 @@ export const createLeaseTable = async (config: FailoverConfig, stage: string): P
 export const seedEmulator = async (config: FailoverConfig, secrets: SeedSecrets): Promise<FailoverConfig> => {
   const resolved: FailoverConfig = structuredClone(config);
   await createLeaseTable(config, secrets.stage);
+  await createRejoinDocument(config, secrets.stage);
   const route53 = new Route53Client({ region: 'us-east-1' });
   const zones = new Map<string, string>();
   for (const cluster of resolved.clusters) {

@@ -3,7 +3,7 @@
  * built with pg_basebackup, async standbys optionally routed through a LinkProxy (the DR link).
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, escapeIdentifier as ident, escapeLiteral as lit } from 'pg';
@@ -30,6 +30,11 @@ export interface Topology {
   nodes: Record<string, TopologyNode>;
   links: Record<string, LinkProxy>;
   replicationPassword: string;
+  /**
+   * A libpq password file with the replication login's password, readable only by the user that
+   * runs PostgreSQL: what a host's ~postgres/.pgpass holds (host/pgfo-rejoin.sh reads it).
+   */
+  passFile: string;
   /** superuser query over the node's unix socket (user postgres, trust, database `options.database`) */
   query<T = Record<string, unknown>>(node: string, sql: string, params?: unknown[]): Promise<T[]>;
   stop(node: string, mode?: 'immediate' | 'fast'): Promise<void>;
@@ -42,6 +47,14 @@ export interface Topology {
 }
 
 export const REPLICATION_ROLE = 'replicator';
+/** What a non-superuser needs to run pg_rewind against a server, and to CHECKPOINT it (README). */
+export const REWIND_GRANTS = [
+  'GRANT EXECUTE ON FUNCTION pg_catalog.pg_ls_dir(text, boolean, boolean)',
+  'GRANT EXECUTE ON FUNCTION pg_catalog.pg_stat_file(text, boolean)',
+  'GRANT EXECUTE ON FUNCTION pg_catalog.pg_read_binary_file(text)',
+  'GRANT EXECUTE ON FUNCTION pg_catalog.pg_read_binary_file(text, bigint, bigint, boolean)',
+  'GRANT pg_checkpoint',
+];
 const NAME = /^[A-Za-z][A-Za-z0-9_]{0,62}$/;
 
 function validate(options: TopologyOptions): TopologyNodeSpec {
@@ -107,6 +120,8 @@ export async function createTopology(options: TopologyOptions): Promise<Topology
     await startNode(primary.name);
     await Promise.all(linked.map(async (s) => (links[s.name] = await LinkProxy.start({ host: '127.0.0.1', port: primary.port }))));
     await createRolesAndDatabase(topo, options, replicationPassword);
+    writeFileSync(topo.passFile, `*:*:*:${REPLICATION_ROLE}:${replicationPassword}\n`, { mode: 0o600 });
+    chownForPg(topo.passFile);
 
     await Promise.all(
       standbys.map(async (s) => {
@@ -184,6 +199,9 @@ async function createRolesAndDatabase(topo: TopologyImpl, options: TopologyOptio
     for (const grant of grants) await c.query(grant);
     await c.query(`GRANT ALTER SYSTEM ON PARAMETER default_transaction_read_only TO ${ident(failover.user)}`);
     await c.query(`GRANT pg_signal_backend TO ${ident(failover.user)}`);
+    // rejoin (host/pgfo-rejoin.sh): pg_rewind as the replication login reads the writer's files
+    // through these functions, and CHECKPOINTs the writer first (PG15's pg_checkpoint role)
+    for (const grant of REWIND_GRANTS) await c.query(`${grant} TO ${ident(REPLICATION_ROLE)}`);
     await c.query(`CREATE ROLE ${ident(app.user)} WITH LOGIN PASSWORD ${lit(app.password)}`);
     const exists = await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [db]);
     if (exists.rowCount) await c.query(`ALTER DATABASE ${ident(db)} OWNER TO ${ident(app.user)}`);
@@ -192,6 +210,7 @@ async function createRolesAndDatabase(topo: TopologyImpl, options: TopologyOptio
   await topo.withClient(primary, db, async (c) => {
     for (const grant of grants) await c.query(grant);
     await c.query(`GRANT CREATE ON SCHEMA public TO ${ident(failover.user)}`);
+    for (const grant of REWIND_GRANTS.filter((g) => g.includes('FUNCTION'))) await c.query(`${grant} TO ${ident(REPLICATION_ROLE)}`);
     await c.query('CREATE TABLE public.pgfo_heartbeat (id int PRIMARY KEY, at timestamptz)');
     await c.query(`ALTER TABLE public.pgfo_heartbeat OWNER TO ${ident(failover.user)}`);
   });
@@ -199,6 +218,7 @@ async function createRolesAndDatabase(topo: TopologyImpl, options: TopologyOptio
 
 class TopologyImpl implements Topology {
   private tornDown = false;
+  readonly passFile: string;
 
   constructor(
     readonly dir: string,
@@ -209,7 +229,9 @@ class TopologyImpl implements Topology {
     readonly replicationPassword: string,
     private readonly database: string,
     readonly primaryName: string,
-  ) {}
+  ) {
+    this.passFile = join(dir, 'pgpass');
+  }
 
   private node(name: string): { node: TopologyNode; dirs: pg.NodeDirs } {
     const node = this.nodes[name];

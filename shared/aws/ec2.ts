@@ -1,5 +1,8 @@
-import { DescribeInstanceStatusCommand, DescribeInstancesCommand, StopInstancesCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import { CreateTagsCommand, DeleteTagsCommand, DescribeInstanceStatusCommand, DescribeTagsCommand, DescribeInstancesCommand, StopInstancesCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { classifyAwsError } from './errors';
+
+/** The tag the fence writes on an instance it stopped (value: the incident); a rejoined node loses it. */
+export const FENCED_TAG = 'pgfo:fenced';
 
 export interface InstanceHealth {
   state: string;
@@ -40,5 +43,33 @@ export const stopInstance = async (client: EC2Client, instanceId: string): Promi
     return out.StoppingInstances?.[0]?.CurrentState?.Name ?? 'unknown';
   } catch (error) {
     throw classifyAwsError(error, `ec2:StopInstances ${instanceId}`);
+  }
+};
+
+/** Removes one tag from an instance (absent already: nothing to do). */
+export const untagInstance = async (client: EC2Client, instanceId: string, key: string): Promise<void> => {
+  try {
+    await client.send(new DeleteTagsCommand({ Resources: [instanceId], Tags: [{ Key: key }] }));
+  } catch (error) {
+    throw classifyAwsError(error, `ec2:DeleteTags ${key} ${instanceId}`);
+  }
+};
+
+/** The tags of one instance, by key. */
+export const instanceTags = async (client: EC2Client, instanceId: string): Promise<Record<string, string>> => {
+  try {
+    const out = await client.send(new DescribeTagsCommand({ Filters: [{ Name: 'resource-id', Values: [instanceId] }] }));
+    return Object.fromEntries((out.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? '']));
+  } catch (error) {
+    throw classifyAwsError(error, `ec2:DescribeTags ${instanceId}`);
+  }
+};
+
+/** Sets one tag on an instance. */
+export const tagInstance = async (client: EC2Client, instanceId: string, key: string, value: string): Promise<void> => {
+  try {
+    await client.send(new CreateTagsCommand({ Resources: [instanceId], Tags: [{ Key: key, Value: value }] }));
+  } catch (error) {
+    throw classifyAwsError(error, `ec2:CreateTags ${key} ${instanceId}`);
   }
 };

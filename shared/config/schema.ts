@@ -21,6 +21,8 @@ const ssmName = z
 const arn = (service: string) =>
   z.string().regex(new RegExp(`^arn:aws[a-z-]*:${service}:[a-z0-9-]*:\\d{12}:.+$`), `an ARN of ${service} such as arn:aws:${service}:us-east-1:123456789012:...`);
 const port = z.number().int().min(1).max(65535);
+/** An absolute path on a database host (it is substituted into a shell command: no quotes or spaces). */
+const hostPath = z.string().regex(/^\/[A-Za-z0-9_./-]{1,250}$/, 'an absolute path of letters, digits, "_", ".", "-" and "/"');
 /**
  * A user or database name: the connection startup packet carries it as a NUL-terminated string, so
  * a NUL byte would end it there and let the rest pass as extra startup parameters (options=...).
@@ -77,6 +79,17 @@ export const nodeSchema = z.strictObject({
   clientPort: port.optional(),
   /** TLS for the control plane's sessions to this node. @default the cluster's tls */
   tls: tlsSchema.optional(),
+  /** Where PostgreSQL lives on the node's host: what `pgfo rejoin` passes to the rejoin document. */
+  postgres: z
+    .strictObject({
+      /** Data directory. @default /var/lib/postgresql/15/main */
+      dataDirectory: hostPath.default('/var/lib/postgresql/15/main'),
+      /** Folder of the server binaries (pg_ctl, pg_rewind, pg_basebackup, pg_waldump, psql). @default /usr/lib/postgresql/15/bin */
+      binDirectory: hostPath.default('/usr/lib/postgresql/15/bin'),
+      /** systemd unit that runs PostgreSQL ("" to use pg_ctl). @default postgresql@15-main */
+      service: z.string().regex(/^[A-Za-z0-9_.@-]{0,100}$/, 'a systemd unit name such as postgresql@15-main').default('postgresql@15-main'),
+    })
+    .default(() => ({ dataDirectory: '/var/lib/postgresql/15/main', binDirectory: '/usr/lib/postgresql/15/bin', service: 'postgresql@15-main' })),
 });
 
 export const subscriberSchema = z.strictObject({
@@ -186,6 +199,12 @@ export const clusterSchema = z.strictObject({
     /** Non-superuser login allowed to run pg_promote (and pg_monitor). */
     failover: credentialSchema,
   }),
+  /**
+   * Replication login the standbys stream with, and that `pgfo rejoin` runs pg_rewind and
+   * pg_basebackup as. Its password is never sent: each host's postgres OS user keeps it in its
+   * password file (~/.pgpass). @default replicator
+   */
+  replicationUser: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, 'a login name of letters, digits, "_" or "-"').default('replicator'),
   policy: policySchema.default(() => policySchema.parse({})),
   monitor: monitorSchema.default(() => monitorSchema.parse({})),
   alarms: alarmSchema.default(() => alarmSchema.parse({})),

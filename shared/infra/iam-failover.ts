@@ -96,3 +96,46 @@ export const startExecutionStatement = (stateMachineName: string): Statement => 
   Action: ['states:StartExecution'],
   Resource: sub(`arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:stateMachine:${stateMachineName}`),
 });
+
+const instanceArns = (config: FailoverConfig) =>
+  config.clusters.flatMap((c) => c.nodes.map((n) => sub(`arn:\${AWS::Partition}:ec2:${n.region}:\${AWS::AccountId}:instance/${n.instanceId}`)));
+const clusterTag = (config: FailoverConfig, key: string) => ({ [key]: unique(config.clusters.map((c) => c.name)) });
+
+/**
+ * Rejoin: read the document in the control region, copy it into each node region (documents are
+ * regional), run it only on the clusters' instances while they carry the cluster tag, read the
+ * result, and remove only the pgfo:fenced tag from those instances.
+ */
+export const rejoinStatements = (config: FailoverConfig, documentName: string): Statement[] => {
+  const regions = unique([config.controlRegion, ...config.clusters.flatMap((c) => c.nodes.map((n) => n.region))]);
+  const documents = regions.map((region) => sub(`arn:\${AWS::Partition}:ssm:${region}:\${AWS::AccountId}:document/${documentName}`));
+  return [
+    { Effect: 'Allow', Action: ['ssm:GetDocument', 'ssm:CreateDocument', 'ssm:UpdateDocument', 'ssm:UpdateDocumentDefaultVersion'], Resource: documents },
+    { Effect: 'Allow', Action: ['ssm:SendCommand'], Resource: documents },
+    {
+      Effect: 'Allow',
+      Action: ['ssm:SendCommand'],
+      Resource: instanceArns(config),
+      Condition: { StringEquals: clusterTag(config, 'aws:ResourceTag/pgfo:cluster') },
+    },
+    // GetCommandInvocation has no resource-level permission.
+    { Effect: 'Allow', Action: ['ssm:GetCommandInvocation'], Resource: '*' },
+    {
+      Effect: 'Allow',
+      Action: ['ec2:DeleteTags'],
+      Resource: instanceArns(config),
+      Condition: { StringEquals: clusterTag(config, 'aws:ResourceTag/pgfo:cluster'), 'ForAllValues:StringEquals': { 'aws:TagKeys': ['pgfo:fenced'] } },
+    },
+  ];
+};
+
+/** Fencing a returned node again: tag it pgfo:fenced (that key only) and stop it, tagged cluster instances only. */
+export const fenceAgainStatements = (config: FailoverConfig): Statement[] => [
+  {
+    Effect: 'Allow',
+    Action: ['ec2:CreateTags'],
+    Resource: instanceArns(config),
+    Condition: { StringEquals: clusterTag(config, 'aws:ResourceTag/pgfo:cluster'), 'ForAllValues:StringEquals': { 'aws:TagKeys': ['pgfo:fenced'] } },
+  },
+  stopInstancesStatement(config),
+];

@@ -22,9 +22,12 @@ import {
   route53ReadStatement,
   route53Statements,
   startExecutionStatement,
+  fenceAgainStatements,
+  rejoinStatements,
   stopInstancesStatement,
 } from './iam-failover';
 import { functionName } from './names';
+import { rejoinDocument } from './rejoin-document';
 
 export interface GenerateOptions {
   config: FailoverConfig;
@@ -36,10 +39,12 @@ export const deploymentNames = (service: string, stage: string) => ({
   prefix: `${service}-${stage}`,
   leaseTable: `${service}-${stage}-leases`,
   stateMachine: `${service}-${stage}-failover`,
+  rejoinDocument: `${service}-${stage}-rejoin`,
   eventBus: 'default',
   triggerRule: `${service}-${stage}-failover-trigger`,
   monitorRule: `${service}-${stage}-monitor-schedule`,
   dnsConvergeRule: `${service}-${stage}-dns-converge-schedule`,
+  nodeReturnedRule: `${service}-${stage}-node-returned`,
 });
 
 /**
@@ -47,7 +52,7 @@ export const deploymentNames = (service: string, stage: string) => ({
  * the credential and CA parameters. test/integration/package.test.ts finds the functions whose
  * bundle holds the PostgreSQL client and fails when this list misses one.
  */
-export const DATABASE_FUNCTIONS = ['monitor', 'confirmOutage', 'selectCandidate', 'promoteCandidate', 'switchover', 'plan', 'status'] as const;
+export const DATABASE_FUNCTIONS = ['monitor', 'confirmOutage', 'selectCandidate', 'promoteCandidate', 'switchover', 'plan', 'status', 'rejoin', 'nodeReturned'] as const;
 
 /** What a function needs from the deployment settings: the VPC's network interfaces, keys, dead letters. */
 const deploymentStatements = (config: FailoverConfig, fn: string): Statement[] => {
@@ -59,7 +64,7 @@ const deploymentStatements = (config: FailoverConfig, fn: string): Statement[] =
     ...(database && vpc ? [vpcAccessStatement()] : []),
     ...(database && kmsKeyArn ? [kmsThroughSsmStatement(kmsKeyArn, config.controlRegion, ['Decrypt'])] : []),
     ...(readsUrls ? databaseUrlKeyStatements(config, writesUrls ? ['Decrypt', 'Encrypt'] : ['Decrypt']) : []),
-    ...(fn === 'startFailover' || fn === 'monitor' || fn === 'convergeDns' ? [{ Effect: 'Allow' as const, Action: ['sqs:SendMessage'], Resource: deadLetterQueueArn() }] : []),
+    ...(fn === 'startFailover' || fn === 'monitor' || fn === 'nodeReturned' || fn === 'convergeDns' ? [{ Effect: 'Allow' as const, Action: ['sqs:SendMessage'], Resource: deadLetterQueueArn() }] : []),
   ];
 };
 
@@ -99,6 +104,18 @@ export const functionPolicies = (config: FailoverConfig, service: string, stage:
     ],
     status: [readCredentialsStatement(config, ['monitor']), route53ReadStatement(config), databaseUrlStatement(config, ['GetParameter'])],
     history: [leaseStatement(names.leaseTable, ['Query'])],
+    nodeReturned: [
+      describeInstancesStatement(['DescribeTags']),
+      ...fenceAgainStatements(config),
+      readCredentialsStatement(config, ['failover']),
+      leaseStatement(names.leaseTable, ['PutItem']),
+      putEventsStatement(names.eventBus),
+    ],
+    rejoin: [
+      leaseStatement(names.leaseTable, ['UpdateItem', 'GetItem', 'PutItem']),
+      readCredentialsStatement(config, ['failover']),
+      ...rejoinStatements(config, names.rejoinDocument),
+    ],
   };
 };
 
@@ -173,6 +190,11 @@ export const generateResources = ({ config, service, stage }: GenerateOptions): 
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
       },
     },
+    // The rejoin procedure, run on a node's host by SSM Run Command (`pgfo rejoin`).
+    RejoinDocument: tagged({
+      Type: 'AWS::SSM::Document',
+      Properties: { Name: names.rejoinDocument, DocumentType: 'Command', DocumentFormat: 'JSON', UpdateMethod: 'NewVersion', Content: rejoinDocument() },
+    }),
     ...Object.fromEntries(alarms.map((alarm) => [alarm.logicalId, tagged(alarmResource(alarm, notify))])),
     ...dashboardResources(config, alarms, names.prefix),
     ...controlPlaneResources(config.deployment, names),
@@ -193,6 +215,7 @@ export const forServerless = (configFile: string, service: string, stage: string
     controlRegion: config.controlRegion,
     configFile,
     ...names,
+    instanceIds: [...new Set(config.clusters.flatMap((c) => c.nodes.map((n) => n.instanceId)))],
     /** Packaged with every function: the configuration and the CA bundles it names. */
     packagePatterns: [...new Set([configFile, ...caFiles])],
     tags: config.deployment.tags,

@@ -5,7 +5,7 @@ import type { FailoverConfig } from '../config/schema';
 /** One past failover or switchover, as the history lists it. */
 export interface HistoryEntry {
   cluster: string;
-  kind: 'failover' | 'switchover';
+  kind: 'failover' | 'switchover' | 'rejoin' | 'node-returned';
   at: string;
   outcome: string;
   from: string | null;
@@ -21,10 +21,12 @@ const textOf = (value: unknown, fallback: string): string =>
 /** Reads a stored receipt (a failover's or a switchover's) as a history entry. */
 export const historyEntry = (cluster: string, raw: unknown): HistoryEntry => {
   const r = (raw ?? {}) as Record<string, unknown>;
-  const switchover = r.kind === 'switchover';
+  // Every other kind names both ends as from/to; a failover's are its own fields.
+  const kind = r.kind === 'switchover' || r.kind === 'rejoin' || r.kind === 'node-returned' ? r.kind : 'failover';
+  const switchover = kind !== 'failover';
   return {
     cluster,
-    kind: switchover ? 'switchover' : 'failover',
+    kind,
     at: textOf(r.startedAt ?? r.at, ''),
     outcome: textOf(r.outcome, 'unknown'),
     from: (switchover ? r.from : r.previousPrimary) as string | null,

@@ -35,3 +35,13 @@ export const historyRequestSchema = z.strictObject({
   cluster: clusterName.optional(),
   limit: z.number().int().min(1).max(100).default(20),
 });
+
+export const rejoinRequestSchema = z.strictObject({
+  cluster: clusterName,
+  /** The fenced or diverged node to bring back as a standby of the current writer. */
+  node: nodeName,
+  /** Report what would be discarded (bytes and commits written after the fork), change nothing. */
+  dryRun: z.boolean().default(false),
+  /** auto: pg_rewind, or a fresh base backup when rewind cannot work. @default auto */
+  mode: z.enum(['auto', 'rewind', 'basebackup']).default('auto'),
+});

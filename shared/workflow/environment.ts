@@ -9,6 +9,10 @@ export const EVENT_BUS_ENV = 'PGFO_EVENT_BUS';
 /** Prefix of generated alarm names (service-stage). */
 export const ALARM_PREFIX_ENV = 'PGFO_ALARM_PREFIX';
 
+/** SSM Command document that rejoins a node (created by the deployment from host/pgfo-rejoin.sh). */
+export const REJOIN_DOCUMENT_ENV = 'PGFO_REJOIN_DOCUMENT';
+
+export const rejoinDocumentName = (): string => process.env[REJOIN_DOCUMENT_ENV] || 'pgfo-prod-rejoin';
 export const leaseTableName = (): string => process.env[LEASE_TABLE_ENV] || 'pgfo-leases';
 export const eventBusName = (): string => process.env[EVENT_BUS_ENV] || 'default';
 export const alarmPrefix = (): string => process.env[ALARM_PREFIX_ENV] || 'pgfo-prod';

@@ -128,7 +128,7 @@ describe('least privilege: every IAM role of the packaged service', () => {
   });
 
   it('grants Resource "*" only for the actions AWS cannot scope, PutMetricData only in the configured namespace', () => {
-    const unscopable = ['cloudwatch:PutMetricData', 'cloudwatch:GetMetricData', 'ec2:DescribeInstances', 'ec2:DescribeInstanceStatus', ...NETWORK_INTERFACE_ACTIONS];
+    const unscopable = ['cloudwatch:PutMetricData', 'cloudwatch:GetMetricData', 'ec2:DescribeInstances', 'ec2:DescribeInstanceStatus', 'ec2:DescribeTags', 'ssm:GetCommandInvocation', ...NETWORK_INTERFACE_ACTIONS];
     for (const g of granted((g) => STATE_MACHINE_UNSCOPABLE.includes(g.action))) expect(g.role).toBe('FailoverStateMachineRole');
     const everything = granted((g) => g.resources.some((r) => r.includes('*') && !/:(change\/\*|log-group:\/aws\/lambda\/[\w-]+:\*)$/.test(r) && !/^getatt:\w+\.Arn:\*$/.test(r)));
     expect(everything.filter((g) => !((unscopable.includes(g.action) || STATE_MACHINE_UNSCOPABLE.includes(g.action)) && g.resources.length === 1 && g.resources[0] === '*'))).toEqual([]);
@@ -160,12 +160,42 @@ describe('least privilege: every IAM role of the packaged service', () => {
     const parameter = (region: string, name: string) => arn('ssm', region, true, `parameter${name}`);
     const credentials = config.clusters.flatMap((c) => [c.credentials.monitor, c.credentials.failover].map((l) => parameter(config.controlRegion, l.passwordParameter)));
     const urls = config.clusters.flatMap((c) => c.databaseUrlParameters.map((p) => parameter(p.region, p.name)));
-    const ssm = granted((g) => g.action.startsWith('ssm:'));
+    const ssm = granted((g) => g.action.startsWith('ssm:') && g.action.endsWith('Parameter'));
     expect(ssm.map((g) => g.action).sort()).toEqual(expect.arrayContaining(['ssm:GetParameter', 'ssm:PutParameter']));
     for (const g of ssm) {
       const allowed = g.action === 'ssm:GetParameter' ? [...credentials, ...urls] : g.action === 'ssm:PutParameter' ? urls : [];
       expect({ g, outside: g.resources.filter((r) => !allowed.includes(r)) }).toEqual({ g, outside: [] });
     }
+  });
+
+  it('runs commands only with the rejoin document (in the control and node regions), only on tagged cluster instances, and only the rejoin role', () => {
+    const regions = [...new Set([config.controlRegion, ...config.clusters.flatMap((c) => c.nodes.map((n) => n.region))])];
+    const documents = regions.map((region) => arn('ssm', region, true, `document/${PREFIX}-rejoin`));
+    const instances = config.clusters.flatMap((c) => c.nodes.map((n) => arn('ec2', n.region, true, `instance/${n.instanceId}`)));
+    const commands = granted((g) => g.action.startsWith('ssm:') && !g.action.endsWith('Parameter'));
+    expect([...new Set(commands.map((g) => g.role))]).toEqual(['RejoinRole']);
+    for (const g of commands) {
+      if (g.action === 'ssm:GetCommandInvocation') expect(g.resources).toEqual(['*']);
+      else if (g.action === 'ssm:SendCommand' && g.resources.some((r) => r.includes(':instance/'))) {
+        expect(g.resources.sort()).toEqual([...instances].sort());
+        expect(g.condition).toEqual({ StringEquals: { 'aws:ResourceTag/pgfo:cluster': config.clusters.map((c) => c.name) } });
+      } else expect({ action: g.action, resources: g.resources.sort() }).toEqual({ action: g.action, resources: [...documents].sort() });
+    }
+    const retag = granted((g) => g.action === 'ec2:CreateTags');
+    expect(retag.length).toBeGreaterThan(0);
+    for (const g of retag) {
+      expect(g.resources.sort()).toEqual([...instances].sort());
+      expect(g.condition).toEqual({
+        StringEquals: { 'aws:ResourceTag/pgfo:cluster': config.clusters.map((c) => c.name) },
+        'ForAllValues:StringEquals': { 'aws:TagKeys': ['pgfo:fenced'] },
+      });
+    }
+    const untag = granted((g) => g.action === 'ec2:DeleteTags');
+    expect(untag.map((g) => g.role)).toEqual(['RejoinRole']);
+    expect(untag[0]!.condition).toEqual({
+      StringEquals: { 'aws:ResourceTag/pgfo:cluster': config.clusters.map((c) => c.name) },
+      'ForAllValues:StringEquals': { 'aws:TagKeys': ['pgfo:fenced'] },
+    });
   });
 
   it("stops only the clusters' instances, in their regions, while they carry the cluster tag", () => {
@@ -176,7 +206,7 @@ describe('least privilege: every IAM role of the packaged service', () => {
       expect(g.resources.sort()).toEqual([...instances].sort());
       expect(g.condition).toEqual({ StringEquals: { 'aws:ResourceTag/pgfo:cluster': config.clusters.map((c) => c.name) } });
     }
-    expect(granted((g) => g.action.startsWith('ec2:') && ![...NETWORK_INTERFACE_ACTIONS, 'ec2:StopInstances', 'ec2:DescribeInstances', 'ec2:DescribeInstanceStatus'].includes(g.action))).toEqual([]);
+    expect(granted((g) => g.action.startsWith('ec2:') && ![...NETWORK_INTERFACE_ACTIONS, 'ec2:StopInstances', 'ec2:DescribeInstances', 'ec2:DescribeInstanceStatus', 'ec2:DescribeTags', 'ec2:DeleteTags', 'ec2:CreateTags'].includes(g.action))).toEqual([]);
   });
 
   it('reaches DynamoDB only in the lease table, Step Functions only to start the failover, Lambda only for its steps', () => {
@@ -226,11 +256,12 @@ describe('least privilege: every IAM role of the packaged service', () => {
     for (const g of granted((g) => g.action === 'kms:Encrypt')) expect(g.resources).toEqual([urlKey]);
   });
 
-  it('sends messages only to the dead-letter queue, and only from the scheduled functions and the trigger', () => {
+  it('sends messages only to the dead-letter queue, and only from the monitor, the trigger, nodeReturned and convergeDns', () => {
     const sends = granted((g) => g.action.startsWith('sqs:'));
     expect(sends.map((g) => `${g.role} ${g.action} ${g.resources.join()}`).sort()).toEqual([
       'ConvergeDnsRole sqs:SendMessage getatt:DeadLetterQueue.Arn',
       'MonitorRole sqs:SendMessage getatt:DeadLetterQueue.Arn',
+      'NodeReturnedRole sqs:SendMessage getatt:DeadLetterQueue.Arn',
       'StartFailoverRole sqs:SendMessage getatt:DeadLetterQueue.Arn',
     ]);
   });

@@ -2,12 +2,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { monitorInput } from '../../functions/monitor/handler';
 import { convergeDnsInput } from '../../functions/failover/converge-dns';
+import { instanceStateEventSchema } from '../../functions/failover/node-returned';
 import { executionInputSchema } from '../../shared/workflow/state';
 import { alarmEventSchema } from '../../shared/decisions/trigger';
 import {
   historyRequestSchema,
   manualFailoverRequestSchema,
   planRequestSchema,
+  rejoinRequestSchema,
   statusRequestSchema,
   switchoverRequestSchema,
 } from '../../shared/operators/requests';
@@ -32,6 +34,8 @@ const samples: Record<string, { event: string; schema: z.ZodType }> = {
   plan: { event: 'plan.json', schema: planRequestSchema },
   status: { event: 'status.json', schema: statusRequestSchema },
   history: { event: 'history.json', schema: historyRequestSchema },
+  rejoin: { event: 'rejoin.json', schema: rejoinRequestSchema },
+  nodeReturned: { event: 'node-returned.json', schema: instanceStateEventSchema },
 };
 
 describe('sample events', () => {

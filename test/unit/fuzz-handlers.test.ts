@@ -16,6 +16,7 @@ import { handler as startFailover } from '../../functions/failover/start-failove
 import { handler as monitor } from '../../functions/monitor/handler';
 import { handler as manualFailover } from '../../functions/operators/failover';
 import { handler as history } from '../../functions/operators/history';
+import { handler as rejoin } from '../../functions/operators/rejoin';
 import { handler as plan } from '../../functions/operators/plan';
 import { handler as status } from '../../functions/operators/status';
 import { handler as switchover } from '../../functions/operators/switchover';
@@ -237,6 +238,20 @@ const operatorFamilies: Array<{ name: string; handler: Handler; family: Family }
       strict: [[]],
     },
   },
+  {
+    name: 'rejoin',
+    handler: rejoin as unknown as Handler,
+    family: {
+      base: () => sample('rejoin.json'),
+      fields: [
+        clusterField(),
+        { path: ['node'], rule: { type: 'string', pattern: NAME } },
+        { path: ['dryRun'], rule: { type: 'boolean' }, optional: true },
+        { path: ['mode'], rule: { type: 'string', oneOf: ['auto', 'rewind', 'basebackup'] }, optional: true },
+      ],
+      strict: [[]],
+    },
+  },
 ];
 
 describe('hostile and malformed input: every handler refuses it by name, before any AWS call or SQL', () => {
@@ -270,7 +285,7 @@ describe('hostile and malformed input: every handler refuses it by name, before 
       { numRuns: RUNS },
     );
     expect(total(seen)).toBe(RUNS);
-    expect(Object.keys(seen).sort()).toEqual(['failover', 'history', 'plan', 'status', 'switchover']);
+    expect(Object.keys(seen).sort()).toEqual(['failover', 'history', 'plan', 'rejoin', 'status', 'switchover']);
   });
 });
 

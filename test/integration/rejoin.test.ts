@@ -1,0 +1,198 @@
+import { DescribeTagsCommand, EC2Client, CreateTagsCommand, StartInstancesCommand } from '@aws-sdk/client-ec2';
+import { GetDocumentCommand, ListCommandsCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { resetEmulator } from '../../local/emulator';
+import { startFailoverBench, type FailoverBench } from '../../local/failover-bench';
+import { localHandlers } from '../../local/handlers';
+import type { RejoinReceipt } from '../../shared/operators/rejoin';
+import { REPLICATION_ROLE, REWIND_GRANTS } from '../../local/topology';
+import { scenario } from '../harness/scenario';
+
+/**
+ * `pgfo rejoin` on the real topology: the operator Lambda as deployed, the rejoin document (the
+ * same one the deployment creates) run on the local node, a split-brain probe throughout.
+ */
+describe('rejoin a fenced or diverged node as a standby of the writer', () => {
+  let bench: FailoverBench;
+  let s: ReturnType<typeof scenario>;
+  const emulator = () => process.env.AWS_ENDPOINT_URL_EMULATOR!;
+  const rejoin = (request: Record<string, unknown>) => localHandlers.rejoin({ cluster: s.cluster().name, ...request }) as Promise<RejoinReceipt>;
+  const inRecovery = async (node: string) => (await s.topology().query<{ r: boolean }>(node, 'SELECT pg_is_in_recovery() AS r'))[0]!.r;
+  const ec2 = (node: string) => new EC2Client({ region: s.node(node).region, endpoint: emulator() });
+
+  /** Primary crash and failover; returns the promoted node, with the old primary's instance stopped. */
+  const failOver = async () => {
+    const app = s.writer('primary');
+    await app.start();
+    await s.stopInstances('primary');
+    const execution = await s.failover();
+    await app.stop().catch(() => undefined);
+    expect(s.receipt(execution).outcome).toBe('promoted');
+    return { execution, writer: s.receipt(execution).promoted as string };
+  };
+  /** Someone starts the old primary's instance and PostgreSQL by hand, with no host guard. */
+  const zombie = async () => {
+    const old = s.node('primary');
+    // Nothing tells the control plane (a node region whose EC2 events are not forwarded), and no host guard.
+    bench.boot.undelivered('primary');
+    bench.boot.withoutGuard('primary');
+    await ec2('primary').send(new StartInstancesCommand({ InstanceIds: [old.instanceId] }));
+    await s.topology().start('primary');
+    // Its synchronous standby is gone: a commit waits for it forever, yet is already written locally.
+    await s.topology().query('primary', 'SET synchronous_commit = local; CREATE TABLE zombie_only (id int); INSERT INTO zombie_only SELECT generate_series(1, 1000)');
+  };
+  const expectOneWriterThroughout = async (execution: Awaited<ReturnType<typeof failOver>>['execution']) => {
+    const verdict = await s.verdict(execution);
+    expect(verdict.rounds.length).toBeGreaterThan(0);
+    // The zombie is a second writer until the rejoin stops it; after the rejoin, never again.
+    const last = verdict.rounds.slice(-3);
+    expect(last.every((r) => r.writable.length === 1)).toBe(true);
+    return verdict;
+  };
+
+  beforeAll(() => {
+    process.env.AWS_ENDPOINT_URL_EMULATOR = process.env.AWS_ENDPOINT_URL;
+  });
+  beforeEach(async () => {
+    await resetEmulator(emulator());
+    bench = await startFailoverBench();
+    s = scenario(bench, emulator());
+    s.startProbe();
+  });
+  afterEach(async () => {
+    await s?.stopProbe();
+    await bench?.teardown();
+  });
+
+  it('rewinds a returned old primary with a divergent write: a dry run reports what is discarded, the rejoin discards it and the node streams', async () => {
+    const { execution, writer } = await failOver();
+    await zombie();
+    await ec2('primary').send(new CreateTagsCommand({ Resources: [s.node('primary').instanceId], Tags: [{ Key: 'pgfo:fenced', Value: execution.name }] }));
+    const afterFailover = s.writer(writer);
+    await afterFailover.start();
+
+    const dry = await rejoin({ node: 'primary', dryRun: true });
+    expect(dry).toMatchObject({ outcome: 'dry-run', writer, method: 'rewind', nodeTimeline: 1, writerTimeline: 2 });
+    expect(dry.discardedBytes).toBeGreaterThan(0);
+    expect(dry.discardedCommits).toBeGreaterThanOrEqual(1); // the zombie's statements ran as one transaction
+    expect(dry.reasons.join('\n')).toMatch(/a returned old primary/);
+    expect(await inRecovery('primary')).toBe(false); // a dry run changes nothing
+
+    const done = await rejoin({ node: 'primary' });
+    await afterFailover.stop();
+    expect(done).toMatchObject({ outcome: 'rejoined', writer, method: 'rewind', forkLsn: dry.forkLsn });
+    // The zombie kept writing WAL of its own (checkpoints, the probe's sessions) after the dry run.
+    expect(done.discardedBytes).toBeGreaterThanOrEqual(dry.discardedBytes!);
+    expect(done.reasons.at(-1)).toBe(`primary streams from ${writer} (rewind) on timeline 2`);
+    expect(await inRecovery('primary')).toBe(true);
+    expect((await s.topology().query('primary', "SELECT to_regclass('zombie_only') AS t"))[0]).toEqual({ t: null });
+    // Everything the new writer acknowledged reaches the rejoined node; the fenced tag is gone.
+    await new Promise((r) => setTimeout(r, 2000));
+    expect((await afterFailover.lostOn(s.appTarget('primary'))).lost).toBe(0);
+    const tags = await ec2('primary').send(new DescribeTagsCommand({ Filters: [{ Name: 'resource-id', Values: [s.node('primary').instanceId] }] }));
+    expect(tags.Tags?.map((t) => t.Key)).not.toContain('pgfo:fenced');
+    // The document was copied to the node's region (documents are regional) and the command sent there.
+    const regional = new SSMClient({ region: s.node('primary').region, endpoint: emulator() });
+    const control = new SSMClient({ region: bench.stack.config.controlRegion, endpoint: emulator() });
+    const copied = (await regional.send(new GetDocumentCommand({ Name: 'pgfo-local-rejoin' }))).Content;
+    expect(copied).toBe((await control.send(new GetDocumentCommand({ Name: 'pgfo-local-rejoin' }))).Content);
+    expect((await regional.send(new ListCommandsCommand({}))).Commands?.length).toBe(2);
+    await expectOneWriterThroughout(execution);
+  }, 240_000);
+
+  it('falls back to a base backup when pg_rewind cannot work (the writer refuses its file functions)', async () => {
+    const { execution, writer } = await failOver();
+    await zombie();
+    for (const grant of REWIND_GRANTS.filter((g) => g.includes('FUNCTION'))) {
+      await s.topology().query(writer, `${grant.replace('GRANT', 'REVOKE')} FROM ${REPLICATION_ROLE}`);
+    }
+    const done = await rejoin({ node: 'primary' });
+    expect(done).toMatchObject({ outcome: 'rejoined', writer, method: 'basebackup' });
+    expect(await inRecovery('primary')).toBe(true);
+    expect((await s.topology().query('primary', "SELECT to_regclass('zombie_only') AS t"))[0]).toEqual({ t: null });
+    await expectOneWriterThroughout(execution);
+  }, 240_000);
+
+  it('refuses the writer itself, an unknown node, and changes nothing', async () => {
+    const { execution, writer } = await failOver();
+    const refused = await rejoin({ node: writer });
+    expect(refused).toMatchObject({ outcome: 'refused', reasons: [`${writer} is the only node that takes writes: it is the writer, not a node to rejoin`] });
+    expect(await inRecovery(writer)).toBe(false);
+    await expect(rejoin({ node: 'nope' })).rejects.toThrow('node: cluster orders has no node "nope"');
+    // Run Command reaches only running instances: the fenced old primary's is stopped.
+    expect(await rejoin({ node: 'primary' })).toMatchObject({ outcome: 'refused', reasons: [expect.stringMatching(/^primary's instance is stopped: start it first/)] });
+    await expectOneWriterThroughout(execution);
+  }, 240_000);
+});
+
+describe('failback: A -> B -> A, twice, with rejoins between', () => {
+  let bench: FailoverBench;
+  let s: ReturnType<typeof scenario>;
+  const emulator = () => process.env.AWS_ENDPOINT_URL_EMULATOR!;
+  /** The writer's current timeline, from the name of the WAL file it writes (the checkpoint's may lag a promotion). */
+  const timeline = async (node: string) =>
+    Number((await s.topology().query<{ t: number }>(node, "SELECT ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int AS t"))[0]!.t);
+
+  beforeAll(() => {
+    process.env.AWS_ENDPOINT_URL_EMULATOR = process.env.AWS_ENDPOINT_URL;
+  });
+  beforeEach(async () => {
+    await resetEmulator(emulator());
+    // No anti-flap window: the test fails over twice within a minute on purpose.
+    bench = await startFailoverBench({ mutate: (config) => config.clusters.forEach((c) => (c.policy.cooldownSeconds = 0)) });
+    s = scenario(bench, emulator());
+    s.startProbe();
+  });
+  afterEach(async () => {
+    await s?.stopProbe();
+    await bench?.teardown();
+  });
+
+  it('fails over, rejoins the old primary and the DR, switches back without loss, rejoins the other; timelines only increase', async () => {
+    const cluster = s.cluster().name;
+    const timelines: number[] = [await timeline('primary')];
+    for (let round = 1; round <= 2; round += 1) {
+      const app = s.writer('primary');
+      await app.start();
+      await s.stopInstances('primary');
+      const execution = await s.failover();
+      await app.stop().catch(() => undefined);
+      expect(s.receipt(execution)).toMatchObject({ outcome: 'promoted', promoted: 'standby_az2' });
+      timelines.push(await timeline('standby_az2'));
+
+      // The old primary comes back (its instance started: the host guard keeps it read-only), then both followers rejoin.
+      await new EC2Client({ region: s.node('primary').region, endpoint: emulator() }).send(
+        new CreateTagsCommand({ Resources: [s.node('primary').instanceId], Tags: [{ Key: 'pgfo:fenced', Value: execution.name }] }),
+      );
+      await new EC2Client({ region: s.node('primary').region, endpoint: emulator() }).send(new StartInstancesCommand({ InstanceIds: [s.node('primary').instanceId] }));
+      expect(await waitForBoot(bench, 'primary', round)).toMatchObject({ guard: { madeStandby: true }, delivered: { verdict: { action: 'record' } } });
+      for (const node of ['primary', 'standby_dr']) {
+        expect(await localHandlers.rejoin({ cluster, node })).toMatchObject({ outcome: 'rejoined', writer: 'standby_az2' });
+      }
+
+      const back = s.writer('standby_az2');
+      await back.start();
+      const switched = (await localHandlers.switchover({ cluster, to: 'primary' })) as { outcome: string; reasons: string[] };
+      await back.stop().catch(() => undefined);
+      expect(switched.outcome).toBe('switched');
+      expect((await back.lostOn(s.appTarget('primary'))).lost).toBe(0);
+      timelines.push(await timeline('primary'));
+      expect(await localHandlers.rejoin({ cluster, node: 'standby_az2' })).toMatchObject({ outcome: 'rejoined', writer: 'primary' });
+      await s.topology().waitForStreaming('standby_az2').catch(() => undefined);
+    }
+    expect(timelines).toEqual([1, 2, 3, 4, 5]);
+    const verdict = await s.verdict({ name: 'round-trip', status: 'SUCCEEDED', output: null, states: [] });
+    expect(verdict.rounds.filter((r) => r.writable.length > 1)).toEqual([]);
+  }, 600_000);
+});
+
+/** Waits until the local boot of `node`'s instance (the `round`-th) was handled. */
+const waitForBoot = async (bench: FailoverBench, node: string, round: number) => {
+  const deadline = Date.now() + 90_000;
+  while (Date.now() < deadline) {
+    await bench.boot.settle();
+    const boots = bench.boot.boots.filter((b) => b.node === node);
+    if (boots.length >= round && (boots[round - 1]!.delivered !== null || boots[round - 1]!.error !== undefined)) return boots[round - 1]!;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`boot ${round} of ${node} was not handled within 90 s`);
+};
