@@ -4,7 +4,7 @@ import { functionName } from '../shared/infra/names';
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { sleep } from '../shared/time';
 
-export type OperatorFunction = 'status' | 'plan' | 'switchover' | 'history';
+export type OperatorFunction = 'status' | 'plan' | 'switchover' | 'history' | 'pause' | 'resume';
 
 export interface FailoverOutcome {
   executionName: string;

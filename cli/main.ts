@@ -6,6 +6,17 @@ import type { FailoverPlan } from '../shared/operators/plan';
 import type { ClusterStatus } from '../shared/operators/status';
 import type { SwitchoverReceipt } from '../shared/operators/switchover';
 import type { HistoryEntry } from '../shared/operators/history';
+import type { PauseResult } from '../shared/operators/pause';
+import { userInfo } from 'node:os';
+
+/** Who runs the CLI, as a pause records it (--by overrides). */
+const operatorName = (): string => {
+  try {
+    return process.env.USER || userInfo().username || 'operator';
+  } catch {
+    return 'operator';
+  }
+};
 
 /** Exit codes scripts can rely on. */
 export const EXIT = { ok: 0, negative: 1, usage: 2, error: 3 } as const;
@@ -20,6 +31,8 @@ commands:
                                                         operator-declared outage (keeps the lag guard unless
                                                         --accept-data-loss)
   history    [--cluster C] [--limit N]                  past failovers and switchovers
+  pause      --cluster C [--reason TEXT] [--by NAME]    stop automatic failovers (operators' actions still run)
+  resume     --cluster C [--by NAME]                    let automatic failovers run again
 
 --local ENV_FILE runs the handlers in this process against a local stack (JSON file of environment
 variables, as written by 'npm run drill -- --keep'); otherwise the deployed Lambdas are invoked
@@ -95,6 +108,19 @@ const run = async (backend: Backend, command: string, flags: Record<string, stri
         entries: HistoryEntry[];
       };
       print(result, formatHistory(result.entries));
+      return EXIT.ok;
+    }
+    case 'pause':
+    case 'resume': {
+      expectFlags(command, flags, [...GLOBAL_FLAGS, 'cluster', 'by', ...(command === 'pause' ? ['reason'] : [])]);
+      const reason = stringFlag(flags, 'reason');
+      const request = {
+        cluster: requiredFlag(command, flags, 'cluster'),
+        by: stringFlag(flags, 'by') ?? operatorName(),
+        ...(command === 'pause' && reason ? { reason } : {}),
+      };
+      const result = (await backend.call(command, request)) as PauseResult;
+      print(result, `${result.summary}${result.changed ? '' : ' (unchanged)'}`);
       return EXIT.ok;
     }
     default:

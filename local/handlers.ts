@@ -3,6 +3,8 @@ import { makeStartFailover } from '../functions/failover/start-failover';
 import { handler as monitor } from '../functions/monitor/handler';
 import { makeManualFailover } from '../functions/operators/failover';
 import { handler as history } from '../functions/operators/history';
+import { handler as pause } from '../functions/operators/pause';
+import { handler as resume } from '../functions/operators/resume';
 import { handler as plan } from '../functions/operators/plan';
 import { handler as status } from '../functions/operators/status';
 import { handler as switchover } from '../functions/operators/switchover';
@@ -26,7 +28,7 @@ const asInvoke =
 
 export type TriggerResult = { started: boolean; executionName?: string; reason: string };
 export type ManualFailoverResult = { started: boolean; executionName: string; executionArn?: string };
-export type OperatorFunction = 'status' | 'plan' | 'switchover' | 'history';
+export type OperatorFunction = 'status' | 'plan' | 'switchover' | 'history' | 'pause' | 'resume';
 
 /** The operator Lambdas and the monitor, exactly as deployed (input validation included). */
 export const localHandlers = {
@@ -35,6 +37,8 @@ export const localHandlers = {
   plan: asInvoke(plan, 'plan'),
   switchover: asInvoke(switchover, 'switchover'),
   history: asInvoke(history, 'history'),
+  pause: asInvoke(pause, 'pause'),
+  resume: asInvoke(resume, 'resume'),
 } satisfies Record<OperatorFunction | 'monitor', Invoke>;
 
 /** Step Functions' StartExecution, done by the local runner (same name: started once). */

@@ -13,6 +13,8 @@ export interface CandidateFacts {
   acceptDataLoss: boolean;
   /** Operator asked for this node (switchover or manual failover). */
   requestedNode?: string;
+  /** A previous run of this failover promoted this node: converge on it. */
+  convergeOn?: string;
 }
 
 /** Preference order: the in-region synchronous standby while the region is healthy, else DR first. */
@@ -28,6 +30,7 @@ const preferenceOrder = (facts: CandidateFacts): StandbyFacts[] => {
 
 const refusal = (standby: StandbyFacts, facts: CandidateFacts, policy: PolicyView): string | null => {
   if (!standby.reachable) return `${standby.node} does not answer (${standby.reason ?? 'unreachable'})`;
+  if (standby.follows === false && !facts.acceptDataLoss) return `${standby.followReason ?? `${standby.node} does not follow ${facts.failedPrimary.node}`}: not a candidate`;
   const lag = estimateLag(standby, facts.history, facts.standbys, facts.writerLostAt);
   if (facts.acceptDataLoss) return null;
   if (lag.bytes > policy.maxLagBytes) {
@@ -46,7 +49,13 @@ const refusal = (standby: StandbyFacts, facts: CandidateFacts, policy: PolicyVie
 export const chooseCandidate = (facts: CandidateFacts, policy: PolicyView): CandidateVerdict => {
   const reasons: string[] = [];
   const promoted = facts.standbys.find(
-    (s) => s.reachable && !s.inRecovery && s.node !== facts.failedPrimary.node && (!facts.requestedNode || s.node === facts.requestedNode),
+    (s) =>
+      s.reachable &&
+      !s.inRecovery &&
+      s.node !== facts.failedPrimary.node &&
+      // a read-only former primary is out of recovery too: only a node known to be promoted by this failover
+      (s.follows === undefined || s.node === facts.convergeOn) &&
+      (!facts.requestedNode || s.node === facts.requestedNode),
   );
   if (promoted) {
     return {

@@ -1,7 +1,7 @@
 import type { StepTiming } from '../time';
 import type { FailoverState } from '../workflow/state';
 
-export type Outcome = 'promoted' | 'no-failover' | 'refused' | 'lease-held' | 'failed';
+export type Outcome = 'promoted' | 'no-failover' | 'refused' | 'lease-held' | 'paused' | 'failed';
 
 /** What a failover did, why, what it cost and how long each step took. */
 export interface Receipt {
@@ -26,6 +26,13 @@ export interface Receipt {
     acceptedByOperator: boolean;
   } | null;
   fencing: { node: string; fenced: boolean; reason: string } | null;
+  /** The new writer's timeline and the cluster record's generation after the promotion. */
+  timeline: number | null;
+  generation: number | null;
+  /** Every other node after the promotion: re-pointed and streaming, or why not. */
+  followers: Array<{ node: string; outcome: string; repointed: boolean; detail: string }>;
+  /** synchronous_standby_names the new writer was left with (null: not set by this execution). */
+  synchronousStandbyNames: string | null;
   dns: { record: string; target: string } | null;
   databaseUrl: Array<{ region: string; name: string; host: string; port: number }>;
   steps: Array<{ step: string; startedAt: string; endedAt: string; ms: number }>;
@@ -35,7 +42,7 @@ export interface Receipt {
   error: { name: string; message: string } | null;
 }
 
-const STEP_KEYS = ['lease', 'outage', 'candidate', 'fence', 'promotion', 'dns', 'databaseUrl'] as const;
+const STEP_KEYS = ['lease', 'outage', 'candidate', 'fence', 'promotion', 'followers', 'dns', 'databaseUrl'] as const;
 
 /** Step Functions wraps a Lambda error's message in a JSON Cause; local runs pass it plain. */
 const errorMessage = (cause: string): string => {
@@ -49,6 +56,7 @@ const errorMessage = (cause: string): string => {
 
 const outcomeOf = (state: FailoverState): Outcome => {
   if (state.error) return 'failed';
+  if (state.lease?.paused) return 'paused';
   if (state.lease && !state.lease.acquired) return 'lease-held';
   if (state.outage && state.outage.decision !== 'confirmed' && state.mode === 'automatic') return 'no-failover';
   if (state.candidate && !state.candidate.promote) return 'refused';
@@ -69,7 +77,9 @@ export const buildReceipt = (state: FailoverState, now: Date): Receipt => {
     ...(state.outage ? [state.outage.reason] : []),
     ...(candidate ? candidate.reasons : []),
     ...(state.fence ? [state.fence.reason] : []),
+    ...(state.promotion?.catchUp?.from ? [state.promotion.catchUp.detail] : []),
     ...(state.promotion ? [state.promotion.alreadyPrimary ? `${state.promotion.node} was already primary` : `${state.promotion.node} promoted in ${state.promotion.promoteMs} ms`] : []),
+    ...(state.followers ? state.followers.followers.map((f) => f.detail) : []),
     ...(state.error ? [`${state.error.Error}: ${errorMessage(state.error.Cause)}`] : []),
   ];
   return {
@@ -94,6 +104,10 @@ export const buildReceipt = (state: FailoverState, now: Date): Receipt => {
           }
         : null,
     fencing: state.fence ? { node: state.fence.node, fenced: state.fence.fenced, reason: state.fence.reason } : null,
+    timeline: state.promotion?.timeline ?? null,
+    generation: state.followers?.generation ?? state.promotion?.generation ?? null,
+    followers: state.followers?.followers.map(({ node, outcome, repointed, detail }) => ({ node, outcome, repointed, detail })) ?? [],
+    synchronousStandbyNames: state.followers?.synchronousStandbyNames ?? null,
     dns: state.dns ? { record: state.dns.record, target: state.dns.target } : null,
     databaseUrl: state.databaseUrl?.parameters.map(({ region, name, host, port }) => ({ region, name, host, port })) ?? [],
     steps,

@@ -35,3 +35,17 @@ export const historyRequestSchema = z.strictObject({
   cluster: clusterName.optional(),
   limit: z.number().int().min(1).max(100).default(20),
 });
+
+/** Who asks, as the receipts and status show it (an IAM principal or a person's name). */
+const actor = z.string().min(1).max(200).regex(/^[^\u0000-\u001f]+$/, 'a name without control characters');
+
+export const pauseRequestSchema = z.strictObject({
+  cluster: clusterName,
+  by: actor.default('operator'),
+  reason: z.string().max(500).default('no reason given'),
+});
+
+export const resumeRequestSchema = z.strictObject({
+  cluster: clusterName,
+  by: actor.default('operator'),
+});

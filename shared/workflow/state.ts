@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { nameSchema } from '../config/schema';
 import type { CandidateVerdict, OutageVerdict } from '../decisions/types';
 import type { StepTiming } from '../time';
+import type { FollowersResult } from '../decisions/followers';
 
 
 /**
@@ -14,7 +15,9 @@ const stepResultsSchema = z.looseObject({
   outage: z
     .looseObject({ decision: z.enum(['confirmed', 'recheck', 'not-confirmed']), attempt: z.number().int().min(1).max(1000), regionHealthy: z.boolean() })
     .optional(),
-  candidate: z.looseObject({ promote: z.boolean(), node: nameSchema.optional(), previousPrimary: nameSchema }).optional(),
+  candidate: z
+    .looseObject({ promote: z.boolean(), node: nameSchema.optional(), previousPrimary: nameSchema, generation: z.number().int().min(1) })
+    .optional(),
   fence: z.looseObject({ proceed: z.boolean() }).optional(),
   promotion: z.looseObject({ node: nameSchema }).optional(),
   error: z.looseObject({ Error: z.string().max(1000), Cause: z.string().max(262144) }).optional(),
@@ -53,16 +56,23 @@ export const executionNameFor = (cluster: string, kind: 'alarm' | 'manual', time
 
 export interface LeaseResult extends StepTiming {
   acquired: boolean;
+  /** Automatic failover is paused (the lease was not taken; the receipt says by whom and why). */
+  paused: boolean;
   reason?: string;
   heldBy?: string;
 }
 
-export type OutageResult = OutageVerdict & StepTiming & { primary: string };
+export type OutageResult = OutageVerdict & StepTiming & { primary: string; generation?: number };
 
 export type CandidateResult = CandidateVerdict &
   StepTiming & {
+    /** The writer whose failure is handled (from the cluster record and the nodes). */
     previousPrimary: string;
-    standbys: Array<{ node: string; reachable: boolean; inRecovery: boolean; receiveLsn: number | null }>;
+    /** Its timeline, when known. */
+    timeline?: number | null;
+    /** Generation of the cluster record this choice was made from. */
+    generation: number;
+    standbys: Array<{ node: string; reachable: boolean; inRecovery: boolean; receiveLsn: number | null; follows: boolean | null }>;
   };
 
 export interface FenceResult extends StepTiming {
@@ -81,6 +91,12 @@ export interface PromotionResult extends StepTiming {
   lsn: number | null;
   /** Time from calling pg_promote to the first successful write. */
   promoteMs: number;
+  /** The timeline the new writer writes on. */
+  timeline: number | null;
+  /** Generation of the cluster record that names it the writer. */
+  generation: number;
+  /** WAL it fetched, before promotion, from a standby that had received more. */
+  catchUp?: { from: string | null; bytes: number; caughtUp: boolean; ms: number; detail: string };
 }
 
 export interface DnsResult extends StepTiming {
@@ -101,6 +117,7 @@ export type FailoverState = ExecutionInput & {
   candidate?: CandidateResult;
   fence?: FenceResult;
   promotion?: PromotionResult;
+  followers?: FollowersResult & StepTiming;
   dns?: DnsResult;
   databaseUrl?: DatabaseUrlResult;
   error?: { Error: string; Cause: string };

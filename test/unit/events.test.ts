@@ -6,7 +6,9 @@ import { alarmEventSchema } from '../../shared/decisions/trigger';
 import {
   historyRequestSchema,
   manualFailoverRequestSchema,
+  pauseRequestSchema,
   planRequestSchema,
+  resumeRequestSchema,
   statusRequestSchema,
   switchoverRequestSchema,
 } from '../../shared/operators/requests';
@@ -25,11 +27,14 @@ const samples: Record<string, { event: string; schema: z.ZodType }> = {
   rewriteDatabaseUrl: { event: 'failover-state.json', schema: executionInputSchema },
   publishReceipt: { event: 'failover-state.json', schema: executionInputSchema },
   releaseLease: { event: 'failover-state.json', schema: executionInputSchema },
+  repointFollowers: { event: 'failover-state.json', schema: executionInputSchema },
   switchover: { event: 'switchover.json', schema: switchoverRequestSchema },
   failover: { event: 'failover-manual.json', schema: manualFailoverRequestSchema },
   plan: { event: 'plan.json', schema: planRequestSchema },
   status: { event: 'status.json', schema: statusRequestSchema },
   history: { event: 'history.json', schema: historyRequestSchema },
+  pause: { event: 'pause.json', schema: pauseRequestSchema },
+  resume: { event: 'resume.json', schema: resumeRequestSchema },
 };
 
 describe('sample events', () => {

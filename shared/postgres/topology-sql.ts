@@ -1,0 +1,60 @@
+import type { Client } from 'pg';
+import { conninfoTarget } from './conninfo';
+
+const num = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
+
+/** What a node says about its role, timeline and upstream, before upstreams are mapped to nodes. */
+export interface RawTopology {
+  inRecovery: boolean;
+  readOnly: boolean;
+  /** Writer: the timeline of its current WAL. Standby: the receiver's timeline, else the newest WAL segment's. */
+  timeline: number | null;
+  receiverStatus: string | null;
+  /** The receiver's sender, else primary_conninfo's target (the upstream it is set to follow). */
+  upstreamHost: string | null;
+  upstreamPort: number | null;
+  upstreamFromReceiver: boolean;
+  receiveLsn: number | null;
+  replayLsn: number | null;
+  currentLsn: number | null;
+  /** Writer: application_name of every standby streaming from it. */
+  replicas: string[];
+}
+
+// pg_walfile_name() refuses to run during recovery; a standby's newest timeline is the receiver's, or,
+// with no receiver (its upstream died), that of the newest WAL segment it holds (pg_ls_waldir needs
+// pg_monitor). primary_conninfo needs pg_read_all_settings (in pg_monitor); only host and port are kept.
+const TOPOLOGY_SQL = `
+SELECT pg_is_in_recovery() AS in_recovery,
+       current_setting('default_transaction_read_only')::boolean AS read_only,
+       CASE WHEN pg_is_in_recovery() THEN NULL
+            ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END AS writer_tli,
+       (SELECT max(('x' || substr(name, 1, 8))::bit(32)::int) FROM pg_ls_waldir() WHERE name ~ '^[0-9A-F]{24}$') AS wal_tli,
+       r.status, r.received_tli, r.sender_host, r.sender_port,
+       current_setting('primary_conninfo') AS conninfo,
+       pg_wal_lsn_diff(pg_last_wal_receive_lsn(), '0/0') AS receive_lsn,
+       pg_wal_lsn_diff(pg_last_wal_replay_lsn(), '0/0') AS replay_lsn,
+       CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0') END AS current_lsn,
+       ARRAY(SELECT application_name FROM pg_stat_replication WHERE state = 'streaming') AS replicas
+  FROM (SELECT 1) AS one LEFT JOIN pg_stat_wal_receiver r ON true`;
+
+export const readTopology = async (client: Client): Promise<RawTopology> => {
+  const { rows } = await client.query(TOPOLOGY_SQL);
+  const row = rows[0] ?? {};
+  const inRecovery = row.in_recovery === true;
+  const fromReceiver = row.sender_host !== null && row.sender_host !== undefined;
+  const configured = inRecovery ? conninfoTarget(String(row.conninfo ?? '')) : { host: null, port: null };
+  return {
+    inRecovery,
+    readOnly: row.read_only === true,
+    timeline: inRecovery ? (num(row.received_tli) ?? num(row.wal_tli)) : num(row.writer_tli),
+    receiverStatus: row.status ?? null,
+    upstreamHost: fromReceiver ? String(row.sender_host) : configured.host,
+    upstreamPort: fromReceiver ? num(row.sender_port) : configured.port,
+    upstreamFromReceiver: fromReceiver,
+    receiveLsn: num(row.receive_lsn),
+    replayLsn: num(row.replay_lsn),
+    currentLsn: num(row.current_lsn),
+    replicas: (row.replicas as string[] | null) ?? [],
+  };
+};
