@@ -24,7 +24,7 @@ export interface RawTopology {
 // pg_walfile_name() refuses to run during recovery; a standby's newest timeline is the receiver's, or,
 // with no receiver (its upstream died), that of the newest WAL segment it holds (pg_ls_waldir needs
 // pg_monitor). primary_conninfo needs pg_read_all_settings (in pg_monitor); only host and port are kept.
-const TOPOLOGY_SQL = `
+export const TOPOLOGY_SQL = `
 SELECT pg_is_in_recovery() AS in_recovery,
        current_setting('default_transaction_read_only')::boolean AS read_only,
        CASE WHEN pg_is_in_recovery() THEN NULL
@@ -40,7 +40,11 @@ SELECT pg_is_in_recovery() AS in_recovery,
 
 export const readTopology = async (client: Client): Promise<RawTopology> => {
   const { rows } = await client.query(TOPOLOGY_SQL);
-  const row = rows[0] ?? {};
+  return topologyOf(rows[0] ?? {});
+};
+
+/** One row of TOPOLOGY_SQL as facts (primary_conninfo reduced to its host and port). */
+export const topologyOf = (row: Record<string, unknown>): RawTopology => {
   const inRecovery = row.in_recovery === true;
   const fromReceiver = row.sender_host !== null && row.sender_host !== undefined;
   const configured = inRecovery ? conninfoTarget(String(row.conninfo ?? '')) : { host: null, port: null };
@@ -48,7 +52,7 @@ export const readTopology = async (client: Client): Promise<RawTopology> => {
     inRecovery,
     readOnly: row.read_only === true,
     timeline: inRecovery ? (num(row.received_tli) ?? num(row.wal_tli)) : num(row.writer_tli),
-    receiverStatus: row.status ?? null,
+    receiverStatus: (row.status as string | null | undefined) ?? null,
     upstreamHost: fromReceiver ? String(row.sender_host) : configured.host,
     upstreamPort: fromReceiver ? num(row.sender_port) : configured.port,
     upstreamFromReceiver: fromReceiver,

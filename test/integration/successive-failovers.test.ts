@@ -10,6 +10,8 @@ import { startFailoverBench, type FailoverBench } from '../../local/failover-ben
 import { LOCAL_DEPLOYMENT } from '../../local/local-stack';
 import type { LocalExecution } from '../../local/state-machine';
 import { AckedWriter } from '../../local/workload';
+import { localHandlers } from '../../local/handlers';
+import type { ClusterStatus } from '../../shared/operators/status';
 import { scenario } from '../harness/scenario';
 
 /**
@@ -143,5 +145,30 @@ describe('successive failovers without editing the configuration', () => {
     // And a stale write of the record itself is refused, not applied.
     await expect(store.update(nextRecord(seeded, { writer: 'standby_az2' }, 'stale', new Date().toISOString()), seeded.generation)).rejects.toMatchObject({ name: 'RecordConflictError' });
     expect((await store.read(s.cluster().name))?.writer).toBe('primary');
+  });
+
+  it('pause stops an automatic failover at the lease with who, since when and why; resume lets the next one through', async () => {
+    await start();
+    const paused = (await localHandlers.pause({ cluster: s.cluster().name, by: 'alice', reason: 'kernel upgrade' })) as { summary: string };
+    expect(paused.summary).toMatch(/paused since .+, by alice, because kernel upgrade/);
+    const status = (await localHandlers.status({ cluster: s.cluster().name })) as { clusters: ClusterStatus[] };
+    expect(status.clusters[0]!.paused).toMatch(/by alice, because kernel upgrade/);
+    s.startProbe();
+    await s.stopInstances('primary');
+
+    const blocked = await s.failover();
+
+    expect(blocked.status).toBe('SUCCEEDED');
+    expect(s.receipt(blocked)).toMatchObject({ outcome: 'paused', promoted: null });
+    expect(s.receipt(blocked).reasons[0]).toMatch(/automatic failover paused since .+, by alice, because kernel upgrade/);
+    expect(blocked.states.map((st) => st.name)).not.toContain('ConfirmOutage');
+    const [row] = await s.topology().query<{ r: boolean }>('standby_az2', 'SELECT pg_is_in_recovery() AS r');
+    expect(row?.r).toBe(true);
+
+    await localHandlers.resume({ cluster: s.cluster().name, by: 'alice' });
+    const next = await s.failover();
+
+    expect(s.receipt(next)).toMatchObject({ outcome: 'promoted', promoted: 'standby_az2', previousPrimary: 'primary' });
+    await expectNoSplitBrain(next);
   });
 });
