@@ -23,8 +23,9 @@ const MAX_WAIT_MS = 15_000;
 
 const receivedBy = async (context: ClusterContext, node: NodeConfig): Promise<number | null> =>
   withFailoverConnection(context, node, async (client) => {
-    const { rows } = await client.query(`SELECT pg_wal_lsn_diff(pg_last_wal_receive_lsn(), '0/0') AS lsn`);
-    return rows[0]?.lsn === null || rows[0]?.lsn === undefined ? null : Number(rows[0].lsn);
+    const { rows } = await client.query<{ lsn: string | null }>(`SELECT pg_wal_lsn_diff(pg_last_wal_receive_lsn(), '0/0') AS lsn`);
+    const lsn = rows[0]?.lsn;
+    return lsn === null || lsn === undefined ? null : Number(lsn);
   });
 
 /**

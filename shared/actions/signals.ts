@@ -4,7 +4,7 @@ import { instanceHealth } from '../aws/ec2';
 import { readWriterHistory } from '../aws/metric-history';
 import type { NodeConfig } from '../config/schema';
 import { isInRecovery } from '../postgres/failover-sql';
-import { type ClusterContext } from '../config/cluster-context';
+import type { ClusterContext } from '../config/cluster-context';
 import { withFailoverConnection } from './failover-connection';
 import type { Signal } from '../decisions/types';
 
@@ -45,7 +45,7 @@ export const standbysSignal = async (context: ClusterContext, primary: NodeConfi
     standbys.map(async (node) => {
       try {
         const streaming = await withFailoverConnection(context, node, async (client) => {
-          const { rows } = await client.query(`SELECT status FROM pg_stat_wal_receiver`);
+          const { rows } = await client.query<{ status: string }>(`SELECT status FROM pg_stat_wal_receiver`);
           return rows[0]?.status === 'streaming';
         });
         return { node: node.name, reachable: true, streaming };

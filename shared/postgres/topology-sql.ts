@@ -47,7 +47,7 @@ export const readTopology = async (client: Client): Promise<RawTopology> => {
 export const topologyOf = (row: Record<string, unknown>): RawTopology => {
   const inRecovery = row.in_recovery === true;
   const fromReceiver = row.sender_host !== null && row.sender_host !== undefined;
-  const configured = inRecovery ? conninfoTarget(String(row.conninfo ?? '')) : { host: null, port: null };
+  const configured = inRecovery ? conninfoTarget(typeof row.conninfo === 'string' ? row.conninfo : '') : { host: null, port: null };
   return {
     inRecovery,
     readOnly: row.read_only === true,
