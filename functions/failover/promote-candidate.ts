@@ -1,6 +1,6 @@
 import { clusterContext, nodeNamed } from '../../shared/config/cluster-context';
 import { promoteNode } from '../../shared/actions/promote';
-import { recordStillAt, storePromotion, writerTimeline } from '../../shared/actions/record-promotion';
+import { openIncident, recordStillAt, storePromotion, writerTimeline } from '../../shared/actions/record-promotion';
 import { catchUpFromFollowers } from '../../shared/actions/catch-up';
 import { executionInputSchema, type FailoverState, type PromotionResult } from '../../shared/workflow/state';
 import { StateMissingError } from '../../shared/errors';
@@ -18,7 +18,8 @@ export const promoteCandidate = (state: FailoverState): Promise<PromotionResult>
     if (!state.candidate?.promote) throw new StateMissingError('promoteCandidate needs a candidate to promote ($.candidate)');
     const context = clusterContext(state.cluster);
     const node = nodeNamed(context.cluster, state.candidate.node);
-    const record = await recordStillAt(context, state.candidate.generation, node.name, state.executionName);
+    const checked = await recordStillAt(context, state.candidate.generation, node.name, state.executionName);
+    const record = await openIncident(context, checked, { execution: state.executionName, from: state.candidate.previousPrimary, to: node.name });
     const excluded = new Set([state.candidate.previousPrimary, ...Object.keys(record.fenced)]);
     const catchUp = await catchUpFromFollowers(context, node, excluded);
     const result = await promoteNode(context, node);

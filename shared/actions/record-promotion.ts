@@ -1,6 +1,6 @@
 import type { NodeConfig } from '../config/schema';
 import type { ClusterContext } from '../config/cluster-context';
-import { promotionRecorded, recordPromotion, type ClusterRecord, type PromotionFacts } from '../decisions/cluster-record';
+import { promotionRecorded, recordIntent, recordPromotion, type ClusterRecord, type PromotionFacts } from '../decisions/cluster-record';
 import { RecordConflictError } from '../errors';
 import { readTopology } from '../postgres/topology-sql';
 import { clusterRecordStore } from '../workflow/environment';
@@ -14,12 +14,22 @@ import { withFailoverConnection } from './failover-connection';
  */
 export const recordStillAt = async (context: ClusterContext, expected: number, writer: string, execution: string): Promise<ClusterRecord> => {
   const record = await readRecord(context);
-  if (record.generation !== expected && !promotionRecorded(record, writer, execution)) {
+  // A retried step finds its own incident (opened or recorded) in the record: not a stale decision.
+  if (record.generation !== expected && record.lastIncident?.execution !== execution && !promotionRecorded(record, writer, execution)) {
     throw new RecordConflictError(
       `${context.cluster.name}: the cluster record changed since the decision (generation ${expected}, now ${record.generation}: writer ${record.writer}, by ${record.updatedBy}); not acting on a stale decision`,
     );
   }
   return record;
+};
+
+/**
+ * Opens the incident in the record before promoting (once per execution): a promotion that then
+ * happens without being recorded is still known as this failover's.
+ */
+export const openIncident = async (context: ClusterContext, record: ClusterRecord, intent: { execution: string; from: string; to: string }): Promise<ClusterRecord> => {
+  if (record.lastIncident?.execution === intent.execution) return record;
+  return clusterRecordStore(context.config).update(recordIntent(record, intent, new Date().toISOString()), record.generation);
 };
 
 /** The timeline a writer writes on now. */

@@ -117,6 +117,19 @@ export const recordPromotion = (record: ClusterRecord, facts: PromotionFacts, at
   );
 };
 
+/**
+ * The record before a promotion is attempted: the incident opened (writer unchanged), so that a
+ * promotion that happens but is never recorded (a timeout, a crash) is recognised by the next run
+ * as this failover's, not taken for a new writer to fail over.
+ */
+export const recordIntent = (record: ClusterRecord, intent: { execution: string; from: string; to: string }, at: string): ClusterRecord =>
+  nextRecord(
+    record,
+    { lastIncident: { execution: intent.execution, kind: 'failover', at, from: intent.from, to: intent.to, timeline: null, completed: false } },
+    intent.execution,
+    at,
+  );
+
 /** The record once the incident's every step finished (a later failover starts from its new writer). */
 export const recordCompletion = (record: ClusterRecord, execution: string, at: string): ClusterRecord | null =>
   record.lastIncident?.execution === execution && !record.lastIncident.completed

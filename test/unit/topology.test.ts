@@ -1,4 +1,4 @@
-import { describePause, recordCompletion, recordPromotion } from '../../shared/decisions/cluster-record';
+import { describePause, recordCompletion, recordIntent, recordPromotion } from '../../shared/decisions/cluster-record';
 import { divergence, synchronousStandbyNamesFor } from '../../shared/decisions/followers';
 import { decideWriter, failedWriterOf, followersOf } from '../../shared/decisions/topology';
 import { chooseCandidate } from '../../shared/decisions/choose-candidate';
@@ -114,6 +114,16 @@ describe('the cluster record', () => {
     const after = recordPromotion(aRecord({ timeline: 1 }), { writer: 'standby_az2', timeline: 2, previousWriter: 'primary', fence: { confirmed: true, reason: 'x' }, execution: 'e1', kind: 'failover' }, AT);
     expect(failedWriterOf(after, 'standby_az2')).toEqual({ node: 'primary', resuming: true });
     expect(failedWriterOf(recordCompletion(after, 'e1', AT)!, 'standby_az2')).toEqual({ node: 'standby_az2', resuming: false });
+  });
+
+  it('recognises a promotion that happened but was never recorded as the open incident, not a new writer to fail over', () => {
+    const opened = recordIntent(aRecord({ timeline: 1 }), { execution: 'e1', from: 'primary', to: 'standby_az2' }, AT);
+    expect(opened).toMatchObject({ writer: 'primary', generation: 2, lastIncident: { to: 'standby_az2', completed: false } });
+    const verdict = decideWriter(opened, [anUnreachableNode('primary'), aWriterNode('standby_az2', { timeline: 2 }), aStandbyNode('standby_dr', 'primary', { timeline: 1 })]);
+    expect(verdict).toMatchObject({ known: true, writer: 'standby_az2' });
+    expect(failedWriterOf(opened, 'standby_az2')).toEqual({ node: 'primary', resuming: true });
+    // Not promoted after all: the failover starts again from the record's writer.
+    expect(failedWriterOf(opened, 'primary')).toEqual({ node: 'primary', resuming: false });
   });
 
   it('says who paused it, since when and why', () => {
