@@ -92,7 +92,8 @@ describe('operators on the real topology', () => {
     expect(result.candidate).toMatchObject({ promote: true, node: 'standby_az2' });
     expect(result.fencing.action).toMatch(/would stop instance .* \(now running\)/);
     const calls = bench.faults.seen.slice(seenFrom);
-    expect(new Set(calls.map((c) => c.service))).toEqual(new Set(['ec2', 'monitoring', 'route53', 'ssm']));
+    // dynamodb: the cluster record is read (an absent one is not seeded by a plan).
+    expect(new Set(calls.map((c) => c.service))).toEqual(new Set(['dynamodb', 'ec2', 'monitoring', 'route53', 'ssm']));
     // Query and JSON protocols name the action (Describe*, Get*, List*); REST reads are GETs.
     const isRead = (operation: string) => /^GET /.test(operation) || /^(Describe|Get|List)/.test(operation.split('.').at(-1)!);
     expect(calls.filter((c) => !isRead(c.operation))).toEqual([]);
