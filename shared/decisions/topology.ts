@@ -71,9 +71,21 @@ const followerOf = (node: NodeTopology, writer: string, timeline: number | null,
   return { ...base, following: true, reason: `${node.node} follows ${writer}${via} on ${tl(node.timeline)}${node.streaming ? '' : ' (receiver not streaming now)'}` };
 };
 
-/** Does each node but `of` follow `of` on `timeline`? (candidates are the nodes following the failed writer) */
-export const followersOf = (record: ClusterRecord, nodes: NodeTopology[], of: string, timeline: number | null): Follower[] =>
-  nodes.filter((n) => n.node !== of).map((n) => followerOf(n, of, timeline, record));
+/**
+ * Does each node but `of` follow `of` on `timeline`? (candidates are the nodes following the failed
+ * writer) A standby streaming from another standby that follows it (cascading, as a candidate does
+ * while it fetches WAL it lacked) follows it too.
+ */
+export const followersOf = (record: ClusterRecord, nodes: NodeTopology[], of: string, timeline: number | null): Follower[] => {
+  const direct = nodes.filter((n) => n.node !== of).map((n) => followerOf(n, of, timeline, record));
+  return direct.map((follower) => {
+    const seen = nodes.find((n) => n.node === follower.node)!;
+    const via = direct.find((d) => d.following && d.node === seen.upstream);
+    if (follower.following || !via || roleOf(seen) !== 'standby' || record.fenced[seen.node]) return follower;
+    if (timeline !== null && seen.timeline !== null && seen.timeline !== timeline) return follower;
+    return { node: follower.node, following: true, reason: `${follower.node} follows ${of} through ${via.node} (cascading) on ${tl(seen.timeline)}` };
+  });
+};
 
 /**
  * The writer whose failure a failover handles: the record's writer, unless the record shows a

@@ -115,7 +115,7 @@ describe('successive failovers without editing the configuration', () => {
     expect(execution.status).toBe('SUCCEEDED');
     const receipt = s.receipt(execution);
     expect(receipt).toMatchObject({ outcome: 'promoted', promoted: 'standby_dr', previousPrimary: 'standby_az2' });
-    expect(receipt.reasons.join('\n')).toMatch(/primary is a read-only former primary, not a standby: not a candidate/);
+    expect(receipt.reasons.join('\n')).toMatch(/primary is a read-only former primary, not a standby \(.+ behind the writer's last known position\): not a candidate/);
     expect(receipt.fencing).toMatchObject({ node: 'standby_az2', fenced: true });
     expect((await writer.lostOn(s.appTarget('standby_dr'))).lost).toBe(0);
     await expectNoSplitBrain(execution);

@@ -71,6 +71,11 @@ describe('followers of a writer', () => {
     expect(followers[0]!.reason).toBe('standby_dr follows standby_az2 via 10.0.0.9:5432 on timeline 2');
   });
 
+  it('include a standby streaming from a follower (cascading), on the same timeline', () => {
+    const followers = followersOf(record, [aStandbyNode('standby_dr', 'standby_az2', { timeline: 2 }), aStandbyNode('primary', 'standby_dr', { timeline: 2 })], 'standby_az2', 2);
+    expect(followers[1]).toEqual({ node: 'primary', following: true, reason: 'primary follows standby_az2 through standby_dr (cascading) on timeline 2' });
+  });
+
   it('exclude a standby left on the old timeline, one following another node, and a fenced node', () => {
     const fenced = aRecord({ ...record, fenced: { primary: { reason: 'stopped', confirmed: true, at: AT, by: 'x' } } });
     const followers = followersOf(fenced, [aStandbyNode('standby_dr', 'primary', { timeline: 1 }), aStandbyNode('primary', 'standby_az2', { timeline: 2 })], 'standby_az2', 2);
