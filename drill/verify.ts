@@ -9,7 +9,7 @@ import { databaseUrlTarget } from '../shared/database-url';
 import type { DrillReport, ObservedRole } from './drill-report';
 import type { Topology } from '../local/topology';
 import { mapTopology } from '../shared/actions/topology';
-import { TOPOLOGY_SQL, topologyOf } from '../shared/postgres/topology-sql';
+import { TOPOLOGY_SQL, topologyOf, WAL_TIMELINE_SQL } from '../shared/postgres/topology-sql';
 
 /** Each node's timeline and upstream, from the nodes themselves (superuser, over the socket). */
 const observeTimelines = async (cluster: ClusterConfig, topology: Topology) => {
@@ -18,7 +18,8 @@ const observeTimelines = async (cluster: ClusterConfig, topology: Topology) => {
       try {
         if (!topology.isRunning(node.name)) return { node: node.name, reason: 'not running' };
         const [row] = await topology.query(node.name, TOPOLOGY_SQL);
-        return { node: node.name, seen: topologyOf(row ?? {}) };
+        const [wal] = row?.in_recovery === true ? await topology.query(node.name, WAL_TIMELINE_SQL) : [];
+        return { node: node.name, seen: topologyOf({ ...row, ...wal }) };
       } catch (error) {
         return { node: node.name, reason: (error as Error).message };
       }
