@@ -1,7 +1,7 @@
 import { ec2Client } from '../aws/clients/ec2';
 import { instanceState } from '../aws/ec2';
 import { assessCandidates } from '../actions/assess-candidates';
-import { nodeNamed, type ClusterContext } from '../config/cluster-context';
+import { clientEndpoint, nodeNamed, type ClusterContext } from '../config/cluster-context';
 import { failoverTarget } from '../actions/topology';
 import { judgeOutage } from '../decisions/confirm-outage';
 import { publishedTargets } from '../actions/repoint';
@@ -83,7 +83,7 @@ export const planFailover = async (context: ClusterContext, requestedNode?: stri
       name: u.name,
       currentHost: u.host,
       currentPort: u.port,
-      wouldBecome: chosen ? `${chosen.host}:${chosen.port}` : null,
+      wouldBecome: chosen ? `${clientEndpoint(chosen).host}:${clientEndpoint(chosen).port}` : null,
     })),
   };
 };
