@@ -6,7 +6,7 @@ import { sleep } from '../shared/time';
 import type * as Log from '../shared/log';
 import type * as LocalHandlers from '../local/handlers';
 
-export type OperatorFunction = 'status' | 'plan' | 'switchover' | 'history' | 'rejoin';
+export type OperatorFunction = 'status' | 'plan' | 'switchover' | 'history' | 'rejoin' | 'pause' | 'resume';
 
 export interface FailoverOutcome {
   executionName: string;

@@ -11,13 +11,17 @@ const yesNo = (value: boolean | null | undefined) => (value === null || value ==
 export const formatStatus = (clusters: ClusterStatus[]): string =>
   clusters
     .map((c) => {
-      const head = `cluster ${c.cluster}: writer ${c.writer ?? `NONE (${c.writers.length} writable)`}, ${c.consistent ? 'DNS and DATABASE_URL agree' : 'PUBLISHED ENDPOINTS DISAGREE'}`;
+      const head = `cluster ${c.cluster}: writer ${c.writer ?? `NONE (${c.writers.length} writable)`}, ${c.consistent ? 'DNS and DATABASE_URL agree' : c.contradictions.length ? 'CONTRADICTORY STATE' : 'PUBLISHED ENDPOINTS DISAGREE'}`;
+      const record = `record: generation ${c.record.generation}, writer ${c.record.writer} on timeline ${c.record.timeline ?? 'unknown'}; automatic failover ${c.paused ?? 'active'}`;
       const nodes = renderTable(
-        ['NODE', 'CONFIGURED', 'ROLE', 'RECEIVER', 'STREAMING', 'SYNC', 'FLUSH LAG', 'REPLAY LAG', 'REPLAY LAG (s)'],
+        ['NODE', 'CONFIGURED', 'ROLE', 'TIMELINE', 'UPSTREAM', 'FENCED', 'RECEIVER', 'STREAMING', 'SYNC', 'FLUSH LAG', 'REPLAY LAG', 'REPLAY LAG (s)'],
         c.nodes.map((n) => [
           n.name,
           n.configuredRole,
           n.role,
+          n.timeline === null ? '-' : String(n.timeline),
+          n.upstream ?? '-',
+          n.fenced ? 'yes' : 'no',
           yesNo(n.receiverStreaming),
           yesNo(n.streamingToWriter),
           yesNo(n.synchronous),
@@ -34,7 +38,8 @@ export const formatStatus = (clusters: ClusterStatus[]): string =>
         ],
       );
       const unreachable = c.nodes.filter((n) => n.reason).map((n) => `  ${n.name}: ${n.reason}`);
-      return [head, nodes, published, ...(unreachable.length ? ['unreachable:', ...unreachable] : [])].join('\n\n');
+      const contradictions = c.contradictions.map((x) => `  ${x}`);
+      return [head, record, nodes, published, ...(contradictions.length ? ['contradictions:', ...contradictions] : []), ...(unreachable.length ? ['unreachable:', ...unreachable] : [])].join('\n\n');
     })
     .join('\n\n');
 

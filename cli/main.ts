@@ -7,6 +7,17 @@ import type { FailoverPlan } from '../shared/operators/plan';
 import type { ClusterStatus } from '../shared/operators/status';
 import type { SwitchoverReceipt } from '../shared/operators/switchover';
 import type { HistoryEntry } from '../shared/operators/history';
+import type { PauseResult } from '../shared/operators/pause';
+import { userInfo } from 'node:os';
+
+/** Who runs the CLI, as a pause records it (--by overrides). */
+const operatorName = (): string => {
+  try {
+    return process.env.USER || userInfo().username || 'operator';
+  } catch {
+    return 'operator';
+  }
+};
 
 /** Exit codes scripts can rely on. */
 export const EXIT = { ok: 0, negative: 1, usage: 2, error: 3 } as const;
@@ -25,6 +36,8 @@ commands:
                                                         bring a fenced or diverged node back as a standby
                                                         of the writer (--dry-run: report what it would
                                                         discard, change nothing)
+  pause      --cluster C [--reason TEXT] [--by NAME]    stop automatic failovers (operators' actions still run)
+  resume     --cluster C [--by NAME]                    let automatic failovers run again
 
 --local ENV_FILE runs the handlers in this process against a local stack (JSON file of environment
 variables, as written by 'npm run drill -- --keep'); otherwise the deployed Lambdas are invoked
@@ -115,6 +128,19 @@ const run = async (backend: Backend, command: string, flags: Record<string, stri
       const receipt = (await backend.call('rejoin', request)) as RejoinReceipt;
       print(receipt, formatRejoin(receipt));
       return receipt.outcome === 'rejoined' || receipt.outcome === 'dry-run' ? EXIT.ok : EXIT.negative;
+    }
+    case 'pause':
+    case 'resume': {
+      expectFlags(command, flags, [...GLOBAL_FLAGS, 'cluster', 'by', ...(command === 'pause' ? ['reason'] : [])]);
+      const reason = stringFlag(flags, 'reason');
+      const request = {
+        cluster: requiredFlag(command, flags, 'cluster'),
+        by: stringFlag(flags, 'by') ?? operatorName(),
+        ...(command === 'pause' && reason ? { reason } : {}),
+      };
+      const result = (await backend.call(command, request)) as PauseResult;
+      print(result, `${result.summary}${result.changed ? '' : ' (unchanged)'}`);
+      return EXIT.ok;
     }
     default:
       throw new UsageError(`unknown command "${command}"`);

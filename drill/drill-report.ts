@@ -85,7 +85,8 @@ export interface DrillReport {
   ssm: Array<{ region: string; name: string; host: string; port: number }>;
   /** The old primary's instance is stopped and its PostgreSQL does not run. */
   oldPrimaryFenced: boolean;
-  nodes: Array<{ name: string; configuredRole: string; observed: ObservedRole; instanceState: string | null }>;
+  /** Each node at the end, from the node itself: role, instance, timeline, and the node it streams from. */
+  nodes: Array<{ name: string; configuredRole: string; observed: ObservedRole; instanceState: string | null; timeline: number | null; upstream: string | null }>;
   app: {
     parameter: { region: string; name: string };
     writes: number;

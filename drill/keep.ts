@@ -66,10 +66,9 @@ export const keepStack = async (drill: DrillStack): Promise<KeptStack> => {
     for (const node of Object.values(topology.nodes)) {
       nodes.push({ cwd: topology.dir, dataDir: node.dataDir, logFile: join(dirname(node.dataDir), 'postgres.log') });
     }
-    const primary = Object.values(topology.nodes).find((n) => n.role === 'primary')!;
-    for (const link of Object.values(topology.links)) {
+    for (const link of new Set([...Object.values(topology.links), ...Object.values(topology.routes)])) {
       await link.close();
-      processes.push(await detachLink(link.port, { host: primary.host, port: primary.port }));
+      processes.push(await detachLink(link.port, link.target));
     }
   }
   if (drill.emulator) processes.push({ pid: drill.emulator.pid, marker: 'emulator-server' });

@@ -215,7 +215,7 @@ const numbers = (report: DrillReport): Array<[string, string]> => [
   ['DNS', `${report.dns.record} → ${report.dns.target ?? 'none'}`],
   ...report.ssm.map((p): [string, string] => [`DATABASE_URL ${p.name} (${p.region})`, `${p.host}:${p.port}`]),
   ['old primary fenced', report.oldPrimaryFenced ? 'yes (instance stopped, PostgreSQL down)' : 'no'],
-  ['nodes at the end', report.nodes.map((n) => `${n.name}: ${n.observed}, instance ${n.instanceState ?? 'unknown'}`).join('; ')],
+  ['nodes at the end', report.nodes.map((n) => `${n.name}: ${n.observed}, instance ${n.instanceState ?? 'unknown'}, timeline ${n.timeline ?? '?'}${n.upstream ? `, streams from ${n.upstream}` : ''}`).join('; ')],
   [
     'failover alarm',
     `${report.alarm.name}: ${report.alarm.statistic} ${report.alarm.metric} ${report.alarm.comparison} ${report.alarm.threshold}, ${report.alarm.datapointsToAlarm} of ${report.alarm.evaluationPeriods} × ${report.alarm.periodSeconds} s, missing data ${report.alarm.treatMissingData}`,

@@ -8,6 +8,25 @@ import type { ClusterConfig } from '../shared/config/schema';
 import { databaseUrlTarget } from '../shared/database-url';
 import type { DrillReport, ObservedRole } from './drill-report';
 import type { Topology } from '../local/topology';
+import { mapTopology } from '../shared/actions/topology';
+import { TOPOLOGY_SQL, topologyOf, WAL_TIMELINE_SQL } from '../shared/postgres/topology-sql';
+
+/** Each node's timeline and upstream, from the nodes themselves (superuser, over the socket). */
+const observeTimelines = async (cluster: ClusterConfig, topology: Topology) => {
+  const raw = await Promise.all(
+    cluster.nodes.map(async (node) => {
+      try {
+        if (!topology.isRunning(node.name)) return { node: node.name, reason: 'not running' };
+        const [row] = await topology.query(node.name, TOPOLOGY_SQL);
+        const [wal] = row?.in_recovery === true ? await topology.query(node.name, WAL_TIMELINE_SQL) : [];
+        return { node: node.name, seen: topologyOf({ ...row, ...wal }) };
+      } catch (error) {
+        return { node: node.name, reason: (error as Error).message };
+      }
+    }),
+  );
+  return mapTopology(cluster, raw);
+};
 
 export interface EndState {
   nodes: DrillReport['nodes'];
@@ -40,13 +59,19 @@ const observeRole = async (topology: Topology, node: string): Promise<ObservedRo
  * itself, the Route 53 record, every DATABASE_URL parameter and the EC2 instance states.
  */
 export const observeEndState = async (cluster: ClusterConfig, topology: Topology, oldPrimary: string): Promise<EndState> => {
+  const timelines = await observeTimelines(cluster, topology);
   const nodes = await Promise.all(
-    cluster.nodes.map(async (node) => ({
-      name: node.name,
-      configuredRole: node.role,
-      observed: await observeRole(topology, node.name),
-      instanceState: await instanceState(ec2Client(node.region), node.instanceId).catch(() => null),
-    })),
+    cluster.nodes.map(async (node) => {
+      const seen = timelines.find((t) => t.node === node.name);
+      return {
+        name: node.name,
+        configuredRole: node.role,
+        observed: await observeRole(topology, node.name),
+        instanceState: await instanceState(ec2Client(node.region), node.instanceId).catch(() => null),
+        timeline: seen?.timeline ?? null,
+        upstream: seen?.upstream ?? seen?.upstreamAddress ?? null,
+      };
+    }),
   );
   const ssm = await Promise.all(
     cluster.databaseUrlParameters.map(async ({ region, name }) => {

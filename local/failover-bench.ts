@@ -14,7 +14,7 @@ import { LOCAL_DEPLOYMENT, startLocalStack, type LocalStack, type LocalStackOpti
 /** Shortened waits for tests: set in the configuration, never in the definition. */
 export const fastPolicy = (config: FailoverConfig): void => {
   for (const cluster of config.clusters) {
-    Object.assign(cluster.policy, { recheckAfterSeconds: 1, rechecks: 1, metricStaleSeconds: 10, dnsSyncTimeoutSeconds: 10 });
+    Object.assign(cluster.policy, { recheckAfterSeconds: 1, rechecks: 1, metricStaleSeconds: 10, dnsSyncTimeoutSeconds: 10, followTimeoutSeconds: 10 });
   }
 };
 

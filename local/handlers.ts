@@ -6,6 +6,8 @@ import { handler as nodeReturned } from '../functions/failover/node-returned';
 import { makeManualFailover } from '../functions/operators/failover';
 import { handler as history } from '../functions/operators/history';
 import { makeRejoin } from '../functions/operators/rejoin';
+import { handler as pause } from '../functions/operators/pause';
+import { handler as resume } from '../functions/operators/resume';
 import { handler as plan } from '../functions/operators/plan';
 import { handler as status } from '../functions/operators/status';
 import { handler as switchover } from '../functions/operators/switchover';
@@ -31,7 +33,7 @@ const asInvoke =
 
 export type TriggerResult = { started: boolean; executionName?: string; reason: string };
 export type ManualFailoverResult = { started: boolean; executionName: string; executionArn?: string };
-export type OperatorFunction = 'status' | 'plan' | 'switchover' | 'history' | 'rejoin';
+export type OperatorFunction = 'status' | 'plan' | 'switchover' | 'history' | 'rejoin' | 'pause' | 'resume';
 
 /** The operator Lambdas and the monitor, exactly as deployed (input validation included). */
 export const localHandlers = {
@@ -45,6 +47,8 @@ export const localHandlers = {
   convergeDns: asInvoke<{ clusters: ConvergeOutcome[] }>(convergeDns, 'convergeDns'),
   // The emulator does not run commands: the rejoin document runs on the local node instead.
   rejoin: asInvoke(lambda('rejoin', makeRejoin(localCommandRunner()), { input: rejoinRequestSchema }), 'rejoin'),
+  pause: asInvoke(pause, 'pause'),
+  resume: asInvoke(resume, 'resume'),
 } satisfies Record<OperatorFunction | 'monitor' | 'nodeReturned' | 'convergeDns', Invoke>;
 
 /** Step Functions' StartExecution, done by the local runner (same name: started once). */

@@ -156,7 +156,8 @@ export class LinkProxy {
 
   private constructor(
     private readonly server: net.Server,
-    private readonly target: { host: string; port: number },
+    /** Where the link leads. */
+    readonly target: { host: string; port: number },
     readonly port: number,
   ) {}
 

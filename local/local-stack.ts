@@ -53,7 +53,7 @@ const withPorts = (cluster: ClusterConfig, topology: Topology): ClusterConfig =>
   nodes: cluster.nodes.map((node) => {
     const built = topology.nodes[node.name];
     if (!built) throw new Error(`topology of ${cluster.name} has no node ${node.name}`);
-    return { ...node, host: built.host, port: built.port };
+    return { ...node, host: built.host, port: built.port, replicationEndpoints: topology.replicationEndpoints(node.name) };
   }),
 });
 
@@ -93,6 +93,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
           nodes: cluster.nodes.map((node) => ({
             name: node.name,
             role: node.role,
+            region: node.region,
             port: options.portsFromConfig ? node.port : 0,
           })),
         });

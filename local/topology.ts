@@ -14,13 +14,22 @@ import { register, unregister } from './topology-cleanup';
 import { waitFor } from './wait';
 
 export type TopologyRole = 'primary' | 'sync-standby' | 'async-standby';
-export interface TopologyNodeSpec { name: string; role: TopologyRole; port?: number }
+export interface TopologyNodeSpec {
+  name: string;
+  role: TopologyRole;
+  port?: number;
+  /** With regions, every cross-region replication connection runs through a LinkProxy (see `routes`). */
+  region?: string;
+}
 export interface Login { user: string; password: string }
 export interface TopologyOptions {
   nodes: TopologyNodeSpec[];
   database: string;
   logins: { monitor: Login; failover: Login; app: Login };
-  /** default true: async standbys replicate through a LinkProxy */
+  /**
+   * default true: cross-region replication runs through LinkProxies (with regions: one per node and
+   * other region; without: one per async standby).
+   */
   linkAsyncStandbys?: boolean;
 }
 export interface TopologyNode { name: string; role: TopologyRole; host: '127.0.0.1'; port: number; dataDir: string }
@@ -28,7 +37,18 @@ export interface Topology {
   dir: string;
   socketDir: string;
   nodes: Record<string, TopologyNode>;
+  /** The link each standby was built to replicate through (its first upstream), by standby name. */
   links: Record<string, LinkProxy>;
+  /**
+   * With regions: the way into each node from each other region, keyed "node@region" — the model of
+   * the inter-region network. A standby re-pointed to another node across regions goes through that
+   * node's route (its configured replication endpoint), so region faults still cut it.
+   */
+  routes: Record<string, LinkProxy>;
+  /** The routes into `node`, as the configuration's replicationEndpoints. */
+  replicationEndpoints(node: string): Array<{ region: string; host: string; port: number }>;
+  /** Every route into or out of `region` (its network gone): replication across regions stops. */
+  cutRegion(region: string, mode?: 'reset' | 'blackhole'): string[];
   replicationPassword: string;
   /**
    * A libpq password file with the replication login's password, readable only by the user that
@@ -84,7 +104,11 @@ export async function createTopology(options: TopologyOptions): Promise<Topology
   const nodes: Record<string, TopologyNode> = {};
   const dirs: Record<string, pg.NodeDirs> = {};
   const links: Record<string, LinkProxy> = {};
-  const topo = new TopologyImpl(dir, socketDir, nodes, dirs, links, replicationPassword, options.database, primarySpec.name);
+  const routes: Record<string, LinkProxy> = {};
+  const regionOf = new Map(options.nodes.filter((n) => n.region).map((n) => [n.name, n.region!]));
+  const regions = [...new Set(regionOf.values())];
+  const routed = regionOf.size === options.nodes.length && options.linkAsyncStandbys !== false;
+  const topo = new TopologyImpl(dir, socketDir, nodes, dirs, links, routes, regionOf, replicationPassword, options.database, primarySpec.name);
   register(topo);
   try {
     chmodSync(dir, 0o700);
@@ -100,7 +124,13 @@ export async function createTopology(options: TopologyOptions): Promise<Topology
     const primary = nodes[primarySpec.name]!;
     const primaryDirs = dirs[primarySpec.name]!;
     const standbys = options.nodes.filter((n) => n.role !== 'primary');
-    const linked = standbys.filter((n) => n.role === 'async-standby' && options.linkAsyncStandbys !== false);
+    const linked = routed ? [] : standbys.filter((n) => n.role === 'async-standby' && options.linkAsyncStandbys !== false);
+    /** Routes from every other region into `name` (one LinkProxy each). */
+    const routeInto = async (name: string) => {
+      for (const region of regions.filter((r) => r !== regionOf.get(name))) {
+        routes[`${name}@${region}`] = await LinkProxy.start({ host: '127.0.0.1', port: nodes[name]!.port });
+      }
+    };
     /** Starts a node; a picked port that got taken in the meantime is replaced (up to 3 tries). */
     const startNode = async (name: string): Promise<void> => {
       for (let attempt = 1; ; attempt++) {
@@ -119,6 +149,13 @@ export async function createTopology(options: TopologyOptions): Promise<Topology
     pg.writeHba(primaryDirs.dataDir, REPLICATION_ROLE);
     await startNode(primary.name);
     await Promise.all(linked.map(async (s) => (links[s.name] = await LinkProxy.start({ host: '127.0.0.1', port: primary.port }))));
+    if (routed) {
+      await routeInto(primary.name);
+      for (const s of standbys) {
+        const route = routes[`${primary.name}@${regionOf.get(s.name)}`];
+        if (route) links[s.name] = route;
+      }
+    }
     await createRolesAndDatabase(topo, options, replicationPassword);
     writeFileSync(topo.passFile, `*:*:*:${REPLICATION_ROLE}:${replicationPassword}\n`, { mode: 0o600 });
     chownForPg(topo.passFile);
@@ -144,6 +181,8 @@ export async function createTopology(options: TopologyOptions): Promise<Topology
     }
     await Promise.all(standbys.map((s) => startNode(s.name)));
     await Promise.all(standbys.map((s) => topo.waitForStreaming(s.name)));
+    // Routes into the standbys, for when one of them becomes the writer (their ports are final now).
+    if (routed) for (const s of standbys) await routeInto(s.name);
     return topo;
   } catch (err) {
     await topo.teardown();
@@ -189,6 +228,8 @@ async function createRolesAndDatabase(topo: TopologyImpl, options: TopologyOptio
     `GRANT EXECUTE ON FUNCTION pg_promote(boolean, integer) TO ${ident(failover.user)}`,
     `GRANT EXECUTE ON FUNCTION pg_reload_conf() TO ${ident(failover.user)}`,
   ];
+  // Re-pointing the surviving standbys to a new writer and setting its synchronous standbys (PG15+).
+  const parameters = ['default_transaction_read_only', 'primary_conninfo', 'primary_slot_name', 'synchronous_standby_names'];
   // the statements carry passwords: keep them out of the server log even if one fails
   await topo.withClient(primary, 'postgres', async (c) => {
     await c.query("SET log_statement = 'none'");
@@ -197,7 +238,7 @@ async function createRolesAndDatabase(topo: TopologyImpl, options: TopologyOptio
     await c.query(`CREATE ROLE ${ident(monitor.user)} WITH LOGIN PASSWORD ${lit(monitor.password)} IN ROLE pg_monitor`);
     await c.query(`CREATE ROLE ${ident(failover.user)} WITH LOGIN NOSUPERUSER PASSWORD ${lit(failover.password)} IN ROLE pg_monitor`);
     for (const grant of grants) await c.query(grant);
-    await c.query(`GRANT ALTER SYSTEM ON PARAMETER default_transaction_read_only TO ${ident(failover.user)}`);
+    await c.query(`GRANT ALTER SYSTEM ON PARAMETER ${parameters.join(', ')} TO ${ident(failover.user)}`);
     await c.query(`GRANT pg_signal_backend TO ${ident(failover.user)}`);
     // rejoin (host/pgfo-rejoin.sh): pg_rewind as the replication login reads the writer's files
     // through these functions, and CHECKPOINTs the writer first (PG15's pg_checkpoint role)
@@ -226,6 +267,8 @@ class TopologyImpl implements Topology {
     readonly nodes: Record<string, TopologyNode>,
     private readonly dirs: Record<string, pg.NodeDirs>,
     readonly links: Record<string, LinkProxy>,
+    readonly routes: Record<string, LinkProxy>,
+    private readonly regionOf: Map<string, string>,
     readonly replicationPassword: string,
     private readonly database: string,
     readonly primaryName: string,
@@ -238,6 +281,21 @@ class TopologyImpl implements Topology {
     const dirs = this.dirs[name];
     if (!node || !dirs) throw new Error(`unknown topology node ${JSON.stringify(name)} (have ${Object.keys(this.nodes).join(', ')})`);
     return { node, dirs };
+  }
+
+  replicationEndpoints(node: string): Array<{ region: string; host: string; port: number }> {
+    return Object.entries(this.routes)
+      .filter(([key]) => key.startsWith(`${node}@`))
+      .map(([key, link]) => ({ region: key.slice(node.length + 1), host: link.host, port: link.port }));
+  }
+
+  cutRegion(region: string, mode: 'reset' | 'blackhole' = 'reset'): string[] {
+    const cut = Object.entries(this.routes).filter(([key]) => {
+      const [target, from] = key.split('@') as [string, string];
+      return from === region || this.regionOf.get(target) === region;
+    });
+    for (const [, link] of cut) link.cut(mode);
+    return cut.map(([key]) => key);
   }
 
   async withClient<T>(name: string, database: string, fn: (c: Client) => Promise<T>): Promise<T> {
@@ -309,7 +367,7 @@ class TopologyImpl implements Topology {
           if (pg.isAlive(pid)) pg.killQuietly(pid, 'SIGKILL');
         }),
       );
-      await Promise.all(Object.values(this.links).map((l) => l.close().catch(() => undefined)));
+      await Promise.all([...new Set([...Object.values(this.links), ...Object.values(this.routes)])].map((l) => l.close().catch(() => undefined)));
       rmSync(this.dir, { recursive: true, force: true, maxRetries: 3 });
     } catch {
       // teardown never throws

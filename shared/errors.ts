@@ -49,3 +49,11 @@ export class LeaseHeldError extends FailoverError {
 export class StateMissingError extends FailoverError {
   override name = 'StateMissingError';
 }
+
+/**
+ * The cluster record changed since it was read (another execution, an operator or a switchover
+ * wrote a newer generation): nothing was overwritten; read it again and decide again.
+ */
+export class RecordConflictError extends FailoverError {
+  override name = 'RecordConflictError';
+}

@@ -1,4 +1,5 @@
-import { clusterContext, configuredPrimary } from '../../shared/config/cluster-context';
+import { failoverTarget } from '../../shared/actions/topology';
+import { clusterContext } from '../../shared/config/cluster-context';
 import { judgeOutage } from '../../shared/decisions/confirm-outage';
 import { gatherSignals } from '../../shared/actions/signals';
 import { executionInputSchema, type FailoverState, type OutageResult } from '../../shared/workflow/state';
@@ -7,18 +8,26 @@ import { lambda } from '../../shared/lambda';
 import { log } from '../../shared/log';
 
 /**
- * Confirms the outage from independent signals (EC2, a database probe, the standbys' receivers,
+ * Confirms the outage of the current writer — found from the cluster record and the nodes, not the
+ * configured roles — from independent signals (EC2, a database probe, the standbys' receivers,
  * metric staleness). Each run is one check; the state machine waits and calls it again to re-check.
+ * When the record and the nodes contradict each other, nothing is confirmed and the receipt says why.
  */
 export const confirmOutage = (state: FailoverState): Promise<OutageResult> =>
   timed(async () => {
     const context = clusterContext(state.cluster);
-    const primary = configuredPrimary(context.cluster);
-    const signals = await gatherSignals(context, primary);
     const attempt = (state.outage?.attempt ?? 0) + 1;
+    const target = await failoverTarget(context);
+    const generation = target.topology.record.generation;
+    if (!target.known) {
+      log.warn('outage not judged: contradictory topology', { cluster: state.cluster, execution: state.executionName, reason: target.reason });
+      return { decision: 'not-confirmed', attempt, signals: [], regionHealthy: true, reason: target.reason, primary: target.topology.record.writer, generation };
+    }
+    const signals = await gatherSignals(context, target.failed);
     const verdict = judgeOutage(signals, attempt, context.cluster.policy);
-    log.info('outage check', { cluster: state.cluster, execution: state.executionName, decision: verdict.decision, reason: verdict.reason });
-    return { ...verdict, primary: primary.name };
+    const reason = [verdict.reason, ...target.notes].join('; ');
+    log.info('outage check', { cluster: state.cluster, execution: state.executionName, writer: target.failed.name, decision: verdict.decision, reason });
+    return { ...verdict, reason, primary: target.failed.name, generation };
   });
 
 export const handler = lambda('confirmOutage', confirmOutage, { input: executionInputSchema });

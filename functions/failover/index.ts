@@ -4,6 +4,7 @@ import { handler as fencePrimary } from './fence-primary';
 import { handler as promoteCandidate } from './promote-candidate';
 import { handler as publishReceipt } from './publish-receipt';
 import { handler as releaseLease } from './release-lease';
+import { handler as repointFollowers } from './repoint-followers';
 import { handler as repointDns } from './repoint-dns';
 import { handler as rewriteDatabaseUrl } from './rewrite-database-url';
 import { handler as selectCandidate } from './select-candidate';
@@ -19,6 +20,7 @@ export const failoverTaskHandlers = {
   selectCandidate,
   fencePrimary,
   promoteCandidate,
+  repointFollowers,
   repointDns,
   rewriteDatabaseUrl,
   publishReceipt,

@@ -1,28 +1,42 @@
 import { assessCandidates } from '../../shared/actions/assess-candidates';
-import { clusterContext, configuredPrimary } from '../../shared/config/cluster-context';
+import { failoverTarget } from '../../shared/actions/topology';
+import { clusterContext } from '../../shared/config/cluster-context';
 import { executionInputSchema, type CandidateResult, type FailoverState } from '../../shared/workflow/state';
 import { timed } from '../../shared/time';
 import { lambda } from '../../shared/lambda';
 import { log } from '../../shared/log';
 
 /**
- * Chooses the node to promote: region preference and the lag guard, measured from positions the
- * standbys actually received. A refusal carries its reason.
+ * Chooses the node to promote among those following the failed writer (found from the cluster
+ * record and the nodes, never from the configured roles): region preference and the lag guard,
+ * measured from positions the standbys actually received. A refusal carries its reason; so does a
+ * cluster whose observed state contradicts itself.
  */
 export const selectCandidate = (state: FailoverState): Promise<CandidateResult> =>
   timed(async () => {
     const context = clusterContext(state.cluster);
-    const primary = configuredPrimary(context.cluster);
-    const { verdict, standbys } = await assessCandidates(context, primary, {
+    const target = await failoverTarget(context);
+    const generation = target.topology.record.generation;
+    if (!target.known) {
+      log.warn('candidate refused: contradictory topology', { cluster: state.cluster, execution: state.executionName, reason: target.reason });
+      return { promote: false, reason: target.reason, reasons: [target.reason], previousPrimary: target.topology.record.writer, generation, standbys: [] };
+    }
+    const { verdict, standbys } = await assessCandidates(context, target.failed, {
       regionHealthy: state.outage?.regionHealthy ?? true,
       acceptDataLoss: state.acceptDataLoss,
       ...(state.requestedNode ? { requestedNode: state.requestedNode } : {}),
+      followers: target.followers,
+      convergeOn: target.convergeOn,
     });
-    log.info('candidate verdict', { cluster: state.cluster, execution: state.executionName, promote: verdict.promote, reasons: verdict.reasons });
+    const reasons = [...target.notes, ...verdict.reasons];
+    log.info('candidate verdict', { cluster: state.cluster, execution: state.executionName, promote: verdict.promote, reasons });
     return {
       ...verdict,
-      previousPrimary: primary.name,
-      standbys: standbys.map((s) => ({ node: s.node, reachable: s.reachable, inRecovery: s.inRecovery, receiveLsn: s.receiveLsn })),
+      reasons,
+      previousPrimary: target.failed.name,
+      timeline: target.timeline,
+      generation,
+      standbys: standbys.map((s) => ({ node: s.node, reachable: s.reachable, inRecovery: s.inRecovery, receiveLsn: s.receiveLsn, follows: s.follows ?? null })),
     };
   });
 

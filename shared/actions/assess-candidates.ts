@@ -7,6 +7,7 @@ import { chooseCandidate } from '../decisions/choose-candidate';
 import type { ClusterContext } from '../config/cluster-context';
 import { withReusedFailoverSession } from './failover-connection';
 import type { CandidateVerdict, StandbyFacts } from '../decisions/types';
+import type { Follower } from '../decisions/topology';
 
 /** How far back the writer's published positions are read for the lag guard. */
 const HISTORY_MINUTES = 15;
@@ -43,12 +44,28 @@ export const observeStandby = async (context: ClusterContext, node: NodeConfig):
 export const assessCandidates = async (
   context: ClusterContext,
   failedPrimary: NodeConfig,
-  options: { regionHealthy: boolean; acceptDataLoss: boolean; requestedNode?: string },
+  options: {
+    regionHealthy: boolean;
+    acceptDataLoss: boolean;
+    requestedNode?: string;
+    /** Whether each node follows the failed writer (from the topology decision). */
+    followers?: Follower[];
+    /** The node an unfinished run of this failover already promoted. */
+    convergeOn?: string | null;
+  },
 ): Promise<CandidateAssessment> => {
   const { cluster, config } = context;
   // The standbys and the published history are independent reads: ask them at the same time.
   const [standbys, history] = await Promise.all([
-    Promise.all(cluster.nodes.filter((n) => n.name !== failedPrimary.name).map((n) => observeStandby(context, n))),
+    Promise.all(
+      cluster.nodes
+        .filter((n) => n.name !== failedPrimary.name)
+        .map(async (n) => {
+          const facts = await observeStandby(context, n);
+          const follower = options.followers?.find((f) => f.node === n.name);
+          return follower ? { ...facts, follows: follower.following, followReason: follower.reason } : facts;
+        }),
+    ),
     readWriterHistory(cloudWatchClient(config.controlRegion), config.namespace, cluster.name, HISTORY_MINUTES).catch((error) => {
       log.warn('writer position history unavailable; measuring from the standbys only', { cluster: cluster.name, error });
       return { positions: [], lastReachableAt: null, firstUnreachableAt: null };
@@ -63,6 +80,7 @@ export const assessCandidates = async (
       regionHealthy: options.regionHealthy,
       acceptDataLoss: options.acceptDataLoss,
       ...(options.requestedNode ? { requestedNode: options.requestedNode } : {}),
+      ...(options.convergeOn ? { convergeOn: options.convergeOn } : {}),
     },
     cluster.policy,
   );

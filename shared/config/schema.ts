@@ -90,6 +90,15 @@ export const nodeSchema = z.strictObject({
       service: z.string().regex(/^[A-Za-z0-9_.@-]{0,100}$/, 'a systemd unit name such as postgresql@15-main').default('postgresql@15-main'),
     })
     .default(() => ({ dataDirectory: '/var/lib/postgresql/15/main', binDirectory: '/usr/lib/postgresql/15/bin', service: 'postgresql@15-main' })),
+  /**
+   * How standbys in another region reach this node for replication (a cross-region endpoint, e.g. a
+   * load balancer or a peering address), when not at `host`/`port`. Used when a standby is re-pointed
+   * to this node, and to recognise it as a standby's upstream. @default [] (host and port everywhere)
+   */
+  replicationEndpoints: z
+    .array(z.strictObject({ region, host: hostName, port }))
+    .max(16)
+    .default([]),
 });
 
 export const subscriberSchema = z.strictObject({
@@ -136,6 +145,9 @@ export const policySchema = z.strictObject({
   promoteTimeoutSeconds: z.number().int().min(1).max(600).default(60),
   /** Longest wait for the Route 53 change to be INSYNC, seconds. @default 120 */
   dnsSyncTimeoutSeconds: z.number().int().min(1).max(900).default(120),
+  /** Longest wait, after re-pointing the surviving standbys to a new writer, for each of them to
+   * stream from it, seconds. A standby still not streaming then is reported, not waited for. @default 30 */
+  followTimeoutSeconds: z.number().int().min(1).max(120).default(30),
 });
 
 export const monitorSchema = z.strictObject({

@@ -13,6 +13,8 @@ export interface CandidateFacts {
   acceptDataLoss: boolean;
   /** Operator asked for this node (switchover or manual failover). */
   requestedNode?: string;
+  /** A previous run of this failover promoted this node: converge on it. */
+  convergeOn?: string;
 }
 
 /** Preference order: the in-region synchronous standby while the region is healthy, else DR first. */
@@ -26,10 +28,26 @@ const preferenceOrder = (facts: CandidateFacts): StandbyFacts[] => {
   return facts.requestedNode ? ordered.filter((s) => s.node === facts.requestedNode) : ordered;
 };
 
+/**
+ * A position to measure the candidate against that does not come through the candidate's own link:
+ * the writer's published history or another standby's position. (What the sender last reported to
+ * the candidate is as stale as that link: a throttled or cut link holds back its reports too.)
+ */
+const hasIndependentReference = (standby: StandbyFacts, facts: CandidateFacts): boolean =>
+  facts.history.length > 0 || facts.standbys.some((s) => s.node !== standby.node && s.reachable && (s.receiveLsn !== null || s.senderEndLsn !== null));
+
 const refusal = (standby: StandbyFacts, facts: CandidateFacts, policy: PolicyView): string | null => {
   if (!standby.reachable) return `${standby.node} does not answer (${standby.reason ?? 'unreachable'})`;
   const lag = estimateLag(standby, facts.history, facts.standbys, facts.writerLostAt);
   if (facts.acceptDataLoss) return null;
+  if (standby.follows === false) {
+    // Like with like: a standby left on another timeline or upstream is measured against the best known
+    // writer position, and refused whatever the distance.
+    return `${standby.followReason ?? `${standby.node} does not follow ${facts.failedPrimary.node}`} (${formatBytes(lag.bytes)} behind the writer's last known position): not a candidate`;
+  }
+  if (!hasIndependentReference(standby, facts)) {
+    return `${standby.node}: no writer position to measure it against (no published history, no other standby): the lag guard cannot pass it without --accept-data-loss`;
+  }
   if (lag.bytes > policy.maxLagBytes) {
     return `${standby.node} is ${formatBytes(lag.bytes)} behind (cap ${formatBytes(policy.maxLagBytes)})`;
   }
@@ -46,7 +64,13 @@ const refusal = (standby: StandbyFacts, facts: CandidateFacts, policy: PolicyVie
 export const chooseCandidate = (facts: CandidateFacts, policy: PolicyView): CandidateVerdict => {
   const reasons: string[] = [];
   const promoted = facts.standbys.find(
-    (s) => s.reachable && !s.inRecovery && s.node !== facts.failedPrimary.node && (!facts.requestedNode || s.node === facts.requestedNode),
+    (s) =>
+      s.reachable &&
+      !s.inRecovery &&
+      s.node !== facts.failedPrimary.node &&
+      // a read-only former primary is out of recovery too: only a node known to be promoted by this failover
+      (s.follows === undefined || s.node === facts.convergeOn) &&
+      (!facts.requestedNode || s.node === facts.requestedNode),
   );
   if (promoted) {
     return {

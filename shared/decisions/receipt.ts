@@ -1,7 +1,7 @@
 import type { StepTiming } from '../time';
 import type { FailoverState } from '../workflow/state';
 
-export type Outcome = 'promoted' | 'no-failover' | 'refused' | 'lease-held' | 'failed';
+export type Outcome = 'promoted' | 'no-failover' | 'refused' | 'lease-held' | 'paused' | 'failed';
 
 /** What a failover did, why, what it cost and how long each step took. */
 export interface Receipt {
@@ -26,8 +26,15 @@ export interface Receipt {
     acceptedByOperator: boolean;
   } | null;
   fencing: { node: string; fenced: boolean; reason: string } | null;
+  /** The new writer's timeline and the cluster record's generation after the promotion. */
+  timeline: number | null;
+  generation: number | null;
+  /** Every other node after the promotion: re-pointed and streaming, or why not. */
+  followers: Array<{ node: string; outcome: string; repointed: boolean; detail: string }>;
+  /** synchronous_standby_names the new writer was left with (null: not set by this execution). */
+  synchronousStandbyNames: string | null;
   /**
-   * The cluster record: `in-sync`, `propagating` (accepted, not yet INSYNC), `superseded` (a newer
+   * The Route 53 record: `in-sync`, `propagating` (accepted, not yet INSYNC), `superseded` (a newer
    * writer owns it) or `pending` (Route 53 refused; the DNS convergence applies it when it answers).
    */
   dns: {
@@ -62,6 +69,7 @@ const errorMessage = (cause: string): string => {
 
 const outcomeOf = (state: FailoverState): Outcome => {
   if (state.error) return 'failed';
+  if (state.lease?.paused) return 'paused';
   if (state.lease && !state.lease.acquired) return 'lease-held';
   if (state.outage && state.outage.decision !== 'confirmed' && state.mode === 'automatic') return 'no-failover';
   if (state.candidate && !state.candidate.promote) return 'refused';
@@ -89,6 +97,7 @@ export const buildReceipt = (state: FailoverState, now: Date): Receipt => {
     ...STEP_KEYS.map((key): [string, unknown] => [key, state[key]]),
     ['databaseUrl', state.repoint?.databaseUrl],
     ['dns', state.repoint?.dns],
+    ['followers', state.followers],
   ];
   const steps = stepResults.flatMap(([step, result]) => {
     const timing = timingOf(result);
@@ -104,8 +113,10 @@ export const buildReceipt = (state: FailoverState, now: Date): Receipt => {
     ...(state.outage ? [state.outage.reason] : []),
     ...(candidate ? candidate.reasons : []),
     ...(state.fence ? [state.fence.reason] : []),
+    ...(state.promotion?.catchUp?.from ? [state.promotion.catchUp.detail] : []),
     ...(state.promotion ? [state.promotion.alreadyPrimary ? `${state.promotion.node} was already primary` : `${state.promotion.node} promoted in ${state.promotion.promoteMs} ms`] : []),
     ...(dnsPending ? [dnsPending] : []),
+    ...(state.followers ? state.followers.followers.map((f) => f.detail) : []),
     ...(state.error ? [`${state.error.Error}: ${errorMessage(state.error.Cause)}`] : []),
   ];
   return {
@@ -130,6 +141,10 @@ export const buildReceipt = (state: FailoverState, now: Date): Receipt => {
           }
         : null,
     fencing: state.fence ? { node: state.fence.node, fenced: state.fence.fenced, reason: state.fence.reason } : null,
+    timeline: state.promotion?.timeline ?? null,
+    generation: state.followers?.generation ?? state.promotion?.generation ?? null,
+    followers: state.followers?.followers.map(({ node, outcome, repointed, detail }) => ({ node, outcome, repointed, detail })) ?? [],
+    synchronousStandbyNames: state.followers?.synchronousStandbyNames ?? null,
     dns,
     dnsPending,
     databaseUrl: urls && 'parameters' in urls ? urls.parameters.map(({ region, name, host, port }) => ({ region, name, host, port })) : [],

@@ -35,6 +35,11 @@ export interface StandbyFacts {
   /** The sender's WAL end as last reported to this standby (pg_stat_wal_receiver.latest_end_lsn). */
   senderEndLsn: number | null;
   receiverStreaming: boolean;
+  /** Whether it follows the failed writer on its timeline (absent: not checked). */
+  follows?: boolean;
+  /** Why it follows or not, from the topology decision. */
+  followReason?: string;
+  timeline?: number | null;
 }
 
 /** Writer positions published by the monitor (WriterWalPosition), oldest first. */

@@ -71,6 +71,9 @@ const deploymentStatements = (config: FailoverConfig, fn: string): Statement[] =
 /** What each function may do, and nothing more: one role per function. */
 export const functionPolicies = (config: FailoverConfig, service: string, stage: string): Record<string, Statement[]> => {
   const names = deploymentNames(service, stage);
+  // The cluster record (same table): read, seeded on first use, changed by a conditional write.
+  const record = leaseStatement(names.leaseTable, ['GetItem', 'PutItem']);
+  const readRecord = leaseStatement(names.leaseTable, ['GetItem']);
   return {
     monitor: [putMetricsStatement(config), readCredentialsStatement(config, ['monitor'])],
     startFailover: [startExecutionStatement(names.stateMachine)],
@@ -79,15 +82,17 @@ export const functionPolicies = (config: FailoverConfig, service: string, stage:
       describeInstancesStatement(['DescribeInstanceStatus']),
       readCredentialsStatement(config, ['failover']),
       readMetricsStatement(),
+      record,
     ],
-    selectCandidate: [readCredentialsStatement(config, ['failover']), readMetricsStatement()],
+    selectCandidate: [readCredentialsStatement(config, ['failover']), readMetricsStatement(), record],
     fencePrimary: [stopInstancesStatement(config), describeInstancesStatement(['DescribeInstances'])],
-    promoteCandidate: [readCredentialsStatement(config, ['failover'])],
+    promoteCandidate: [readCredentialsStatement(config, ['failover']), record],
+    repointFollowers: [readCredentialsStatement(config, ['failover']), record],
     repointDns: [...route53Statements(config), leaseStatement(names.leaseTable, ['PutItem', 'UpdateItem'])],
     convergeDns: [route53Statements(config)[0]!, leaseStatement(names.leaseTable, ['GetItem', 'UpdateItem'])],
     rewriteDatabaseUrl: [databaseUrlStatement(config, ['GetParameter', 'PutParameter'])],
     publishReceipt: [putMetricsStatement(config), putEventsStatement(names.eventBus), leaseStatement(names.leaseTable, ['PutItem'])],
-    releaseLease: [leaseStatement(names.leaseTable, ['UpdateItem', 'GetItem'])],
+    releaseLease: [leaseStatement(names.leaseTable, ['UpdateItem', 'GetItem', 'PutItem'])],
     switchover: [
       leaseStatement(names.leaseTable, ['UpdateItem', 'GetItem', 'PutItem']),
       readCredentialsStatement(config, ['failover']),
@@ -101,8 +106,14 @@ export const functionPolicies = (config: FailoverConfig, service: string, stage:
       readMetricsStatement(),
       route53ReadStatement(config),
       databaseUrlStatement(config, ['GetParameter']),
+      readRecord,
     ],
-    status: [readCredentialsStatement(config, ['monitor']), route53ReadStatement(config), databaseUrlStatement(config, ['GetParameter'])],
+    status: [
+      readCredentialsStatement(config, ['monitor', 'failover']),
+      route53ReadStatement(config),
+      databaseUrlStatement(config, ['GetParameter']),
+      readRecord,
+    ],
     history: [leaseStatement(names.leaseTable, ['Query'])],
     nodeReturned: [
       describeInstancesStatement(['DescribeTags']),
@@ -116,6 +127,8 @@ export const functionPolicies = (config: FailoverConfig, service: string, stage:
       readCredentialsStatement(config, ['failover']),
       ...rejoinStatements(config, names.rejoinDocument),
     ],
+    pause: [record],
+    resume: [record],
   };
 };
 

@@ -1,7 +1,8 @@
 import { ec2Client } from '../aws/clients/ec2';
 import { instanceState } from '../aws/ec2';
 import { assessCandidates } from '../actions/assess-candidates';
-import { clientEndpoint, configuredPrimary, nodeNamed, type ClusterContext } from '../config/cluster-context';
+import { clientEndpoint, nodeNamed, type ClusterContext } from '../config/cluster-context';
+import { failoverTarget } from '../actions/topology';
 import { judgeOutage } from '../decisions/confirm-outage';
 import { publishedTargets } from '../actions/repoint';
 import { gatherSignals } from '../actions/signals';
@@ -12,7 +13,10 @@ export interface FailoverPlan {
   /** What an automatic failover would do right now. */
   wouldFailOver: boolean;
   summary: string;
+  /** The writer whose failure the failover would handle (from the cluster record and the nodes). */
   primary: string;
+  /** Generation of the cluster record the plan was made from. */
+  generation: number;
   outage: OutageVerdict;
   candidate: CandidateVerdict;
   fencing: { node: string; instanceId: string; instanceState: string | null; action: string };
@@ -28,16 +32,25 @@ export interface FailoverPlan {
 export const planFailover = async (context: ClusterContext, requestedNode?: string): Promise<FailoverPlan> => {
   const readOnly: ClusterContext = { ...context, readOnly: true };
   const { cluster } = context;
-  const primary = configuredPrimary(cluster);
   if (requestedNode) nodeNamed(cluster, requestedNode, 'to');
+  // The writer as the failover would find it (record and nodes); a plan stores nothing, not even a
+  // seed. These sessions run one constant SELECT and are not opened read-only: a read-only session
+  // would mask the server's own default_transaction_read_only, which tells a demoted primary apart.
+  const target = await failoverTarget(context, { seed: false });
+  const generation = target.topology.record.generation;
+  if (!target.known) return refusedPlan(context, target.reason, target.topology.record.writer, generation);
+  const primary = target.failed;
   const signals = await gatherSignals(readOnly, primary);
   // As the last of the checks would judge it: a plan does not wait for re-checks.
   const outage = judgeOutage(signals, cluster.policy.rechecks + 1, cluster.policy);
-  const { verdict: candidate } = await assessCandidates(readOnly, primary, {
+  const { verdict: assessed } = await assessCandidates(readOnly, primary, {
     regionHealthy: outage.regionHealthy,
     acceptDataLoss: false,
     ...(requestedNode ? { requestedNode } : {}),
+    followers: target.followers,
+    convergeOn: target.convergeOn,
   });
+  const candidate = { ...assessed, reasons: [...target.notes, ...assessed.reasons] };
   const state = await instanceState(ec2Client(primary.region), primary.instanceId).catch(() => null);
   const chosen = candidate.promote ? nodeNamed(cluster, candidate.node) : null;
   const targets = await publishedTargets(cluster);
@@ -52,6 +65,7 @@ export const planFailover = async (context: ClusterContext, requestedNode?: stri
     wouldFailOver,
     summary,
     primary: primary.name,
+    generation,
     outage,
     candidate,
     fencing: {
@@ -71,5 +85,24 @@ export const planFailover = async (context: ClusterContext, requestedNode?: stri
       currentPort: u.port,
       wouldBecome: chosen ? `${clientEndpoint(chosen).host}:${clientEndpoint(chosen).port}` : null,
     })),
+  };
+};
+
+/** The plan when the record and the nodes contradict each other: nothing would happen, and why. */
+const refusedPlan = async (context: ClusterContext, reason: string, writer: string, generation: number): Promise<FailoverPlan> => {
+  const { cluster } = context;
+  const node = nodeNamed(cluster, writer);
+  const targets = await publishedTargets(cluster);
+  return {
+    cluster: cluster.name,
+    wouldFailOver: false,
+    summary: `would not fail over: ${reason}`,
+    primary: writer,
+    generation,
+    outage: { decision: 'not-confirmed', attempt: 0, signals: [], regionHealthy: true, reason },
+    candidate: { promote: false, reason, reasons: [reason] },
+    fencing: { node: writer, instanceId: node.instanceId, instanceState: null, action: 'none: the writer is not known' },
+    dns: { record: cluster.route53.recordName, current: targets.record, wouldBecome: null },
+    databaseUrl: targets.urls.map((u) => ({ region: u.region, name: u.name, currentHost: u.host, currentPort: u.port, wouldBecome: null })),
   };
 };

@@ -10,7 +10,9 @@ import { log } from '../log';
 import { standbyOnWriter } from '../postgres/switchover-sql';
 import { sleep } from '../time';
 import { leaseStore, rejoinDocumentName } from '../workflow/environment';
-import { observeRoles } from './roles';
+import { observeNodes, readRecord } from '../actions/topology';
+import { recordRejoin } from '../decisions/cluster-record';
+import { clusterRecordStore } from '../workflow/environment';
 
 export interface RejoinRequest {
   cluster: string;
@@ -69,7 +71,8 @@ export const rejoinNode = async (context: ClusterContext, request: RejoinRequest
   const lease = await store.acquire(cluster.name, holder, 'rejoin', cluster.policy.leaseSeconds, Date.now(), { ignoreCooldown: true });
   if (!lease.acquired) return { ...base, outcome: 'refused', writer: null, reasons: [lease.reason], ms: Date.now() - started };
   try {
-    const verdict = decideRejoin(node.name, await observeRoles(context));
+    const record = await readRecord(context);
+    const verdict = decideRejoin(node.name, await observeNodes(context), record.writer);
     if (!verdict.rejoin) return { ...base, outcome: 'refused', writer: null, reasons: [verdict.reason], ms: Date.now() - started };
     const writer = nodeNamed(cluster, verdict.writer);
     const reasons = [...verdict.notes];
@@ -122,6 +125,9 @@ export const rejoinNode = async (context: ClusterContext, request: RejoinRequest
     }
     reasons.push(`${node.name} streams from ${writer.name} (${measured.method}) on timeline ${measured.writerTimeline}`);
     await untagInstance(ec2Client(node.region), node.instanceId, FENCED_TAG);
+    // The record no longer calls it fenced: it is a candidate again (a failback switches over to it).
+    const current = await readRecord(context);
+    await clusterRecordStore(config).update(recordRejoin(current, node.name, holder, new Date().toISOString()), current.generation);
     const receipt: RejoinReceipt = { ...base, ...measured, outcome: 'rejoined', writer: writer.name, reasons, ms: Date.now() - started };
     await store
       .recordReceipt(cluster.name, holder, new Date(started).toISOString(), { kind: 'rejoin', startedAt: new Date(started).toISOString(), from: node.name, to: writer.name, ...receipt })

@@ -45,3 +45,21 @@ export const rejoinRequestSchema = z.strictObject({
   /** auto: pg_rewind, or a fresh base backup when rewind cannot work. @default auto */
   mode: z.enum(['auto', 'rewind', 'basebackup']).default('auto'),
 });
+
+/** Who asks, as the receipts and status show it (an IAM principal or a person's name). */
+const actor = z
+  .string()
+  .min(1)
+  .max(200)
+  .refine((value) => [...value].every((c) => c.charCodeAt(0) >= 32), 'a name without control characters');
+
+export const pauseRequestSchema = z.strictObject({
+  cluster: clusterName,
+  by: actor.default('operator'),
+  reason: z.string().max(500).default('no reason given'),
+});
+
+export const resumeRequestSchema = z.strictObject({
+  cluster: clusterName,
+  by: actor.default('operator'),
+});

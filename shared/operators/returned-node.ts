@@ -6,7 +6,7 @@ import type { ClusterContext } from '../config/cluster-context';
 import type { NodeConfig } from '../config/schema';
 import { decideReturnedNode, type ReturnedNodeVerdict } from '../decisions/returned-node';
 import { log } from '../log';
-import { observeRoles, writersOf } from './roles';
+import { observeNodes } from '../actions/topology';
 import { sleep } from '../time';
 import { eventBusName, leaseStore } from '../workflow/environment';
 
@@ -40,15 +40,15 @@ export const handleReturnedNode = async (context: ClusterContext, node: NodeConf
   const tags = await instanceTags(ec2, node.instanceId);
   const fencedTag = tags[FENCED_TAG] ?? null;
   const deadline = Date.now() + waitSeconds * 1000;
-  let roles = await observeRoles(context);
+  let roles = await observeNodes(context);
   // PostgreSQL starts some seconds after the instance: wait for it, but no longer than the knob.
   while (!roles.find((r) => r.node === node.name)?.reachable && Date.now() < deadline) {
     await sleep(1000);
-    roles = await observeRoles(context);
+    roles = await observeNodes(context);
   }
   const self = roles.find((r) => r.node === node.name);
   const observed = self?.reachable && self.inRecovery !== null && self.readOnly !== null ? { inRecovery: self.inRecovery, readOnly: self.readOnly } : null;
-  const otherWriters = writersOf(roles).filter((n) => n !== node.name);
+  const otherWriters = roles.filter((r) => r.reachable && r.inRecovery === false && r.readOnly === false && r.node !== node.name).map((r) => r.node);
   const verdict = decideReturnedNode({ node: node.name, fencedTag, observed, otherWriters });
   const actions: string[] = [];
   if (verdict.action === 'fence-again') {

@@ -5,6 +5,9 @@ import { publishedTargets } from '../actions/repoint';
 import { clientEndpoint } from '../config/cluster-context';
 import { ClusterSampler } from '../monitor/sampler';
 import { summarise } from '../monitor/snapshot';
+import { observeTopology } from '../actions/topology';
+import type { ClusterRecord } from '../decisions/cluster-record';
+import { describePause } from '../decisions/cluster-record';
 
 export interface NodeStatus {
   name: string;
@@ -17,6 +20,12 @@ export interface NodeStatus {
   flushLagBytes: number | null;
   replayLagBytes: number | null;
   replayLagSeconds: number | null;
+  /** Its timeline (a writer's current one; a standby's newest received). */
+  timeline: number | null;
+  /** The node it streams from (or is set to), or the address when it is no configured node. */
+  upstream: string | null;
+  /** The cluster record fenced it, and why. */
+  fenced: string | null;
   reason?: string;
 }
 
@@ -28,8 +37,14 @@ export interface ClusterStatus {
   nodes: NodeStatus[];
   dns: { record: string; target: string | null; node: string | null; agrees: boolean };
   databaseUrl: Array<{ region: string; name: string; host: string; port: number; node: string | null; agrees: boolean }>;
-  /** Everything published points at the one writer. */
+  /** Everything published points at the one writer, and the record and the nodes agree. */
   consistent: boolean;
+  /** The cluster record: who it names the writer, its generation, pause and last incident. */
+  record: Pick<ClusterRecord, 'generation' | 'writer' | 'timeline' | 'paused' | 'lastIncident'>;
+  /** "paused since …, by …, because …", or null while automatic failover runs. */
+  paused: string | null;
+  /** Where the record and the nodes contradict each other (empty when they agree). */
+  contradictions: string[];
 }
 
 const strip = (name: string) => name.replace(/\.$/, '').toLowerCase();
@@ -38,12 +53,18 @@ const strip = (name: string) => name.replace(/\.$/, '').toLowerCase();
 export const clusterStatus = async (config: FailoverConfig, cluster: ClusterConfig): Promise<ClusterStatus> => {
   const read = (name: string) => readSecureString(ssmClient(config.controlRegion), config.controlRegion, name);
   const sampler = new ClusterSampler(cluster, { password: (credential) => read(credential.passwordParameter), readParameter: read });
-  const observation = await sampler.sample().finally(() => sampler.close());
+  const [observation, topology, targets] = await Promise.all([
+    sampler.sample().finally(() => sampler.close()),
+    // Reads only: an absent record is shown as the seed it would be, not stored.
+    observeTopology({ config, cluster }, { seed: false }),
+    publishedTargets(cluster),
+  ]);
   const snapshot = summarise(observation);
-  const targets = await publishedTargets(cluster);
+  const { record, verdict } = topology;
   const nodes = cluster.nodes.map((node): NodeStatus => {
     const seen = observation.nodes.find((n) => n.node === node.name)!;
     const standby = snapshot.standbys.find((s) => s.node === node.name);
+    const topo = topology.nodes.find((n) => n.node === node.name);
     const role: NodeStatus['role'] = !seen.reachable
       ? 'unreachable'
       : seen.state.inRecovery
@@ -61,6 +82,9 @@ export const clusterStatus = async (config: FailoverConfig, cluster: ClusterConf
       flushLagBytes: standby?.flushLagBytes ?? null,
       replayLagBytes: standby?.replayLagBytes ?? null,
       replayLagSeconds: standby?.replayLagSeconds ?? null,
+      timeline: topo?.timeline ?? null,
+      upstream: topo?.upstream ?? topo?.upstreamAddress ?? null,
+      fenced: record.fenced[node.name]?.reason ?? null,
       ...(seen.reachable ? {} : { reason: seen.reason }),
     };
   });
@@ -78,6 +102,15 @@ export const clusterStatus = async (config: FailoverConfig, cluster: ClusterConf
     nodes,
     dns: { record: cluster.route53.recordName, target: targets.record, node: recordNode, agrees: dnsAgrees },
     databaseUrl,
-    consistent: dnsAgrees && databaseUrl.every((u) => u.agrees),
+    consistent: dnsAgrees && databaseUrl.every((u) => u.agrees) && verdict.known,
+    record: {
+      generation: record.generation,
+      writer: record.writer,
+      timeline: record.timeline,
+      paused: record.paused,
+      lastIncident: record.lastIncident,
+    },
+    paused: record.paused ? describePause(record.paused) : null,
+    contradictions: verdict.known ? [] : verdict.contradictions,
   };
 };

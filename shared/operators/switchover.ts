@@ -10,8 +10,11 @@ import { repointRecord, rewriteDatabaseUrls, type RepointWriter } from '../actio
 import { log } from '../log';
 import { closeQuietly } from '../postgres/connect';
 import { endClientSessions, replayPosition, setReadOnly, standbyOnWriter, writerPosition } from '../postgres/switchover-sql';
-import { observeRoles, writersOf } from './roles';
 import { sleep } from '../time';
+import { observeTopology, readRecord } from '../actions/topology';
+import { storePromotion, writerTimeline } from '../actions/record-promotion';
+import { repointFollowers } from '../actions/repoint-followers';
+import type { FollowerReport } from '../decisions/followers';
 
 export interface SwitchoverRequest {
   cluster: string;
@@ -34,6 +37,12 @@ export interface SwitchoverReceipt {
   databaseUrl: Array<{ region: string; name: string; host: string; port: number }>;
   /** What to run to bring the old primary back as a standby of the new one. */
   rejoin: string[];
+  /** The other standbys, re-pointed to the new writer (or why not), and its synchronous standbys. */
+  followers: Array<Pick<FollowerReport, 'node' | 'outcome' | 'repointed' | 'detail'>>;
+  synchronousStandbyNames: string | null;
+  /** The new writer's timeline and the cluster record's generation naming it. */
+  timeline: number | null;
+  generation: number | null;
 }
 
 export const rejoinSteps = (old: NodeConfig, primary: NodeConfig): string[] => [
@@ -41,7 +50,7 @@ export const rejoinSteps = (old: NodeConfig, primary: NodeConfig): string[] => [
   `On ${primary.name}: run CHECKPOINT, so that pg_rewind sees the new timeline.`,
   `On ${old.name}: pg_rewind --target-pgdata=$PGDATA --source-server='host=${primary.host} port=${primary.port} dbname=postgres user=<superuser>' --write-recovery-conf (needs wal_log_hints=on or data checksums; otherwise take a fresh base backup: pg_basebackup -h ${primary.host} -p ${primary.port} -D $PGDATA -R -X stream)`,
   `On ${old.name}: ALTER SYSTEM RESET default_transaction_read_only (or remove it from postgresql.auto.conf), set primary_conninfo application_name=${old.name} and primary_slot_name, then start it.`,
-  `Check on ${primary.name}: SELECT state FROM pg_stat_replication WHERE application_name = '${old.name}' returns 'streaming'; then update the configuration's roles.`,
+  `Check on ${primary.name}: SELECT state FROM pg_stat_replication WHERE application_name = '${old.name}' returns 'streaming' (the cluster record follows what is observed: no configuration change is needed).`,
 ];
 
 /**
@@ -84,7 +93,19 @@ const switchoverSteps = async (context: ClusterContext, request: SwitchoverReque
   const target = nodeNamed(cluster, request.to);
   const steps: SwitchoverReceipt['steps'] = [];
   const reasons: string[] = [];
-  const base = { cluster: cluster.name, to: target.name, dns: null, databaseUrl: [], rejoin: [], finalLsn: null, writeUnavailableMs: null };
+  const base = {
+    cluster: cluster.name,
+    to: target.name,
+    dns: null,
+    databaseUrl: [],
+    rejoin: [],
+    finalLsn: null,
+    writeUnavailableMs: null,
+    followers: [],
+    synchronousStandbyNames: null,
+    timeline: null,
+    generation: null,
+  };
   const step = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
     const started = Date.now();
     try {
@@ -104,20 +125,20 @@ const switchoverSteps = async (context: ClusterContext, request: SwitchoverReque
     if (!released) released = await leaseStore(config).release(cluster.name, holder, 0);
   };
   try {
-    const roles = await step('observe', () => observeRoles(context));
-    const writers = writersOf(roles);
-    if (writers.length === 1 && writers[0] === target.name) {
+    const { verdict, nodes } = await step('observe', () => observeTopology(context));
+    if (!verdict.known) return { ...base, outcome: 'refused', from: null, steps, reasons: [verdict.reason] };
+    if (verdict.observed && verdict.writer === target.name) {
       // A previous switchover promoted the target but did not finish: converge on it.
       reasons.push(`${target.name} is already the writer: finishing the repoint`);
       return await finish(context, target, null, reasons, steps, base, null, writer);
     }
-    if (writers.length !== 1) {
-      return { ...base, outcome: 'refused', from: null, steps, reasons: [`expected exactly one writer, found ${writers.length} (${writers.join(', ') || 'none'})`] };
+    if (!verdict.observed) {
+      return { ...base, outcome: 'refused', from: null, steps, reasons: [`no node answers as the writer (the record names ${verdict.writer}): a switchover needs a live writer`] };
     }
-    const from = nodeNamed(cluster, writers[0]!);
-    const targetRole = roles.find((r) => r.node === target.name);
-    if (!targetRole?.reachable || targetRole.inRecovery !== true) {
-      return { ...base, outcome: 'refused', from: from.name, steps, reasons: [`${target.name} is not a reachable standby (${targetRole?.reason ?? 'not in recovery'})`] };
+    const from = nodeNamed(cluster, verdict.writer);
+    const targetSeen = nodes.find((n) => n.node === target.name);
+    if (!targetSeen?.reachable || targetSeen.inRecovery !== true) {
+      return { ...base, outcome: 'refused', from: from.name, steps, reasons: [`${target.name} is not a reachable standby (${targetSeen?.reason ?? 'not in recovery'})`] };
     }
     const primary = await failoverConnection(context, from, { queryTimeoutMs: 10000 });
     const standby = await failoverConnection(context, target, { queryTimeoutMs: 10000 }).catch(async (error) => {
@@ -183,6 +204,11 @@ const finish = async (
   const promotion = await timed('promote', () => promoteNode(context, target));
   const writeUnavailableMs = stoppedAt === null ? null : Date.now() - stoppedAt;
   reasons.push(promotion.alreadyPrimary ? `${target.name} was already primary` : `${target.name} promoted in ${promotion.promoteMs} ms`);
+  const execution = `switchover-${context.cluster.name}-${Date.now()}`;
+  const timeline = await writerTimeline(context, target);
+  const record = await timed('record', async () =>
+    storePromotion(context, await readRecord(context), { writer: target.name, timeline, previousWriter: from?.name ?? null, fence: null, execution, kind: 'switchover' }),
+  );
   // Applications that follow DATABASE_URL do not wait for DNS propagation; both finish (or fail)
   // before the lease is released, so no write of this switchover lands after the next writer's.
   const [urlsDone, dnsDone] = await Promise.allSettled([
@@ -192,8 +218,21 @@ const finish = async (
   if (urlsDone.status === 'rejected') throw urlsDone.reason;
   if (dnsDone.status === 'rejected') throw dnsDone.reason;
   const [urls, dns] = [urlsDone.value, dnsDone.value];
+  // Then the other standbys follow the new writer (after the applications moved: they never wait for it).
+  const followers = await timed('followers', () =>
+    repointFollowers(context, target, {
+      excluded: new Map(from ? [[from.name, 'the former primary (read-only)']] : []),
+      forkLsn: promotion.lsn,
+      by: execution,
+    }),
+  );
+  reasons.push(...followers.followers.map((f) => f.detail));
   return {
     ...base,
+    followers: followers.followers.map(({ node, outcome, repointed, detail }) => ({ node, outcome, repointed, detail })),
+    synchronousStandbyNames: followers.synchronousStandbyNames,
+    timeline,
+    generation: followers.generation ?? record.generation,
     outcome: 'switched',
     from: from?.name ?? null,
     reasons,

@@ -1,8 +1,9 @@
 import { dynamoClient } from '../aws/clients/dynamodb';
+import { ClusterRecordStore } from '../aws/cluster-record';
 import { LeaseStore } from '../aws/lease';
 import type { FailoverConfig } from '../config/schema';
 
-/** DynamoDB table holding leases and receipts (created by serverless.yml). */
+/** DynamoDB table holding leases, cluster records and receipts (created by serverless.yml). */
 export const LEASE_TABLE_ENV = 'PGFO_LEASE_TABLE';
 /** EventBridge bus receiving "writer changed" notifications. @default default */
 export const EVENT_BUS_ENV = 'PGFO_EVENT_BUS';
@@ -18,3 +19,5 @@ export const eventBusName = (): string => process.env[EVENT_BUS_ENV] || 'default
 export const alarmPrefix = (): string => process.env[ALARM_PREFIX_ENV] || 'pgfo-prod';
 
 export const leaseStore = (config: FailoverConfig): LeaseStore => new LeaseStore(dynamoClient(config.controlRegion), leaseTableName());
+export const clusterRecordStore = (config: FailoverConfig): ClusterRecordStore =>
+  new ClusterRecordStore(dynamoClient(config.controlRegion), leaseTableName());

@@ -3,6 +3,7 @@ import { nameSchema } from '../config/schema';
 import type { CandidateVerdict, OutageVerdict } from '../decisions/types';
 import type { StepTiming } from '../time';
 import type { DatabaseUrlWrite, RecordRepoint } from '../actions/repoint';
+import type { FollowersResult } from '../decisions/followers';
 
 
 /**
@@ -15,7 +16,9 @@ const stepResultsSchema = z.looseObject({
   outage: z
     .looseObject({ decision: z.enum(['confirmed', 'recheck', 'not-confirmed']), attempt: z.number().int().min(1).max(1000), regionHealthy: z.boolean() })
     .optional(),
-  candidate: z.looseObject({ promote: z.boolean(), node: nameSchema.optional(), previousPrimary: nameSchema }).optional(),
+  candidate: z
+    .looseObject({ promote: z.boolean(), node: nameSchema.optional(), previousPrimary: nameSchema, generation: z.number().int().min(1) })
+    .optional(),
   fence: z.looseObject({ proceed: z.boolean() }).optional(),
   promotion: z.looseObject({ node: nameSchema }).optional(),
   error: z.looseObject({ Error: z.string().max(1000), Cause: z.string().max(262144) }).optional(),
@@ -56,19 +59,26 @@ export interface LeaseResult extends StepTiming {
   acquired: boolean;
   /**
    * When this execution took the lease (ms since the epoch). The lease serialises writers, so a
-   * later holder has a higher generation: the cluster record's writes are ordered by it.
+   * later holder has a higher generation: the DNS intent's writes are ordered by it.
    */
   generation?: number;
+  /** Automatic failover is paused (the lease was not taken; the receipt says by whom and why). */
+  paused: boolean;
   reason?: string;
   heldBy?: string;
 }
 
-export type OutageResult = OutageVerdict & StepTiming & { primary: string };
+export type OutageResult = OutageVerdict & StepTiming & { primary: string; generation?: number };
 
 export type CandidateResult = CandidateVerdict &
   StepTiming & {
+    /** The writer whose failure is handled (from the cluster record and the nodes). */
     previousPrimary: string;
-    standbys: Array<{ node: string; reachable: boolean; inRecovery: boolean; receiveLsn: number | null }>;
+    /** Its timeline, when known. */
+    timeline?: number | null;
+    /** Generation of the cluster record this choice was made from. */
+    generation: number;
+    standbys: Array<{ node: string; reachable: boolean; inRecovery: boolean; receiveLsn: number | null; follows: boolean | null }>;
   };
 
 export interface FenceResult extends StepTiming {
@@ -87,6 +97,12 @@ export interface PromotionResult extends StepTiming {
   lsn: number | null;
   /** Time from calling pg_promote to the first successful write. */
   promoteMs: number;
+  /** The timeline the new writer writes on. */
+  timeline: number | null;
+  /** Generation of the cluster record that names it the writer. */
+  generation: number;
+  /** WAL it fetched, before promotion, from a standby that had received more. */
+  catchUp?: { from: string | null; bytes: number; caughtUp: boolean; ms: number; detail: string };
 }
 
 export type DnsResult = RecordRepoint & StepTiming;
@@ -122,5 +138,6 @@ export type FailoverState = ExecutionInput & {
   fence?: FenceResult;
   promotion?: PromotionResult;
   repoint?: RepointResult;
+  followers?: FollowersResult & StepTiming;
   error?: { Error: string; Cause: string };
 };

@@ -34,7 +34,9 @@ describe('pgfo CLI against a local stack (--local)', () => {
     const { code, out } = await pgfo('status');
     expect(code).toBe(EXIT.ok);
     expect(out).toContain('cluster orders: writer primary, DNS and DATABASE_URL agree');
-    expect(out).toMatch(/standby_az2\s+sync-standby\s+standby\s+yes\s+yes\s+yes/);
+    // timeline, upstream, fenced, then receiver, streaming, sync
+    expect(out).toMatch(/standby_az2\s+sync-standby\s+standby\s+1\s+primary\s+no\s+yes\s+yes\s+yes/);
+    expect(out).toMatch(/record: generation \d+, writer primary/);
   });
 
   it('plans as JSON for scripts', async () => {
@@ -65,13 +67,16 @@ describe('pgfo CLI against a local stack (--local)', () => {
     await bench.power.settle();
     const { out: statusOut } = await pgfo('status');
     expect(statusOut).toContain('cluster orders: writer standby_dr, DNS and DATABASE_URL agree');
+    // The surviving standby was re-pointed: it streams from the new writer on its timeline.
+    expect(statusOut).toMatch(/standby_az2\s+sync-standby\s+standby\s+2\s+standby_dr\s+no\s+yes\s+yes/);
+    expect(statusOut).toMatch(/primary\s+primary\s+unreachable\s+-\s+-\s+yes/);
   });
 
-  it('exits 1 for a switchover to a standby that no longer streams, saying why', async () => {
-    const refused = await pgfo('switchover', '--cluster', 'orders', '--to', 'standby_az2');
+  it('exits 1 for a switchover to a node that is no standby (the fenced old primary), saying why', async () => {
+    const refused = await pgfo('switchover', '--cluster', 'orders', '--to', 'primary');
     expect(refused.code).toBe(EXIT.negative);
     expect(refused.out).toContain('switchover of orders: REFUSED');
-    expect(refused.out).toContain('standby_az2 is not streaming from standby_dr');
+    expect(refused.out).toContain('primary is not a reachable standby');
     const history = await pgfo('history', '--cluster', 'orders');
     expect(history.out).toMatch(/orders\s+switchover\s+refused/);
     expect(history.out).toMatch(/orders\s+failover\s+promoted\s+primary\s+standby_dr/);

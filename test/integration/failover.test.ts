@@ -104,7 +104,16 @@ describe('automatic failover on the real topology', () => {
     const { record, urls } = await published();
     expect(record).toBe(node('standby_az2').dnsName);
     expect(urls.map((u) => u.port)).toEqual([node('standby_az2').port, node('standby_az2').port]);
-    expect(receipt.steps.map((s) => s.step)).toEqual(['lease', 'outage', 'candidate', 'fence', 'promotion', 'databaseUrl', 'dns']);
+    expect(receipt.steps.map((s) => s.step)).toEqual(['lease', 'outage', 'candidate', 'fence', 'promotion', 'databaseUrl', 'dns', 'followers']);
+    // The DR replica follows the new writer on its timeline; no standby is left in its region, so
+    // commits wait for none.
+    expect(receipt.followers).toEqual([
+      expect.objectContaining({ node: 'primary', outcome: 'skipped' }),
+      expect.objectContaining({ node: 'standby_dr', outcome: 'streaming', repointed: true }),
+    ]);
+    expect(receipt).toMatchObject({ timeline: 2, synchronousStandbyNames: '' });
+    const streaming = await topology().query<{ application_name: string }>('standby_az2', "SELECT application_name FROM pg_stat_replication WHERE state = 'streaming'");
+    expect(streaming.map((r) => r.application_name)).toEqual(['standby_dr']);
   });
 
   it('promotes the DR replica in a region outage, fences the old primary and accounts for the async loss', async () => {
@@ -170,7 +179,7 @@ describe('automatic failover on the real topology', () => {
 
     expect(execution.status).toBe('SUCCEEDED');
     const receipt = execution.output as Receipt;
-    expect(receipt.outcome).toBe('refused');
+    expect({ outcome: receipt.outcome, reasons: receipt.reasons }).toMatchObject({ outcome: 'refused' });
     expect(receipt.reasons.join('; ')).toMatch(/standby_dr is [\d.]+ MB behind \(cap 1\.0 MB\)/);
     expect(await writable('standby_dr')).toBe(false);
     expect((await published()).record).toBe(node('primary').dnsName);

@@ -129,6 +129,8 @@ describe('fault matrix', () => {
 
   it('EC2 API down for good in the primary region: the DR is promoted unfenced, the receipt says so', async () => {
     await start();
+    // The monitor has published the writer's position (the lag guard's independent reference).
+    await sampleAndPublish({ samples: 3, intervalMs: 200 });
     bench.faults.fail({ match: calls.ec2In('us-east-1'), status: 503, times: Infinity });
     s.topology().links.standby_dr!.cut('reset');
     await s.topology().stop('primary');

@@ -8,8 +8,10 @@ import { alarmEventSchema } from '../../shared/decisions/trigger';
 import {
   historyRequestSchema,
   manualFailoverRequestSchema,
+  pauseRequestSchema,
   planRequestSchema,
   rejoinRequestSchema,
+  resumeRequestSchema,
   statusRequestSchema,
   switchoverRequestSchema,
 } from '../../shared/operators/requests';
@@ -29,6 +31,7 @@ const samples: Record<string, { event: string; schema: z.ZodType }> = {
   publishReceipt: { event: 'failover-state.json', schema: executionInputSchema },
   releaseLease: { event: 'failover-state.json', schema: executionInputSchema },
   convergeDns: { event: 'converge-dns.json', schema: convergeDnsInput },
+  repointFollowers: { event: 'failover-state.json', schema: executionInputSchema },
   switchover: { event: 'switchover.json', schema: switchoverRequestSchema },
   failover: { event: 'failover-manual.json', schema: manualFailoverRequestSchema },
   plan: { event: 'plan.json', schema: planRequestSchema },
@@ -36,6 +39,8 @@ const samples: Record<string, { event: string; schema: z.ZodType }> = {
   history: { event: 'history.json', schema: historyRequestSchema },
   rejoin: { event: 'rejoin.json', schema: rejoinRequestSchema },
   nodeReturned: { event: 'node-returned.json', schema: instanceStateEventSchema },
+  pause: { event: 'pause.json', schema: pauseRequestSchema },
+  resume: { event: 'resume.json', schema: resumeRequestSchema },
 };
 
 describe('sample events', () => {

@@ -144,7 +144,7 @@ const taskState: Family = {
     requestedNode: 'standby_az2',
     lease: { acquired: true, generation: 1764633600000 },
     outage: { decision: 'confirmed', attempt: 1, regionHealthy: true, primary: 'primary', reason: 'down', signals: [] },
-    candidate: { promote: true, node: 'standby_az2', previousPrimary: 'primary', reasons: [], lag: { bytes: 0, seconds: 0, basis: 'b', referenceLsn: 0 } },
+    candidate: { promote: true, node: 'standby_az2', previousPrimary: 'primary', generation: 1, reasons: [], lag: { bytes: 0, seconds: 0, basis: 'b', referenceLsn: 0 } },
     fence: { node: 'primary', fenced: true, proceed: true, reason: 'stopped' },
     promotion: { node: 'standby_az2', alreadyPrimary: false, promoteMs: 12, lsn: 0 },
     error: { Error: 'PromotionFailedError', Cause: 'x' },
@@ -173,6 +173,7 @@ const taskState: Family = {
     { path: ['candidate', 'promote'], rule: { type: 'boolean' } },
     { path: ['candidate', 'node'], rule: { type: 'string', pattern: NAME }, optional: true },
     { path: ['candidate', 'previousPrimary'], rule: { type: 'string', pattern: NAME } },
+    { path: ['candidate', 'generation'], rule: { type: 'number', int: true, min: 1 } },
     { path: ['fence'], rule: { type: 'object' }, optional: true },
     { path: ['fence', 'proceed'], rule: { type: 'boolean' } },
     { path: ['promotion'], rule: { type: 'object' }, optional: true },
@@ -361,7 +362,11 @@ describe('SQL text', () => {
         const literal = /^(`(?:[^`$]|\$(?!\{))*`|'[^']*'|"[^"]*")\s*[,)]/.test(argument);
         const constant = /^(\w+_SQL)\s*[,)]/.exec(argument)?.[1];
         const choice = /^\w+\s*\?\s*'[^']*'\s*:\s*'[^']*'\s*\)/.test(argument);
-        calls.push(`${file}: ${literal || choice || (constant !== undefined && constants.has(constant)) ? 'constant' : argument.slice(0, 60)}`);
+        // Utility statements (ALTER SYSTEM) take no $n parameters: a constant statement from a *_SQL
+        // table and the value quoted by the driver's escapeLiteral, nothing else.
+        const table = /^(\w+_SQL)\[\w+\]\s*\+\s*client\.escapeLiteral\(\w+\)\s*\)/.exec(argument)?.[1];
+        const escaped = table !== undefined && new RegExp(`const ${table} = \\{[^}\`$]*\\} as const`).test(code);
+        calls.push(`${file}: ${literal || choice || escaped || (constant !== undefined && constants.has(constant)) ? 'constant' : argument.slice(0, 60)}`);
       }
     }
     expect(calls.length).toBeGreaterThan(10);

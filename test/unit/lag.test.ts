@@ -47,6 +47,23 @@ describe('lag guard and loss estimate', () => {
     expect(chooseCandidate({ ...facts, regionHealthy: true }, policy)).toMatchObject({ promote: true, node: 'standby_az2' });
     expect(chooseCandidate({ ...facts, regionHealthy: false }, policy)).toMatchObject({ promote: true, node: 'standby_dr' });
   });
+
+  it('refuses a candidate when nothing independent says where the writer was, unless the operator accepted loss', () => {
+    const alone = aStandby('standby_dr', { region: 'us-west-2' });
+    const facts = { failedPrimary: { node: 'primary', region: 'us-east-1' }, standbys: [alone], history: [], regionHealthy: false };
+    const refused = chooseCandidate({ ...facts, acceptDataLoss: false }, policy);
+    expect(refused).toMatchObject({ promote: false, reason: expect.stringContaining('standby_dr: no writer position to measure it against') });
+    expect(chooseCandidate({ ...facts, acceptDataLoss: true }, policy)).toMatchObject({ promote: true, node: 'standby_dr' });
+    // What the sender last reported through the same (cut or slow) link is no independent reference.
+    expect(chooseCandidate({ ...facts, standbys: [aStandby('standby_dr', { senderEndLsn: 100 * MB })], acceptDataLoss: false }, policy)).toMatchObject({ promote: false });
+    expect(chooseCandidate({ ...facts, history, acceptDataLoss: false }, policy)).toMatchObject({ promote: false, reason: expect.stringContaining('30 MB behind') });
+  });
+
+  it('measures a standby on another timeline against the writer position and refuses it with the distance', () => {
+    const stale = aStandby('standby_dr', { receiveLsn: 110 * MB, follows: false, followReason: 'standby_dr is on timeline 1, standby_az2 on timeline 2' });
+    const verdict = chooseCandidate({ failedPrimary: { node: 'standby_az2', region: 'us-east-1' }, standbys: [stale], history, regionHealthy: true, acceptDataLoss: false }, policy);
+    expect(verdict).toMatchObject({ promote: false, reason: expect.stringContaining('standby_dr is on timeline 1, standby_az2 on timeline 2 (20 MB behind the writer') });
+  });
 });
 
 describe('lag estimate bases', () => {

@@ -1,0 +1,27 @@
+import { repointFollowers, type FollowersResult } from '../../shared/actions/repoint-followers';
+import { readRecord } from '../../shared/actions/topology';
+import { clusterContext, nodeNamed } from '../../shared/config/cluster-context';
+import { executionInputSchema, type FailoverState } from '../../shared/workflow/state';
+import { StateMissingError } from '../../shared/errors';
+import { timed, type StepTiming } from '../../shared/time';
+import { lambda } from '../../shared/lambda';
+
+/**
+ * Makes every surviving standby follow the new writer and sets its synchronous standbys: the failed
+ * writer and fenced nodes are left alone, a standby that cannot follow is reported.
+ */
+export const repointFollowersStep = (state: FailoverState): Promise<FollowersResult & StepTiming> =>
+  timed(async () => {
+    if (!state.promotion) throw new StateMissingError('repointFollowers needs the promotion result ($.promotion)');
+    const context = clusterContext(state.cluster);
+    const record = await readRecord(context);
+    const excluded = new Map(Object.entries(record.fenced).map(([node, fence]) => [node, `fenced (${fence.reason})`]));
+    if (state.candidate?.previousPrimary) excluded.set(state.candidate.previousPrimary, 'the failed writer');
+    return repointFollowers(context, nodeNamed(context.cluster, state.promotion.node), {
+      excluded,
+      forkLsn: state.promotion.lsn,
+      by: state.executionName,
+    });
+  });
+
+export const handler = lambda('repointFollowers', repointFollowersStep, { input: executionInputSchema });

@@ -1,0 +1,181 @@
+import type { Client } from 'pg';
+import type { ClusterContext } from '../config/cluster-context';
+import type { NodeConfig } from '../config/schema';
+import { nextRecord, type NodeRecord } from '../decisions/cluster-record';
+import { divergence, synchronousStandbyNamesFor, type FollowerOutcome, type FollowerReport, type FollowersResult } from '../decisions/followers';
+
+export type { FollowersResult } from '../decisions/followers';
+import { nodeAt, roleOf, type NodeTopology } from '../decisions/topology';
+import { RecordConflictError } from '../errors';
+import { log } from '../log';
+import { conninfoTarget, retargetConninfo } from '../postgres/conninfo';
+import {
+  createPhysicalSlot,
+  readPrimaryConninfo,
+  readPrimarySlotName,
+  readSynchronousStandbyNames,
+  receiverState,
+  reloadConfiguration,
+  setPrimaryConninfo,
+  setPrimarySlotName,
+  setSynchronousStandbyNames,
+  slotExists,
+  streamingReplicas,
+} from '../postgres/follow-sql';
+import { sleep } from '../time';
+import { clusterRecordStore } from '../workflow/environment';
+import { withFailoverConnection } from './failover-connection';
+import { nodeAddresses, observeNodes, readRecord, replicationAddress } from './topology';
+
+const POLL_MS = 250;
+
+/**
+ * The standby's replication slot must exist on the new writer, or its receiver never connects. The
+ * failover login creates it when it has the REPLICATION attribute; otherwise the standby stops using
+ * a slot (WAL retention then rests on wal_keep_size) and the report says so.
+ */
+const carrySlot = async (standby: Client, writer: Client): Promise<FollowerReport['slot']> => {
+  const slot = await readPrimarySlotName(standby);
+  if (!slot) return 'none';
+  if (await slotExists(writer, slot)) return 'exists';
+  if (await createPhysicalSlot(writer, slot)) return 'created';
+  await setPrimarySlotName(standby, '');
+  return 'cleared';
+};
+
+/** Rewrites host and port of the standby's primary_conninfo (user, password, application_name kept). */
+const repointOne = async (context: ClusterContext, node: NodeConfig, writer: NodeConfig, writerClient: Client) =>
+  withFailoverConnection(context, node, async (client) => {
+    const target = replicationAddress(writer, node);
+    const current = await readPrimaryConninfo(client);
+    const now = conninfoTarget(current);
+    const repointed = now.host !== target.host || now.port !== target.port;
+    if (repointed) await setPrimaryConninfo(client, retargetConninfo(current, target.host, target.port));
+    const slot = await carrySlot(client, writerClient);
+    if (repointed || slot === 'cleared') await reloadConfiguration(client);
+    return { repointed, slot };
+  });
+
+/** Waits (bounded) until `node` streams from the writer on its timeline. */
+const awaitStreaming = async (
+  context: ClusterContext,
+  node: NodeConfig,
+  writer: NodeConfig,
+  timeline: number | null,
+  writerClient: Client,
+  deadline: number,
+): Promise<{ streaming: boolean; detail: string }> =>
+  withFailoverConnection(context, node, async (client) => {
+    const addresses = nodeAddresses(context.cluster);
+    let last = 'no WAL receiver';
+    for (;;) {
+      const state = await receiverState(client);
+      const fromWriter = nodeAt(addresses, state.senderHost, state.senderPort) === writer.name || (await streamingReplicas(writerClient)).includes(node.name);
+      const onTimeline = timeline === null || state.timeline === timeline;
+      if (state.status === 'streaming' && fromWriter && onTimeline) {
+        return { streaming: true, detail: `${node.name} streams from ${writer.name} on timeline ${state.timeline}` };
+      }
+      last = `receiver ${state.status ?? 'not running'}${state.senderHost ? ` from ${state.senderHost}:${state.senderPort}` : ''}, timeline ${state.timeline ?? 'unknown'}`;
+      if (Date.now() >= deadline) return { streaming: false, detail: `${node.name} does not stream from ${writer.name} after the wait: ${last}` };
+      await sleep(POLL_MS);
+    }
+  });
+
+const skipReason = (seen: NodeTopology, excluded: Map<string, string>): { outcome: FollowerOutcome; detail: string } | null => {
+  const why = excluded.get(seen.node);
+  if (why) return { outcome: 'skipped', detail: `${seen.node} not re-pointed: ${why}` };
+  const role = roleOf(seen);
+  if (role === 'unreachable') return { outcome: 'unreachable', detail: `${seen.node} does not answer (${seen.reason ?? 'unreachable'}): not re-pointed` };
+  if (role === 'read-only') return { outcome: 'skipped', detail: `${seen.node} is a read-only former primary: rejoin it with pg_rewind before it can follow` };
+  if (role === 'writer') return { outcome: 'skipped', detail: `${seen.node} accepts writes: not touched (a second writer; fence it)` };
+  return null;
+};
+
+/**
+ * Makes every surviving standby follow the new writer — primary_conninfo rewritten to its address
+ * (its cross-region endpoint where configured), reloaded, then verified streaming from it on its
+ * timeline within `followTimeoutSeconds` — and sets the writer's synchronous_standby_names to what
+ * the policy implies for the standbys that now stream. A diverged, unreachable or slow standby is
+ * reported, never waited for beyond the bound. Every part can run twice.
+ */
+export const repointFollowers = async (
+  context: ClusterContext,
+  writer: NodeConfig,
+  options: { excluded: Map<string, string>; forkLsn: number | null; by: string },
+): Promise<FollowersResult> => {
+  const { cluster } = context;
+  const observed = await observeNodes(context);
+  const writerSeen = observed.find((n) => n.node === writer.name);
+  const timeline = writerSeen?.timeline ?? null;
+  return withFailoverConnection(
+    context,
+    writer,
+    async (writerClient) => {
+      const deadline = Date.now() + cluster.policy.followTimeoutSeconds * 1000;
+      const reports = await Promise.all(
+        observed
+          .filter((seen) => seen.node !== writer.name)
+          .map(async (seen): Promise<FollowerReport> => {
+            const node = cluster.nodes.find((n) => n.name === seen.node)!;
+            const skipped = skipReason(seen, options.excluded);
+            if (skipped) return { node: seen.node, repointed: false, slot: 'none', ...skipped };
+            const diverged = divergence(seen, { node: writer.name, timeline, forkLsn: options.forkLsn });
+            if (diverged) return { node: seen.node, outcome: 'diverged', repointed: false, slot: 'none', detail: diverged };
+            try {
+              const { repointed, slot } = await repointOne(context, node, writer, writerClient);
+              const verified = await awaitStreaming(context, node, writer, timeline, writerClient, deadline);
+              const slotNote = slot === 'cleared' ? ' (its slot does not exist on the writer and the failover login may not create it: now without a slot)' : '';
+              return { node: node.name, outcome: verified.streaming ? 'streaming' : 'not-streaming', repointed, slot, detail: `${verified.detail}${slotNote}` };
+            } catch (error) {
+              return { node: node.name, outcome: 'unreachable', repointed: false, slot: 'none', detail: `${node.name} could not be re-pointed: ${(error as Error).message}` };
+            }
+          }),
+      );
+      const streaming = reports.filter((r) => r.outcome === 'streaming').map((r) => cluster.nodes.find((n) => n.name === r.node)!);
+      const names = synchronousStandbyNamesFor(
+        { node: writer.name, region: writer.region },
+        streaming.map((n) => ({ node: n.name, region: n.region, configuredRole: n.role })),
+      );
+      if ((await readSynchronousStandbyNames(writerClient)) !== names) {
+        await setSynchronousStandbyNames(writerClient, names);
+        await reloadConfiguration(writerClient);
+      }
+      const generation = await recordFollowers(context, writer, timeline, observed, reports, options.by);
+      log.info('followers re-pointed', { cluster: cluster.name, writer: writer.name, followers: reports.map((r) => `${r.node}: ${r.outcome}`), synchronousStandbyNames: names });
+      return { writer: writer.name, timeline, followers: reports, synchronousStandbyNames: names, generation };
+    },
+    { queryTimeoutMs: 10_000 },
+  );
+};
+
+/**
+ * Records each node's role, upstream and timeline as this step left them, conditionally on the
+ * generation read. The record must still name this writer.
+ * @throws RecordConflictError when it names another writer.
+ */
+const recordFollowers = async (
+  context: ClusterContext,
+  writer: NodeConfig,
+  timeline: number | null,
+  observed: NodeTopology[],
+  reports: FollowerReport[],
+  by: string,
+): Promise<number> => {
+  const record = await readRecord(context);
+  if (record.writer !== writer.name) {
+    throw new RecordConflictError(`${context.cluster.name}: the cluster record names ${record.writer} as the writer, not ${writer.name} (generation ${record.generation}); followers not recorded`);
+  }
+  const at = new Date().toISOString();
+  const nodes: Record<string, NodeRecord> = { ...record.nodes };
+  for (const seen of observed) {
+    const report = reports.find((r) => r.node === seen.node);
+    nodes[seen.node] =
+      seen.node === writer.name
+        ? { role: 'writer', upstream: null, timeline, observedAt: at }
+        : report?.outcome === 'streaming'
+          ? { role: 'standby', upstream: writer.name, timeline, observedAt: at }
+          : { role: roleOf(seen), upstream: seen.upstream, timeline: seen.timeline, observedAt: at };
+  }
+  const next = nextRecord(record, { nodes, timeline: timeline ?? record.timeline }, by, at);
+  return (await clusterRecordStore(context.config).update(next, record.generation)).generation;
+};
