@@ -90,7 +90,8 @@ describe('failover state machine definition', () => {
     const written = definition.States['DatabaseUrlWritten?'] as { Choices: Array<{ Variable: string; Next: string }>; Default: string };
     expect(written.Choices).toEqual([expect.objectContaining({ Variable: '$.repoint.databaseUrl.failed', Next: 'DatabaseUrlFailed' })]);
     expect(definition.States.DatabaseUrlFailed).toMatchObject({ InputPath: '$.repoint.databaseUrl.error', ResultPath: '$.error', Next: 'RecordFailure' });
-    // A caught DNS failure ends the branch: the failover goes on to its receipt.
-    expect(written.Default).toBe('PublishReceipt');
+    // A caught DNS failure ends the branch: the failover goes on, re-points the followers, then its receipt.
+    expect(written.Default).toBe('RepointFollowers');
+    expect(definition.States.RepointFollowers).toMatchObject({ Next: 'PublishReceipt' });
   });
 });
