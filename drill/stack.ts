@@ -6,6 +6,7 @@ import type { ClusterConfig, FailoverConfig } from '../shared/config/schema';
 import { localFailoverMachine, localTrigger, type TriggerResult } from '../local/handlers';
 import type { LocalStateMachine } from '../local/state-machine';
 import { emulatorEnv, startEmulator, type Emulator } from '../local/emulator';
+import { FaultProxy } from '../local/fault-proxy';
 import { InstancePower } from '../local/instance-power';
 import { startLocalStack, type LocalStack } from '../local/local-stack';
 import type { Topology } from '../local/topology';
@@ -30,6 +31,8 @@ export interface DrillStack {
   /** The emulator this drill started (null when it was given one). */
   emulator: Emulator | null;
   power: InstancePower;
+  /** Every AWS call of the handlers passes through it (faults a scenario injects, the `stopping` view). */
+  faults: FaultProxy;
   machine: LocalStateMachine;
   /** The deployed trigger handler, starting executions on the local state machine. */
   trigger(event: unknown): Promise<TriggerResult>;
@@ -108,10 +111,12 @@ export const startDrillStack = async (options: DrillStackOptions): Promise<Drill
     await emulator?.stop();
     throw error;
   }
-  const restoreStackEnv = setEnv(stack.env);
+  const faults = await FaultProxy.start(emulatorEndpoint);
+  const restoreStackEnv = setEnv({ ...stack.env, AWS_ENDPOINT_URL: faults.endpoint });
   resetClients();
   clearSecretCache();
-  const power = InstancePower.start(stack);
+  const power = InstancePower.start(stack, { emulatorEndpoint });
+  faults.view(power.view);
   const machine = localFailoverMachine();
   const trigger = localTrigger(machine);
   return {
@@ -121,10 +126,12 @@ export const startDrillStack = async (options: DrillStackOptions): Promise<Drill
     emulatorEndpoint,
     emulator,
     power,
+    faults,
     machine,
     trigger,
     release: async ({ keep }) => {
       power.stop();
+      await faults.close();
       if (!keep) {
         await stack.teardown();
         await emulator?.stop();

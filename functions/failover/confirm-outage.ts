@@ -1,24 +1,47 @@
+import { cloudWatchClient } from '../../shared/aws/clients/cloudwatch';
+import { readAlarmState } from '../../shared/aws/alarm-state';
 import { clusterContext, configuredPrimary } from '../../shared/config/cluster-context';
-import { judgeOutage } from '../../shared/decisions/confirm-outage';
+import { judgeOutage, watchOutage } from '../../shared/decisions/confirm-outage';
+import { answerOf } from '../../shared/decisions/types';
 import { gatherSignals } from '../../shared/actions/signals';
 import { executionInputSchema, type FailoverState, type OutageResult } from '../../shared/workflow/state';
 import { timed } from '../../shared/time';
 import { lambda } from '../../shared/lambda';
 import { log } from '../../shared/log';
 
+const MAX_CHECKS_KEPT = 60;
+
 /**
  * Confirms the outage from independent signals (EC2, a database probe, the standbys' receivers,
- * metric staleness). Each run is one check; the state machine waits and calls it again to re-check.
+ * metric staleness). Each run is one check; the state machine waits and calls it again to re-check,
+ * and keeps re-checking an unconfirmed outage while the failover alarm stays in ALARM, up to the
+ * deadline (then a person must decide). Every check is kept for the receipt.
  */
 export const confirmOutage = (state: FailoverState): Promise<OutageResult> =>
   timed(async () => {
     const context = clusterContext(state.cluster);
+    const { policy } = context.cluster;
     const primary = configuredPrimary(context.cluster);
+    const now = new Date();
+    const previous = state.outage;
+    const firstCheckAt = previous?.firstCheckAt ?? now.toISOString();
     const signals = await gatherSignals(context, primary);
-    const attempt = (state.outage?.attempt ?? 0) + 1;
-    const verdict = judgeOutage(signals, attempt, context.cluster.policy);
+    const attempt = (previous?.attempt ?? 0) + 1;
+    const streak = (previous?.decision === 'recheck' ? (previous.streak ?? previous.attempt) : 0) + 1;
+    let verdict = judgeOutage(signals, attempt, policy, streak);
+    let alarmState: string | null = null;
+    if (verdict.decision === 'not-confirmed' && state.mode === 'automatic') {
+      alarmState = await readAlarmState(cloudWatchClient(context.config.controlRegion), state.incident.alarmName).catch((error: Error) => {
+        log.warn('failover alarm state unreadable', { cluster: state.cluster, alarm: state.incident.alarmName, error });
+        return null;
+      });
+      const elapsedSeconds = (now.getTime() - new Date(firstCheckAt).getTime()) / 1000;
+      verdict = watchOutage(verdict, { alarmState, elapsedSeconds, deadlineSeconds: policy.recheckDeadlineSeconds });
+    }
+    const check = { at: now.toISOString(), decision: verdict.decision, signals: signals.map((s) => `${s.name}: ${answerOf(s)} (${s.cause})`), alarmState };
+    const checks = [...(previous?.checks ?? []), check].slice(-MAX_CHECKS_KEPT);
     log.info('outage check', { cluster: state.cluster, execution: state.executionName, decision: verdict.decision, reason: verdict.reason });
-    return { ...verdict, primary: primary.name };
+    return { ...verdict, primary: primary.name, firstCheckAt, checks };
   });
 
 export const handler = lambda('confirmOutage', confirmOutage, { input: executionInputSchema });

@@ -43,7 +43,7 @@ export const observeStandby = async (context: ClusterContext, node: NodeConfig):
 export const assessCandidates = async (
   context: ClusterContext,
   failedPrimary: NodeConfig,
-  options: { regionHealthy: boolean; acceptDataLoss: boolean; requestedNode?: string },
+  options: { regionHealthy: boolean; crossRegionAllowed: boolean; acceptDataLoss: boolean; requestedNode?: string },
 ): Promise<CandidateAssessment> => {
   const { cluster, config } = context;
   // The standbys and the published history are independent reads: ask them at the same time.
@@ -61,6 +61,7 @@ export const assessCandidates = async (
       history: history.positions,
       writerLostAt: history.firstUnreachableAt,
       regionHealthy: options.regionHealthy,
+      crossRegionAllowed: options.crossRegionAllowed,
       acceptDataLoss: options.acceptDataLoss,
       ...(options.requestedNode ? { requestedNode: options.requestedNode } : {}),
     },

@@ -1,4 +1,10 @@
-import { DescribeInstanceStatusCommand, DescribeInstancesCommand, StopInstancesCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import {
+  CreateTagsCommand,
+  DescribeInstanceStatusCommand,
+  DescribeInstancesCommand,
+  StopInstancesCommand,
+  type EC2Client,
+} from '@aws-sdk/client-ec2';
 import { classifyAwsError } from './errors';
 
 export interface InstanceHealth {
@@ -7,6 +13,11 @@ export interface InstanceHealth {
   systemStatus: string;
   instanceStatus: string;
 }
+
+/** The tag the fence writes on the instance it stops, naming the incident (before the stop). */
+export const FENCED_TAG = 'pgfo:fenced';
+/** The tag that scopes the control plane's EC2 writes (IAM condition aws:ResourceTag/pgfo:cluster). */
+export const CLUSTER_TAG = 'pgfo:cluster';
 
 /** State and status checks of one instance. @throws AwsTransientError/AwsPermanentError */
 export const instanceHealth = async (client: EC2Client, instanceId: string): Promise<InstanceHealth> => {
@@ -33,6 +44,15 @@ export const instanceState = async (client: EC2Client, instanceId: string): Prom
   }
 };
 
+/** Writes one tag on an instance (overwrites the same key: safe to repeat). */
+export const tagInstance = async (client: EC2Client, instanceId: string, key: string, value: string): Promise<void> => {
+  try {
+    await client.send(new CreateTagsCommand({ Resources: [instanceId], Tags: [{ Key: key, Value: value.slice(0, 256) }] }));
+  } catch (error) {
+    throw classifyAwsError(error, `ec2:CreateTags ${instanceId}`);
+  }
+};
+
 /** Stops an instance hard (no guest shutdown: the point is that it stops accepting writes). */
 export const stopInstance = async (client: EC2Client, instanceId: string): Promise<string> => {
   try {
@@ -41,4 +61,20 @@ export const stopInstance = async (client: EC2Client, instanceId: string): Promi
   } catch (error) {
     throw classifyAwsError(error, `ec2:StopInstances ${instanceId}`);
   }
+};
+
+/**
+ * Asks EC2 whether this role may stop the instance, without stopping it (`DryRun`): AWS answers
+ * `DryRunOperation` when the call would have succeeded and `UnauthorizedOperation` when it would
+ * not. Returns true for the former. @throws AwsTransientError/AwsPermanentError otherwise
+ */
+export const mayStopInstance = async (client: EC2Client, instanceId: string): Promise<true> => {
+  try {
+    await client.send(new StopInstancesCommand({ InstanceIds: [instanceId], Force: true, DryRun: true }));
+  } catch (error) {
+    if ((error as Error).name === 'DryRunOperation') return true;
+    throw classifyAwsError(error, `ec2:StopInstances (DryRun) ${instanceId}`);
+  }
+  // A DryRun call never succeeds in AWS; an emulator that stopped the instance must not pass unnoticed.
+  throw classifyAwsError(new Error('DryRun StopInstances returned success instead of DryRunOperation'), `ec2:StopInstances (DryRun) ${instanceId}`);
 };

@@ -1,4 +1,5 @@
 import type { FailoverConfig } from '../config/schema';
+import { alarmDefinitions } from './alarms';
 import { parameterArn, type Statement } from './iam';
 
 const sub = (template: string) => ({ 'Fn::Sub': template });
@@ -19,14 +20,38 @@ export const describeInstancesStatement = (actions: string[]): Statement => ({
   Resource: '*',
 });
 
-/** Stopping only the configured instances, and only while they carry the cluster's tag. */
+const instanceArns = (config: FailoverConfig) =>
+  config.clusters.flatMap((c) => c.nodes.map((n) => sub(`arn:\${AWS::Partition}:ec2:${n.region}:\${AWS::AccountId}:instance/${n.instanceId}`)));
+
+/** The condition every EC2 write carries: the instance must be tagged with one of the clusters. */
+const clusterTagCondition = (config: FailoverConfig) => ({ 'aws:ResourceTag/pgfo:cluster': unique(config.clusters.map((c) => c.name)) });
+
+/**
+ * Stopping only the configured instances, and only while they carry the cluster's tag (the plan
+ * needs it too: it proves the permission with DryRun).
+ */
 export const stopInstancesStatement = (config: FailoverConfig): Statement => ({
   Effect: 'Allow',
   Action: ['ec2:StopInstances'],
-  Resource: config.clusters.flatMap((c) =>
-    c.nodes.map((n) => sub(`arn:\${AWS::Partition}:ec2:${n.region}:\${AWS::AccountId}:instance/${n.instanceId}`)),
-  ),
-  Condition: { StringEquals: { 'aws:ResourceTag/pgfo:cluster': unique(config.clusters.map((c) => c.name)) } },
+  Resource: instanceArns(config),
+  Condition: { StringEquals: clusterTagCondition(config) },
+});
+
+/** Writing the fence's incident tag (pgfo:fenced, and no other key) on the same instances. */
+export const tagFencedStatement = (config: FailoverConfig): Statement => ({
+  Effect: 'Allow',
+  Action: ['ec2:CreateTags'],
+  Resource: instanceArns(config),
+  Condition: { StringEquals: clusterTagCondition(config), 'ForAllValues:StringEquals': { 'aws:TagKeys': ['pgfo:fenced'] } },
+});
+
+/** Reading the failover alarms' state (the outage re-checks continue while it is ALARM). */
+export const describeFailoverAlarmsStatement = (config: FailoverConfig, prefix: string): Statement => ({
+  Effect: 'Allow',
+  Action: ['cloudwatch:DescribeAlarms'],
+  Resource: alarmDefinitions(config, prefix)
+    .filter((a) => a.triggersFailover)
+    .map((a) => sub(`arn:\${AWS::Partition}:cloudwatch:${config.controlRegion}:\${AWS::AccountId}:alarm:${a.alarmName}`)),
 });
 
 export const readMetricsStatement = (): Statement => ({

@@ -13,6 +13,8 @@ import {
   route53Statements,
   startExecutionStatement,
   stopInstancesStatement,
+  describeFailoverAlarmsStatement,
+  tagFencedStatement,
 } from './iam-failover';
 import { functionName } from './names';
 
@@ -38,11 +40,12 @@ export const functionPolicies = (config: FailoverConfig, service: string, stage:
     acquireLease: [leaseStatement(names.leaseTable, ['UpdateItem', 'GetItem'])],
     confirmOutage: [
       describeInstancesStatement(['DescribeInstanceStatus']),
+      describeFailoverAlarmsStatement(config, names.prefix),
       readCredentialsStatement(config, ['failover']),
       readMetricsStatement(),
     ],
     selectCandidate: [readCredentialsStatement(config, ['failover']), readMetricsStatement()],
-    fencePrimary: [stopInstancesStatement(config), describeInstancesStatement(['DescribeInstances'])],
+    fencePrimary: [tagFencedStatement(config), stopInstancesStatement(config), describeInstancesStatement(['DescribeInstances'])],
     promoteCandidate: [readCredentialsStatement(config, ['failover'])],
     repointDns: route53Statements(config),
     rewriteDatabaseUrl: [databaseUrlStatement(config, ['GetParameter', 'PutParameter'])],
@@ -57,6 +60,7 @@ export const functionPolicies = (config: FailoverConfig, service: string, stage:
     failover: [startExecutionStatement(names.stateMachine)],
     plan: [
       describeInstancesStatement(['DescribeInstanceStatus', 'DescribeInstances']),
+      stopInstancesStatement(config),
       readCredentialsStatement(config, ['failover']),
       readMetricsStatement(),
       route53ReadStatement(config),

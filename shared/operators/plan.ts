@@ -1,5 +1,6 @@
 import { ec2Client } from '../aws/clients/ec2';
-import { instanceState } from '../aws/ec2';
+import { instanceState, mayStopInstance } from '../aws/ec2';
+import { isUnreachableAwsError } from '../aws/errors';
 import { assessCandidates } from '../actions/assess-candidates';
 import { configuredPrimary, nodeNamed, type ClusterContext } from '../config/cluster-context';
 import { judgeOutage } from '../decisions/confirm-outage';
@@ -15,7 +16,14 @@ export interface FailoverPlan {
   primary: string;
   outage: OutageVerdict;
   candidate: CandidateVerdict;
-  fencing: { node: string; instanceId: string; instanceState: string | null; action: string };
+  fencing: {
+    node: string;
+    instanceId: string;
+    instanceState: string | null;
+    /** StopInstances with DryRun: `permitted`, `refused` (the reason is in `action`) or `unreachable`. */
+    stopPermission: 'permitted' | 'refused' | 'unreachable';
+    action: string;
+  };
   dns: { record: string; current: string | null; wouldBecome: string | null };
   databaseUrl: Array<{ region: string; name: string; currentHost: string; currentPort: number; wouldBecome: string | null }>;
 }
@@ -35,18 +43,30 @@ export const planFailover = async (context: ClusterContext, requestedNode?: stri
   const outage = judgeOutage(signals, cluster.policy.rechecks + 1, cluster.policy);
   const { verdict: candidate } = await assessCandidates(readOnly, primary, {
     regionHealthy: outage.regionHealthy,
+    crossRegionAllowed: outage.cloudEvidence,
     acceptDataLoss: false,
     ...(requestedNode ? { requestedNode } : {}),
   });
-  const state = await instanceState(ec2Client(primary.region), primary.instanceId).catch(() => null);
+  const ec2 = ec2Client(primary.region);
+  const state = await instanceState(ec2, primary.instanceId).catch(() => null);
+  // DryRun proves the permission (tag condition, SCPs included) without stopping anything.
+  const permission = await mayStopInstance(ec2, primary.instanceId).then(
+    () => ({ stopPermission: 'permitted' as const, detail: '' }),
+    (error: Error) => ({ stopPermission: isUnreachableAwsError(error) ? ('unreachable' as const) : ('refused' as const), detail: error.message }),
+  );
   const chosen = candidate.promote ? nodeNamed(cluster, candidate.node) : null;
   const targets = await publishedTargets(cluster);
-  const wouldFailOver = outage.decision === 'confirmed' && candidate.promote;
+  const mode = cluster.policy.requireFencing;
+  const fenceWouldHold =
+    mode !== 'never' && !(permission.stopPermission === 'permitted') && !(permission.stopPermission === 'unreachable' && mode === 'unless-region-unreachable');
+  const wouldFailOver = outage.decision === 'confirmed' && candidate.promote && !fenceWouldHold;
   const summary = wouldFailOver
     ? `would fail over to ${chosen!.name}`
     : outage.decision !== 'confirmed'
       ? `would not fail over: ${outage.reason}`
-      : `would not fail over: ${candidate.promote ? '' : candidate.reason}`;
+      : !candidate.promote
+        ? `would not fail over: ${candidate.reason}`
+        : `would not fail over: ${primary.name} could not be fenced (${permission.stopPermission}: ${permission.detail}; requireFencing: ${mode})`;
   return {
     cluster: cluster.name,
     wouldFailOver,
@@ -58,10 +78,13 @@ export const planFailover = async (context: ClusterContext, requestedNode?: stri
       node: primary.name,
       instanceId: primary.instanceId,
       instanceState: state,
+      stopPermission: permission.stopPermission,
       action:
-        state === null
-          ? `EC2 API in ${primary.region} does not answer: fencing could not be confirmed (requireFencing: ${cluster.policy.requireFencing})`
-          : `would stop instance ${primary.instanceId} (now ${state})`,
+        permission.stopPermission === 'permitted'
+          ? `would tag and stop instance ${primary.instanceId} (now ${state ?? 'unknown'}; StopInstances permitted, DryRun)`
+          : permission.stopPermission === 'unreachable'
+            ? `EC2 API in ${primary.region} does not answer: fencing could not be proven (requireFencing: ${cluster.policy.requireFencing})`
+            : `could not fence instance ${primary.instanceId}: ${permission.detail} (requireFencing: ${cluster.policy.requireFencing})`,
     },
     dns: { record: cluster.route53.recordName, current: targets.record, wouldBecome: chosen?.dnsName ?? null },
     databaseUrl: targets.urls.map((u) => ({

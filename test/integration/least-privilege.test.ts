@@ -148,7 +148,7 @@ describe('least privilege: every IAM role of the packaged service', () => {
     }
   });
 
-  it("stops only the clusters' instances, in their regions, while they carry the cluster tag", () => {
+  it("stops (the plan: DryRun) and tags (pgfo:fenced only) only the clusters' instances, in their regions, while they carry the cluster tag", () => {
     const instances = config.clusters.flatMap((c) => c.nodes.map((n) => arn('ec2', n.region, true, `instance/${n.instanceId}`)));
     const stops = granted((g) => g.action === 'ec2:StopInstances');
     expect(stops.length).toBeGreaterThan(0);
@@ -156,7 +156,17 @@ describe('least privilege: every IAM role of the packaged service', () => {
       expect(g.resources.sort()).toEqual([...instances].sort());
       expect(g.condition).toEqual({ StringEquals: { 'aws:ResourceTag/pgfo:cluster': config.clusters.map((c) => c.name) } });
     }
-    expect(granted((g) => g.action.startsWith('ec2:') && !['ec2:StopInstances', 'ec2:DescribeInstances', 'ec2:DescribeInstanceStatus'].includes(g.action))).toEqual([]);
+    expect(stops.map((g) => g.role).sort()).toEqual(['FencePrimaryRole', 'PlanRole']);
+    const tags = granted((g) => g.action === 'ec2:CreateTags');
+    expect(tags.map((g) => g.role)).toEqual(['FencePrimaryRole']);
+    for (const g of tags) {
+      expect(g.resources.sort()).toEqual([...instances].sort());
+      expect(g.condition).toEqual({
+        StringEquals: { 'aws:ResourceTag/pgfo:cluster': config.clusters.map((c) => c.name) },
+        'ForAllValues:StringEquals': { 'aws:TagKeys': ['pgfo:fenced'] },
+      });
+    }
+    expect(granted((g) => g.action.startsWith('ec2:') && !['ec2:StopInstances', 'ec2:CreateTags', 'ec2:DescribeInstances', 'ec2:DescribeInstanceStatus'].includes(g.action))).toEqual([]);
   });
 
   it('reaches DynamoDB only in the lease table, Step Functions only to start the failover, Lambda only for its steps', () => {

@@ -90,12 +90,16 @@ describe('operators on the real topology', () => {
     expect(result.wouldFailOver).toBe(false);
     expect(result.summary).toMatch(/primary answers the database probe/);
     expect(result.candidate).toMatchObject({ promote: true, node: 'standby_az2' });
-    expect(result.fencing.action).toMatch(/would stop instance .* \(now running\)/);
+    expect(result.fencing.action).toMatch(/would tag and stop instance .* \(now running; StopInstances permitted, DryRun\)/);
     const calls = bench.faults.seen.slice(seenFrom);
     expect(new Set(calls.map((c) => c.service))).toEqual(new Set(['ec2', 'monitoring', 'route53', 'ssm']));
     // Query and JSON protocols name the action (Describe*, Get*, List*); REST reads are GETs.
     const isRead = (operation: string) => /^GET /.test(operation) || /^(Describe|Get|List)/.test(operation.split('.').at(-1)!);
-    expect(calls.filter((c) => !isRead(c.operation))).toEqual([]);
+    // The one call that is not a read proves the fence's permission without acting: StopInstances with DryRun.
+    const isDryRun = (c: (typeof calls)[number]) => c.operation === 'StopInstances' && /(?:^|&)DryRun=true(?:&|$)/.test(c.body.toString('utf8'));
+    expect(calls.filter((c) => !isRead(c.operation) && !isDryRun(c))).toEqual([]);
+    expect(calls.filter(isDryRun)).toHaveLength(1);
+    expect(result.fencing.stopPermission).toBe('permitted');
     const walAfter = await topology().query<{ lsn: string }>('primary', 'SELECT pg_current_wal_insert_lsn()::text AS lsn');
     expect(walAfter[0]?.lsn).toBe(walBefore[0]?.lsn);
     expect(await publishedTargets(cluster())).toEqual(before);
