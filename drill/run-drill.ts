@@ -65,7 +65,7 @@ const deadlines = (cluster: ClusterConfig, alarm: AlarmDefinition) => {
   return {
     alarmOk: (range + 1) * periodMs + 20_000,
     detection: (range + 2) * periodMs + 30_000,
-    execution: ((policy.rechecks + 1) * (policy.recheckAfterSeconds + 60) + policy.promoteTimeoutSeconds + policy.dnsSyncTimeoutSeconds + 60) * 1000,
+    execution: (policy.recheckDeadlineSeconds + (policy.rechecks + 1) * (policy.recheckAfterSeconds + 60) + policy.fenceTimeoutSeconds + policy.promoteTimeoutSeconds + policy.dnsSyncTimeoutSeconds + 60) * 1000,
   };
 };
 

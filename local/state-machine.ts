@@ -2,13 +2,14 @@ import './polyfills';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { StateMachine } from 'aws-local-stepfunctions';
+import { FUNCTION_TIMEOUT_SECONDS } from '../shared/workflow/timeouts';
 
 type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
 
 /** The failover definition: the same file serverless.yml deploys. */
 export const FAILOVER_DEFINITION = resolve(__dirname, '..', 'statemachines', 'failover.asl.json');
 
-type Definition = { StartAt: string; States: Record<string, Record<string, unknown>> };
+type Definition = { StartAt: string; TimeoutSeconds?: number; States: Record<string, Record<string, unknown>> };
 export type LocalHandler = (event: unknown, context: unknown) => Promise<unknown>;
 
 export interface LocalExecution {
@@ -29,12 +30,14 @@ export const functionKeyOf = (state: Record<string, unknown>): string | null => 
   return resource?.['Fn::GetAtt']?.[0] ?? null;
 };
 
-/** A minimal Lambda context for in-process invocations. */
-export const lambdaContext = (functionName: string) => ({
-  functionName,
-  awsRequestId: `local-${Date.now()}`,
-  getRemainingTimeInMillis: () => 60000,
-});
+/**
+ * A minimal Lambda context for in-process invocations: the remaining time counts down from the
+ * function's deployed timeout where the code checks knobs against it, else from 60 s.
+ */
+export const lambdaContext = (functionName: string) => {
+  const deadline = Date.now() + ((FUNCTION_TIMEOUT_SECONDS as Record<string, number>)[functionName] ?? 60) * 1000;
+  return { functionName, awsRequestId: `local-${Date.now()}`, getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()) };
+};
 
 export interface LocalStateMachineOptions {
   definitionFile?: string;

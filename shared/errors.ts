@@ -49,3 +49,11 @@ export class LeaseHeldError extends FailoverError {
 export class StateMissingError extends FailoverError {
   override name = 'StateMissingError';
 }
+
+/**
+ * This execution no longer holds the cluster's lease (it expired and another holder took it, or it
+ * was released): it must not change anything more. Never retried.
+ */
+export class LeaseLostError extends FailoverError {
+  override name = 'LeaseLostError';
+}

@@ -5,6 +5,7 @@ import { judgeFence } from '../../shared/decisions/fence';
 import { executionInputSchema, type FailoverState, type FenceResult } from '../../shared/workflow/state';
 import { StateMissingError } from '../../shared/errors';
 import { timed } from '../../shared/time';
+import { holdLease } from '../../shared/workflow/lease-guard';
 import { lambda } from '../../shared/lambda';
 import { log } from '../../shared/log';
 
@@ -17,7 +18,8 @@ import { log } from '../../shared/log';
 export const fencePrimary = (state: FailoverState): Promise<FenceResult> =>
   timed(async () => {
     if (!state.candidate) throw new StateMissingError('fencePrimary needs the candidate verdict ($.candidate)');
-    const { cluster } = clusterContext(state.cluster);
+    const { config, cluster } = clusterContext(state.cluster);
+    await holdLease(config, cluster, state.executionName, 'fencePrimary');
     const old = nodeNamed(cluster, state.candidate.previousPrimary);
     const incident = `${state.executionName}@${state.incident.at}`;
     const facts = await fenceInstance(old, incident, cluster.policy.fenceTimeoutSeconds, { ec2: ec2Client(old.region) });

@@ -45,10 +45,11 @@ export const functionPolicies = (config: FailoverConfig, service: string, stage:
       readMetricsStatement(),
     ],
     selectCandidate: [readCredentialsStatement(config, ['failover']), readMetricsStatement()],
-    fencePrimary: [tagFencedStatement(config), stopInstancesStatement(config), describeInstancesStatement(['DescribeInstances'])],
-    promoteCandidate: [readCredentialsStatement(config, ['failover'])],
-    repointDns: route53Statements(config),
-    rewriteDatabaseUrl: [databaseUrlStatement(config, ['GetParameter', 'PutParameter'])],
+    // Steps that change the world first assert and extend the lease (a conditional UpdateItem).
+    fencePrimary: [leaseStatement(names.leaseTable, ['UpdateItem']), tagFencedStatement(config), stopInstancesStatement(config), describeInstancesStatement(['DescribeInstances'])],
+    promoteCandidate: [leaseStatement(names.leaseTable, ['UpdateItem']), readCredentialsStatement(config, ['failover'])],
+    repointDns: [leaseStatement(names.leaseTable, ['UpdateItem']), ...route53Statements(config)],
+    rewriteDatabaseUrl: [leaseStatement(names.leaseTable, ['UpdateItem']), databaseUrlStatement(config, ['GetParameter', 'PutParameter'])],
     publishReceipt: [putMetricsStatement(config), putEventsStatement(names.eventBus), leaseStatement(names.leaseTable, ['PutItem'])],
     releaseLease: [leaseStatement(names.leaseTable, ['UpdateItem', 'GetItem'])],
     switchover: [

@@ -74,7 +74,9 @@ describe('fault matrix', () => {
     expect(receipt.outageChecks.length).toBeGreaterThan(2);
     expect(receipt.outageChecks.every((c) => c.alarmState === 'ALARM' && c.signals.includes('standbys: up (receiving)'))).toBe(true);
     const verdict = await expectNoSplitBrain(execution);
-    expect(verdict.rounds.every((r) => r.writable.join() === 'primary')).toBe(true);
+    // Never a writer but the primary (a round on a loaded machine may time out and see none).
+    expect(verdict.rounds.filter((r) => r.writable.some((w) => w !== 'primary'))).toEqual([]);
+    expect(verdict.rounds.filter((r) => r.writable.includes('primary')).length).toBeGreaterThan(verdict.rounds.length / 2);
     await controlLink.close();
   });
 
@@ -189,7 +191,9 @@ describe('fault matrix', () => {
     expect(denied.times).toBe(Infinity);
     const verdict = await s.verdict(execution);
     expect(verdict.rounds.length).toBeGreaterThan(0);
-    expect(verdict.rounds.every((r) => r.writable.join() === 'primary')).toBe(true);
+    // Never a writer but the primary (a round on a loaded machine may time out and see none).
+    expect(verdict.rounds.filter((r) => r.writable.some((w) => w !== 'primary'))).toEqual([]);
+    expect(verdict.rounds.filter((r) => r.writable.includes('primary')).length).toBeGreaterThan(verdict.rounds.length / 2);
     expect(s.topology().isRunning('primary')).toBe(true);
 
     const overridden = await s.manualFailover({ acceptUnfencedBy: 'alice@example.com' });
@@ -233,6 +237,32 @@ describe('fault matrix', () => {
     expect(verdict.rounds.filter((r) => r.writable.length > 1)).toEqual([]);
     expect(verdict.rounds.some((r) => r.writable.includes('standby_az2'))).toBe(false);
     await controlLink.close();
+  });
+
+  it('a lease lost during confirmation stops the run before the fence with LeaseLostError: nothing stopped, nothing promoted', async () => {
+    await start();
+    await s.topology().stop('primary');
+    const store = new LeaseStore(dynamoClient(bench.stack.config.controlRegion), LOCAL_DEPLOYMENT.leaseTable);
+    const running = s.failover();
+    let holder: string | undefined;
+    for (let i = 0; i < 500 && !holder; i += 1) {
+      holder = (await store.read('orders')).holder;
+      if (!holder) await new Promise((r) => setTimeout(r, 10));
+    }
+    // The lease expires under the execution and an operator's switchover takes it.
+    expect(await store.release('orders', holder!, 0)).toBe(true);
+    expect((await store.acquire('orders', 'intruder', 'switchover', 600)).acquired).toBe(true);
+
+    const execution = await running;
+
+    expect(execution).toMatchObject({ status: 'FAILED', error: 'LeaseLostError' });
+    expect(execution.states.map((st) => st.name)).toContain('RecordLeaseLost');
+    expect(execution.states.map((st) => st.name)).not.toContain('PromoteCandidate');
+    expect((await store.read('orders')).holder).toBe('intruder');
+    const ec2Writes = bench.faults.seen.filter((c) => c.service === 'ec2' && ['StopInstances', 'CreateTags'].includes(c.operation));
+    expect(ec2Writes).toEqual([]);
+    expect(await s.topology().query<{ r: boolean }>('standby_az2', 'SELECT pg_is_in_recovery() AS r')).toEqual([{ r: true }]);
+    await expectNoSplitBrain(execution);
   });
 
   it('EC2 failing once while fencing: retried, fenced, promoted', async () => {

@@ -60,11 +60,28 @@ describe('failover state machine definition', () => {
     }
   });
 
-  it('reaches the Fail state from every failure, and succeeds only through the receipt or an already-handled lease', () => {
-    const afterLease = states.filter(([name, s]) => s.Type === 'Task' && !['RecordFailure', 'ReleaseLeaseAfterFailure'].includes(name));
-    for (const [, state] of afterLease) {
-      expect(state.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RecordFailure' }]);
+  it('reaches a Fail state from every failure, and succeeds only through the receipt or an already-handled lease', () => {
+    const notifying = ['RecordFailure', 'ReleaseLeaseAfterFailure', 'RecordLeaseLost'];
+    const changesTheWorld = ['FencePrimary', 'PromoteCandidate', 'RepointDns', 'RewriteDatabaseUrl'];
+    const toFailure = { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RecordFailure' };
+    for (const [name, state] of states.filter(([n, s]) => s.Type === 'Task' && !notifying.includes(n))) {
+      const expected = changesTheWorld.includes(name) ? [{ ErrorEquals: ['LeaseLostError'], ResultPath: '$.error', Next: 'RecordLeaseLost' }, toFailure] : [toFailure];
+      expect({ name, Catch: state.Catch }).toEqual({ name, Catch: expected });
     }
     expect(definition.States.FailoverFailed?.Type).toBe('Fail');
+    expect(definition.States.LeaseLost?.Type).toBe('Fail');
+    expect(definition.States.RecordLeaseLost?.Next).toBe('LeaseLost');
+    // Succeed states are reached only after a receipt was published.
+    const succeed = states.filter(([, s]) => s.Type === 'Succeed').map(([n]) => n).sort();
+    expect(succeed).toEqual(['AlreadyHandled', 'Done']);
+    expect(definition.States.RecordAlreadyHandled?.Next).toBe('AlreadyHandled');
+    expect(definition.States['LeaseAcquired?']?.Default).toBe('RecordAlreadyHandled');
+  });
+
+  it('never retries a lost lease', () => {
+    for (const [name, state] of states) {
+      const retried = ((state.Retry as Array<{ ErrorEquals: string[] }>) ?? []).flatMap((r) => r.ErrorEquals);
+      expect({ name, retried: retried.includes('LeaseLostError') || retried.includes('States.ALL') }).toEqual({ name, retried: false });
+    }
   });
 });
