@@ -29,6 +29,7 @@ export const functionEntries = (): Array<{ name: string; entry: string }> =>
  */
 export const deployedBuildOptions = (): BuildOptions => {
   const { exclude: _exclude, packager: _packager, plugins, config: _config, ...options } = serviceFile().custom?.esbuild ?? {};
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the plugins file serverless.yml names, loaded as serverless-esbuild loads it
   const loaded = typeof plugins === 'string' ? (require(join(PROJECT_ROOT, plugins)) as BuildOptions['plugins']) : undefined;
   return { ...(options as BuildOptions), ...(loaded ? { plugins: loaded } : {}) };
 };

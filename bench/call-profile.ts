@@ -10,7 +10,9 @@ export interface ProfiledCall {
   ms: number;
 }
 
-type AsyncMethod = (...args: unknown[]) => Promise<unknown>;
+/** A client method: a promise, or nothing from pg's callback forms. */
+type Method = (...args: unknown[]) => unknown;
+const isThenable = (value: unknown): value is PromiseLike<unknown> => typeof (value as PromiseLike<unknown> | null)?.then === 'function';
 const nameOf = (value: unknown): string => (value as { constructor?: { name?: string } })?.constructor?.name ?? '?';
 const sqlOf = (query: unknown): string =>
   (typeof query === 'string' ? query : String((query as { text?: string })?.text)).replace(/\s+/g, ' ').trim().slice(0, 50);
@@ -24,15 +26,16 @@ export const profileCalls = (): { calls: ProfiledCall[]; origin: number; stop: (
   const calls: ProfiledCall[] = [];
   const origin = performance.now();
   // Every v3 client class extends the same Smithy base class, whose prototype holds `send`.
-  const smithy = Object.getPrototypeOf(CloudWatchClient.prototype) as { send: AsyncMethod };
-  const pg = PgClient.prototype as unknown as { connect: AsyncMethod; query: AsyncMethod };
+  const smithy = Object.getPrototypeOf(CloudWatchClient.prototype) as { send: Method };
+  const pg = PgClient.prototype as unknown as { connect: Method; query: Method };
   const originals = { send: smithy.send, connect: pg.connect, query: pg.query };
-  const wrap = (kind: ProfiledCall['kind'], describe: (self: unknown, args: unknown[]) => string, fn: AsyncMethod): AsyncMethod =>
+  const wrap = (kind: ProfiledCall['kind'], describe: (self: unknown, args: unknown[]) => string, fn: Method): Method =>
     function (this: unknown, ...args: unknown[]) {
       const began = performance.now();
       const done = () => calls.push({ kind, what: describe(this, args), startMs: began - origin, ms: performance.now() - began });
       const result = fn.apply(this, args);
-      if (result && typeof result.then === 'function') result.then(done, done);
+      // pg's callback forms return nothing: time only what returns a promise.
+      if (isThenable(result)) result.then(done, done);
       return result;
     };
   smithy.send = wrap('aws', (self, [command]) => `${nameOf(self).replace(/Client$/, '')}.${nameOf(command).replace(/Command$/, '')}`, originals.send);

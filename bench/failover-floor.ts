@@ -35,7 +35,7 @@ export interface FloorTiming {
 const watchRecoveryEnd = (client: Client, stop: { done: boolean }): Promise<number | null> =>
   (async () => {
     while (!stop.done) {
-      const { rows } = await client.query('SELECT pg_is_in_recovery() AS r');
+      const { rows } = await client.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r');
       if (rows[0]?.r === false) return performance.now();
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
@@ -89,7 +89,7 @@ const timedFloor = async (
   let promoteSlackMs = 0;
   try {
     const leftRecovery = watchRecoveryEnd(watcher, stopWatching);
-    const { rows } = await client.query('SELECT pg_promote(true, 60) AS promoted');
+    const { rows } = await client.query<{ promoted: boolean }>('SELECT pg_promote(true, 60) AS promoted');
     const returned = performance.now();
     if (rows[0]?.promoted !== true) throw new Error(`floor: pg_promote on ${candidate.name} did not complete`);
     stopWatching.done = true;

@@ -3,6 +3,8 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { functionName } from '../shared/infra/names';
 import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { sleep } from '../shared/time';
+import type * as Log from '../shared/log';
+import type * as LocalHandlers from '../local/handlers';
 
 export type OperatorFunction = 'status' | 'plan' | 'switchover' | 'history';
 
@@ -39,8 +41,11 @@ export const awsBackend = (options: { service: string; stage: string; region?: s
     const out = await lambda.send(
       new InvokeCommand({ FunctionName: functionName(options.service, options.stage, fn), Payload: Buffer.from(JSON.stringify(request)) }),
     );
-    const payload = out.Payload ? JSON.parse(Buffer.from(out.Payload).toString('utf8')) : null;
-    if (out.FunctionError) throw new RemoteError(payload?.errorType ?? 'Error', payload?.errorMessage ?? 'the function failed');
+    const payload = out.Payload ? (JSON.parse(Buffer.from(out.Payload).toString('utf8')) as unknown) : null;
+    if (out.FunctionError) {
+      const failure = (payload ?? {}) as { errorType?: string; errorMessage?: string };
+      throw new RemoteError(failure.errorType ?? 'Error', failure.errorMessage ?? 'the function failed');
+    }
     return payload;
   };
   return {
@@ -88,12 +93,14 @@ export const localBackend = async (envFile: string): Promise<Backend> => {
   // The handlers' log lines go to standard error (standard output is the CLI's own, --json included);
   // warnings and errors always, everything with LOG_LEVEL=info or debug.
   const verbose = ['info', 'debug'].includes(process.env.LOG_LEVEL ?? '');
-  (require('../shared/log') as typeof import('../shared/log')).setLogSink((line) => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded after the environment is set, see below
+  (require('../shared/log') as typeof Log).setLogSink((line) => {
     if (verbose || /"level":"(warn|error)"/.test(line)) process.stderr.write(`${line}\n`);
   });
   // Loaded only in local mode and after the environment is set (the handlers' clients read it when
   // they load): plain require, which the CLI's launcher hooks for TypeScript.
-  const local = require('../local/handlers') as typeof import('../local/handlers');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- deliberately lazy, as said above
+  const local = require('../local/handlers') as typeof LocalHandlers;
   const asRemote = async <T>(work: () => Promise<T>): Promise<T> => {
     try {
       return await work();

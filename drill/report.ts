@@ -4,7 +4,7 @@ import type { Receipt } from '../shared/decisions/receipt';
 import type { DrillReport } from './drill-report';
 import type { Availability } from './app-client';
 import { outcomeOf } from './expectations';
-import type { DrillRun } from './run-drill';
+import type { DrillRunState } from './run-state';
 
 /** What the drill runs faster than the deployment, said plainly in every report. */
 export const shortenedKnobs = (cluster: ClusterConfig, sampleIntervalMs: number): string[] => [
@@ -16,7 +16,7 @@ export const shortenedKnobs = (cluster: ClusterConfig, sampleIntervalMs: number)
 const orNull = <T>(value: T | undefined): T | null => (value === undefined ? null : value);
 
 /** Builds the report from whatever the run got to. */
-export const assembleReport = ({ run, app, problems, shortened }: { run: DrillRun; app: Availability; problems: string[]; shortened: string[] }): DrillReport => {
+export const assembleReport = ({ run, app, problems, shortened }: { run: DrillRunState; app: Availability; problems: string[]; shortened: string[] }): DrillReport => {
   const { progress, drill, endState, alarm, cast } = run;
   const receipt = run.receipt as Partial<Receipt> | null;
   const since = (at: number | null) => (at === null ? null : progress.sinceStart(at));

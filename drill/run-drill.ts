@@ -16,6 +16,7 @@ import { keepStack } from './keep';
 import { Progress } from './progress';
 import { assembleReport, shortenedKnobs } from './report';
 import { castOf, scenarioNamed, type Cast, type Expectation, type Scenario } from './scenarios';
+import type { DrillRunState } from './run-state';
 import { readDrillSeries } from './series';
 import { startDrillStack, type DrillStack } from './stack';
 import { observeEndState, type EndState } from './verify';
@@ -70,7 +71,7 @@ const deadlines = (cluster: ClusterConfig, alarm: AlarmDefinition) => {
 };
 
 /** One drill: the state it builds up, so that a report can be written however far it got. */
-class DrillRun {
+class DrillRun implements DrillRunState {
   readonly progress: Progress;
   readonly scenario: Scenario;
   drill: DrillStack | undefined;
@@ -267,8 +268,6 @@ class DrillRun {
     });
   }
 }
-
-export type { DrillRun };
 
 const abortPromise = (signal: AbortSignal | undefined): Promise<never> =>
   new Promise((_, reject) => {

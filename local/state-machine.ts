@@ -4,8 +4,6 @@ import { resolve } from 'node:path';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { FUNCTION_TIMEOUT_SECONDS } from '../shared/workflow/timeouts';
 
-type EventLog = ReturnType<StateMachine['run']>['eventLogs'] extends AsyncGenerator<infer E> ? E : never;
-
 /** The failover definition: the same file serverless.yml deploys. */
 export const FAILOVER_DEFINITION = resolve(__dirname, '..', 'statemachines', 'failover.asl.json');
 
@@ -22,7 +20,11 @@ export interface LocalExecution {
   states: Array<{ name: string; startMs: number; endMs: number | null; retries: number; failed?: string }>;
 }
 
-export const loadDefinition = (file = FAILOVER_DEFINITION): Definition => JSON.parse(readFileSync(file, 'utf8'));
+export const loadDefinition = (file = FAILOVER_DEFINITION): Definition => JSON.parse(readFileSync(file, 'utf8')) as Definition;
+
+/** A failure's cause as text: the runner hands over the error's `cause` (often an Error) or its message. */
+const causeText = (cause: unknown): string =>
+  typeof cause === 'string' ? cause : cause instanceof Error ? String(cause) : cause === undefined || cause === null ? '' : JSON.stringify(cause);
 
 /** The serverless.yml function key a Task names with `Fn::GetAtt: [key, Arn]`. */
 export const functionKeyOf = (state: Record<string, unknown>): string | null => {
@@ -126,7 +128,7 @@ export class LocalStateMachine {
     const states: LocalExecution['states'] = [];
     let failure: { error?: string; cause?: string } = {};
     const collect = (async () => {
-      for await (const event of run.eventLogs as AsyncGenerator<EventLog>) {
+      for await (const event of run.eventLogs) {
         if (event.type === 'StateEntered') {
           states.push({ name: event.state.name, startMs: event.timestamp, endMs: null, retries: 0 });
           this.options.onStateEntered?.(name, event.state.name);
@@ -135,7 +137,7 @@ export class LocalStateMachine {
         if (event.type === 'StateExited' && current) current.endMs = event.timestamp;
         if (event.type === 'StateRetried' && current) current.retries += 1;
         if (event.type === 'StateFailed' && current) current.failed = event.Error;
-        if (event.type === 'ExecutionFailed') failure = { error: event.Error, cause: String(event.Cause ?? '') };
+        if (event.type === 'ExecutionFailed') failure = { error: event.Error, cause: causeText(event.Cause) };
       }
     })();
     try {

@@ -66,7 +66,7 @@ export class AckedWriter {
     client.on('error', () => undefined);
     await client.connect();
     try {
-      const { rows } = await client.query(`SELECT id FROM ${this.table}`);
+      const { rows } = await client.query<{ id: string }>(`SELECT id FROM ${this.table}`); // bigint arrives as text
       const present = new Set(rows.map((r) => Number(r.id)));
       const lost = this.acked.filter((id) => !present.has(id)).length;
       return { acked: this.acked.length, lost, present: present.size };

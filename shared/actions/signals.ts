@@ -6,7 +6,7 @@ import { readWriterHistory } from '../aws/metric-history';
 import type { NodeConfig } from '../config/schema';
 import { isInRecovery, receiverMessageAge } from '../postgres/failover-sql';
 import { classifyProbeFailure } from '../postgres/probe-error';
-import { type ClusterContext } from '../config/cluster-context';
+import type { ClusterContext } from '../config/cluster-context';
 import { judgeReceivers } from '../decisions/confirm-outage';
 import { withFailoverConnection } from './failover-connection';
 import type { ReceiverView, Signal } from '../decisions/types';

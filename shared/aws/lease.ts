@@ -162,7 +162,7 @@ export class LeaseStore {
           Limit: limit,
         }),
       );
-      return (out.Items ?? []).map((item) => JSON.parse(item.receipt?.S ?? 'null'));
+      return (out.Items ?? []).map((item) => JSON.parse(item.receipt?.S ?? 'null') as unknown);
     } catch (error) {
       throw classifyAwsError(error, `dynamodb:Query receipts ${cluster}`);
     }

@@ -71,7 +71,7 @@ export const loadConfigFile = (file: string): FailoverConfig => {
   try {
     text = readFileSync(resolve(file), 'utf8');
   } catch (error) {
-    throw new ConfigError(`${file}: cannot read configuration: ${(error as NodeJS.ErrnoException).code ?? error}`, {
+    throw new ConfigError(`${file}: cannot read configuration: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, {
       cause: error,
     });
   }

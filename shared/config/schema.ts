@@ -23,6 +23,7 @@ const port = z.number().int().min(1).max(65535);
  * A user or database name: the connection startup packet carries it as a NUL-terminated string, so
  * a NUL byte would end it there and let the rest pass as extra startup parameters (options=...).
  */
+// eslint-disable-next-line no-control-regex -- the NUL byte is the character this pattern exists to refuse
 const loginName = z.string().min(1).max(63).regex(/^[^\u0000]+$/, 'a name without NUL bytes');
 
 /** A database login whose password lives in an SSM SecureString, never in this file. */

@@ -14,6 +14,10 @@ export interface HistoryEntry {
   receipt: Record<string, unknown>;
 }
 
+/** A receipt field as text (receipts are parsed JSON: strings, or a number or flag now and then). */
+const textOf = (value: unknown, fallback: string): string =>
+  typeof value === 'string' ? value : value === undefined || value === null ? fallback : JSON.stringify(value);
+
 /** Reads a stored receipt (a failover's or a switchover's) as a history entry. */
 export const historyEntry = (cluster: string, raw: unknown): HistoryEntry => {
   const r = (raw ?? {}) as Record<string, unknown>;
@@ -21,8 +25,8 @@ export const historyEntry = (cluster: string, raw: unknown): HistoryEntry => {
   return {
     cluster,
     kind: switchover ? 'switchover' : 'failover',
-    at: String(r.startedAt ?? r.at ?? ''),
-    outcome: String(r.outcome ?? 'unknown'),
+    at: textOf(r.startedAt ?? r.at, ''),
+    outcome: textOf(r.outcome, 'unknown'),
     from: (switchover ? r.from : r.previousPrimary) as string | null,
     to: (switchover ? r.to : r.promoted) as string | null,
     reasons: Array.isArray(r.reasons) ? (r.reasons as string[]) : [],

@@ -16,7 +16,7 @@ export const observeRoles = (context: ClusterContext): Promise<NodeRoleView[]> =
     context.cluster.nodes.map(async (node: NodeConfig): Promise<NodeRoleView> => {
       try {
         const { rows } = await withFailoverConnection(context, node, (client) =>
-          client.query("SELECT pg_is_in_recovery() AS r, current_setting('default_transaction_read_only')::boolean AS ro"),
+          client.query<{ r: boolean; ro: boolean }>("SELECT pg_is_in_recovery() AS r, current_setting('default_transaction_read_only')::boolean AS ro"),
         );
         return { node: node.name, reachable: true, inRecovery: rows[0]?.r === true, readOnly: rows[0]?.ro === true };
       } catch (error) {

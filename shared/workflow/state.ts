@@ -2,7 +2,11 @@ import * as z from 'zod';
 import { nameSchema } from '../config/schema';
 
 /** Who accepted a risk on the record: a person's or role's name, no control characters. */
-export const operatorNameSchema = z.string().min(1).max(128).regex(/^[^\u0000-\u001f\u007f]+$/, 'a name without control characters');
+export const operatorNameSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .refine((value) => [...value].every((c) => c.charCodeAt(0) >= 32 && c.charCodeAt(0) !== 127), 'a name without control characters');
 import type { CandidateVerdict, OutageVerdict } from '../decisions/types';
 import type { StepTiming } from '../time';
 

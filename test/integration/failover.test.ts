@@ -55,12 +55,15 @@ describe('automatic failover on the real topology', () => {
     const rows = await topology().query<{ r: boolean }>(name, 'SELECT pg_is_in_recovery() AS r');
     return rows[0]?.r === false;
   };
-  /** Writes under monitoring, so the writer's positions are published as in production. */
+  /**
+   * Writes under monitoring for `ms`, so the writer's positions are published as in production;
+   * returns once the monitor's last round has been published (before any fault is injected).
+   */
   const writeWhileMonitored = async (writer: AckedWriter, ms: number) => {
     await writer.start();
     const monitor = sampleAndPublish({ samples: Math.ceil(ms / 250), intervalMs: 250 });
     await new Promise((r) => setTimeout(r, ms));
-    return monitor;
+    await monitor;
   };
   let alarmClock = Date.now();
   const runFailover = async (options: { alarmClears?: boolean } = {}) => {
@@ -83,10 +86,9 @@ describe('automatic failover on the real topology', () => {
   it('promotes the synchronous standby when only the primary crashed, losing no acknowledged row', async () => {
     bench = await startFailoverBench();
     const writer = new AckedWriter(appTarget('primary'));
-    const monitor = await writeWhileMonitored(writer, 1500);
+    await writeWhileMonitored(writer, 1500);
     await stopInstances('primary');
     await writer.stop();
-    await monitor;
 
     const execution = await runFailover();
 
@@ -111,10 +113,9 @@ describe('automatic failover on the real topology', () => {
     bench = await startFailoverBench({ mutate: (config) => Object.assign(config.clusters[0]!.policy, { maxLagBytes: 256 * MB, maxLagSeconds: 600 }) });
     topology().links.standby_dr!.setBandwidth(96 * 1024);
     const writer = new AckedWriter(appTarget('primary'), 2000);
-    const monitor = await writeWhileMonitored(writer, 3000);
+    await writeWhileMonitored(writer, 3000);
     await regionOutage();
     await writer.stop();
-    await monitor;
 
     const execution = await runFailover();
 
@@ -162,10 +163,9 @@ describe('automatic failover on the real topology', () => {
     bench = await startFailoverBench({ mutate: (config) => (config.clusters[0]!.policy.maxLagBytes = 1 * MB) });
     topology().links.standby_dr!.setBandwidth(32 * 1024);
     const writer = new AckedWriter(appTarget('primary'), 4000);
-    const monitor = await writeWhileMonitored(writer, 2500);
+    await writeWhileMonitored(writer, 2500);
     await regionOutage();
     await writer.stop();
-    await monitor;
 
     const execution = await runFailover();
 

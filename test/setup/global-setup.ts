@@ -1,7 +1,6 @@
 import { emulatorEnv, startEmulator, type Emulator } from '../../local/emulator';
 
 declare global {
-  // eslint-disable-next-line no-var
   var __PGFO_EMULATOR__: Emulator | undefined;
 }
 

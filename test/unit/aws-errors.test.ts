@@ -1,6 +1,6 @@
 import { classifyAwsError, isTransientAwsError, isUnreachableAwsError } from '../../shared/aws/errors';
 
-const sdkError = (fields: Record<string, unknown>) => Object.assign(new Error(String(fields.message ?? 'x')), fields);
+const sdkError = (fields: Record<string, unknown>) => Object.assign(new Error(typeof fields.message === 'string' ? fields.message : 'x'), fields);
 
 describe('AWS error classification', () => {
   it('reads connection errors and timeouts (no HTTP answer) as an unreachable API, also through a classified wrapper', () => {

@@ -8,6 +8,7 @@ import { replicatedConfig, roundDurations } from '../../bench/monitor-scale';
 import type { DrillReport } from '../../drill/drill-report';
 import { aConfig } from '../fixtures/config';
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- a CommonJS file that serverless.yml loads as is; it has no types
 const { inlineConstantKeys } = require('../../shared/infra/esbuild-plugins.cjs') as { inlineConstantKeys: (source: string) => string };
 
 describe('bench helpers', () => {

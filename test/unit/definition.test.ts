@@ -4,8 +4,7 @@ import * as errors from '../../shared/errors';
 import { failoverTaskHandlers } from '../../functions/failover';
 import { functionKeyOf, LocalStateMachine, loadDefinition } from '../../local/state-machine';
 
-// asl-validator ships no type definitions.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- asl-validator ships no type definitions
 const aslValidator = require('asl-validator') as (definition: unknown, options?: unknown) => { isValid: boolean; errors: unknown[] };
 
 const definition = loadDefinition();
@@ -56,7 +55,7 @@ describe('failover state machine definition', () => {
     };
     for (const [name, state] of states.filter(([, s]) => s.Type === 'Task')) {
       const fnTimeout = serverless.functions[functionKeyOf(state)!]?.timeout ?? 6;
-      expect({ name, fits: typeof state.TimeoutSeconds === 'number' && fnTimeout < (state.TimeoutSeconds as number) }).toEqual({ name, fits: true });
+      expect({ name, fits: typeof state.TimeoutSeconds === 'number' && fnTimeout < state.TimeoutSeconds }).toEqual({ name, fits: true });
     }
   });
 

@@ -11,6 +11,7 @@ const SOURCE = 'clusters.yml';
 const NAME = /^[A-Za-z][A-Za-z0-9_-]{0,62}$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 const SSM_NAME = /^\/[A-Za-z0-9_.\-/]{1,1010}$/;
+// eslint-disable-next-line no-control-regex -- mirrors the schema's pattern, which refuses the NUL byte
 const LOGIN = { type: 'string', min: 1, max: 63, pattern: /^[^\u0000]+$/ } as const;
 
 /** The example configuration with a logical subscriber, so that its fields are fuzzed too. */

@@ -43,8 +43,10 @@ const aws = [
   mockClient(SSMClient),
 ];
 const awsCalls = () => aws.reduce((n, stub) => n + stub.calls().length, 0);
-const connect = jest.spyOn(Client.prototype, 'connect').mockImplementation(() => Promise.reject(new Error('no database in unit tests')));
-const query = jest.spyOn(Client.prototype, 'query').mockImplementation(() => Promise.reject(new Error('no database in unit tests')));
+// The promise forms, which the handlers call (spyOn would type pg's last overload, the callback form).
+const pgClient = Client.prototype as unknown as { connect: () => Promise<void>; query: () => Promise<never> };
+const connect = jest.spyOn(pgClient, 'connect').mockImplementation(() => Promise.reject(new Error('no database in unit tests')));
+const query = jest.spyOn(pgClient, 'query').mockImplementation(() => Promise.reject(new Error('no database in unit tests')));
 
 const environment = { PGFO_CONFIG_FILE: EXAMPLE_CONFIG_FILE, PGFO_STATE_MACHINE_ARN: 'arn:aws:states:us-west-2:123456789012:stateMachine:pgfo-prod-failover' };
 const previousEnv = { ...process.env };

@@ -1,0 +1,35 @@
+import type { AlarmDefinition } from '../shared/infra/alarms';
+import type { AckedWriter } from '../local/workload';
+import type { AppClient } from './app-client';
+import type { AlarmWatch } from './control-plane';
+import type { DrillReport } from './drill-report';
+import type { Progress } from './progress';
+import type { Cast, Expectation, Scenario } from './scenarios';
+import type { DrillStack } from './stack';
+import type { EndState } from './verify';
+
+/**
+ * What a drill has built up so far; the report is assembled from it however far the run got
+ * (undefined and null: the run did not get there). The drill's runner implements it.
+ */
+export interface DrillRunState {
+  readonly progress: Progress;
+  readonly scenario: Scenario;
+  readonly options: { configFile?: string; cluster?: string };
+  drill: DrillStack | undefined;
+  cast: Cast | undefined;
+  expected: Expectation | undefined;
+  alarm: AlarmDefinition | undefined;
+  watch: AlarmWatch | undefined;
+  writer: AckedWriter | undefined;
+  app: AppClient | undefined;
+  faultAt: number | null;
+  detectedAt: number | null;
+  receipt: unknown;
+  reasons: string[];
+  endState: EndState | undefined;
+  ackedRowsLost: number | null;
+  series: DrillReport['series'] | undefined;
+  kept: DrillReport['kept'];
+  error: string | null;
+}
