@@ -241,6 +241,8 @@ class DrillRun implements DrillRunState {
       this.progress.say(`stack kept: npm run drill -- --down removes it (state in ${this.kept.stateFile})`);
       return;
     }
+    // Paths a scenario cut for the control plane run through this process: close them first.
+    await this.scenario.restore?.(drill, this.cast!).catch(() => undefined);
     await this.progress.step('teardown', () => drill.release({ keep: false }));
   }
 

@@ -24,7 +24,7 @@ describe('drill command line', () => {
   });
 
   it.each([
-    [['--scenario', 'meteor'], '--scenario: unknown scenario "meteor" (one of region-outage, primary-crash, false-alarm, lagging-dr, switchover)'],
+    [['--scenario', 'meteor'], '--scenario: unknown scenario "meteor" (one of region-outage, primary-crash, false-alarm, lagging-dr, switchover, fence-refused, partition)'],
     [['--json'], '--json: needs a value'],
     [['--json', '--keep'], '--json: needs a value'],
     [['--config='], '--config: needs a value'],
