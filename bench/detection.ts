@@ -177,7 +177,7 @@ const waitUntil = async (condition: () => boolean, timeoutMs: number): Promise<v
  * Section 2: the time from a primary stop to the failover alarm's change to ALARM, with the monitor
  * on its deployed schedule (one invocation a minute, samplesPerInvocation samples
  * sampleIntervalSeconds apart, through the real handler) and the generated alarm evaluated locally
- * every second by shared/local/alarm-evaluator.ts. Several clusters run side by side in two groups
+ * every second by local/alarm-evaluator.ts. Several clusters run side by side in two groups
  * sampled a quarter and three quarters into a period, and their primaries stop at phases spread
  * across one sampling interval, so the trials cover where samples fall in a period and where the
  * fault falls between samples. The same data is also evaluated with one datapoint more and one

@@ -11,6 +11,8 @@ import { measureMonitorScale } from './monitor-scale';
 import { progress } from './progress';
 import { cleanNumbers, renderReport } from './report';
 import { load, machine, type Baseline, type BenchResult, type SectionRun } from './result';
+import { parseBenchArgs, USAGE, type BenchOptions, type Section } from './options';
+import { UsageError } from '../shared/command-line';
 
 /**
  * `npm run bench`: every section in one run, then docs/benchmarks.json and docs/benchmarks.md.
@@ -21,16 +23,7 @@ import { load, machine, type Baseline, type BenchResult, type SectionRun } from 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 process.env.LOG_LEVEL ??= 'silent';
 
-const flag = (name: string): string | undefined => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-const count = (name: string, fallback: number) => {
-  const value = Number(flag(name) ?? fallback);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`--${name}: a whole number of at least 1 (got ${flag(name)})`);
-  return value;
-};
-const SECTIONS = ['overhead', 'coldstart', 'scale', 'detection', 'drills'] as const;
-const only = (flag('only') ?? '').split(',').filter(Boolean);
-for (const name of only) if (!(SECTIONS as readonly string[]).includes(name)) throw new Error(`--only: unknown section ${name} (${SECTIONS.join(', ')})`);
-const wanted = (section: (typeof SECTIONS)[number]) => only.length === 0 || only.includes(section);
+const wanted = (options: BenchOptions, section: Section) => options.only.length === 0 || options.only.includes(section);
 
 const timed = async <T>(name: string, measure: () => Promise<T>): Promise<SectionRun<T>> => {
   progress(`${name}: start`);
@@ -51,26 +44,27 @@ const render = () => {
 };
 
 const main = async () => {
-  if (process.argv.includes('--render')) return render();
+  const options = parseBenchArgs(process.argv.slice(2));
+  if (options.command === 'help') return void process.stdout.write(`${USAGE}\n`);
+  if (options.command === 'render') return render();
   const started = Date.now();
   const baseline = JSON.parse(readFileSync(join(__dirname, 'baseline.json'), 'utf8')) as Baseline;
   const emulator = await startEmulator();
   Object.assign(process.env, emulatorEnv(emulator.endpoint));
   const result: BenchResult = { date: new Date().toISOString(), machine: machine(), durationSeconds: 0, baseline };
   try {
-    if (wanted('overhead')) result.overhead = await timed('failover overhead', () => measureOverhead(count('runs', 7)));
-    if (wanted('coldstart')) result.coldStart = await timed('cold start', () => measureColdStart(5));
-    if (wanted('scale')) result.monitorScale = await timed('monitor scale', () => measureMonitorScale([1, 10, 50], 6, 1000));
-    if (wanted('detection')) result.detection = await timed('detection', () => measureDetection(6));
-    if (wanted('drills')) {
-      const runs = count('drill-runs', 5);
-      result.drills = await timed('drills', () => measureDrills(['primary-crash', 'region-outage'], runs, count('drill-concurrency', 5)));
+    if (wanted(options, 'overhead')) result.overhead = await timed('failover overhead', () => measureOverhead(options.runs));
+    if (wanted(options, 'coldstart')) result.coldStart = await timed('cold start', () => measureColdStart(5));
+    if (wanted(options, 'scale')) result.monitorScale = await timed('monitor scale', () => measureMonitorScale([1, 10, 50], 6, 1000));
+    if (wanted(options, 'detection')) result.detection = await timed('detection', () => measureDetection(6));
+    if (wanted(options, 'drills')) {
+      result.drills = await timed('drills', () => measureDrills(['primary-crash', 'region-outage'], options.drillRuns, options.drillConcurrency));
     }
   } finally {
     await emulator.stop();
   }
   result.durationSeconds = Math.round((Date.now() - started) / 1000);
-  if (only.length > 0) {
+  if (options.only.length > 0) {
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     return;
   }
@@ -82,6 +76,10 @@ const main = async () => {
 };
 
 main().catch((error) => {
+  if (error instanceof UsageError) {
+    process.stderr.write(`bench: ${error.message}\n\n${USAGE}\n`);
+    process.exit(2);
+  }
   process.stderr.write(`bench failed: ${(error as Error).stack ?? error}\n`);
   process.exit(1);
 });

@@ -1,39 +1,33 @@
-/** A command-line usage error: exit code 2, with the message naming the flag. */
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+import { parseCommandLine, UsageError, type FlagSpec } from '../shared/command-line';
+
+export { UsageError };
 
 export interface ParsedArgs {
   command: string | undefined;
   flags: Record<string, string | boolean>;
 }
 
-/** Flags that take no value. */
-const BOOLEAN_FLAGS = new Set(['json', 'accept-data-loss', 'help']);
+/** Every flag of every command; each command then refuses the ones it does not take (expectFlags). */
+const FLAGS: FlagSpec = {
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  local: { type: 'string' },
+  stage: { type: 'string' },
+  region: { type: 'string' },
+  service: { type: 'string' },
+  cluster: { type: 'string' },
+  to: { type: 'string' },
+  timeout: { type: 'string' },
+  'accept-data-loss': { type: 'boolean' },
+  reason: { type: 'string' },
+  limit: { type: 'string' },
+};
 
-/** Parses `command --flag value --switch` (also `--flag=value`). Unknown flags are checked by the caller. */
+/** Parses `command --flag value --switch` (also `--flag=value`) strictly: unknown flags are refused here. */
 export const parseArgs = (argv: string[]): ParsedArgs => {
-  const flags: Record<string, string | boolean> = {};
-  let command: string | undefined;
-  for (let i = 0; i < argv.length; i += 1) {
-    const arg = argv[i]!;
-    if (!arg.startsWith('--')) {
-      if (command !== undefined) throw new UsageError(`unexpected argument "${arg}"`);
-      command = arg;
-      continue;
-    }
-    const [name, inline] = arg.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
-    if (BOOLEAN_FLAGS.has(name)) {
-      if (inline !== undefined) throw new UsageError(`--${name} takes no value`);
-      flags[name] = true;
-      continue;
-    }
-    const value = inline ?? argv[i + 1];
-    if (value === undefined || (inline === undefined && value.startsWith('--'))) throw new UsageError(`--${name} needs a value`);
-    if (inline === undefined) i += 1;
-    flags[name] = value;
-  }
-  return { command, flags };
+  const { values, positionals } = parseCommandLine(argv, FLAGS, { positionals: 1 });
+  const flags = Object.fromEntries(Object.entries(values).filter((entry): entry is [string, string | boolean] => entry[1] !== undefined));
+  return { command: positionals[0], flags };
 };
 
 /** Refuses flags a command does not know, naming them. */

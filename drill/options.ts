@@ -1,3 +1,4 @@
+import { parseCommandLine, UsageError, type FlagSpec } from '../shared/command-line';
 import { EXAMPLE_CONFIG_FILE } from '../shared/config/load';
 import { DRILL_SCENARIOS, type DrillScenario } from './drill-report';
 
@@ -23,58 +24,44 @@ export const USAGE = `usage: npm run drill -- [--scenario NAME] [--config FILE] 
   --html      write the report as a self-contained HTML page
   --log       write the control plane's log lines (JSON, secrets masked)
   --keep      leave the stack running afterwards (see the report for how to reach it)
-  --down      tear down a stack left running by --keep`;
+  --down      tear down a stack left running by --keep
+  --help, -h  this text`;
 
-/** A command-line mistake: the message names the flag. */
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+export { UsageError };
 
-const VALUED = new Set(['--scenario', '--config', '--cluster', '--json', '--html', '--log']);
-const SWITCHES = new Set(['--keep', '--down', '--help', '-h']);
-
-/** Splits `--flag=value` and `--flag value`; rejects unknown flags, missing values and repeats. */
-const tokens = (argv: string[]): Map<string, string | true> => {
-  const seen = new Map<string, string | true>();
-  for (let i = 0; i < argv.length; i += 1) {
-    const arg = argv[i]!;
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    if (!VALUED.has(flag) && !SWITCHES.has(flag)) throw new UsageError(`${flag}: unknown ${flag.startsWith('-') ? 'flag' : 'argument'}`);
-    if (seen.has(flag)) throw new UsageError(`${flag}: given more than once`);
-    if (SWITCHES.has(flag)) {
-      if (inline !== undefined) throw new UsageError(`${flag}: takes no value`);
-      seen.set(flag, true);
-      continue;
-    }
-    const value = inline ?? argv[i + 1];
-    if (inline === undefined) i += 1;
-    if (value === undefined || value === '' || (inline === undefined && value.startsWith('--'))) throw new UsageError(`${flag}: needs a value`);
-    seen.set(flag, value);
-  }
-  return seen;
+const FLAGS: FlagSpec = {
+  scenario: { type: 'string' },
+  config: { type: 'string' },
+  cluster: { type: 'string' },
+  json: { type: 'string' },
+  html: { type: 'string' },
+  log: { type: 'string' },
+  keep: { type: 'boolean' },
+  down: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
 };
 
 const isScenario = (value: string): value is DrillScenario => (DRILL_SCENARIOS as readonly string[]).includes(value);
 
 /** Parses the drill's command line. Pure. @throws UsageError naming the flag at fault. */
 export const parseArgs = (argv: string[]): CliOptions => {
-  const flags = tokens(argv);
-  const value = (flag: string) => flags.get(flag) as string | undefined;
-  const scenario = value('--scenario') ?? 'region-outage';
+  const { values } = parseCommandLine(argv, FLAGS);
+  const value = (flag: string) => values[flag] as string | undefined;
+  const scenario = value('scenario') ?? 'region-outage';
   if (!isScenario(scenario)) throw new UsageError(`--scenario: unknown scenario "${scenario}" (one of ${DRILL_SCENARIOS.join(', ')})`);
-  const down = flags.has('--down');
+  const down = values.down === true;
   if (down) {
-    const others = [...flags.keys()].filter((f) => f !== '--down');
+    const others = Object.keys(values).filter((f) => f !== 'down').map((f) => `--${f}`);
     if (others.length > 0) throw new UsageError(`--down: tears a kept stack down and takes no other flag (got ${others.join(', ')})`);
   }
   return {
-    command: flags.has('--help') || flags.has('-h') ? 'help' : down ? 'down' : 'drill',
+    command: values.help === true ? 'help' : down ? 'down' : 'drill',
     scenario,
-    configFile: value('--config') ?? EXAMPLE_CONFIG_FILE,
-    keep: flags.has('--keep'),
-    ...(value('--cluster') ? { cluster: value('--cluster') } : {}),
-    ...(value('--json') ? { jsonFile: value('--json') } : {}),
-    ...(value('--html') ? { htmlFile: value('--html') } : {}),
-    ...(value('--log') ? { logFile: value('--log') } : {}),
+    configFile: value('config') ?? EXAMPLE_CONFIG_FILE,
+    keep: values.keep === true,
+    ...(value('cluster') ? { cluster: value('cluster') } : {}),
+    ...(value('json') ? { jsonFile: value('json') } : {}),
+    ...(value('html') ? { htmlFile: value('html') } : {}),
+    ...(value('log') ? { logFile: value('log') } : {}),
   };
 };

@@ -10,10 +10,16 @@ const escape = (text: unknown): string =>
   String(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 const seconds = (ms: number | null) => (ms === null ? 'n/a' : `${(ms / 1000).toFixed(1)} s`);
-const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b'];
+/** Line colours. None is red: red is the threshold's colour. */
+const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#9467bd', '#8c564b', '#17becf'];
 const W = 880;
 const H = 220;
-const PAD = { left: 64, right: 16, top: 28, bottom: 30 };
+const PAD = { left: 64, right: 16, bottom: 30 };
+const TITLE_Y = 16;
+const ROW = 12;
+/** Width of one character of the 11 px labels, rounded up: enough to keep a label inside the graph. */
+const CHAR_W = 7;
+const textWidth = (text: string) => text.length * CHAR_W;
 
 interface Line {
   name: string;
@@ -42,6 +48,36 @@ const niceMax = (value: number): number => {
   return [1, 2, 5, 10].map((f) => f * magnitude).find((m) => m >= value)!;
 };
 
+/** Milliseconds between x-axis ticks: 10 s, or coarser so that a long drill has at most about a dozen. */
+const tickStepMs = (xMaxMs: number) => Math.max(10_000, niceMax(xMaxMs / 12 / 1000) * 1000);
+const tickTimes = (xMaxMs: number) => {
+  const step = tickStepMs(xMaxMs);
+  return Array.from({ length: Math.floor(xMaxMs / step) + 1 }, (_, i) => i * step);
+};
+
+interface Placed {
+  x: number;
+  row: number;
+}
+
+/**
+ * Places each label by its vertical line at `x`, overlapping no other label and ending before `right`:
+ * it starts just right of its line, moved left only as far as the edge requires, on the first row
+ * where it overlaps no label already placed.
+ */
+const placeLabels = (items: Array<{ x: number; text: string }>, right: number): Placed[] => {
+  const rows: Array<Array<[number, number]>> = [];
+  return items.map(({ x, text }) => {
+    const width = textWidth(text);
+    const start = Math.min(x + 3, right - width);
+    const span: [number, number] = [start, start + width];
+    let row = rows.findIndex((taken) => taken.every(([a, b]) => span[1] + 4 <= a || span[0] >= b + 4));
+    if (row === -1) row = rows.push([]) - 1;
+    rows[row]!.push(span);
+    return { x: start, row };
+  });
+};
+
 const chart = (input: ChartSpec): string => {
   const k = input.scale ?? 1;
   const spec: ChartSpec = {
@@ -49,19 +85,31 @@ const chart = (input: ChartSpec): string => {
     lines: input.lines.map((l) => ({ ...l, points: l.points.map((p) => ({ t: p.t, v: p.v * k })) })),
     ...(input.threshold ? { threshold: { ...input.threshold, value: input.threshold.value * k } } : {}),
   };
+  const right = W - PAD.right;
   const values = spec.lines.flatMap((l) => l.points.map((p) => p.v));
   const yMax = niceMax(Math.max(...values, (spec.threshold?.value ?? 0) * 1.2, 0));
   const xMax = Math.max(spec.xMaxMs, 1);
-  const x = (t: number) => PAD.left + (Math.min(Math.max(t, 0), xMax) / xMax) * (W - PAD.left - PAD.right);
-  const y = (v: number) => H - PAD.bottom - (Math.min(v, yMax) / yMax) * (H - PAD.top - PAD.bottom);
+  const x = (t: number) => PAD.left + (Math.min(Math.max(t, 0), xMax) / xMax) * (right - PAD.left);
+  // The legend goes on the title's row when both fit, else on a row of its own.
+  const titleText = `${spec.title} (${spec.unit}; x: seconds since start)`;
+  const legendWidths = spec.lines.map((l) => 22 + textWidth(l.name) + 12);
+  const legendWidth = legendWidths.reduce((a, b) => a + b, 0);
+  const legendY = textWidth(titleText) + 24 + legendWidth <= right - PAD.left ? TITLE_Y : TITLE_Y + ROW + 2;
+  // Marker labels sit in a band between the title and the plot, where no line or threshold label runs.
+  const markers = [...spec.markers].sort((a, b) => a.t - b.t);
+  const placed = placeLabels(markers.map((m) => ({ x: x(m.t), text: m.label })), right);
+  const labelRows = Math.max(0, ...placed.map((p) => p.row + 1));
+  const bandTop = legendY + 8;
+  const top = bandTop + labelRows * ROW + 6;
+  const y = (v: number) => H - PAD.bottom - (Math.min(v, yMax) / yMax) * (H - top - PAD.bottom);
   const format = (v: number) => String(Math.round(v * 100) / 100);
   const grid = [0, 0.25, 0.5, 0.75, 1].map((f) => {
     const v = yMax * f;
-    return `<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(v)}" y2="${y(v)}" class="grid"/><text x="${PAD.left - 6}" y="${y(v) + 4}" text-anchor="end">${escape(format(v))}</text>`;
+    return `<line x1="${PAD.left}" x2="${right}" y1="${y(v)}" y2="${y(v)}" class="grid"/><text x="${PAD.left - 6}" y="${y(v) + 4}" text-anchor="end">${escape(format(v))}</text>`;
   });
-  const ticks = Array.from({ length: Math.floor(xMax / 10000) + 1 }, (_, i) => i * 10000).map(
-    (t) => `<text x="${x(t)}" y="${H - PAD.bottom + 16}" text-anchor="middle">${t / 1000}</text>`,
-  );
+  const ticks = tickTimes(xMax).map((t) => `<text x="${x(t)}" y="${H - PAD.bottom + 16}" text-anchor="middle">${t / 1000}</text>`);
+  // Lines that coincide (two standbys equally behind) stay visible: each later line is drawn thinner on top.
+  const width = (i: number) => Math.max(1.5, 4.5 - i * 1.5);
   const paths = spec.lines.map((line, i) => {
     const points = line.points.filter((p) => p.t >= 0);
     if (points.length === 0) return '';
@@ -72,47 +120,61 @@ const chart = (input: ChartSpec): string => {
         return spec.step && previous ? `L${x(p.t)},${y(previous.v)} L${x(p.t)},${y(p.v)}` : `${move}${x(p.t)},${y(p.v)}`;
       })
       .join(' ');
-    return `<path d="${d}" fill="none" stroke="${COLORS[i % COLORS.length]}" stroke-width="1.8"><title>${escape(line.name)}</title></path>`;
+    return `<path d="${d}" fill="none" stroke="${COLORS[i % COLORS.length]}" stroke-width="${width(i)}"><title>${escape(line.name)}</title></path>`;
   });
   const threshold = spec.threshold
-    ? `<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(spec.threshold.value)}" y2="${y(spec.threshold.value)}" class="threshold"/><text x="${W - PAD.right - 4}" y="${y(spec.threshold.value) - 4}" text-anchor="end" class="threshold-label">${escape(spec.threshold.label)}</text>`
+    ? `<line x1="${PAD.left}" x2="${right}" y1="${y(spec.threshold.value)}" y2="${y(spec.threshold.value)}" class="threshold"/><text x="${right - 4}" y="${y(spec.threshold.value) - 4}" text-anchor="end" class="threshold-label">${escape(spec.threshold.label)}</text>`
     : '';
-  const markers = spec.markers.map(
-    (m, i) =>
-      `<line x1="${x(m.t)}" x2="${x(m.t)}" y1="${PAD.top}" y2="${H - PAD.bottom}" class="marker"/><text x="${x(m.t) + 3}" y="${PAD.top + 10 + (i % 3) * 11}" class="marker-label">${escape(m.label)}</text>`,
+  // Lines first, then labels: a marker's line never runs through another marker's label.
+  const labelY = (i: number) => bandTop + placed[i]!.row * ROW + 9;
+  const markerLines = markers.map((m, i) => `<line x1="${x(m.t)}" x2="${x(m.t)}" y1="${labelY(i) - 9}" y2="${H - PAD.bottom}" class="marker"/>`);
+  const markerLabels = markers.map(
+    (m, i) => `<text x="${placed[i]!.x}" y="${labelY(i)}" class="marker-label">${escape(m.label)}</text>`,
   );
-  const legend = spec.lines.map(
-    (line, i) => `<tspan fill="${COLORS[i % COLORS.length]}">■ ${escape(line.name)}</tspan>`,
-  );
+  // Each legend entry is a short stroke drawn like its line, right-aligned at the graph's edge.
+  let legendX = right - legendWidth + 12;
+  const legend = spec.lines.map((line, i) => {
+    const at = legendX;
+    legendX += legendWidths[i]!;
+    return `<line x1="${at}" x2="${at + 18}" y1="${legendY - 4}" y2="${legendY - 4}" stroke="${COLORS[i % COLORS.length]}" stroke-width="${width(i)}"/><text x="${at + 22}" y="${legendY}" class="legend">${escape(line.name)}</text>`;
+  });
   return `<figure><svg viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="${escape(spec.title)}" xmlns="http://www.w3.org/2000/svg">
-<text x="${PAD.left}" y="16" class="title">${escape(spec.title)} <tspan class="unit">(${escape(spec.unit)}; x: seconds since start)</tspan></text>
-<text x="${W - PAD.right}" y="16" text-anchor="end">${legend.join(' ')}</text>
+<text x="${PAD.left}" y="${TITLE_Y}" class="title">${escape(spec.title)} <tspan class="unit">(${escape(spec.unit)}; x: seconds since start)</tspan></text>
+${legend.join('')}
 ${grid.join('\n')}
 ${ticks.join('')}
-<line x1="${PAD.left}" x2="${PAD.left}" y1="${PAD.top}" y2="${H - PAD.bottom}" class="axis"/>
-<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${H - PAD.bottom}" y2="${H - PAD.bottom}" class="axis"/>
+<line x1="${PAD.left}" x2="${PAD.left}" y1="${top}" y2="${H - PAD.bottom}" class="axis"/>
+<line x1="${PAD.left}" x2="${right}" y1="${H - PAD.bottom}" y2="${H - PAD.bottom}" class="axis"/>
 ${threshold}
 ${paths.join('\n')}
-${markers.join('\n')}
+${markerLines.join('\n')}
+${markerLabels.join('\n')}
 </svg></figure>`;
 };
 
 const timelineChart = (report: DrillReport, xMaxMs: number): string => {
   const rowH = 18;
+  const top = 28;
   const steps = report.timeline;
-  const height = PAD.top + steps.length * rowH + PAD.bottom;
-  const left = 190;
-  const x = (t: number) => left + (Math.min(Math.max(t, 0), xMaxMs) / Math.max(xMaxMs, 1)) * (W - left - PAD.right);
+  const height = top + steps.length * rowH + PAD.bottom;
+  const right = W - PAD.right;
+  // Step names are right-aligned before the bars: as wide as the longest, within reason.
+  const left = Math.min(300, Math.max(PAD.left, ...steps.map((s) => textWidth(s.step) + 12)));
+  const x = (t: number) => left + (Math.min(Math.max(t, 0), xMaxMs) / Math.max(xMaxMs, 1)) * (right - left);
   const rows = steps.map((s, i) => {
-    const top = PAD.top + i * rowH;
+    const rowTop = top + i * rowH;
     const width = Math.max(2, x(s.endMs) - x(s.startMs));
-    return `<text x="${left - 6}" y="${top + 13}" text-anchor="end">${escape(s.step)}</text><rect x="${x(s.startMs)}" y="${top + 3}" width="${width}" height="${rowH - 6}" fill="${COLORS[i % COLORS.length]}"><title>${escape(`${s.step}: ${seconds(s.startMs)} → ${seconds(s.endMs)}`)}</title></rect><text x="${x(s.startMs) + width + 4}" y="${top + 13}" class="unit">${escape(seconds(s.endMs - s.startMs))}</text>`;
+    const duration = seconds(s.endMs - s.startMs);
+    // The duration goes after the bar, or before it when it would run past the edge.
+    const after = x(s.startMs) + width + 4 + textWidth(duration) <= right;
+    const durationX = after ? x(s.startMs) + width + 4 : x(s.startMs) - 4;
+    return `<text x="${left - 6}" y="${rowTop + 13}" text-anchor="end">${escape(s.step)}</text><rect x="${x(s.startMs)}" y="${rowTop + 3}" width="${width}" height="${rowH - 6}" fill="${COLORS[i % COLORS.length]}"><title>${escape(`${s.step}: ${seconds(s.startMs)} → ${seconds(s.endMs)}`)}</title></rect><text x="${durationX}" y="${rowTop + 13}" text-anchor="${after ? 'start' : 'end'}" class="unit">${escape(duration)}</text>`;
   });
-  const ticks = Array.from({ length: Math.floor(xMaxMs / 10000) + 1 }, (_, i) => i * 10000).map(
-    (t) => `<line x1="${x(t)}" x2="${x(t)}" y1="${PAD.top}" y2="${height - PAD.bottom}" class="grid"/><text x="${x(t)}" y="${height - PAD.bottom + 16}" text-anchor="middle">${t / 1000}</text>`,
+  const ticks = tickTimes(xMaxMs).map(
+    (t) => `<line x1="${x(t)}" x2="${x(t)}" y1="${top}" y2="${height - PAD.bottom}" class="grid"/><text x="${x(t)}" y="${height - PAD.bottom + 16}" text-anchor="middle">${t / 1000}</text>`,
   );
   return `<figure><svg viewBox="0 0 ${W} ${height}" width="100%" role="img" aria-label="Failover timeline" xmlns="http://www.w3.org/2000/svg">
-<text x="${PAD.left}" y="16" class="title">Timeline <tspan class="unit">(seconds since start)</tspan></text>
+<text x="${PAD.left}" y="${TITLE_Y}" class="title">Timeline <tspan class="unit">(seconds since start)</tspan></text>
 ${ticks.join('')}
 ${rows.join('\n')}
 </svg></figure>`;
@@ -198,6 +260,7 @@ table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #ddd;pad
 figure{margin:12px 0}svg text{font-size:11px;fill:#333}svg .title{font-size:13px;font-weight:600}svg .unit{fill:#777;font-weight:400}
 .grid{stroke:#eee}.axis{stroke:#999}.threshold{stroke:#cf222e;stroke-dasharray:6 4}.threshold-label{fill:#cf222e}
 .marker{stroke:#555;stroke-dasharray:2 3}.marker-label{fill:#555}
+.threshold-label,.marker-label{paint-order:stroke;stroke:#fff;stroke-width:3px;stroke-linejoin:round}
 </style></head><body>
 <h1>pgfo drill: ${escape(report.scenario)} — <span class="${report.passed ? 'passed' : 'failed'}">${report.passed ? 'PASSED' : 'FAILED'}</span></h1>
 <p>Started ${escape(report.startedAt)}. ${escape(report.expected.description)}.</p>

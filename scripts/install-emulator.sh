@@ -10,5 +10,13 @@ if [ -x "$venv/bin/moto_server" ] && "$venv/bin/python" -c 'import moto, botocor
 fi
 echo "emulator: creating $venv and installing moto[server] 5.2"
 python3 -m venv "$venv"
-"$venv/bin/pip" install --quiet --disable-pip-version-check 'moto[server]==5.2.*' 'botocore>=1.42.7'
-echo "emulator: installed $("$venv/bin/python" -c 'import moto; print("moto", moto.__version__)')"
+# pip warns once per configured index or wheel folder that does not exist on this machine (a
+# dozen or more lines that say nothing about the install): keep its output, show it only on failure.
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+if ! "$venv/bin/pip" install --quiet --disable-pip-version-check 'moto[server]==5.2.*' 'botocore>=1.42.7' >"$log" 2>&1; then
+  cat "$log" >&2
+  echo "emulator: pip install into $venv failed (its output is above); run this script again once that is fixed" >&2
+  exit 1
+fi
+echo "emulator: installed $("$venv/bin/python" -c 'import moto, botocore; print("moto", moto.__version__, "with botocore", botocore.__version__)')"

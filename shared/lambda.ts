@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import type { z } from 'zod';
 import { InvalidInputError } from './errors';
 import { formatPath } from './config/load';
-import { log } from './log';
+import { log, withLogContext, type LogContext } from './log';
 
 /**
  * A schema's object accepts any object, so a Map or a Date would read as {}. An event is JSON: a
@@ -34,11 +34,30 @@ export const validateInput = <S extends z.ZodType>(schema: S): middy.MiddlewareO
   },
 });
 
+const text = (value: unknown): string | undefined => (typeof value === 'string' && value.length <= 200 ? value : undefined);
+
+/**
+ * What every line of an invocation carries: the Lambda request id, the function, and from the event
+ * (when it has them) the cluster and, inside the workflow, the execution name.
+ */
+export const invocationContext = (name: string, event: unknown, context: unknown): LogContext => {
+  const fields = typeof event === 'object' && event !== null ? (event as Record<string, unknown>) : {};
+  const lambdaContext = typeof context === 'object' && context !== null ? (context as Record<string, unknown>) : {};
+  return {
+    requestId: text(lambdaContext.awsRequestId),
+    function: name,
+    cluster: text(fields.cluster),
+    execution: text(fields.executionName),
+  };
+};
+
 /** Logs a failed invocation once, by name and message (both already free of secrets). */
 const logErrors = (name: string): middy.MiddlewareObj<unknown> => ({
   onError: (request) => {
     const error = request.error as Error | undefined;
-    log.error('invocation failed', { function: name, error });
+    // middy types the context from @types/aws-lambda, which this project does not install.
+    const context: unknown = request.context;
+    withLogContext(invocationContext(name, request.event, context), () => log.error('invocation failed', { error }));
   },
 });
 
@@ -59,6 +78,8 @@ export const lambda = <S extends z.ZodType, R>(
   middy<z.output<S>, R>()
     .use(logErrors(name) as middy.MiddlewareObj<z.output<S>, R>)
     .use(validateInput(options.input) as middy.MiddlewareObj<z.output<S>, R>)
-    .handler((event, context) =>
-      fn(event, typeof (context as Partial<InvocationContext> | undefined)?.getRemainingTimeInMillis === 'function' ? (context as InvocationContext) : undefined),
+    .handler((event, context: unknown) =>
+      withLogContext(invocationContext(name, event, context), () =>
+        fn(event, typeof (context as Partial<InvocationContext> | undefined)?.getRemainingTimeInMillis === 'function' ? (context as InvocationContext) : undefined),
+      ),
     );

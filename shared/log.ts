@@ -1,3 +1,5 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
 /**
  * Structured JSON logging with secret redaction. Every value registered with `registerSecret`
  * is masked in every line, whatever field it ends up in; credentials in URLs are masked too.
@@ -41,9 +43,27 @@ export const setLogSink = (next: LogSink): LogSink => {
   return previous;
 };
 
+/** Fields every line of one invocation carries: request id, function, cluster, execution name. */
+export interface LogContext {
+  requestId?: string;
+  function?: string;
+  cluster?: string;
+  execution?: string;
+}
+
+// Per invocation, not per process: the local stack runs several handlers at once in one process.
+const context = new AsyncLocalStorage<LogContext>();
+
+/** Runs `fn` with `fields` added to every line it logs (nested calls add to the outer fields). */
+export const withLogContext = <T>(fields: LogContext, fn: () => T): T => context.run({ ...context.getStore(), ...fields }, fn);
+
+/** The fields of the invocation running now (empty outside one). */
+export const logContext = (): LogContext => context.getStore() ?? {};
+
 const write = (level: Level, message: string, fields: Record<string, unknown> = {}): void => {
   if (sink === defaultSink && order[level] < threshold()) return;
   const record: Record<string, unknown> = { level, time: new Date().toISOString(), message };
+  for (const [key, value] of Object.entries(logContext())) if (value !== undefined) record[key] = value;
   for (const [key, value] of Object.entries(fields)) record[key] = serialise(value);
   sink(redact(JSON.stringify(record)));
 };

@@ -31,9 +31,11 @@ export const sampleAndPublish = async (input: MonitorRequest): Promise<MonitorSu
   const config = loadConfig();
   for (const name of input.clusters ?? []) clusterNamed(config, name, 'clusters');
   const publisher = new MetricPublisher(cloudWatchClient(config.controlRegion), config.namespace);
+  const read = (name: string) => readSecureString(ssmClient(config.controlRegion), config.controlRegion, name);
   return runMonitor(config, input, {
     publisher,
-    password: (credential) => readSecureString(ssmClient(config.controlRegion), config.controlRegion, credential.passwordParameter),
+    password: (credential) => read(credential.passwordParameter),
+    readParameter: read,
   });
 };
 

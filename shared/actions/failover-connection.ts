@@ -3,6 +3,7 @@ import { ssmClient } from '../aws/clients/ssm';
 import { readSecureString } from '../aws/ssm';
 import type { NodeConfig } from '../config/schema';
 import { closeQuietly, openConnection } from '../postgres/connect';
+import { sslOptions } from '../postgres/tls';
 import type { ClusterContext } from '../config/cluster-context';
 
 /**
@@ -15,12 +16,14 @@ export const failoverConnection = async (
   timeouts: { connectTimeoutMs?: number; queryTimeoutMs?: number } = {},
 ): Promise<Client> => {
   const { failover } = cluster.credentials;
+  const ssm = ssmClient(config.controlRegion);
   return openConnection({
     host: node.host,
     port: node.port,
     database: cluster.database,
     user: failover.user,
-    password: await readSecureString(ssmClient(config.controlRegion), config.controlRegion, failover.passwordParameter),
+    password: await readSecureString(ssm, config.controlRegion, failover.passwordParameter),
+    ssl: await sslOptions(node.tls ?? cluster.tls, (name) => readSecureString(ssm, config.controlRegion, name)),
     applicationName: 'pgfo-failover',
     connectTimeoutMs: timeouts.connectTimeoutMs ?? cluster.monitor.connectTimeoutMs,
     queryTimeoutMs: timeouts.queryTimeoutMs ?? cluster.monitor.queryTimeoutMs,

@@ -3,6 +3,7 @@ import { ssmClient } from '../aws/clients/ssm';
 import { readCname, upsertCname, waitInSync } from '../aws/route53';
 import { readParameterFresh, writeSecureString } from '../aws/ssm';
 import type { ClusterConfig, NodeConfig } from '../config/schema';
+import { clientEndpoint } from '../config/cluster-context';
 import { databaseUrlTarget, repointDatabaseUrl } from '../database-url';
 
 /** Points the cluster record at `node` (UPSERT: safe to repeat) and waits for INSYNC. */
@@ -22,11 +23,12 @@ export const rewriteDatabaseUrls = async (cluster: ClusterConfig, node: NodeConf
   // Regions are independent (each write is idempotent): rewrite them all at the same time.
   const parameters = await Promise.all(
     cluster.databaseUrlParameters.map(async (target) => {
-      const client = ssmClient(target.region);
-      const current = await readParameterFresh(client, target.region, target.name);
-      const next = repointDatabaseUrl(current, node.host, node.port);
+      const ssm = ssmClient(target.region);
+      const current = await readParameterFresh(ssm, target.region, target.name);
+      const client = clientEndpoint(node);
+      const next = repointDatabaseUrl(current, client.host, client.port);
       const changed = next !== current;
-      if (changed) await writeSecureString(client, target.region, target.name, next);
+      if (changed) await writeSecureString(ssm, target.region, target.name, next, target.kmsKeyArn);
       const { host, port } = databaseUrlTarget(next);
       return { region: target.region, name: target.name, host, port, changed };
     }),

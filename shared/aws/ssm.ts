@@ -41,11 +41,14 @@ export const readParameterFresh = async (client: SSMClient, region: string, name
   }
 };
 
-/** Overwrites a SecureString. The value is registered as a secret first. */
-export const writeSecureString = async (client: SSMClient, region: string, name: string, value: string): Promise<void> => {
+/**
+ * Overwrites a SecureString. The value is registered as a secret first. `keyId` names the parameter's
+ * customer-managed key: without it an overwrite would re-encrypt the value under aws/ssm.
+ */
+export const writeSecureString = async (client: SSMClient, region: string, name: string, value: string, keyId?: string): Promise<void> => {
   registerSecret(value);
   try {
-    await client.send(new PutParameterCommand({ Name: name, Value: value, Type: 'SecureString', Overwrite: true }));
+    await client.send(new PutParameterCommand({ Name: name, Value: value, Type: 'SecureString', Overwrite: true, ...(keyId ? { KeyId: keyId } : {}) }));
   } catch (error) {
     throw classifyAwsError(error, `ssm:PutParameter ${name} in ${region}`);
   }

@@ -47,3 +47,13 @@ export const configuredPrimary = (cluster: ClusterConfig): NodeConfig => {
   if (!primary) throw new InvalidInputError(`clusters: cluster ${cluster.name} has no node with role primary`);
   return primary;
 };
+
+/**
+ * Where clients reach `node`: the host and port written into DATABASE_URL. The client-facing name
+ * (clientHost, for example the name in the node's certificate) when configured, else the address
+ * the control plane itself connects to.
+ */
+export const clientEndpoint = (node: NodeConfig): { host: string; port: number } => ({
+  host: node.clientHost ?? node.host,
+  port: node.clientPort ?? node.port,
+});

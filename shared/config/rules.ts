@@ -1,4 +1,4 @@
-import type { ClusterConfig, FailoverConfig } from './schema';
+import type { ClusterConfig, FailoverConfig, TlsConfig } from './schema';
 import { EXECUTION_TIMEOUT_SECONDS, FUNCTION_TIMEOUT_SECONDS, STEP_OVERHEAD_SECONDS } from '../workflow/timeouts';
 
 /**
@@ -36,6 +36,31 @@ const timingProblems = (cluster: ClusterConfig, at: string): string[] => {
 const duplicates = (values: string[]): string[] =>
   [...new Set(values.filter((value, index) => values.indexOf(value) !== index))];
 
+/** A CA bundle only means something when the certificate is verified, and it comes from one place. */
+const tlsProblems = (tls: TlsConfig, at: string): string[] => {
+  const problems: string[] = [];
+  if (tls.caFile !== undefined && tls.caParameter !== undefined) problems.push(`${at}: set caFile or caParameter, not both`);
+  const verifies = tls.sslmode === 'verify-ca' || tls.sslmode === 'verify-full';
+  if (!verifies && (tls.caFile !== undefined || tls.caParameter !== undefined || tls.serverName !== undefined)) {
+    problems.push(`${at}: caFile, caParameter and serverName need sslmode verify-ca or verify-full (got "${tls.sslmode}")`);
+  }
+  if (tls.caFile?.split('/').includes('..')) problems.push(`${at}.caFile: must stay inside the service ("..")`);
+  return problems;
+};
+
+/** The control plane must survive the loss of every primary's region, unless explicitly allowed. */
+const placementProblems = (config: FailoverConfig): string[] =>
+  config.allowControlRegionWithPrimary
+    ? []
+    : config.clusters.flatMap((cluster, index) =>
+        cluster.nodes
+          .filter((node) => node.role === 'primary' && node.region === config.controlRegion)
+          .map(
+            (node) =>
+              `controlRegion: must differ from the primary's region (clusters[${index}] ${cluster.name}: ${node.name} is in ${node.region}); a control plane in that region fails with it. Set allowControlRegionWithPrimary: true only for a single-region test account`,
+          ),
+      );
+
 const clusterProblems = (cluster: ClusterConfig, at: string): string[] => {
   const problems: string[] = [];
   const primaries = cluster.nodes.filter((node) => node.role === 'primary');
@@ -55,6 +80,12 @@ const clusterProblems = (cluster: ClusterConfig, at: string): string[] => {
       `${at}.alarms.datapointsToAlarm: must not exceed evaluationPeriods (${cluster.alarms.datapointsToAlarm} > ${cluster.alarms.evaluationPeriods})`,
     );
   }
+  const endpoints: Array<[string, TlsConfig | undefined]> = [
+    [`${at}.tls`, cluster.tls],
+    ...cluster.nodes.map((node, i): [string, TlsConfig | undefined] => [`${at}.nodes[${i}].tls`, node.tls]),
+    ...cluster.subscribers.map((sub, i): [string, TlsConfig | undefined] => [`${at}.subscribers[${i}].tls`, sub.tls]),
+  ];
+  for (const [where, tls] of endpoints) if (tls) problems.push(...tlsProblems(tls, where));
   problems.push(...timingProblems(cluster, at));
   const { sampleIntervalSeconds, samplesPerInvocation } = cluster.monitor;
   if (sampleIntervalSeconds * (samplesPerInvocation - 1) > 50) {
@@ -65,9 +96,13 @@ const clusterProblems = (cluster: ClusterConfig, at: string): string[] => {
   return problems;
 };
 
-/** Rules a schema cannot express: one primary, unique names, alarm arithmetic. Returns messages with paths. */
+/**
+ * Rules a schema cannot express: one primary, unique names, alarm arithmetic, TLS consistency, the
+ * control plane outside every primary's region. Returns messages with paths.
+ */
 export const semanticProblems = (config: FailoverConfig): string[] => {
   const problems = config.clusters.flatMap((cluster, index) => clusterProblems(cluster, `clusters[${index}]`));
+  problems.push(...placementProblems(config));
   for (const dup of duplicates(config.clusters.map((cluster) => cluster.name))) {
     problems.push(`clusters: cluster name "${dup}" is used more than once`);
   }

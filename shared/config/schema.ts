@@ -18,6 +18,8 @@ const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such a
 const ssmName = z
   .string()
   .regex(/^\/[A-Za-z0-9_.\-/]{1,1010}$/, 'an SSM parameter name starting with "/"');
+const arn = (service: string) =>
+  z.string().regex(new RegExp(`^arn:aws[a-z-]*:${service}:[a-z0-9-]*:\\d{12}:.+$`), `an ARN of ${service} such as arn:aws:${service}:us-east-1:123456789012:...`);
 const port = z.number().int().min(1).max(65535);
 /**
  * A user or database name: the connection startup packet carries it as a NUL-terminated string, so
@@ -35,6 +37,27 @@ export const credentialSchema = z.strictObject({
 
 export const nodeRoles = ['primary', 'sync-standby', 'async-standby'] as const;
 
+const hostName = z.string().min(1).max(253);
+
+/** The sslmode values the control plane honours, with libpq's meaning. */
+export const sslModes = ['disable', 'require', 'verify-ca', 'verify-full'] as const;
+
+/**
+ * TLS towards one PostgreSQL endpoint, as libpq's sslmode: `require` encrypts without checking the
+ * certificate, `verify-ca` checks it against the CA bundle, `verify-full` also checks its name.
+ * With neither caFile nor caParameter, verification uses Node's built-in public roots.
+ */
+export const tlsSchema = z.strictObject({
+  /** libpq's sslmode (no "prefer": a silent fall-back to plain text proves nothing). @default disable */
+  sslmode: z.enum(sslModes).default('disable'),
+  /** PEM CA bundle packaged with the functions, relative to the service root (packaged automatically). */
+  caFile: z.string().regex(/^[A-Za-z0-9_.][A-Za-z0-9_./-]{0,1023}$/, 'a relative path inside the service').optional(),
+  /** SSM parameter (String or SecureString, read in the control region) holding the PEM CA bundle. */
+  caParameter: ssmName.optional(),
+  /** Name the certificate must carry under verify-full when `host` is an address. @default the host */
+  serverName: hostName.optional(),
+});
+
 export const nodeSchema = z.strictObject({
   name,
   /** The role the node is deployed in; the monitor always checks the actual role. */
@@ -43,10 +66,17 @@ export const nodeSchema = z.strictObject({
   az: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, 'an availability zone such as us-east-1a'),
   instanceId: z.string().regex(/^i-[0-9a-f]{8,17}$/, 'an EC2 instance id such as i-0abc12345678def90'),
   /** Address the control plane connects to. */
-  host: z.string().min(1).max(253),
+  host: hostName,
   port,
   /** DNS name published in the cluster record when this node is the writer. */
-  dnsName: z.string().min(1).max(253),
+  dnsName: hostName,
+  /** Host written into DATABASE_URL when this node becomes the writer (the name its certificate
+   * carries, or the address clients use, when that is not `host`). @default host */
+  clientHost: hostName.optional(),
+  /** Port written into DATABASE_URL with clientHost. @default port */
+  clientPort: port.optional(),
+  /** TLS for the control plane's sessions to this node. @default the cluster's tls */
+  tls: tlsSchema.optional(),
 });
 
 export const subscriberSchema = z.strictObject({
@@ -57,6 +87,8 @@ export const subscriberSchema = z.strictObject({
   database: loginName,
   /** Subscription to watch on the subscriber (pg_stat_subscription.subname). */
   subscription: z.string().min(1).max(63),
+  /** TLS for the monitor's session to this subscriber. @default the cluster's tls */
+  tls: tlsSchema.optional(),
 });
 
 /** See `policy.requireFencing`. */
@@ -153,9 +185,19 @@ export const clusterSchema = z.strictObject({
   }),
   /** SSM parameters (SecureString) holding DATABASE_URL, one per application region. */
   databaseUrlParameters: z
-    .array(z.strictObject({ region, name: ssmName }))
+    .array(
+      z.strictObject({
+        region,
+        name: ssmName,
+        /** Customer-managed KMS key (in that region) the SecureString is encrypted with: kept on every
+         * rewrite and granted to the functions that read or write it. @default the account's aws/ssm key */
+        kmsKeyArn: arn('kms').optional(),
+      }),
+    )
     .min(1)
     .max(20),
+  /** TLS for every node and subscriber that does not set its own. @default sslmode disable */
+  tls: tlsSchema.optional(),
   credentials: z.strictObject({
     /** Login of the monitor (needs pg_monitor). */
     monitor: credentialSchema,
@@ -167,12 +209,57 @@ export const clusterSchema = z.strictObject({
   alarms: alarmSchema.default(() => alarmSchema.parse({})),
 });
 
+/** How the control plane is deployed into an account: network, notifications, keys, tags. */
+export const deploymentSchema = z.strictObject({
+  /**
+   * Subnets and security groups for every function that opens a database session (the others stay
+   * outside the VPC). One setting for all clusters: each function serves every cluster. The subnets
+   * must reach the nodes and the AWS endpoints those functions call (docs/deploy.md). @default none
+   */
+  vpc: z
+    .strictObject({
+      subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'a subnet id such as subnet-0abc1234')).min(1).max(16),
+      securityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]{8,17}$/, 'a security group id such as sg-0abc1234')).min(1).max(5),
+    })
+    .optional(),
+  /** Where alarms that need a person and the failover's own events are sent. @default a topic created with the stack */
+  notifications: z
+    .strictObject({
+      /** An existing SNS topic (its policy must let CloudWatch and EventBridge publish). @default create one */
+      topicArn: arn('sns').optional(),
+      /** E-mail addresses subscribed to the created topic (each must confirm). @default none */
+      emails: z.array(z.email()).max(20).default([]),
+    })
+    .default(() => ({ emails: [] })),
+  /** Customer-managed KMS key (in the control region) of the credential and CA parameters, the topic,
+   * the dead-letter queue and the lease table. @default AWS-managed keys */
+  kmsKeyArn: arn('kms').optional(),
+  /** Tags put on every resource of the stack that takes tags. @default none */
+  tags: z
+    .record(z.string().regex(/^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u, 'a tag key').refine((key) => !key.startsWith('aws:'), 'a tag key not starting with "aws:"'), z.string().max(256))
+    .default({}),
+  /** Concurrency reserved for the functions that must run when the account is busy (at least 1). */
+  reservedConcurrency: z
+    .strictObject({
+      /** The monitor: one run a minute, two may overlap (75 s timeout). @default 2 */
+      monitor: z.number().int().min(1).max(100).default(2),
+      /** The alarm trigger (startFailover): one invocation per alarm change. @default 5 */
+      trigger: z.number().int().min(1).max(100).default(5),
+    })
+    .default(() => ({ monitor: 2, trigger: 5 })),
+});
+
 export const configSchema = z.strictObject({
-  /** Region the control plane (functions, state machine, alarms) is deployed in. */
+  /** Region the control plane (functions, state machine, alarms) is deployed in. It must differ from
+   * every cluster's primary region: a control plane that fails with the region it rescues is none. */
   controlRegion: region,
+  /** Allows controlRegion to equal a primary's region (a single-region test or staging account only:
+   * an outage of that region then takes the control plane down with the primary). @default false */
+  allowControlRegionWithPrimary: z.boolean().default(false),
   /** CloudWatch namespace for every metric. @default PgFailover */
   namespace: z.string().regex(/^[A-Za-z0-9_./#:-]{1,255}$/, 'a CloudWatch namespace').default('PgFailover'),
   clusters: z.array(clusterSchema).min(1).max(100),
+  deployment: deploymentSchema.default(() => deploymentSchema.parse({})),
 });
 
 export type FailoverConfig = z.infer<typeof configSchema>;
@@ -183,3 +270,5 @@ export type Credential = z.infer<typeof credentialSchema>;
 export type Policy = z.infer<typeof policySchema>;
 export type NodeRole = (typeof nodeRoles)[number];
 export type FencingMode = (typeof fencingModes)[number];
+export type TlsConfig = z.infer<typeof tlsSchema>;
+export type DeploymentConfig = z.infer<typeof deploymentSchema>;

@@ -21,17 +21,18 @@ export const referencePosition = (history: PositionSample[], standbys: StandbyFa
     ...standbys.flatMap((s) => [s.receiveLsn ?? 0, s.senderEndLsn ?? 0]),
   );
 
-/** When did the writer pass `lsn`? Linear interpolation over the published history. */
+/**
+ * When did the writer move past `lsn`? Linear interpolation between the last published position at
+ * or before it and the first beyond it. Null when no published position is beyond it (the candidate
+ * is at or ahead of the last one) or the first one already was (it is older than the history).
+ * A writer that stood still at `lsn` over several samples moved past it after the last of them.
+ */
 const timeAtPosition = (history: PositionSample[], lsn: number): number | null => {
-  for (let i = 0; i < history.length; i += 1) {
-    const point = history[i]!;
-    if (point.lsn >= lsn) {
-      const previous = history[i - 1];
-      if (!previous || point.lsn === previous.lsn) return previous ? previous.at : null;
-      return previous.at + ((lsn - previous.lsn) / (point.lsn - previous.lsn)) * (point.at - previous.at);
-    }
-  }
-  return null;
+  const i = history.findIndex((point) => point.lsn > lsn);
+  if (i <= 0) return null;
+  const before = history[i - 1]!;
+  const after = history[i]!;
+  return before.at + ((lsn - before.lsn) / (after.lsn - before.lsn)) * (after.at - before.at);
 };
 
 /**
@@ -88,7 +89,7 @@ const estimateObservedLag = (
       bytes,
       seconds: received < oldest.lsn ? (last.at - oldest.at) / 1000 : 0,
       referenceLsn,
-      basis: received < oldest.lsn ? 'older than the whole position history (lower bound)' : 'ahead of the last observed writer position',
+      basis: received < oldest.lsn ? 'older than the whole position history (lower bound)' : 'at or ahead of the last observed writer position',
     };
   }
   return {

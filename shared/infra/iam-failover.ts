@@ -1,6 +1,6 @@
 import type { FailoverConfig } from '../config/schema';
 import { alarmDefinitions } from './alarms';
-import { parameterArn, type Statement } from './iam';
+import { kmsThroughSsmStatement, parameterArn, type Statement } from './iam';
 
 const sub = (template: string) => ({ 'Fn::Sub': template });
 const unique = <T>(values: T[]) => [...new Set(values)];
@@ -102,6 +102,13 @@ export const databaseUrlStatement = (config: FailoverConfig, actions: string[]):
     return parameterArn(region, name);
   }),
 });
+
+/** The customer-managed keys of DATABASE_URL parameters, each through SSM in its parameter's region. */
+export const databaseUrlKeyStatements = (config: FailoverConfig, actions: Array<'Decrypt' | 'Encrypt'>): Statement[] =>
+  unique(config.clusters.flatMap((c) => c.databaseUrlParameters.flatMap((p) => (p.kmsKeyArn ? [`${p.region}|${p.kmsKeyArn}`] : [])))).map((key) => {
+    const [region, keyArn] = key.split('|') as [string, string];
+    return kmsThroughSsmStatement(keyArn, region, actions);
+  });
 
 export const putEventsStatement = (busName: string): Statement => ({
   Effect: 'Allow',

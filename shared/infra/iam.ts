@@ -28,13 +28,47 @@ export const putMetricsStatement = (config: FailoverConfig): Statement => ({
   Condition: { StringEquals: { 'cloudwatch:namespace': config.namespace } },
 });
 
-/** Reading the named credential parameters, in the control region only. */
+/** Every caParameter of the configuration (read, like the credentials, in the control region). */
+export const caParameters = (config: FailoverConfig): string[] => [
+  ...new Set(
+    config.clusters.flatMap((c) =>
+      [c.tls, ...c.nodes.map((n) => n.tls), ...c.subscribers.map((s) => s.tls)].flatMap((tls) => (tls?.caParameter ? [tls.caParameter] : [])),
+    ),
+  ),
+];
+
+/** Reading the named credential parameters and the CA bundle parameters, in the control region only. */
 export const readCredentialsStatement = (config: FailoverConfig, which: Array<'monitor' | 'failover'>): Statement => ({
   Effect: 'Allow',
   Action: ['ssm:GetParameter'],
   Resource: [
-    ...new Set(config.clusters.flatMap((c) => which.map((role) => c.credentials[role].passwordParameter))),
+    ...new Set([...config.clusters.flatMap((c) => which.map((role) => c.credentials[role].passwordParameter)), ...caParameters(config)]),
   ].map((name) => parameterArn(config.controlRegion, name)),
+});
+
+/**
+ * What Lambda needs to attach a function to the VPC (the managed AWSLambdaVPCAccessExecutionRole's
+ * actions, which have no resource-level scope for the network interfaces Lambda creates).
+ */
+export const vpcAccessStatement = (): Statement => ({
+  Effect: 'Allow',
+  Action: [
+    'ec2:CreateNetworkInterface',
+    'ec2:DescribeNetworkInterfaces',
+    'ec2:DescribeSubnets',
+    'ec2:DeleteNetworkInterface',
+    'ec2:AssignPrivateIpAddresses',
+    'ec2:UnassignPrivateIpAddresses',
+  ],
+  Resource: '*',
+});
+
+/** Using a customer-managed key, only through SSM in the given region (SecureString values). */
+export const kmsThroughSsmStatement = (keyArn: string, region: string, actions: Array<'Decrypt' | 'Encrypt'>): Statement => ({
+  Effect: 'Allow',
+  Action: actions.map((a) => `kms:${a}`),
+  Resource: keyArn,
+  Condition: { StringEquals: { 'kms:ViaService': `ssm.${region}.amazonaws.com` } },
 });
 
 /** A role Lambda can assume, with one inline policy. */

@@ -2,8 +2,18 @@ import { loadConfigFile } from '../config/load';
 import type { FailoverConfig } from '../config/schema';
 import { alarmDefinitions, alarmResource } from './alarms';
 import { dashboardResources } from './dashboard';
-import { lambdaRole, logStatement, putMetricsStatement, readCredentialsStatement, type Statement } from './iam';
 import {
+  CONTROL_PLANE_IDS,
+  controlPlaneAlarmNames,
+  controlPlaneResources,
+  deadLetterQueueArn,
+  functionLogicalId,
+  tagList,
+  topicArn,
+} from './control-plane';
+import { kmsThroughSsmStatement, lambdaRole, logStatement, putMetricsStatement, readCredentialsStatement, vpcAccessStatement, type Statement } from './iam';
+import {
+  databaseUrlKeyStatements,
   databaseUrlStatement,
   describeInstancesStatement,
   leaseStatement,
@@ -29,7 +39,30 @@ export const deploymentNames = (service: string, stage: string) => ({
   leaseTable: `${service}-${stage}-leases`,
   stateMachine: `${service}-${stage}-failover`,
   eventBus: 'default',
+  triggerRule: `${service}-${stage}-failover-trigger`,
+  monitorRule: `${service}-${stage}-monitor-schedule`,
 });
+
+/**
+ * The functions that open database sessions: in the VPC when one is configured, and the readers of
+ * the credential and CA parameters. test/integration/package.test.ts finds the functions whose
+ * bundle holds the PostgreSQL client and fails when this list misses one.
+ */
+export const DATABASE_FUNCTIONS = ['monitor', 'confirmOutage', 'selectCandidate', 'promoteCandidate', 'switchover', 'plan', 'status'] as const;
+
+/** What a function needs from the deployment settings: the VPC's network interfaces, keys, dead letters. */
+const deploymentStatements = (config: FailoverConfig, fn: string): Statement[] => {
+  const { vpc, kmsKeyArn } = config.deployment;
+  const database = (DATABASE_FUNCTIONS as readonly string[]).includes(fn);
+  const writesUrls = fn === 'rewriteDatabaseUrl' || fn === 'switchover';
+  const readsUrls = writesUrls || fn === 'plan' || fn === 'status';
+  return [
+    ...(database && vpc ? [vpcAccessStatement()] : []),
+    ...(database && kmsKeyArn ? [kmsThroughSsmStatement(kmsKeyArn, config.controlRegion, ['Decrypt'])] : []),
+    ...(readsUrls ? databaseUrlKeyStatements(config, writesUrls ? ['Decrypt', 'Encrypt'] : ['Decrypt']) : []),
+    ...(fn === 'startFailover' || fn === 'monitor' ? [{ Effect: 'Allow' as const, Action: ['sqs:SendMessage'], Resource: deadLetterQueueArn() }] : []),
+  ];
+};
 
 /** What each function may do, and nothing more: one role per function. */
 export const functionPolicies = (config: FailoverConfig, service: string, stage: string): Record<string, Statement[]> => {
@@ -72,24 +105,64 @@ export const functionPolicies = (config: FailoverConfig, service: string, stage:
   };
 };
 
+/** Every function's own statements and the deployment's (VPC, keys, dead letters). */
+const allPolicies = (config: FailoverConfig, service: string, stage: string): Record<string, Statement[]> =>
+  Object.fromEntries(
+    Object.entries(functionPolicies(config, service, stage)).map(([fn, statements]) => [fn, [...statements, ...deploymentStatements(config, fn)]]),
+  );
+
+/**
+ * Properties serverless.yml does not set on the functions it generates (resources.extensions):
+ * the VPC for the database functions, reserved concurrency for the monitor and the trigger, tags
+ * on the log groups.
+ */
+export const functionExtensions = (config: FailoverConfig, service: string, stage: string): Record<string, unknown> => {
+  const { vpc, reservedConcurrency } = config.deployment;
+  const extensions: Record<string, { Properties: Record<string, unknown> }> = {};
+  const extend = (id: string, properties: Record<string, unknown>) => {
+    extensions[id] = { Properties: { ...extensions[id]?.Properties, ...properties } };
+  };
+  if (vpc) {
+    for (const fn of DATABASE_FUNCTIONS) extend(functionLogicalId(fn), { VpcConfig: { SubnetIds: vpc.subnetIds, SecurityGroupIds: vpc.securityGroupIds } });
+  }
+  extend(functionLogicalId('monitor'), { ReservedConcurrentExecutions: reservedConcurrency.monitor });
+  extend(functionLogicalId('startFailover'), { ReservedConcurrentExecutions: reservedConcurrency.trigger });
+  const tags = tagList(config.deployment);
+  if (tags.length > 0) {
+    for (const fn of Object.keys(functionPolicies(config, service, stage))) extend(`${fn.charAt(0).toUpperCase()}${fn.slice(1)}LogGroup`, { Tags: tags });
+    // The state machine's role comes from serverless-step-functions, which tags only the machine.
+    extend('FailoverStateMachineRole', { Tags: tags });
+  }
+  return extensions;
+};
+
 /** Logical id of a function's role, referenced as `role:` in serverless.yml. */
 export const roleId = (fn: string) => `${fn.charAt(0).toUpperCase()}${fn.slice(1)}Role`;
 
 /** Every CloudFormation resource generated from the cluster configuration. */
 export const generateResources = ({ config, service, stage }: GenerateOptions): Record<string, unknown> => {
-  const names = deploymentNames(service, stage);
+  const names = { ...deploymentNames(service, stage), service, stage };
   const alarms = alarmDefinitions(config, names.prefix);
+  const tags = tagList(config.deployment);
+  const tagged = (resource: { Type: string; Properties: Record<string, unknown> }) =>
+    tags.length > 0 ? { ...resource, Properties: { ...resource.Properties, Tags: tags } } : resource;
   const roles = Object.fromEntries(
-    Object.entries(functionPolicies(config, service, stage)).map(([fn, statements]) => [
+    Object.entries(allPolicies(config, service, stage)).map(([fn, statements]) => [
       roleId(fn),
-      lambdaRole(fn, [logStatement(functionName(service, stage, fn)), ...statements]),
+      tagged(lambdaRole(fn, [logStatement(functionName(service, stage, fn)), ...statements])),
     ]),
   );
+  const notify = { alarm: [topicArn(config.deployment)] };
   return {
     ...roles,
+    // The cluster's recorded state (leases, receipts, history): never deleted with the stack.
     LeaseTable: {
       Type: 'AWS::DynamoDB::Table',
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
       Properties: {
+        DeletionProtectionEnabled: true,
+        ...(tags.length > 0 ? { Tags: tags } : {}),
         TableName: names.leaseTable,
         BillingMode: 'PAY_PER_REQUEST',
         AttributeDefinitions: [
@@ -103,8 +176,9 @@ export const generateResources = ({ config, service, stage }: GenerateOptions): 
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
       },
     },
-    ...Object.fromEntries(alarms.map((alarm) => [alarm.logicalId, alarmResource(alarm)])),
+    ...Object.fromEntries(alarms.map((alarm) => [alarm.logicalId, tagged(alarmResource(alarm, notify))])),
     ...dashboardResources(config, alarms, names.prefix),
+    ...controlPlaneResources(config.deployment, names),
   };
 };
 
@@ -114,14 +188,24 @@ export const generateResources = ({ config, service, stage }: GenerateOptions): 
  */
 export const forServerless = (configFile: string, service: string, stage: string) => {
   const config = loadConfigFile(configFile);
-  const names = deploymentNames(service, stage);
+  const names = { ...deploymentNames(service, stage), service, stage };
+  const caFiles = config.clusters.flatMap((c) =>
+    [c.tls, ...c.nodes.map((n) => n.tls), ...c.subscribers.map((sub) => sub.tls)].flatMap((tls) => (tls?.caFile ? [tls.caFile] : [])),
+  );
   return {
     controlRegion: config.controlRegion,
     configFile,
     ...names,
+    /** Packaged with every function: the configuration and the CA bundles it names. */
+    packagePatterns: [...new Set([configFile, ...caFiles])],
+    tags: config.deployment.tags,
+    deadLetterQueueArn: deadLetterQueueArn(),
+    stateMachineLogGroupArn: { 'Fn::GetAtt': [CONTROL_PLANE_IDS.stateMachineLogGroup, 'Arn'] },
+    extensions: functionExtensions(config, service, stage),
     failoverAlarmNames: alarmDefinitions(config, names.prefix)
       .filter((a) => a.triggersFailover)
       .map((a) => a.alarmName),
+    controlPlaneAlarmNames: controlPlaneAlarmNames(names),
     resources: generateResources({ config, service, stage }),
   };
 };

@@ -1,6 +1,6 @@
 // Loaded by serverless.yml through ${file(...)}: compiles the TypeScript generator on the fly, so
 // the template is generated from the same code (and the same configuration) the functions use.
-require('esbuild-register/dist/node').register({ target: 'node20' });
+require('esbuild-register/dist/node').register({ target: 'node22' });
 const { forServerless } = require('./resources.ts');
 
 module.exports = async ({ resolveVariable }) => {

@@ -1,12 +1,15 @@
 import type { Client } from 'pg';
-import type { ClusterConfig, Credential } from '../config/schema';
+import type { ClusterConfig, Credential, TlsConfig } from '../config/schema';
 import { closeQuietly, openConnection } from '../postgres/connect';
+import { sslOptions, type ParameterReader } from '../postgres/tls';
 import { readArchiver, readNodeState, readReplication, readSlots, readSubscription } from '../postgres/observe';
 import type { ClusterObservation, NodeObservation, SubscriberObservation } from './snapshot';
 
 export interface SamplerDeps {
   /** Resolves a credential's password (from SSM in production). */
   password: (credential: Credential) => Promise<string>;
+  /** Reads a CA bundle parameter (tls.caParameter; from SSM in production). */
+  readParameter?: ParameterReader;
 }
 
 interface Endpoint {
@@ -14,6 +17,7 @@ interface Endpoint {
   host: string;
   port: number;
   database: string;
+  tls?: TlsConfig | undefined;
 }
 
 const reasonOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
@@ -44,6 +48,7 @@ export class ClusterSampler {
       applicationName: 'pgfo-monitor',
       connectTimeoutMs: this.cluster.monitor.connectTimeoutMs,
       queryTimeoutMs: this.cluster.monitor.queryTimeoutMs,
+      ssl: await sslOptions(endpoint.tls ?? this.cluster.tls, this.deps.readParameter),
     });
     this.opened += 1;
     this.connections.set(endpoint.name, client);

@@ -2,7 +2,7 @@ import { ec2Client } from '../aws/clients/ec2';
 import { instanceState, mayStopInstance } from '../aws/ec2';
 import { isUnreachableAwsError } from '../aws/errors';
 import { assessCandidates } from '../actions/assess-candidates';
-import { configuredPrimary, nodeNamed, type ClusterContext } from '../config/cluster-context';
+import { clientEndpoint, configuredPrimary, nodeNamed, type ClusterContext } from '../config/cluster-context';
 import { judgeOutage } from '../decisions/confirm-outage';
 import { publishedTargets } from '../actions/repoint';
 import { gatherSignals } from '../actions/signals';
@@ -92,7 +92,7 @@ export const planFailover = async (context: ClusterContext, requestedNode?: stri
       name: u.name,
       currentHost: u.host,
       currentPort: u.port,
-      wouldBecome: chosen ? `${chosen.host}:${chosen.port}` : null,
+      wouldBecome: chosen ? `${clientEndpoint(chosen).host}:${clientEndpoint(chosen).port}` : null,
     })),
   };
 };

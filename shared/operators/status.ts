@@ -2,6 +2,7 @@ import { ssmClient } from '../aws/clients/ssm';
 import { readSecureString } from '../aws/ssm';
 import type { ClusterConfig, FailoverConfig, NodeConfig } from '../config/schema';
 import { publishedTargets } from '../actions/repoint';
+import { clientEndpoint } from '../config/cluster-context';
 import { ClusterSampler } from '../monitor/sampler';
 import { summarise } from '../monitor/snapshot';
 
@@ -35,9 +36,8 @@ const strip = (name: string) => name.replace(/\.$/, '').toLowerCase();
 
 /** One cluster's state: roles and lag as the nodes report them, and where clients are sent. */
 export const clusterStatus = async (config: FailoverConfig, cluster: ClusterConfig): Promise<ClusterStatus> => {
-  const sampler = new ClusterSampler(cluster, {
-    password: (credential) => readSecureString(ssmClient(config.controlRegion), config.controlRegion, credential.passwordParameter),
-  });
+  const read = (name: string) => readSecureString(ssmClient(config.controlRegion), config.controlRegion, name);
+  const sampler = new ClusterSampler(cluster, { password: (credential) => read(credential.passwordParameter), readParameter: read });
   const observation = await sampler.sample().finally(() => sampler.close());
   const snapshot = summarise(observation);
   const targets = await publishedTargets(cluster);
@@ -66,7 +66,7 @@ export const clusterStatus = async (config: FailoverConfig, cluster: ClusterConf
   });
   const recordNode = cluster.nodes.find((n) => targets.record !== null && strip(n.dnsName) === strip(targets.record))?.name ?? null;
   const databaseUrl = targets.urls.map((u) => {
-    const node = cluster.nodes.find((n) => n.host === u.host && n.port === u.port)?.name ?? null;
+    const node = cluster.nodes.find((n) => clientEndpoint(n).host === u.host && clientEndpoint(n).port === u.port)?.name ?? null;
     return { region: u.region, name: u.name, host: u.host, port: u.port, node, agrees: node !== null && node === snapshot.writer };
   });
   const dnsAgrees = recordNode !== null && recordNode === snapshot.writer;

@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { DatabaseUnreachableError } from '../errors';
+import type { SslOptions } from './tls';
 
 export interface ConnectionTarget {
   host: string;
@@ -14,6 +15,8 @@ export interface ConnectionTarget {
   queryTimeoutMs: number;
   /** Start the session with default_transaction_read_only (the server then refuses any write). */
   readOnly?: boolean;
+  /** TLS options from `sslOptions` (shared/postgres/tls.ts). @default false (plain text) */
+  ssl?: SslOptions;
 }
 
 /**
@@ -34,6 +37,7 @@ export const openConnection = async (target: ConnectionTarget): Promise<Client> 
     statement_timeout: target.queryTimeoutMs,
     lock_timeout: target.queryTimeoutMs,
     keepAlive: true,
+    ssl: target.ssl ?? false,
     ...(target.readOnly ? { options: '-c default_transaction_read_only=on' } : {}),
   });
   client.on('error', () => {

@@ -41,8 +41,27 @@ const twoClusters = (): FailoverConfig => {
     failover: { user: 'pgfo_failover', passwordParameter: '/pgfo/billing/failover-password' },
   };
   config.clusters.push(billing);
+  billing.databaseUrlParameters[0]!.kmsKeyArn = 'arn:aws:kms:eu-west-1:123456789012:key/0a1b2c3d-4e5f-4607-8a9b-0c1d2e3f4a5b';
+  config.deployment.vpc = { subnetIds: ['subnet-0a1b2c3d4e5f60718'], securityGroupIds: ['sg-0a1b2c3d4e5f6071a'] };
+  config.deployment.kmsKeyArn = 'arn:aws:kms:us-west-2:123456789012:key/1f2e3d4c-5b6a-4789-8abc-def012345678';
   return config;
 };
+
+/** Lambda creates a VPC function's network interfaces with its role; none of these can be scoped. */
+const NETWORK_INTERFACE_ACTIONS = [
+  'ec2:CreateNetworkInterface',
+  'ec2:DescribeNetworkInterfaces',
+  'ec2:DescribeSubnets',
+  'ec2:DeleteNetworkInterface',
+  'ec2:AssignPrivateIpAddresses',
+  'ec2:UnassignPrivateIpAddresses',
+];
+/** What serverless-step-functions grants the state machine for execution logs and X-Ray (no resource scope exists). */
+const STATE_MACHINE_UNSCOPABLE = [
+  'logs:CreateLogDelivery', 'logs:GetLogDelivery', 'logs:UpdateLogDelivery', 'logs:DeleteLogDelivery', 'logs:ListLogDeliveries',
+  'logs:PutResourcePolicy', 'logs:DescribeResourcePolicies', 'logs:DescribeLogGroups',
+  'xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets',
+];
 
 /** A resource as a comparable string: Fn::Sub templates as written, Fn::GetAtt as "getatt:Id". */
 const render = (resource: unknown): string => {
@@ -109,9 +128,10 @@ describe('least privilege: every IAM role of the packaged service', () => {
   });
 
   it('grants Resource "*" only for the actions AWS cannot scope, PutMetricData only in the configured namespace', () => {
-    const unscopable = ['cloudwatch:PutMetricData', 'cloudwatch:GetMetricData', 'ec2:DescribeInstances', 'ec2:DescribeInstanceStatus'];
+    const unscopable = ['cloudwatch:PutMetricData', 'cloudwatch:GetMetricData', 'ec2:DescribeInstances', 'ec2:DescribeInstanceStatus', ...NETWORK_INTERFACE_ACTIONS];
+    for (const g of granted((g) => STATE_MACHINE_UNSCOPABLE.includes(g.action))) expect(g.role).toBe('FailoverStateMachineRole');
     const everything = granted((g) => g.resources.some((r) => r.includes('*') && !/:(change\/\*|log-group:\/aws\/lambda\/[\w-]+:\*)$/.test(r) && !/^getatt:\w+\.Arn:\*$/.test(r)));
-    expect(everything.filter((g) => !(unscopable.includes(g.action) && g.resources.length === 1 && g.resources[0] === '*'))).toEqual([]);
+    expect(everything.filter((g) => !((unscopable.includes(g.action) || STATE_MACHINE_UNSCOPABLE.includes(g.action)) && g.resources.length === 1 && g.resources[0] === '*'))).toEqual([]);
     for (const g of granted((g) => g.action === 'cloudwatch:PutMetricData')) expect(g.condition).toEqual({ StringEquals: { 'cloudwatch:namespace': config.namespace } });
   });
 
@@ -166,7 +186,7 @@ describe('least privilege: every IAM role of the packaged service', () => {
         'ForAllValues:StringEquals': { 'aws:TagKeys': ['pgfo:fenced'] },
       });
     }
-    expect(granted((g) => g.action.startsWith('ec2:') && !['ec2:StopInstances', 'ec2:CreateTags', 'ec2:DescribeInstances', 'ec2:DescribeInstanceStatus'].includes(g.action))).toEqual([]);
+    expect(granted((g) => g.action.startsWith('ec2:') && ![...NETWORK_INTERFACE_ACTIONS, 'ec2:StopInstances', 'ec2:CreateTags', 'ec2:DescribeInstances', 'ec2:DescribeInstanceStatus'].includes(g.action))).toEqual([]);
   });
 
   it('reaches DynamoDB only in the lease table, Step Functions only to start the failover, Lambda only for its steps', () => {
@@ -187,14 +207,45 @@ describe('least privilege: every IAM role of the packaged service', () => {
         .filter((r) => r.Type === 'AWS::Lambda::Function')
         .map((fn) => [render(fn.Properties.Role).replace(/^getatt:(\w+)\.Arn$/, '$1'), fn.Properties.FunctionName as string]),
     );
-    for (const g of granted((g) => g.action.startsWith('logs:'))) {
+    for (const g of granted((g) => g.action.startsWith('logs:') && !STATE_MACHINE_UNSCOPABLE.includes(g.action))) {
       expect(g.resources).toEqual([arn('logs', '${AWS::Region}', true, `log-group:/aws/lambda/${functionOfRole.get(g.role)}:*`)]);
     }
     for (const g of granted((g) => g.action.startsWith('events:'))) expect(g.resources).toEqual([arn('events', '${AWS::Region}', true, 'event-bus/default')]);
   });
 
+  it('gives network-interface actions only to the roles of functions attached to the VPC', () => {
+    const vpcRoles = Object.values(resources)
+      .filter((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.VpcConfig)
+      .map((fn) => render(fn.Properties.Role).replace(/^getatt:(\w+)\.Arn$/, '$1'));
+    expect(vpcRoles.length).toBeGreaterThan(0);
+    const eniRoles = [...new Set(granted((g) => NETWORK_INTERFACE_ACTIONS.includes(g.action)).map((g) => g.role))];
+    expect(eniRoles.sort()).toEqual(vpcRoles.sort());
+  });
+
+  it('uses the configured keys only through SSM in their own region, and encrypts only where it writes', () => {
+    const keys = granted((g) => g.action.startsWith('kms:'));
+    expect(keys.length).toBeGreaterThan(0);
+    const controlKey = config.deployment.kmsKeyArn!;
+    const urlKey = config.clusters[1]!.databaseUrlParameters[0]!.kmsKeyArn!;
+    for (const g of keys) {
+      const region = g.resources[0] === controlKey ? config.controlRegion : 'eu-west-1';
+      expect({ g, resources: g.resources, condition: g.condition }).toEqual({ g, resources: [expect.stringMatching(new RegExp(`^(${controlKey}|${urlKey})$`))], condition: { StringEquals: { 'kms:ViaService': `ssm.${region}.amazonaws.com` } } });
+    }
+    const encrypts = [...new Set(granted((g) => g.action === 'kms:Encrypt').map((g) => g.role))];
+    expect(encrypts.sort()).toEqual(['RewriteDatabaseUrlRole', 'SwitchoverRole']);
+    for (const g of granted((g) => g.action === 'kms:Encrypt')) expect(g.resources).toEqual([urlKey]);
+  });
+
+  it('sends messages only to the dead-letter queue, and only from the monitor and the trigger', () => {
+    const sends = granted((g) => g.action.startsWith('sqs:'));
+    expect(sends.map((g) => `${g.role} ${g.action} ${g.resources.join()}`).sort()).toEqual([
+      'MonitorRole sqs:SendMessage getatt:DeadLetterQueue.Arn',
+      'StartFailoverRole sqs:SendMessage getatt:DeadLetterQueue.Arn',
+    ]);
+  });
+
   it('grants nothing outside the services this test scopes', () => {
-    const known = ['cloudwatch', 'dynamodb', 'ec2', 'events', 'lambda', 'logs', 'route53', 'ssm', 'states'];
+    const known = ['cloudwatch', 'dynamodb', 'ec2', 'events', 'kms', 'lambda', 'logs', 'route53', 'sqs', 'ssm', 'states', 'xray'];
     expect(granted((g) => !known.includes(g.action.split(':')[0]!))).toEqual([]);
   });
 });

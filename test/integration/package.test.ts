@@ -3,6 +3,10 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { EVENT_SOURCE } from '../../functions/failover/publish-receipt';
+import { DATABASE_FUNCTIONS } from '../../shared/infra/resources';
+import { DURATION_ALARM_SHARE, FUNCTION_TIMEOUTS } from '../../shared/infra/control-plane';
+import { loadConfigFile } from '../../shared/config/load';
 import { aConfig } from '../fixtures/config';
 
 type Template = { Resources: Record<string, { Type: string; Properties: Record<string, any> }> };
@@ -15,6 +19,27 @@ const packageService = (configFile: string) => {
     timeout: 120000,
   });
   return { out, result };
+};
+
+/** Installs cfn-lint (with the serverless rules) into .venv/cfn-lint unless it is there already. */
+const cfnLint = (templateFile: string) => {
+  const install = spawnSync('bash', ['scripts/install-cfn-lint.sh'], { encoding: 'utf8', timeout: 600000 });
+  expect(install.stderr + install.stdout).toMatch(/cfn-lint: (already installed|installed)/);
+  const lint = spawnSync('.venv/cfn-lint/bin/cfn-lint', ['--append-rules', 'cfn_lint_serverless.rules', '--format', 'parseable', '--', templateFile], {
+    encoding: 'utf8',
+    timeout: 300000,
+  });
+  expect(lint.error).toBeUndefined();
+  const findings = lint.stdout.split('\n').filter(Boolean).map((line) => ({ rule: line.split(':')[5] ?? line, line }));
+  return { errors: findings.filter((f) => /^E/.test(f.rule)).map((f) => f.line), warnings: findings.filter((f) => !/^E/.test(f.rule)) };
+};
+
+/** Whether a function's packaged bundle holds the PostgreSQL client (its SCRAM handshake). */
+const bundlesPostgresClient = (zipFile: string): boolean => {
+  const script = 'import sys, zipfile\nz = zipfile.ZipFile(sys.argv[1])\nprint(any(b"SCRAM-SHA-256" in z.read(n) for n in z.namelist() if n.endswith(".js")))';
+  const result = spawnSync('python3', ['-c', script, zipFile], { encoding: 'utf8' });
+  expect(result.status).toBe(0);
+  return result.stdout.trim() === 'True';
 };
 
 const ofType = (template: Template, type: string) =>
@@ -58,7 +83,7 @@ describe('serverless package (offline, no AWS credentials)', () => {
       expect(alarms).toContain(`pgfo-test-${cluster}-primary-unreachable`);
       expect(alarms).toContain(`pgfo-test-${cluster}-standby_dr-replication-lag`);
     }
-    expect(alarms).toHaveLength(14);
+    expect(alarms.filter((name) => !name.startsWith('pgfo-test-control-'))).toHaveLength(14);
     const dashboards = ofType(template, 'AWS::CloudWatch::Dashboard').map(([, d]) => d.Properties.DashboardName);
     expect(dashboards.sort()).toEqual(['pgfo-test-billing', 'pgfo-test-orders']);
   });
@@ -76,6 +101,11 @@ describe('serverless package (offline, no AWS credentials)', () => {
     expect(JSON.stringify(ssm.Resource)).not.toContain('failover-password');
   });
 
+  it('passes cfn-lint and its serverless rules without an error', () => {
+    const { errors } = cfnLint(join(out, 'cloudformation-template-update-stack.json'));
+    expect(errors).toEqual([]);
+  }, 600000);
+
   it('refuses to package a bad configuration and names the field', () => {
     const bad = join(configDir, 'bad.yml');
     const config = aConfig();
@@ -86,4 +116,102 @@ describe('serverless package (offline, no AWS credentials)', () => {
     expect(result.status).not.toBe(0);
     expect(result.stdout + result.stderr).toMatch(/clusters\[0\]\.policy\.rpoSeconds: .*\(got -5\)/);
   });
+});
+
+describe('serverless package of a configuration for a real account (VPC, TLS, topic, key, tags)', () => {
+  const configFile = 'config/clusters.aws-example.yml';
+  const config = loadConfigFile(configFile);
+  let template: Template;
+  let out: string;
+
+  beforeAll(() => {
+    const packaged = packageService(configFile);
+    out = packaged.out;
+    expect(packaged.result.stderr + packaged.result.stdout).toContain('Service packaged');
+    template = JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8'));
+  }, 180000);
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  const functions = () => ofType(template, 'AWS::Lambda::Function');
+  const keyOf = (id: string) => id.replace(/LambdaFunction$/, '').replace(/^./, (c) => c.toLowerCase());
+
+  it('puts every function whose bundle opens database sessions in the configured VPC, and only those', () => {
+    const vpc = config.deployment.vpc!;
+    const opensSessions = functions().filter(([id]) => bundlesPostgresClient(join(out, `${keyOf(id)}.zip`))).map(([id]) => keyOf(id));
+    expect(opensSessions.sort()).toEqual([...DATABASE_FUNCTIONS].sort());
+    for (const [id, fn] of functions()) {
+      const expected = opensSessions.includes(keyOf(id)) ? { SubnetIds: vpc.subnetIds, SecurityGroupIds: vpc.securityGroupIds } : undefined;
+      expect({ id, vpc: fn.Properties.VpcConfig }).toEqual({ id, vpc: expected });
+    }
+  });
+
+  it("gives the roles of VPC functions the network-interface actions, and a key's use only through SSM", () => {
+    for (const [id, fn] of functions()) {
+      const role = template.Resources[fn.Properties.Role['Fn::GetAtt'][0]]!;
+      const actions = role.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement.flatMap((s: any) => s.Action));
+      expect({ id, eni: actions.includes('ec2:CreateNetworkInterface') }).toEqual({ id, eni: fn.Properties.VpcConfig !== undefined });
+      const kms = role.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement).filter((s: any) => s.Action.some((a: string) => a.startsWith('kms:')));
+      for (const statement of kms) expect(statement.Condition.StringEquals['kms:ViaService']).toMatch(/^ssm\.[a-z0-9-]+\.amazonaws\.com$/);
+    }
+    const monitorRole = template.Resources.MonitorRole!.Properties.Policies[0].PolicyDocument.Statement;
+    expect(monitorRole).toContainEqual(expect.objectContaining({ Action: ['kms:Decrypt'], Resource: config.deployment.kmsKeyArn }));
+  });
+
+  it('sends every alarm to the topic, which encrypts with the key and mails the configured address', () => {
+    const alarms = ofType(template, 'AWS::CloudWatch::Alarm');
+    expect(alarms.length).toBeGreaterThan(7);
+    for (const [id, alarm] of alarms) expect({ id, actions: alarm.Properties.AlarmActions }).toEqual({ id, actions: [{ Ref: 'AlertTopic' }] });
+    const topic = template.Resources.AlertTopic!.Properties;
+    expect(topic.KmsMasterKeyId).toBe(config.deployment.kmsKeyArn);
+    expect(topic.Subscription).toEqual([{ Protocol: 'email', Endpoint: 'oncall@example.com' }]);
+  });
+
+  it('watches the control plane: monitor errors, throttles and duration near its timeout, failed executions, trigger errors, dead letters', () => {
+    const alarms = Object.fromEntries(ofType(template, 'AWS::CloudWatch::Alarm').map(([, a]) => [a.Properties.AlarmName, a.Properties]));
+    for (const suffix of ['monitor-errors', 'monitor-throttles', 'monitor-duration', 'trigger-errors', 'executions-failed', 'executions-timedout', 'dead-letters']) {
+      expect(Object.keys(alarms)).toContain(`pgfo-test-control-${suffix}`);
+    }
+    const monitor = template.Resources.MonitorLambdaFunction!.Properties;
+    expect(monitor.Timeout).toBe(FUNCTION_TIMEOUTS.monitor);
+    expect(template.Resources.StartFailoverLambdaFunction!.Properties.Timeout).toBe(FUNCTION_TIMEOUTS.startFailover);
+    expect(alarms['pgfo-test-control-monitor-duration']!.Threshold).toBe(monitor.Timeout * 1000 * DURATION_ALARM_SHARE);
+  });
+
+  it('sends undeliverable trigger events and failed trigger invocations to the dead-letter queue, and reserves concurrency', () => {
+    const dlq = { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] };
+    const rule = ofType(template, 'AWS::Events::Rule').find(([, r]) => r.Properties.Name === 'pgfo-test-failover-trigger')!;
+    expect(rule[1].Properties.Targets[0].DeadLetterConfig).toEqual({ Arn: dlq });
+    const invokeConfig = ofType(template, 'AWS::Lambda::EventInvokeConfig').find(([, c]) => c.Properties.FunctionName['Fn::GetAtt'][0] === 'StartFailoverLambdaFunction')!;
+    expect(invokeConfig[1].Properties.DestinationConfig).toEqual({ OnFailure: { Destination: dlq } });
+    expect(template.Resources.MonitorLambdaFunction!.Properties.ReservedConcurrentExecutions).toBe(config.deployment.reservedConcurrency.monitor);
+    expect(template.Resources.StartFailoverLambdaFunction!.Properties.ReservedConcurrentExecutions).toBe(config.deployment.reservedConcurrency.trigger);
+  });
+
+  it("forwards the workflow's receipts and execution failures to the topic", () => {
+    const patterns = ofType(template, 'AWS::Events::Rule').filter(([, r]) => r.Properties.Targets[0].Arn.Ref === 'AlertTopic').map(([, r]) => r.Properties.EventPattern);
+    expect(patterns).toContainEqual({ source: [EVENT_SOURCE] });
+    expect(patterns).toContainEqual(expect.objectContaining({ source: ['aws.states'] }));
+  });
+
+  it('keeps the lease table on stack deletion, logs executions, and tags every resource that takes tags', () => {
+    const table = template.Resources.LeaseTable as unknown as { DeletionPolicy: string; UpdateReplacePolicy: string; Properties: Record<string, unknown> };
+    expect([table.DeletionPolicy, table.UpdateReplacePolicy, table.Properties.DeletionProtectionEnabled]).toEqual(['Retain', 'Retain', true]);
+    expect(template.Resources.FailoverStateMachine!.Properties.LoggingConfiguration.Level).toBe('ALL');
+    const tags = Object.entries(config.deployment.tags).map(([Key, Value]) => ({ Key, Value }));
+    const taggable = ['AWS::Lambda::Function', 'AWS::IAM::Role', 'AWS::DynamoDB::Table', 'AWS::SNS::Topic', 'AWS::SQS::Queue', 'AWS::CloudWatch::Alarm', 'AWS::Logs::LogGroup', 'AWS::StepFunctions::StateMachine'];
+    const resources = Object.entries(template.Resources).filter(([, r]) => taggable.includes(r.Type));
+    expect(resources.length).toBeGreaterThan(40);
+    for (const [id, resource] of resources) expect({ id, tags: resource.Properties.Tags }).toEqual({ id, tags: expect.arrayContaining(tags) });
+  });
+
+  it('packages the CA bundle the TLS settings name beside the configuration', () => {
+    const listing = spawnSync('python3', ['-m', 'zipfile', '-l', join(out, 'status.zip')], { encoding: 'utf8' }).stdout;
+    expect(listing).toContain('config/ca/example-ca.pem');
+    expect(listing).toContain(configFile);
+  });
+
+  it('passes cfn-lint and its serverless rules without an error', () => {
+    const { errors } = cfnLint(join(out, 'cloudformation-template-update-stack.json'));
+    expect(errors).toEqual([]);
+  }, 600000);
 });

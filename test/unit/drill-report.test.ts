@@ -105,6 +105,74 @@ describe('drill report page', () => {
   });
 });
 
+/** The SVG graphs of a page, each with its width (viewBox) and the elements this test reads. */
+const graphsOf = (html: string) =>
+  [...html.matchAll(/<svg viewBox="0 0 (\d+) (\d+)"[^>]*>([\s\S]*?)<\/svg>/g)].map(([, width, , body]) => ({ width: Number(width), body: body! }));
+const attributes = (element: string): Record<string, string | undefined> =>
+  Object.fromEntries([...element.matchAll(/([\w-]+)="([^"]*)"/g)].map(([, k, v]): [string, string] => [k!, v!]));
+/** Every <text>: where it is anchored, and its extent with at most 7 px per character of 11 px type. */
+const textsOf = (body: string) =>
+  [...body.matchAll(/<text ([^>]*)>([^<]*)</g)].map(([, attrs, text]) => {
+    const a = attributes(attrs!);
+    const x = Number(a.x);
+    const width = text!.replace(/&\w+;/g, '_').length * 7;
+    const [from, to] = a['text-anchor'] === 'end' ? [x - width, x] : a['text-anchor'] === 'middle' ? [x - width / 2, x + width / 2] : [x, x + width];
+    return { text: text!, className: a.class, y: Number(a.y), from, to };
+  });
+
+describe('drill report graphs', () => {
+  // Markers crowd the right edge: fault, alarm, promotion and recovery within the last five seconds.
+  const crowded = aReport({
+    durationMs: 100_000,
+    faultAtMs: 95_000,
+    detectionMs: 1000,
+    rtoMs: 3500,
+    timeline: [
+      { step: 'stack up', startMs: 0, endMs: 8000 },
+      { step: 'PromoteCandidate', startMs: 96_500, endMs: 97_000 },
+      { step: 'teardown', startMs: 97_000, endMs: 100_000 },
+    ],
+    alarm: { ...aReport().alarm, transitions: [{ atMs: 96_000, from: 'OK', to: 'ALARM', reason: 'breaching' }] },
+  });
+
+  it('keeps every label inside its graph, also next to a marker or a bar at the right edge', () => {
+    for (const { width, body } of graphsOf(renderReportHtml(crowded))) {
+      for (const label of textsOf(body)) {
+        expect({ label: label.text, from: label.from >= 0, to: label.to <= width }).toEqual({ label: label.text, from: true, to: true });
+      }
+    }
+  });
+
+  it('puts marker labels where no two overlap', () => {
+    for (const { body } of graphsOf(renderReportHtml(crowded)).slice(0, 3)) {
+      const labels = textsOf(body).filter((t) => t.className === 'marker-label');
+      expect(labels.map((l) => l.text)).toEqual(['fault', 'alarm', 'promoted', 'app writes']);
+      for (const [i, a] of labels.entries()) {
+        for (const b of labels.slice(i + 1)) expect({ pair: [a.text, b.text], overlap: a.y === b.y && a.from < b.to && b.from < a.to }).toEqual({ pair: [a.text, b.text], overlap: false });
+      }
+    }
+  });
+
+  it('draws each legend entry in the colour and width of its line, none in the threshold’s red', () => {
+    const [, lagSeconds] = graphsOf(renderReportHtml(aReport()));
+    const drawn = (attrs: string, name: string) => ({ name, stroke: attributes(attrs).stroke, width: attributes(attrs)['stroke-width'] });
+    const paths = [...lagSeconds!.body.matchAll(/<path ([^>]*)><title>([^<]*)<\/title>/g)].map(([, attrs, name]) => drawn(attrs!, name!));
+    const legend = [...lagSeconds!.body.matchAll(/<line ([^>]*)\/><text [^>]*class="legend">([^<]*)</g)].map(([, attrs, name]) => drawn(attrs!, name!));
+    expect(paths.map((p) => p.name)).toEqual(['standby_az2', 'standby_dr']);
+    expect(legend).toEqual(paths);
+    expect(new Set(paths.map((p) => p.stroke)).size).toBe(2);
+    for (const { stroke } of paths) expect(stroke).not.toMatch(/^#(cf222e|d62728)$/i);
+  });
+
+  it('draws later lines thinner, so that a line hidden under another still shows at its edges', () => {
+    const same = [{ t: 10_000, v: 3 }, { t: 30_000, v: 9 }];
+    const html = renderReportHtml(aReport({ series: { ...aReport().series, lag: [{ node: 'standby_az2', seconds: same, bytes: [] }, { node: 'standby_dr', seconds: same, bytes: [] }] } }));
+    const widths = [...graphsOf(html)[1]!.body.matchAll(/<path [^>]*stroke-width="([\d.]+)"/g)].map(([, w]) => Number(w));
+    expect(widths).toHaveLength(2);
+    expect(widths[0]!).toBeGreaterThan(widths[1]! + 1);
+  });
+});
+
 describe('drill summary', () => {
   it('says whether it passed, the measured numbers and each problem', () => {
     const text = summaryText(aReport({ passed: false, problems: ['DNS points at nothing'] }));

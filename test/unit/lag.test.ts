@@ -1,21 +1,9 @@
 import { chooseCandidate } from '../../shared/decisions/choose-candidate';
-import { estimateLag, unobservedTail } from '../../shared/decisions/lag';
-import type { StandbyFacts } from '../../shared/decisions/types';
+import { estimateLag, formatBytes, referencePosition, unobservedTail } from '../../shared/decisions/lag';
+import { aPolicy, aStandbyFacts as aStandby } from '../fixtures/decisions';
 
 const MB = 1024 * 1024;
-const aStandby = (node: string, overrides: Partial<StandbyFacts> = {}): StandbyFacts => ({
-  node,
-  region: 'us-west-2',
-  role: 'async-standby',
-  reachable: true,
-  inRecovery: true,
-  receiveLsn: 100 * MB,
-  replayLsn: 100 * MB,
-  senderEndLsn: null,
-  receiverStreaming: false,
-  ...overrides,
-});
-const policy = { maxLagBytes: 16 * MB, maxLagSeconds: 30, requiredSignals: 3, rechecks: 1 };
+const policy = aPolicy({ maxLagBytes: 16 * MB, maxLagSeconds: 30 });
 // The writer wrote 10 MB/s, observed at t=0..3 s.
 const history = [0, 1, 2, 3].map((s) => ({ at: s * 1000, lsn: 100 * MB + s * 10 * MB }));
 
@@ -58,5 +46,72 @@ describe('lag guard and loss estimate', () => {
     const facts = { failedPrimary: { node: 'primary', region: 'us-east-1' }, standbys: [dr, sync], history, acceptDataLoss: false };
     expect(chooseCandidate({ ...facts, regionHealthy: true }, policy)).toMatchObject({ promote: true, node: 'standby_az2' });
     expect(chooseCandidate({ ...facts, regionHealthy: false }, policy)).toMatchObject({ promote: true, node: 'standby_dr' });
+  });
+});
+
+describe('lag estimate bases', () => {
+  it('has no seconds without a writer position history, and says so', () => {
+    const behind = aStandby('standby_dr', { receiveLsn: 100 * MB });
+    const lag = estimateLag(behind, [], [aStandby('standby_az2', { receiveLsn: 104 * MB })]);
+    expect(lag).toMatchObject({ bytes: 4 * MB, seconds: null, basis: 'no writer position history: seconds unknown' });
+  });
+
+  it('is zero when the candidate has every byte any node reported', () => {
+    expect(estimateLag(aStandby('standby_dr', { receiveLsn: 130 * MB }), history, [])).toMatchObject({ bytes: 0, seconds: 0, basis: 'has every WAL byte any node reported' });
+  });
+
+  it('counts a candidate behind the oldest published position as behind the whole history (a lower bound)', () => {
+    const lag = estimateLag(aStandby('standby_dr', { receiveLsn: 90 * MB }), history, []);
+    expect(lag).toMatchObject({ bytes: 40 * MB, seconds: 3, basis: 'older than the whole position history (lower bound)' });
+  });
+
+  it('counts a candidate exactly at the oldest published position as behind by the whole history', () => {
+    const lag = estimateLag(aStandby('standby_dr', { receiveLsn: 100 * MB }), history, []);
+    expect(lag).toMatchObject({ bytes: 30 * MB, seconds: 3, basis: expect.stringContaining('writer position history up to') });
+  });
+
+  it('counts no seconds for a candidate ahead of the last published position but behind another standby', () => {
+    const lag = estimateLag(aStandby('standby_dr', { receiveLsn: 132 * MB }), history, [aStandby('standby_az2', { receiveLsn: 134 * MB })]);
+    expect(lag).toMatchObject({ bytes: 2 * MB, seconds: 0, basis: 'at or ahead of the last observed writer position' });
+  });
+
+  it('measures the seconds from the last sample a writer that stood still was seen at the candidate’s position', () => {
+    // Idle from t=1 s to t=3 s at 110 MB, then 10 MB/s again until t=5 s.
+    const idle = [{ at: 0, lsn: 100 * MB }, { at: 1000, lsn: 110 * MB }, { at: 2000, lsn: 110 * MB }, { at: 3000, lsn: 110 * MB }, { at: 5000, lsn: 130 * MB }];
+    expect(estimateLag(aStandby('standby_dr', { receiveLsn: 110 * MB }), idle, []).seconds).toBe(2);
+    const stillIdle = idle.slice(0, 4);
+    const lag = estimateLag(aStandby('standby_dr', { receiveLsn: 110 * MB }), stillIdle, [aStandby('standby_az2', { receiveLsn: 110 * MB + 4096 })]);
+    expect(lag).toMatchObject({ bytes: 4096, seconds: 0, basis: 'at or ahead of the last observed writer position' });
+  });
+
+  it('uses the sender’s reported WAL end as a reference too', () => {
+    expect(estimateLag(aStandby('standby_dr', { receiveLsn: 130 * MB, senderEndLsn: 131 * MB }), history, [aStandby('standby_dr', { receiveLsn: 130 * MB, senderEndLsn: 131 * MB })]).bytes).toBe(1 * MB);
+  });
+
+  it('falls back to the replayed position when the received one is unknown', () => {
+    expect(estimateLag(aStandby('standby_dr', { receiveLsn: null, replayLsn: 120 * MB }), history, []).bytes).toBe(10 * MB);
+  });
+
+  it('has no unobserved tail without two samples, without a time the writer was lost, or when the time did not advance', () => {
+    expect(unobservedTail(history.slice(0, 1), 3500)).toBeNull();
+    expect(unobservedTail(history, null)).toBeNull();
+    expect(unobservedTail(history, undefined)).toBeNull();
+    expect(unobservedTail([{ at: 1000, lsn: 1 }, { at: 1000, lsn: 2 }], 3500)).toBeNull();
+  });
+});
+
+describe('referencePosition', () => {
+  it('is the furthest of the last published position, every standby’s received WAL and its sender’s reported end', () => {
+    expect(referencePosition(history, [])).toBe(130 * MB);
+    expect(referencePosition(history, [aStandby('standby_az2', { receiveLsn: 131 * MB }), aStandby('standby_dr', { senderEndLsn: 132 * MB })])).toBe(132 * MB);
+    expect(referencePosition([], [aStandby('standby_dr', { receiveLsn: null, senderEndLsn: null })])).toBe(0);
+  });
+});
+
+describe('formatBytes', () => {
+  it('writes sizes for people: bytes, kB, one decimal under 10 MB, whole MB above', () => {
+    expect([0, 96, 1023, 1024, 812 * 1024, MB, 1.5 * MB, 10 * MB, 41.4 * MB].map(formatBytes)).toEqual([
+      '0 B', '96 B', '1023 B', '1 kB', '812 kB', '1.0 MB', '1.5 MB', '10 MB', '41 MB',
+    ]);
   });
 });

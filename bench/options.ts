@@ -1,0 +1,51 @@
+import { parseCommandLine, UsageError } from '../shared/command-line';
+
+export const SECTIONS = ['overhead', 'coldstart', 'scale', 'detection', 'drills'] as const;
+export type Section = (typeof SECTIONS)[number];
+
+export interface BenchOptions {
+  command: 'bench' | 'render' | 'help';
+  /** Sections to run (all when empty: then the docs are rewritten). */
+  only: Section[];
+  runs: number;
+  drillRuns: number;
+  drillConcurrency: number;
+}
+
+export const USAGE = `usage: npm run bench -- [--only SECTIONS] [--runs N] [--drill-runs N] [--drill-concurrency N]
+       npm run bench -- --render
+
+  --only               comma-separated sections (${SECTIONS.join(', ')}); prints their JSON instead
+                       of rewriting docs/benchmarks.json and docs/benchmarks.md
+  --runs               failover-overhead runs (default 7)
+  --drill-runs         drills per scenario (default 5)
+  --drill-concurrency  drills at the same time (default 5)
+  --render             rewrite docs/benchmarks.md from docs/benchmarks.json without measuring
+  --help, -h           this text`;
+
+const count = (name: string, value: string | boolean | undefined, fallback: number): number => {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'string' || !/^\d+$/.test(value) || Number(value) < 1) throw new UsageError(`--${name}: a whole number of at least 1 (got ${String(value)})`);
+  return Number(value);
+};
+
+/** Parses the bench's command line. Pure. @throws UsageError naming the flag at fault. */
+export const parseBenchArgs = (argv: string[]): BenchOptions => {
+  const { values } = parseCommandLine(argv, {
+    only: { type: 'string' },
+    runs: { type: 'string' },
+    'drill-runs': { type: 'string' },
+    'drill-concurrency': { type: 'string' },
+    render: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  const only = typeof values.only === 'string' ? values.only.split(',').filter(Boolean) : [];
+  for (const name of only) if (!(SECTIONS as readonly string[]).includes(name)) throw new UsageError(`--only: unknown section ${name} (${SECTIONS.join(', ')})`);
+  return {
+    command: values.help === true ? 'help' : values.render === true ? 'render' : 'bench',
+    only: only as Section[],
+    runs: count('runs', values.runs, 7),
+    drillRuns: count('drill-runs', values['drill-runs'], 5),
+    drillConcurrency: count('drill-concurrency', values['drill-concurrency'], 5),
+  };
+};

@@ -1,0 +1,118 @@
+import { chooseCandidate, type CandidateFacts } from '../../shared/decisions/choose-candidate';
+import { aPolicy, aStandbyFacts } from '../fixtures/decisions';
+
+const MB = 1024 * 1024;
+// The writer wrote 10 MB/s, observed at t=0..3 s, up to 130 MB.
+const history = [0, 1, 2, 3].map((s) => ({ at: s * 1000, lsn: 100 * MB + s * 10 * MB }));
+const policy = aPolicy({ maxLagBytes: 16 * MB, maxLagSeconds: 30 });
+
+const facts = (overrides: Partial<CandidateFacts> = {}): CandidateFacts => ({
+  failedPrimary: { node: 'primary', region: 'us-east-1' },
+  standbys: [
+    aStandbyFacts('standby_az2', { region: 'us-east-1', role: 'sync-standby', receiveLsn: 130 * MB }),
+    aStandbyFacts('standby_dr', { region: 'us-west-2', receiveLsn: 128 * MB }),
+  ],
+  history,
+  regionHealthy: true,
+  acceptDataLoss: false,
+  ...overrides,
+});
+
+describe('chooseCandidate: which standby to promote, or why none', () => {
+  it('says why when the cluster has no standby', () => {
+    expect(chooseCandidate(facts({ standbys: [] }), policy)).toEqual({
+      promote: false,
+      reason: 'the cluster has no standby',
+      reasons: ['the cluster has no standby'],
+    });
+  });
+
+  it('refuses a requested node the cluster does not have, naming it', () => {
+    expect(chooseCandidate(facts({ requestedNode: 'standby_eu' }), policy)).toMatchObject({ promote: false, reason: 'no standby named standby_eu' });
+  });
+
+  it('promotes only the requested node, even when another is preferred', () => {
+    const verdict = chooseCandidate(facts({ requestedNode: 'standby_dr', regionHealthy: true }), policy);
+    expect(verdict).toMatchObject({ promote: true, node: 'standby_dr', alreadyPrimary: false });
+  });
+
+  it('states the preference in the reasons: in-region synchronous while the region answers, another region when it is out', () => {
+    expect(chooseCandidate(facts({ regionHealthy: true }), policy).reasons[0]).toBe('region us-east-1 answers: in-region synchronous standby preferred');
+    expect(chooseCandidate(facts({ regionHealthy: false }), policy).reasons[0]).toBe('region us-east-1 is out: a standby in another region preferred');
+  });
+
+  it('prefers the synchronous standby over an asynchronous one in the same region', () => {
+    const standbys = [
+      aStandbyFacts('standby_az3', { region: 'us-east-1', role: 'async-standby', receiveLsn: 130 * MB }),
+      aStandbyFacts('standby_az2', { region: 'us-east-1', role: 'sync-standby', receiveLsn: 130 * MB }),
+    ];
+    expect(chooseCandidate(facts({ standbys }), policy)).toMatchObject({ promote: true, node: 'standby_az2' });
+  });
+
+  it('passes over a standby that does not answer, saying why, and takes the next', () => {
+    const standbys = [
+      aStandbyFacts('standby_az2', { region: 'us-east-1', role: 'sync-standby', reachable: false, reason: 'connect ETIMEDOUT' }),
+      aStandbyFacts('standby_dr', { receiveLsn: 128 * MB }),
+    ];
+    const verdict = chooseCandidate(facts({ standbys }), policy);
+    expect(verdict).toMatchObject({ promote: true, node: 'standby_dr' });
+    expect(verdict.reasons).toContain('standby_az2 does not answer (connect ETIMEDOUT)');
+  });
+
+  it('says "unreachable" for a standby that does not answer and gave no reason', () => {
+    const verdict = chooseCandidate(facts({ standbys: [aStandbyFacts('standby_dr', { reachable: false })] }), policy);
+    expect(verdict).toMatchObject({ promote: false, reason: 'no standby may be promoted: standby_dr does not answer (unreachable)' });
+  });
+
+  it('refuses a standby behind by more seconds than the cap even when its bytes are under the cap', () => {
+    // A slow writer: 4 MB in 60 s. The candidate misses the last 3 MB, 45 s of writes.
+    const slow = [{ at: 0, lsn: 100 * MB }, { at: 60_000, lsn: 104 * MB }];
+    const verdict = chooseCandidate(facts({ history: slow, standbys: [aStandbyFacts('standby_dr', { receiveLsn: 101 * MB })] }), policy);
+    expect(verdict).toMatchObject({ promote: false, reason: 'no standby may be promoted: standby_dr is 45.0 s behind (cap 30 s)' });
+  });
+
+  it('joins every refusal into the reason when no standby may be promoted', () => {
+    const standbys = [
+      aStandbyFacts('standby_az2', { region: 'us-east-1', role: 'sync-standby', reachable: false, reason: 'connect ECONNREFUSED' }),
+      aStandbyFacts('standby_dr', { receiveLsn: 100 * MB }),
+    ];
+    const verdict = chooseCandidate(facts({ standbys }), policy);
+    expect(verdict).toEqual({
+      promote: false,
+      reason: 'no standby may be promoted: standby_az2 does not answer (connect ECONNREFUSED); standby_dr is 30 MB behind (cap 16 MB)',
+      reasons: [
+        'region us-east-1 answers: in-region synchronous standby preferred',
+        'standby_az2 does not answer (connect ECONNREFUSED)',
+        'standby_dr is 30 MB behind (cap 16 MB)',
+      ],
+    });
+  });
+
+  it('says how far behind the chosen node is, and "unknown seconds" without a writer history', () => {
+    expect(chooseCandidate(facts({ standbys: [aStandbyFacts('standby_dr', { receiveLsn: 125 * MB })] }), policy).reasons.at(-1)).toBe(
+      'standby_dr chosen: 5.0 MB / 0.5 s behind',
+    );
+    const ahead = aStandbyFacts('standby_az2', { region: 'us-east-1', receiveLsn: 105 * MB });
+    const verdict = chooseCandidate(facts({ history: [], regionHealthy: false, standbys: [aStandbyFacts('standby_dr', { receiveLsn: 100 * MB }), ahead] }), policy);
+    expect(verdict.reasons.at(-1)).toBe('standby_dr chosen: 5.0 MB / unknown seconds behind');
+  });
+
+  it('converges on a standby a previous run already promoted instead of promoting another', () => {
+    const standbys = [
+      aStandbyFacts('standby_az2', { region: 'us-east-1', role: 'sync-standby', receiveLsn: 130 * MB }),
+      aStandbyFacts('standby_dr', { inRecovery: false, receiveLsn: null, replayLsn: null }),
+    ];
+    const verdict = chooseCandidate(facts({ standbys }), policy);
+    expect(verdict).toMatchObject({ promote: true, node: 'standby_dr', alreadyPrimary: true, reasons: ['standby_dr is already writable (promoted earlier): converging on it'] });
+  });
+
+  it('does not take the failed primary answering as writable for an earlier promotion', () => {
+    const standbys = [aStandbyFacts('primary', { region: 'us-east-1', inRecovery: false }), aStandbyFacts('standby_dr', { receiveLsn: 128 * MB })];
+    expect(chooseCandidate(facts({ standbys }), policy)).toMatchObject({ promote: true, node: 'standby_dr', alreadyPrimary: false });
+  });
+
+  it('does not converge on an already-writable node other than the one requested', () => {
+    const standbys = [aStandbyFacts('standby_az2', { region: 'us-east-1', inRecovery: false }), aStandbyFacts('standby_dr', { receiveLsn: 128 * MB })];
+    expect(chooseCandidate(facts({ standbys, requestedNode: 'standby_dr' }), policy)).toMatchObject({ promote: true, node: 'standby_dr', alreadyPrimary: false });
+  });
+});

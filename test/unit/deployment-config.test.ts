@@ -1,0 +1,120 @@
+import { parseConfig } from '../../shared/config/load';
+import { clientEndpoint } from '../../shared/config/cluster-context';
+import { ConfigError } from '../../shared/errors';
+import { lambda } from '../../shared/lambda';
+import { setLogSink } from '../../shared/log';
+import { sslOptions } from '../../shared/postgres/tls';
+import { repointDatabaseUrl } from '../../shared/database-url';
+import * as z from 'zod';
+import { aConfig } from '../fixtures/config';
+
+const refusal = (raw: unknown): string => {
+  try {
+    parseConfig(raw, 'clusters.yml');
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error('the configuration was accepted');
+};
+
+describe('deployment configuration rules', () => {
+  it('refuses a control region equal to a primary region, naming the cluster and the node', () => {
+    const config = aConfig();
+    config.controlRegion = 'us-east-1';
+    expect(refusal(config)).toMatch(/controlRegion: must differ from the primary's region \(clusters\[0\] orders: primary is in us-east-1\)/);
+  });
+
+  it('accepts the same region only with the explicit override', () => {
+    const config = aConfig();
+    config.controlRegion = 'us-east-1';
+    config.allowControlRegionWithPrimary = true;
+    expect(parseConfig(config, 'x').controlRegion).toBe('us-east-1');
+  });
+
+  it('refuses a CA bundle under an sslmode that does not verify, and two CA sources at once', () => {
+    const config = aConfig();
+    config.clusters[0]!.nodes[1]!.tls = { sslmode: 'require', caFile: 'config/ca/example-ca.pem' };
+    config.clusters[0]!.tls = { sslmode: 'verify-ca', caFile: 'ca.pem', caParameter: '/pgfo/ca' };
+    const message = refusal(config);
+    expect(message).toContain('clusters[0].nodes[1].tls: caFile, caParameter and serverName need sslmode verify-ca or verify-full (got "require")');
+    expect(message).toContain('clusters[0].tls: set caFile or caParameter, not both');
+  });
+
+  it('refuses a CA file outside the service and a malformed VPC setting, naming the fields', () => {
+    const config = aConfig() as unknown as Record<string, any>;
+    config.clusters[0].tls = { sslmode: 'verify-full', caFile: 'certs/../../etc/ca.pem' };
+    expect(refusal(config)).toContain('clusters[0].tls.caFile: must stay inside the service');
+    const vpc = aConfig() as unknown as Record<string, any>;
+    vpc.deployment = { vpc: { subnetIds: ['net-1'], securityGroupIds: [] } };
+    const message = refusal(vpc);
+    expect(message).toMatch(/deployment\.vpc\.subnetIds\[0\]: a subnet id/);
+    expect(message).toMatch(/deployment\.vpc\.securityGroupIds: /);
+  });
+
+  it('defaults to no VPC, a created topic and reserved concurrency for the monitor and the trigger', () => {
+    const { deployment } = aConfig();
+    expect(deployment).toEqual({ notifications: { emails: [] }, tags: {}, reservedConcurrency: { monitor: 2, trigger: 5 } });
+  });
+});
+
+describe('TLS options of a session (libpq sslmode semantics)', () => {
+  const cert = { subject: { CN: 'pg-primary.internal' }, subjectaltname: 'DNS:pg-primary.internal' } as never;
+
+  it('opens plain text sessions only when TLS is disabled or not configured', async () => {
+    expect(await sslOptions(undefined)).toBe(false);
+    expect(await sslOptions({ sslmode: 'disable' })).toBe(false);
+    expect(await sslOptions({ sslmode: 'require' })).toEqual({ rejectUnauthorized: false });
+  });
+
+  it('verify-full checks the configured server name, not the address connected to', async () => {
+    const options = await sslOptions({ sslmode: 'verify-full', caParameter: '/pgfo/ca', serverName: 'pg-primary.internal' }, async () => 'PEM');
+    expect(options).toMatchObject({ rejectUnauthorized: true, ca: 'PEM' });
+    const verify = (options as { checkServerIdentity: (host: string, c: unknown) => Error | undefined }).checkServerIdentity;
+    expect(verify('10.0.0.5', cert)).toBeUndefined();
+    const other = await sslOptions({ sslmode: 'verify-full' });
+    expect((other as { checkServerIdentity: (host: string, c: unknown) => Error | undefined }).checkServerIdentity('10.0.0.5', cert)).toHaveProperty('code', 'ERR_TLS_CERT_ALTNAME_INVALID');
+  });
+
+  it('verify-ca checks the chain but not the name', async () => {
+    const options = await sslOptions({ sslmode: 'verify-ca', caFile: 'config/ca/example-ca.pem' });
+    expect(options).toMatchObject({ rejectUnauthorized: true, ca: expect.stringContaining('BEGIN CERTIFICATE') });
+    expect((options as { checkServerIdentity: (host: string, c: unknown) => Error | undefined }).checkServerIdentity('10.0.0.5', cert)).toBeUndefined();
+  });
+
+  it('fails instead of connecting unverified when the CA cannot be read', async () => {
+    await expect(sslOptions({ sslmode: 'verify-full', caFile: 'config/ca/missing.pem' })).rejects.toThrow(/tls\.caFile config\/ca\/missing\.pem: cannot read the CA bundle: ENOENT/);
+    await expect(sslOptions({ sslmode: 'verify-ca', caParameter: '/pgfo/ca' })).rejects.toBeInstanceOf(ConfigError);
+  });
+});
+
+describe('client-facing host of a node', () => {
+  it('rewrites DATABASE_URL to the client host and port when configured, else to the address', () => {
+    const node = aConfig().clusters[0]!.nodes[0]!;
+    expect(clientEndpoint(node)).toEqual({ host: node.host, port: node.port });
+    const named = { ...node, clientHost: 'pg-primary.use1.orders.internal', clientPort: 6432 };
+    const url = repointDatabaseUrl('postgresql://app:pw@old.internal:5432/orders?sslmode=verify-full', clientEndpoint(named).host, clientEndpoint(named).port);
+    expect(url).toBe('postgresql://app:pw@pg-primary.use1.orders.internal:6432/orders?sslmode=verify-full');
+  });
+});
+
+describe('log lines of an invocation', () => {
+  it('carry the request id, the function, the cluster and the execution name', async () => {
+    const lines: string[] = [];
+    const previous = setLogSink((line) => lines.push(line));
+    try {
+      const handler = lambda('selectCandidate', async () => {
+        await Promise.resolve();
+        throw new Error('boom');
+      }, { input: z.looseObject({ cluster: z.string(), executionName: z.string() }) });
+      await expect(
+        (handler as unknown as (e: unknown, c: unknown) => Promise<unknown>)({ cluster: 'orders', executionName: 'orders-alarm-1' }, { awsRequestId: 'req-1' }),
+      ).rejects.toThrow('boom');
+    } finally {
+      setLogSink(previous);
+    }
+    expect(lines.map((line) => JSON.parse(line))).toContainEqual(
+      expect.objectContaining({ message: 'invocation failed', requestId: 'req-1', function: 'selectCandidate', cluster: 'orders', execution: 'orders-alarm-1' }),
+    );
+  });
+});
