@@ -115,7 +115,7 @@ describe('rejoin a fenced or diverged node as a standby of the writer', () => {
   it('refuses the writer itself, an unknown node, and changes nothing', async () => {
     const { execution, writer } = await failOver();
     const refused = await rejoin({ node: writer });
-    expect(refused).toMatchObject({ outcome: 'refused', reasons: [`${writer} is the only node that takes writes: it is the writer, not a node to rejoin`] });
+    expect(refused).toMatchObject({ outcome: 'refused', reasons: [`${writer} is the cluster's writer: rejoin is for a fenced or diverged node`] });
     expect(await inRecovery(writer)).toBe(false);
     await expect(rejoin({ node: 'nope' })).rejects.toThrow('node: cluster orders has no node "nope"');
     // Run Command reaches only running instances: the fenced old primary's is stopped.
