@@ -48,11 +48,28 @@ export const deploymentNames = (service: string, stage: string) => ({
 });
 
 /**
- * The functions that open database sessions: in the VPC when one is configured, and the readers of
- * the credential and CA parameters. test/integration/package.test.ts finds the functions whose
- * bundle holds the PostgreSQL client and fails when this list misses one.
+ * The functions whose bundle holds the PostgreSQL client: in the VPC when one is configured, and the
+ * readers of the credential and CA parameters. acquireLease, releaseLease, pause and resume only
+ * read and write the cluster record, but share its module with the topology reader (a VPC function
+ * reaches DynamoDB through an endpoint or NAT, docs/deploy.md). test/integration/package.test.ts
+ * finds the functions whose bundle holds the client and fails when this list misses one.
  */
-export const DATABASE_FUNCTIONS = ['monitor', 'confirmOutage', 'selectCandidate', 'promoteCandidate', 'switchover', 'plan', 'status', 'rejoin', 'nodeReturned'] as const;
+export const DATABASE_FUNCTIONS = [
+  'monitor',
+  'acquireLease',
+  'confirmOutage',
+  'selectCandidate',
+  'promoteCandidate',
+  'repointFollowers',
+  'releaseLease',
+  'switchover',
+  'plan',
+  'status',
+  'pause',
+  'resume',
+  'rejoin',
+  'nodeReturned',
+] as const;
 
 /** What a function needs from the deployment settings: the VPC's network interfaces, keys, dead letters. */
 const deploymentStatements = (config: FailoverConfig, fn: string): Statement[] => {

@@ -228,7 +228,11 @@ describe('fault matrix', () => {
     const execution = await s.failover();
     expect(s.receipt(execution).promoted).toBe('standby_az2');
 
-    // Someone starts the old primary's instance again, and PostgreSQL with it (on its old timeline).
+    // Someone starts the old primary's instance again, and PostgreSQL with it (on its old timeline),
+    // on a host without the guard in a region whose EC2 events do not reach the control plane (with
+    // either, the node comes back read-only or is fenced again: node-returned.test.ts).
+    bench.boot.withoutGuard('primary');
+    bench.boot.undelivered('primary');
     const old = s.node('primary');
     await new EC2Client({ region: old.region, endpoint: emulator() }).send(new StartInstancesCommand({ InstanceIds: [old.instanceId] }));
     await s.topology().start('primary');
