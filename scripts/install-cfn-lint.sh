@@ -10,5 +10,13 @@ if [ -x "$venv/bin/cfn-lint" ] && "$venv/bin/python" -c 'import cfn_lint_serverl
 fi
 echo "cfn-lint: creating $venv and installing cfn-lint 1.x with cfn-lint-serverless"
 python3 -m venv "$venv"
-"$venv/bin/pip" install --quiet --disable-pip-version-check 'cfn-lint>=1.58,<2' 'cfn-lint-serverless==0.3.*'
+# As for the emulator: pip's warnings about index folders that do not exist here are noise on
+# success; on failure its whole output is shown.
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+if ! "$venv/bin/pip" install --quiet --disable-pip-version-check 'cfn-lint>=1.58,<2' 'cfn-lint-serverless==0.3.*' >"$log" 2>&1; then
+  cat "$log" >&2
+  echo "cfn-lint: pip install into $venv failed (its output is above); run this script again once that is fixed" >&2
+  exit 1
+fi
 echo "cfn-lint: installed $("$venv/bin/cfn-lint" --version)"
