@@ -42,12 +42,37 @@ export const functionKeyOf = (state: Record<string, unknown>): string | null => 
   return resource?.['Fn::GetAtt']?.[0] ?? null;
 };
 
-/** A minimal Lambda context for in-process invocations. */
-export const lambdaContext = (functionName: string) => ({
-  functionName,
-  awsRequestId: `local-${Date.now()}`,
-  getRemainingTimeInMillis: () => 60000,
-});
+/** The functions' timeouts as serverless.yml deploys them (seconds), read once. */
+let timeouts: Record<string, number> | undefined;
+const functionTimeoutSeconds = (functionName: string): number => {
+  if (!timeouts) {
+    const file = readFileSync(resolve(__dirname, '..', 'serverless.yml'), 'utf8');
+    timeouts = {};
+    let current: string | null = null;
+    // The functions block only: two-space keys name a function, its `timeout:` follows.
+    for (const line of file.slice(file.indexOf('\nfunctions:') + 1).split('\n').slice(1)) {
+      if (/^\S/.test(line)) break;
+      const key = /^ {2}([A-Za-z0-9]+):\s*$/.exec(line);
+      if (key) current = key[1]!;
+      const timeout = /^ {4}timeout:\s*(\d+)/.exec(line);
+      if (timeout && current) timeouts[current] = Number(timeout[1]);
+    }
+  }
+  return timeouts[functionName] ?? 60;
+};
+
+/**
+ * A minimal Lambda context for in-process invocations, with the function's deployed timeout (middy
+ * ends an invocation that outlives it, as Lambda would).
+ */
+export const lambdaContext = (functionName: string) => {
+  const deadline = Date.now() + functionTimeoutSeconds(functionName) * 1000;
+  return {
+    functionName,
+    awsRequestId: `local-${Date.now()}`,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+  };
+};
 
 export interface LocalStateMachineOptions {
   definitionFile?: string;
