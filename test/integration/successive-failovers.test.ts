@@ -121,7 +121,11 @@ describe('successive failovers without editing the configuration', () => {
     expect(receipt).toMatchObject({ outcome: 'promoted', promoted: 'standby_dr', previousPrimary: 'standby_az2' });
     expect(receipt.reasons.join('\n')).toMatch(/primary is a read-only former primary, not a standby \(.+ behind the writer's last known position\): not a candidate/);
     expect(receipt.fencing).toMatchObject({ node: 'standby_az2', fenced: true });
-    expect((await writer.lostOn(s.appTarget('standby_dr'))).lost).toBe(0);
+    // The DR is asynchronous to the switched-to writer: at most the writes in flight when its host
+    // died are missing, within the receipt's bound (each row carries 500 bytes of payload).
+    const lost = await writer.lostOn(s.appTarget('standby_dr'));
+    expect(lost.acked).toBeGreaterThan(50);
+    expect(lost.lost * 500).toBeLessThanOrEqual(receipt.dataLoss?.upperBoundBytes ?? receipt.dataLoss?.bytes ?? 0);
     await expectNoSplitBrain(execution);
   });
 
