@@ -92,7 +92,7 @@ export const functionPolicies = (config: FailoverConfig, service: string, stage:
   const record = leaseStatement(names.leaseTable, ['GetItem', 'PutItem']);
   const readRecord = leaseStatement(names.leaseTable, ['GetItem']);
   return {
-    monitor: [putMetricsStatement(config), readCredentialsStatement(config, ['monitor'])],
+    monitor: [putMetricsStatement(config), readCredentialsStatement(config, ['monitor']), readRecord],
     startFailover: [startExecutionStatement(names.stateMachine)],
     acquireLease: [leaseStatement(names.leaseTable, ['UpdateItem', 'GetItem'])],
     confirmOutage: [

@@ -12,6 +12,7 @@ import type { LocalExecution } from '../../local/state-machine';
 import { AckedWriter } from '../../local/workload';
 import { localHandlers } from '../../local/handlers';
 import type { ClusterStatus } from '../../shared/operators/status';
+import { nextSecond, readMetric } from '../../local/cloudwatch-readback';
 import { scenario } from '../harness/scenario';
 
 /**
@@ -161,6 +162,13 @@ describe('successive failovers without editing the configuration', () => {
     expect(paused.summary).toMatch(/paused since .+, by alice, because kernel upgrade/);
     const status = (await localHandlers.status({ cluster: s.cluster().name })) as { clusters: ClusterStatus[] };
     expect(status.clusters[0]!.paused).toMatch(/by alice, because kernel upgrade/);
+    // The monitor publishes it from the record, for the dashboard.
+    const pausedFlag = async () => {
+      const since = await nextSecond();
+      await sampleAndPublish({ samples: 1 });
+      return readMetric(bench.stack.config.controlRegion, bench.stack.config.namespace, 'FailoverPaused', { Cluster: s.cluster().name }, since);
+    };
+    expect(await pausedFlag()).toEqual([1]);
     s.startProbe();
     await s.stopInstances('primary');
 
@@ -174,6 +182,7 @@ describe('successive failovers without editing the configuration', () => {
     expect(row?.r).toBe(true);
 
     await localHandlers.resume({ cluster: s.cluster().name, by: 'alice' });
+    expect(await pausedFlag()).toEqual([0]);
     const next = await s.failover();
 
     expect(s.receipt(next)).toMatchObject({ outcome: 'promoted', promoted: 'standby_az2', previousPrimary: 'primary' });
