@@ -37,7 +37,11 @@ describe('successive failovers without editing the configuration', () => {
     expect(verdict.twoWriters).toEqual([]);
     expect(verdict.publishedToNonWriter).toEqual([]);
   };
-  /** Writes under monitoring (positions published as in production), then the writer's host dies. */
+  /**
+   * Writes under monitoring (positions published as in production), then the writer's host dies; the
+   * monitor samples on after, as it does in production, so it sees the writer gone (the receipt's
+   * bound extrapolates the writes it did not see up to that moment).
+   */
   const writeThenCrash = async (writer: AckedWriter, node: string, ms = 1500) => {
     await writer.start();
     const monitor = sampleAndPublish({ samples: Math.ceil(ms / 250), intervalMs: 250 });
@@ -45,6 +49,7 @@ describe('successive failovers without editing the configuration', () => {
     await s.stopInstances(node);
     await writer.stop();
     await monitor;
+    await sampleAndPublish({ samples: 2, intervalMs: 250 });
   };
   const streamsFrom = async (writer: string) =>
     (await s.topology().query<{ application_name: string }>(writer, "SELECT application_name FROM pg_stat_replication WHERE state = 'streaming'")).map((r) => r.application_name);
@@ -103,6 +108,77 @@ describe('successive failovers without editing the configuration', () => {
     expect(record).toMatchObject({ writer: 'standby_dr', timeline: 3, lastIncident: { from: 'standby_az2', to: 'standby_dr', completed: true } });
     expect(Object.keys(record!.fenced).sort()).toEqual(['primary', 'standby_az2']);
     await expectNoSplitBrain(two);
+  });
+
+  it('in-region failover, then an outage of that region: the DR promoted from the new writer, the failed writer fenced', async () => {
+    await start();
+    s.startProbe();
+    const first = s.writer('primary');
+    await writeThenCrash(first, 'primary');
+    const one = await s.failover();
+    expect(s.receipt(one)).toMatchObject({ outcome: 'promoted', promoted: 'standby_az2', timeline: 2 });
+    await expectNoSplitBrain(one);
+
+    // The application writes on the new writer; then its whole region goes: the host and every path out.
+    s.startProbe();
+    const second = new AckedWriter(s.appTarget('standby_az2'), 500, 'pgfo_acked_after_first');
+    await second.start();
+    const monitor = sampleAndPublish({ samples: 6, intervalMs: 250 });
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(s.topology().cutRegion(s.node('standby_az2').region)).not.toEqual([]);
+    await s.stopInstances('standby_az2');
+    await second.stop();
+    await monitor;
+    await sampleAndPublish({ samples: 2, intervalMs: 250 });
+
+    const two = await s.failover();
+
+    expect(two.status).toBe('SUCCEEDED');
+    const receipt = s.receipt(two);
+    expect(receipt).toMatchObject({ outcome: 'promoted', promoted: 'standby_dr', previousPrimary: 'standby_az2', timeline: 3 });
+    expect(receipt.fencing).toMatchObject({ node: 'standby_az2', fenced: true });
+    expect(await timelineOf('standby_dr')).toBe(3);
+    expect((await first.lostOn(s.appTarget('standby_dr'))).lost).toBe(0);
+    const after = await second.lostOn(s.appTarget('standby_dr'));
+    expect(after.acked).toBeGreaterThan(50);
+    expect(after.lost * 500).toBeLessThanOrEqual(receipt.dataLoss?.upperBoundBytes ?? receipt.dataLoss?.bytes ?? 0);
+    expect(await records().read(s.cluster().name)).toMatchObject({ writer: 'standby_dr', timeline: 3 });
+    await expectNoSplitBrain(two);
+  });
+
+  it('a standby that received WAL past the fork cannot follow the new writer: reported as diverged, left a standby, not promoted', async () => {
+    await start();
+    const q = (node: string, sql: string) => s.topology().query(node, sql);
+    // The in-region standby stops receiving (commits no longer wait for it); the DR goes on, so it
+    // holds WAL of timeline 1 that the in-region standby never had.
+    await q('primary', "ALTER SYSTEM SET synchronous_standby_names = ''");
+    await q('primary', 'SELECT pg_reload_conf()');
+    await q('standby_az2', "ALTER SYSTEM SET primary_conninfo = ''");
+    await q('standby_az2', 'SELECT pg_reload_conf()');
+    await q('primary', 'CREATE TABLE past_the_fork (id int)');
+    await q('primary', 'INSERT INTO past_the_fork SELECT generate_series(1, 20)');
+    await q('primary', 'SELECT pg_switch_wal()');
+    const received = async (node: string) =>
+      Number((await s.topology().query<{ lsn: string }>(node, "SELECT pg_wal_lsn_diff(pg_last_wal_receive_lsn(), '0/0') AS lsn"))[0]!.lsn);
+    const deadline = Date.now() + 10000;
+    while ((await received('standby_dr')) <= (await received('standby_az2')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(await received('standby_dr')).toBeGreaterThan(await received('standby_az2'));
+    s.startProbe();
+    await sampleAndPublish({ samples: 1 });
+    await s.stopInstances('primary');
+
+    const execution = await s.failover();
+
+    expect(execution.status).toBe('SUCCEEDED');
+    const receipt = s.receipt(execution);
+    expect(receipt).toMatchObject({ outcome: 'promoted', promoted: 'standby_az2', timeline: 2 });
+    const dr = receipt.followers.find((f) => f.node === 'standby_dr');
+    expect(dr).toMatchObject({ outcome: 'diverged', repointed: false });
+    expect(dr?.detail).toMatch(/past where standby_az2's timeline 2 forked off .*cannot follow without pg_rewind or a new base backup/);
+    const [row] = await s.topology().query<{ r: boolean }>('standby_dr', 'SELECT pg_is_in_recovery() AS r');
+    expect(row?.r).toBe(true);
+    expect(await streamsFrom('standby_az2')).toEqual([]);
+    await expectNoSplitBrain(execution);
   });
 
   it('switchover, then crash of the new writer: the read-only former primary is no writer and no candidate', async () => {
