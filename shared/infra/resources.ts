@@ -67,6 +67,7 @@ export const DATABASE_FUNCTIONS = [
   'status',
   'pause',
   'resume',
+  'resolve',
   'rejoin',
   'nodeReturned',
 ] as const;
@@ -146,6 +147,7 @@ export const functionPolicies = (config: FailoverConfig, service: string, stage:
     ],
     pause: [record],
     resume: [record],
+    resolve: [readCredentialsStatement(config, ['failover']), record],
   };
 };
 
