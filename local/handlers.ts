@@ -1,6 +1,8 @@
 import { failoverTaskHandlers } from '../functions/failover';
 import { makeStartFailover } from '../functions/failover/start-failover';
 import { handler as convergeDns } from '../functions/failover/converge-dns';
+import { handler as convergeFences } from '../functions/failover/converge-fences';
+import type { PendingFencesResult } from '../shared/actions/pending-fences';
 import { handler as monitor } from '../functions/monitor/handler';
 import { handler as nodeReturned } from '../functions/failover/node-returned';
 import { makeManualFailover } from '../functions/operators/failover';
@@ -45,12 +47,13 @@ export const localHandlers = {
   switchover: asInvoke(switchover, 'switchover'),
   history: asInvoke(history, 'history'),
   convergeDns: asInvoke<{ clusters: ConvergeOutcome[] }>(convergeDns, 'convergeDns'),
+  convergeFences: asInvoke<{ clusters: PendingFencesResult[] }>(convergeFences, 'convergeFences'),
   // The emulator does not run commands: the rejoin document runs on the local node instead.
   rejoin: asInvoke(lambda('rejoin', makeRejoin(localCommandRunner()), { input: rejoinRequestSchema }), 'rejoin'),
   pause: asInvoke(pause, 'pause'),
   resume: asInvoke(resume, 'resume'),
   resolve: asInvoke(resolve, 'resolve'),
-} satisfies Record<OperatorFunction | 'monitor' | 'nodeReturned' | 'convergeDns', Invoke>;
+} satisfies Record<OperatorFunction | 'monitor' | 'nodeReturned' | 'convergeDns' | 'convergeFences', Invoke>;
 
 /** Step Functions' StartExecution, done by the local runner (same name: started once). */
 export const localStarter =
