@@ -7,6 +7,9 @@ import { runSwitchover } from '../../functions/operators/switchover';
 import { publishedTargets } from '../../shared/actions/repoint';
 import { resetEmulator } from '../../local/emulator';
 import { LeaseStore } from '../../shared/aws/lease';
+import { ClusterRecordStore } from '../../shared/aws/cluster-record';
+import { instanceTags } from '../../shared/aws/ec2';
+import { localHandlers } from '../../local/handlers';
 import { dynamoClient } from '../../shared/aws/clients/dynamodb';
 import { LOCAL_DEPLOYMENT } from '../../local/local-stack';
 import { readMetric } from '../../local/cloudwatch-readback';
@@ -149,6 +152,25 @@ describe('fault matrix', () => {
     const after = verdict.rounds.filter((r) => r.at > end);
     expect(after.length).toBeGreaterThan(0);
     expect(after.at(-1)).toMatchObject({ writable: ['standby_dr'], published: 'standby_dr' });
+
+    // The fence stays pending in the cluster record; the scheduled convergeFences completes it once
+    // the region answers again: the old writer's instance, still running, is tagged and stopped.
+    const converge = async () => ((await localHandlers.convergeFences({ cluster: 'orders' }))).clusters[0]!;
+    const records = new ClusterRecordStore(dynamoClient('us-west-2'), LOCAL_DEPLOYMENT.leaseTable);
+    expect((await records.read('orders'))?.fenced.primary).toMatchObject({ confirmed: false });
+    expect((await converge()).fences).toEqual([expect.objectContaining({ node: 'primary', verdict: expect.objectContaining({ action: 'wait' }), actions: [] })]);
+    bench.faults.clear();
+    expect((await converge()).fences).toEqual([
+      expect.objectContaining({ node: 'primary', verdict: expect.objectContaining({ action: 'fence' }), actions: [expect.stringMatching(/^tagged pgfo:fenced=/), expect.stringMatching(/^stop requested/)] }),
+    ]);
+    const ec2 = new EC2Client({ region: 'us-east-1', endpoint: emulator() });
+    expect(await instanceTags(ec2, s.node('primary').instanceId)).toMatchObject({ 'pgfo:fenced': expect.any(String) });
+    let last = await converge();
+    for (const deadline = Date.now() + 15000; last.fences[0]?.verdict.action !== 'confirm' && Date.now() < deadline; last = await converge()) await new Promise((r) => setTimeout(r, 500));
+    expect(last).toMatchObject({ fences: [{ node: 'primary', verdict: { action: 'confirm' } }], generation: expect.any(Number) });
+    expect((await records.read('orders'))?.fenced.primary).toMatchObject({ confirmed: true });
+    // Nothing left pending: the next run does nothing.
+    expect(await converge()).toMatchObject({ fences: [], generation: null });
   });
 
   it('EC2 API down and fencing required: nothing promoted, the reason given', async () => {
