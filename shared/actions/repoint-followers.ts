@@ -81,6 +81,13 @@ const awaitStreaming = async (
   }
 };
 
+/** One session per standby: re-points it to `writer`, then waits (bounded) until it streams from it. */
+const repointAndWatch = (context: ClusterContext, node: NodeConfig, writer: NodeConfig, timeline: number | null, writerClient: Client, deadline: number) =>
+  withFailoverConnection(context, node, async (client) => {
+    const changed = await repointOne(client, node, writer, writerClient);
+    return { ...changed, verified: await awaitStreaming(context, client, node, writer, timeline, writerClient, deadline) };
+  });
+
 const skipReason = (seen: NodeTopology, excluded: Map<string, string>): { outcome: FollowerOutcome; detail: string } | null => {
   const why = excluded.get(seen.node);
   if (why) return { outcome: 'skipped', detail: `${seen.node} not re-pointed: ${why}` };
@@ -130,11 +137,7 @@ export const repointFollowers = async (
             const diverged = divergence(seen, { node: writer.name, timeline, forkLsn: options.forkLsn });
             if (diverged) return { node: seen.node, outcome: 'diverged', repointed: false, slot: 'none', detail: diverged };
             try {
-              // One session per standby: re-point it, then watch its receiver.
-              const { repointed, slot, verified } = await withFailoverConnection(context, node, async (client) => {
-                const changed = await repointOne(client, node, writer, writerClient);
-                return { ...changed, verified: await awaitStreaming(context, client, node, writer, timeline, writerClient, deadline) };
-              });
+              const { repointed, slot, verified } = await repointAndWatch(context, node, writer, timeline, writerClient, deadline);
               const slotNote = slot === 'cleared' ? ' (its slot does not exist on the writer and the failover login may not create it: now without a slot)' : '';
               return { node: node.name, outcome: verified.streaming ? 'streaming' : 'not-streaming', repointed, slot, detail: `${verified.detail}${slotNote}` };
             } catch (error) {
@@ -158,6 +161,37 @@ export const repointFollowers = async (
     { queryTimeoutMs: 10_000 },
   );
 };
+
+/**
+ * Before a switchover promotes `target`, the other standbys stream from it instead of the old
+ * primary: the old primary keeps running read-only and still writes WAL now and then (a standby
+ * snapshot, a checkpoint); a standby that received any of it after the promotion would be past the
+ * fork and could not follow the new timeline. Cascading from the target, a standby never has more
+ * than the target. Each is verified streaming from the target within `deadline` (on its current
+ * timeline); one that is not is reported, and the switchover goes on (it may then need a rejoin).
+ */
+export const cascadeFromTarget = async (
+  context: ClusterContext,
+  target: NodeConfig,
+  standbys: NodeConfig[],
+  deadline: number,
+): Promise<Array<{ node: string; streaming: boolean; detail: string }>> =>
+  withFailoverConnection(
+    context,
+    target,
+    (targetClient) =>
+      Promise.all(
+        standbys.map(async (node) => {
+          try {
+            const { verified } = await repointAndWatch(context, node, target, null, targetClient, deadline);
+            return { node: node.name, ...verified };
+          } catch (error) {
+            return { node: node.name, streaming: false, detail: `${node.name} could not be re-pointed to ${target.name}: ${(error as Error).message}` };
+          }
+        }),
+      ),
+    { queryTimeoutMs: 10_000 },
+  );
 
 /**
  * Records each node's role, upstream and timeline as this step left them on `record`, conditionally
