@@ -7,6 +7,7 @@ import { clusterNamed } from '../../shared/config/cluster-context';
 import { loadConfig } from '../../shared/config/load';
 import { nameSchema } from '../../shared/config/schema';
 import { lambda } from '../../shared/lambda';
+import { isScheduledEvent } from '../../shared/scheduled';
 import { runMonitor, type MonitorSummary } from '../../shared/monitor/run-monitor';
 import { clusterRecordStore } from '../../shared/workflow/environment';
 
@@ -16,8 +17,6 @@ import { clusterRecordStore } from '../../shared/workflow/environment';
  */
 type MonitorRequest = { samples?: number; intervalMs?: number; clusters?: string[] };
 
-const isScheduledEvent = (event: unknown): boolean =>
-  typeof event === 'object' && event !== null && (event as Record<string, unknown>).source === 'aws.events';
 
 export const monitorInput = z.preprocess(
   (event) => (isScheduledEvent(event) ? {} : event),

@@ -12,6 +12,7 @@ import type { LocalExecution } from '../../local/state-machine';
 import { AckedWriter } from '../../local/workload';
 import { localHandlers } from '../../local/handlers';
 import type { ClusterStatus } from '../../shared/operators/status';
+import type { ResolveResult } from '../../shared/operators/resolve';
 import { nextSecond, readMetric } from '../../local/cloudwatch-readback';
 import { scenario } from '../harness/scenario';
 
@@ -232,6 +233,33 @@ describe('successive failovers without editing the configuration', () => {
     // And a stale write of the record itself is refused, not applied.
     await expect(store.update(nextRecord(seeded, { writer: 'standby_az2' }, 'stale', new Date().toISOString()), seeded.generation)).rejects.toMatchObject({ name: 'RecordConflictError' });
     expect((await store.read(s.cluster().name))?.writer).toBe('primary');
+  });
+
+  it('a contradiction blocks the failover until an operator resolves it: resolve records the one observed writer', async () => {
+    await start();
+    const store = records();
+    const cluster = s.cluster().name;
+    // The record fenced the node that writes (an incident the operator has since repaired by hand).
+    const seeded = await store.readOrSeed(cluster, 'primary');
+    const at = new Date().toISOString();
+    await store.update(nextRecord(seeded, { timeline: 1, fenced: { primary: { reason: 'test: fenced by an earlier incident', confirmed: true, at, by: 'test' } } }, 'test', at), seeded.generation);
+    const status = async () => ((await localHandlers.status({ cluster })) as { clusters: ClusterStatus[] }).clusters[0]!;
+    expect((await status()).contradictions).toEqual([expect.stringMatching(/primary accepts writes but the record fenced it .*test: fenced by an earlier incident/)]);
+    s.startProbe();
+    const refused = await s.failover();
+    expect(s.receipt(refused)).toMatchObject({ promoted: null });
+    expect(s.receipt(refused).reasons.join('\n')).toMatch(/contradictory: .*record fenced it.*pgfo resolve --writer NODE/);
+    await expectNoSplitBrain(refused);
+
+    // Only the node observed writing can be recorded, and only with a reason.
+    const notWriter = (await localHandlers.resolve({ cluster, writer: 'standby_az2', by: 'alice', reason: 'test' })) as ResolveResult;
+    expect(notWriter).toMatchObject({ outcome: 'refused', reasons: [expect.stringMatching(/standby_az2 is a standby/)] });
+    await expect(localHandlers.resolve({ cluster, writer: 'primary', by: 'alice' })).rejects.toMatchObject({ name: 'InvalidInputError', message: expect.stringMatching(/reason/) });
+    const resolved = (await localHandlers.resolve({ cluster, writer: 'primary', by: 'alice', reason: 'the fence was a mistake' })) as ResolveResult;
+    expect(resolved).toMatchObject({ outcome: 'resolved', writer: 'primary', timeline: 1, generation: seeded.generation + 2 });
+    expect(await store.read(cluster)).toMatchObject({ fenced: {}, updatedBy: 'alice (resolve: the fence was a mistake)' });
+    expect((await status()).contradictions).toEqual([]);
+    expect(((await localHandlers.resolve({ cluster, writer: 'primary', by: 'alice', reason: 'again' })) as ResolveResult).outcome).toBe('unchanged');
   });
 
   it('pause stops an automatic failover at the lease with who, since when and why; resume lets the next one through', async () => {
