@@ -120,8 +120,11 @@ const stageCrash = async (): Promise<FailoverBench> => {
     const primary = configuredPrimary(bench.stack.cluster());
     await new EC2Client({ region: primary.region }).send(new StopInstancesCommand({ InstanceIds: [primary.instanceId] }));
     await bench.power.settle();
-    // Nothing else polls the emulator while a side is timed.
+    // Nothing else polls the emulator while a side is timed: neither the power poller nor the boot
+    // watcher (each asks EC2 every 200 ms; the emulator serves one request at a time, so their
+    // calls would queue in front of the timed side's own).
     bench.power.stop();
+    await bench.boot.pause();
     return bench;
   } catch (error) {
     await bench.teardown();

@@ -6,8 +6,13 @@ import { kib, percent, table } from './markdown';
 import type { ScalePoint } from './monitor-scale';
 import type { Baseline } from './result';
 import type { Spread } from './stats';
+import { alarmSchema, policySchema } from '../shared/config/schema';
 
 /** Markdown for each section of docs/benchmarks.md. Pure: result in, text out. */
+
+/** The defaults a configuration gets when it sets nothing: what the prose describes. */
+const DEFAULT_POLICY = policySchema.parse({});
+const DEFAULT_ALARM = alarmSchema.parse({});
 
 const range = (s: Spread | null | undefined): string | null => (s ? `${s.min}–${s.max}` : null);
 const short = (client: string) => client.replace('@aws-sdk/client-', '');
@@ -15,21 +20,24 @@ const short = (client: string) => client.replace('@aws-sdk/client-', '');
 const overheadReading = (r: OverheadResult): string => {
   const kind = (name: string) => r.slowestCalls.find((c) => c.name === name);
   const connects = kind('pg connect');
-  const metrics = kind('CloudWatch.GetMetricData');
+  const aws = r.slowestCalls.filter((c) => /^[A-Z][A-Za-z0-9]*\./.test(c.name)).sort((a, b) => b.count - a.count).slice(0, 3);
   return (
     `Reading: the floor makes ${r.calls.floor.aws} AWS calls and opens ${r.calls.floor.pgConnects} database connection; the state machine makes ` +
-    `${r.calls.full.aws} and opens ${r.calls.full.pgConnects}: the lease (take, release), two confirmation checks (EC2 status, metric history, a ` +
-    'probe of the primary and of each standby), the candidates’ own positions and the published history, fencing (stop, then describe), ' +
-    'both DATABASE_URL regions (read, write) and the receipt (metric, event, history record): safety and accounting steps the floor skips ' +
-    `by definition. The largest kinds of work are database connections (${connects?.count ?? '–'}, ${connects?.ms ?? '–'} ms summed: a TCP and ` +
-    `SCRAM handshake each, CPU-bound on two busy cores) and GetMetricData (${metrics?.count ?? '–'}, ${metrics?.ms ?? '–'} ms summed; the ` +
-    'emulator’s cost grows with the 15-minute, 1-second window). The emulator also serves one request at a time, so AWS calls the code ' +
-    'makes concurrently still queue here; in AWS each call takes longer but concurrent ones overlap, and the Route 53 INSYNC wait ' +
-    '(immediate here, typically tens of seconds in AWS) dominates both sides. pg_promote(true, …) looks every 100 ms whether recovery ' +
-    'ended; the control plane asks without waiting and polls every 10 ms, which is why the ratio to the physical floor is shown too. ' +
-    'The next lever would be reusing the failover login’s connections between the two checks and the candidate step (5 of the ' +
-    'handshakes); it needs connections kept across Lambda invocations and proven alive before use, since a stale connection must never ' +
-    'read as a "down" signal.'
+    `${r.calls.full.aws} and opens ${r.calls.full.pgConnects}: the lease (pause check, take, release), ${DEFAULT_POLICY.rechecks + 1} confirmation checks ` +
+    '(cluster record, EC2 status, metric history, the nodes), the candidates’ positions and the published history, fencing (stop, then ' +
+    'describe), the record check, incident and promotion before and after pg_promote, both DATABASE_URL regions (read, write) beside the ' +
+    'DNS intent, UPSERT, its settlement and GetChange, re-pointing the followers and recording them, and the receipt (metric, event, ' +
+    'history record): safety and accounting steps the floor skips by definition. ' +
+    `The most frequent AWS calls: ${aws.map((c) => `${c.name} ${c.count} (${c.ms} ms summed)`).join(', ') || 'none'}. ` +
+    `Database connections: ${connects?.count ?? '–'} (${connects?.ms ?? '–'} ms summed). The failover’s read-only observations (topology, ` +
+    'outage signals, candidates’ positions, the catch-up poll) go over kept sessions, so most of those are to the failed writer (refused at ' +
+    'once, and asked again on a fresh connection each time so that a kept session never decides it is down) and the fresh sessions the ' +
+    'world-changing work opens on purpose (promotion, re-pointing a standby, the new writer’s synchronous_standby_names). Locally every ' +
+    'function runs in one process and shares the kept sessions; in AWS each function keeps its own, so a deployed run opens more. ' +
+    'The emulator serves one request at a time, so AWS calls the code makes concurrently still queue here and each costs tens of ' +
+    'milliseconds on two busy cores; in AWS concurrent calls overlap, and the Route 53 INSYNC wait (immediate here, typically tens of ' +
+    'seconds in AWS) dominates both sides. pg_promote(true, …) looks every 100 ms whether recovery ended; the control plane asks without ' +
+    'waiting and polls every 10 ms, which is why the ratio to the physical floor is shown too.'
   );
 };
 
@@ -97,7 +105,7 @@ const detectionReading = (rules: DetectionResult['rules']): string => {
     (rule.evaluationPeriods > rule.datapointsToAlarm
       ? `with ${rule.evaluationPeriods - rule.datapointsToAlarm} or fewer real datapoints in its range (a new deployment, or the monitor back after a silence) the alarm is in ALARM even when every real one is fine. `
       : 'only with no real datapoint in its range (a new deployment, or a silent monitor) does missing data alone put the alarm in ALARM; with fewer datapoints to alarm than periods, a single fine datapoint would not be enough to keep it OK. ') +
-    'The alarm only starts the workflow, which confirms the outage from four signals on two checks `policy.recheckAfterSeconds` apart ' +
+    `The alarm only starts the workflow, which confirms the outage from four signals on ${DEFAULT_POLICY.rechecks + 1} checks \`policy.recheckAfterSeconds\` (${DEFAULT_POLICY.recheckAfterSeconds} s) apart ` +
     'before acting, so a false alarm costs an execution and a "no-failover" receipt, not a promotion. Sampling faster barely helps ' +
     '(bound = period × datapoints + sampling interval) and 10 s is CloudWatch’s shortest alarm period.'
   );
@@ -203,7 +211,8 @@ export const drillSection = (r: DrillResult): string[] => {
     ),
     '',
     'Reading: the RTO is detection (the drill injects its fault as soon as the alarm is OK, which is just after a period boundary, so ' +
-      'it sees close to the worst case of the default 3 of 3, see section 2) plus `policy.recheckAfterSeconds` (20 s) between the two confirmation checks, plus well under a second of workflow, ' +
+      `it sees close to the worst case of the default ${DEFAULT_ALARM.datapointsToAlarm} of ${DEFAULT_ALARM.evaluationPeriods}, see section 2) plus ` +
+      `${DEFAULT_POLICY.rechecks} × \`policy.recheckAfterSeconds\` (${DEFAULT_POLICY.recheckAfterSeconds} s) between the confirmation checks, plus well under a second of workflow, ` +
       'plus the application noticing and re-reading DATABASE_URL. RPO: the synchronous standby loses no acknowledged row; the asynchronous ' +
       'DR loses what was in flight on its throttled link. The receipt’s estimate counts WAL up to the last writer position anyone saw, so ' +
       'writes after the monitor’s last sample are not in it; its upper bound extrapolates them at the last observed rate.',

@@ -107,10 +107,15 @@ export class InstanceBoot {
     }
   }
 
-  async stop(): Promise<void> {
+  /** Stops looking (the look in flight finishes): nothing is booted until the stack is torn down. */
+  async pause(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     await this.polling;
+  }
+
+  async stop(): Promise<void> {
+    await this.pause();
     await this.imds.close();
   }
 }

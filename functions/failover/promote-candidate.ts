@@ -1,6 +1,7 @@
 import { clusterContext, nodeNamed } from '../../shared/config/cluster-context';
 import { promoteNode } from '../../shared/actions/promote';
-import { openIncident, recordStillAt, storePromotion, writerTimeline } from '../../shared/actions/record-promotion';
+import { openIncident, recordStillAt, storePromotion } from '../../shared/actions/record-promotion';
+import { observeNodes } from '../../shared/actions/topology';
 import { catchUpFromFollowers } from '../../shared/actions/catch-up';
 import { executionInputSchema, type FailoverState, type PromotionResult } from '../../shared/workflow/state';
 import { StateMissingError } from '../../shared/errors';
@@ -18,12 +19,16 @@ export const promoteCandidate = (state: FailoverState): Promise<PromotionResult>
     if (!state.candidate?.promote) throw new StateMissingError('promoteCandidate needs a candidate to promote ($.candidate)');
     const context = clusterContext(state.cluster);
     const node = nodeNamed(context.cluster, state.candidate.node);
-    const checked = await recordStillAt(context, state.candidate.generation, node.name, state.executionName);
+    // Observing the nodes is a read: it runs beside the record check; nothing changes before both.
+    const [checked, observed] = await Promise.all([
+      recordStillAt(context, state.candidate.generation, node.name, state.executionName),
+      observeNodes(context, { reuseSessions: true }),
+    ]);
     const record = await openIncident(context, checked, { execution: state.executionName, from: state.candidate.previousPrimary, to: node.name });
     const excluded = new Set([state.candidate.previousPrimary, ...Object.keys(record.fenced)]);
-    const catchUp = await catchUpFromFollowers(context, node, excluded);
+    const catchUp = await catchUpFromFollowers(context, node, excluded, observed);
     const result = await promoteNode(context, node);
-    const timeline = await writerTimeline(context, node);
+    const { timeline } = result;
     const stored = await storePromotion(context, record, {
       writer: node.name,
       timeline,

@@ -1,5 +1,5 @@
 import { repointFollowers, type FollowersResult } from '../../shared/actions/repoint-followers';
-import { readRecord } from '../../shared/actions/topology';
+import { observeNodes, readRecord } from '../../shared/actions/topology';
 import { clusterContext, nodeNamed } from '../../shared/config/cluster-context';
 import { executionInputSchema, type FailoverState } from '../../shared/workflow/state';
 import { StateMissingError } from '../../shared/errors';
@@ -14,13 +14,16 @@ export const repointFollowersStep = (state: FailoverState): Promise<FollowersRes
   timed(async () => {
     if (!state.promotion) throw new StateMissingError('repointFollowers needs the promotion result ($.promotion)');
     const context = clusterContext(state.cluster);
-    const record = await readRecord(context);
+    // Both reads at once; the followers are then recorded on this record (re-read if it changed).
+    const [record, observed] = await Promise.all([readRecord(context), observeNodes(context, { reuseSessions: true })]);
     const excluded = new Map(Object.entries(record.fenced).map(([node, fence]) => [node, `fenced (${fence.reason})`]));
     if (state.candidate?.previousPrimary) excluded.set(state.candidate.previousPrimary, 'the failed writer');
     return repointFollowers(context, nodeNamed(context.cluster, state.promotion.node), {
       excluded,
       forkLsn: state.promotion.lsn,
       by: state.executionName,
+      observed,
+      record,
     });
   });
 

@@ -1,4 +1,4 @@
-import { assessCandidates } from '../../shared/actions/assess-candidates';
+import { assessCandidates, candidateHistory } from '../../shared/actions/assess-candidates';
 import { failoverTarget } from '../../shared/actions/topology';
 import { clusterContext } from '../../shared/config/cluster-context';
 import { executionInputSchema, type CandidateResult, type FailoverState } from '../../shared/workflow/state';
@@ -15,7 +15,9 @@ import { log } from '../../shared/log';
 export const selectCandidate = (state: FailoverState): Promise<CandidateResult> =>
   timed(async () => {
     const context = clusterContext(state.cluster);
-    const target = await failoverTarget(context);
+    // The published history does not depend on the topology: read both at the same time.
+    const history = candidateHistory(context);
+    const target = await failoverTarget(context, { reuseSessions: true });
     const generation = target.topology.record.generation;
     if (!target.known) {
       log.warn('candidate refused: contradictory topology', { cluster: state.cluster, execution: state.executionName, reason: target.reason });
@@ -27,6 +29,7 @@ export const selectCandidate = (state: FailoverState): Promise<CandidateResult> 
       ...(state.requestedNode ? { requestedNode: state.requestedNode } : {}),
       followers: target.followers,
       convergeOn: target.convergeOn,
+      history,
     });
     const reasons = [...target.notes, ...verdict.reasons];
     log.info('candidate verdict', { cluster: state.cluster, execution: state.executionName, promote: verdict.promote, reasons });

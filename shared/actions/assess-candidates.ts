@@ -1,5 +1,5 @@
 import { cloudWatchClient } from '../aws/clients/cloudwatch';
-import { readWriterHistory } from '../aws/metric-history';
+import { readWriterHistory, type WriterHistory } from '../aws/metric-history';
 import type { NodeConfig } from '../config/schema';
 import { log } from '../log';
 import { readStandbyFacts } from '../postgres/failover-sql';
@@ -37,9 +37,20 @@ export const observeStandby = async (context: ClusterContext, node: NodeConfig):
 };
 
 /**
+ * The writer's published position history for the lag guard; an unavailable history is empty (the
+ * guard then measures from the standbys alone). Never throws.
+ */
+export const candidateHistory = ({ config, cluster }: ClusterContext): Promise<WriterHistory> =>
+  readWriterHistory(cloudWatchClient(config.controlRegion), config.namespace, cluster.name, HISTORY_MINUTES).catch((error) => {
+    log.warn('writer position history unavailable; measuring from the standbys only', { cluster: cluster.name, error });
+    return { positions: [], lastReachableAt: null, firstUnreachableAt: null };
+  });
+
+/**
  * Looks at every node but the failed primary (positions each actually received, receiver state)
- * and the writer's published position history, then applies the lag guard and region preference.
- * Reads only: used by the failover and by the dry-run plan.
+ * and the writer's published position history (`history`, when the caller started reading it
+ * earlier), then applies the lag guard and region preference. Reads only: used by the failover and
+ * by the dry-run plan.
  */
 export const assessCandidates = async (
   context: ClusterContext,
@@ -52,9 +63,10 @@ export const assessCandidates = async (
     followers?: Follower[];
     /** The node an unfinished run of this failover already promoted. */
     convergeOn?: string | null;
+    history?: Promise<WriterHistory>;
   },
 ): Promise<CandidateAssessment> => {
-  const { cluster, config } = context;
+  const { cluster } = context;
   // The standbys and the published history are independent reads: ask them at the same time.
   const [standbys, history] = await Promise.all([
     Promise.all(
@@ -66,10 +78,7 @@ export const assessCandidates = async (
           return follower ? { ...facts, follows: follower.following, followReason: follower.reason } : facts;
         }),
     ),
-    readWriterHistory(cloudWatchClient(config.controlRegion), config.namespace, cluster.name, HISTORY_MINUTES).catch((error) => {
-      log.warn('writer position history unavailable; measuring from the standbys only', { cluster: cluster.name, error });
-      return { positions: [], lastReachableAt: null, firstUnreachableAt: null };
-    }),
+    options.history ?? candidateHistory(context),
   ]);
   const verdict = chooseCandidate(
     {

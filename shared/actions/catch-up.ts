@@ -5,7 +5,7 @@ import { roleOf, type NodeTopology } from '../decisions/topology';
 import { conninfoTarget, retargetConninfo } from '../postgres/conninfo';
 import { readPrimaryConninfo, readPrimarySlotName, reloadConfiguration, setPrimaryConninfo, setPrimarySlotName } from '../postgres/follow-sql';
 import { sleep } from '../time';
-import { withFailoverConnection } from './failover-connection';
+import { withFailoverConnection, withReusedFailoverSession } from './failover-connection';
 import { observeNodes, replicationAddress } from './topology';
 
 export interface CatchUp {
@@ -21,8 +21,9 @@ const POLL_MS = 100;
 /** Longest wait for the candidate to fetch what a more advanced standby has. */
 const MAX_WAIT_MS = 15_000;
 
+/** Each poll asks over the kept session (a failed one is replaced by a fresh connection). */
 const receivedBy = async (context: ClusterContext, node: NodeConfig): Promise<number | null> =>
-  withFailoverConnection(context, node, async (client) => {
+  withReusedFailoverSession(context, node, async (client) => {
     const { rows } = await client.query<{ lsn: string | null }>(`SELECT pg_wal_lsn_diff(pg_last_wal_receive_lsn(), '0/0') AS lsn`);
     const lsn = rows[0]?.lsn;
     return lsn === null || lsn === undefined ? null : Number(lsn);
@@ -37,9 +38,15 @@ const receivedBy = async (context: ClusterContext, node: NodeConfig): Promise<nu
  * primary_conninfo re-pointed there and reloaded), bounded in time; then it is promoted. A candidate
  * that could not catch up is promoted anyway and the receipt says what the other standby holds.
  */
-export const catchUpFromFollowers = async (context: ClusterContext, candidate: NodeConfig, excluded: Set<string>): Promise<CatchUp> => {
+export const catchUpFromFollowers = async (
+  context: ClusterContext,
+  candidate: NodeConfig,
+  excluded: Set<string>,
+  /** The nodes as this step observed them just before (else observed here). */
+  observed?: NodeTopology[],
+): Promise<CatchUp> => {
   const started = Date.now();
-  const nodes = await observeNodes(context);
+  const nodes = observed ?? (await observeNodes(context, { reuseSessions: true }));
   const self = nodes.find((n) => n.node === candidate.name);
   const none = (detail: string): CatchUp => ({ from: null, bytes: 0, caughtUp: true, ms: Date.now() - started, detail });
   if (!self || roleOf(self) !== 'standby' || self.receiveLsn === null) return none(`${candidate.name}: nothing to catch up (not a standby now)`);

@@ -1,12 +1,14 @@
 import type { NodeConfig } from '../config/schema';
 import { PromotionFailedError } from '../errors';
-import { currentPosition, isInRecovery, promote, writeHeartbeat } from '../postgres/failover-sql';
+import { isInRecovery, promote, writeHeartbeat } from '../postgres/failover-sql';
 import type { ClusterContext } from '../config/cluster-context';
+import { readTopology } from '../postgres/topology-sql';
 import { withFailoverConnection } from './failover-connection';
 
 /**
  * Promotes `node` with pg_promote as the non-superuser failover login, then proves it: out of
  * recovery and a write committed. A node that is already primary is reported, not promoted again.
+ * Its position and the timeline it now writes on are read over the same session, after the write.
  */
 export const promoteNode = async (context: ClusterContext, node: NodeConfig) => {
   const timeoutSeconds = context.cluster.policy.promoteTimeoutSeconds;
@@ -22,6 +24,8 @@ export const promoteNode = async (context: ClusterContext, node: NodeConfig) => 
     } catch (error) {
       throw new PromotionFailedError(`${node.name} is out of recovery but a write failed: ${(error as Error).message}`, { cause: error });
     }
-    return { node: node.name, alreadyPrimary, lsn: await currentPosition(client), promoteMs: Date.now() - started };
+    const promoteMs = Date.now() - started;
+    const seen = await readTopology(client);
+    return { node: node.name, alreadyPrimary, lsn: seen.currentLsn, promoteMs, timeline: seen.timeline };
   }, { queryTimeoutMs: (timeoutSeconds + 5) * 1000 });
 };

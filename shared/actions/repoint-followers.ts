@@ -1,7 +1,7 @@
 import type { Client } from 'pg';
 import type { ClusterContext } from '../config/cluster-context';
 import type { NodeConfig } from '../config/schema';
-import { nextRecord, type NodeRecord } from '../decisions/cluster-record';
+import { nextRecord, type ClusterRecord, type NodeRecord } from '../decisions/cluster-record';
 import { divergence, synchronousStandbyNamesFor, type FollowerOutcome, type FollowerReport, type FollowersResult } from '../decisions/followers';
 
 export type { FollowersResult } from '../decisions/followers';
@@ -27,7 +27,8 @@ import { clusterRecordStore } from '../workflow/environment';
 import { withFailoverConnection } from './failover-connection';
 import { nodeAddresses, observeNodes, readRecord, replicationAddress } from './topology';
 
-const POLL_MS = 250;
+/** How often a re-pointed standby's receiver is looked at: one query over a session already open. */
+const POLL_MS = 50;
 
 /**
  * The standby's replication slot must exist on the new writer, or its receiver never connects. The
@@ -44,41 +45,47 @@ const carrySlot = async (standby: Client, writer: Client): Promise<FollowerRepor
 };
 
 /** Rewrites host and port of the standby's primary_conninfo (user, password, application_name kept). */
-const repointOne = async (context: ClusterContext, node: NodeConfig, writer: NodeConfig, writerClient: Client) =>
-  withFailoverConnection(context, node, async (client) => {
-    const target = replicationAddress(writer, node);
-    const current = await readPrimaryConninfo(client);
-    const now = conninfoTarget(current);
-    const repointed = now.host !== target.host || now.port !== target.port;
-    if (repointed) await setPrimaryConninfo(client, retargetConninfo(current, target.host, target.port));
-    const slot = await carrySlot(client, writerClient);
-    if (repointed || slot === 'cleared') await reloadConfiguration(client);
-    return { repointed, slot };
-  });
+const repointOne = async (client: Client, node: NodeConfig, writer: NodeConfig, writerClient: Client) => {
+  const target = replicationAddress(writer, node);
+  const current = await readPrimaryConninfo(client);
+  const now = conninfoTarget(current);
+  const repointed = now.host !== target.host || now.port !== target.port;
+  if (repointed) await setPrimaryConninfo(client, retargetConninfo(current, target.host, target.port));
+  const slot = await carrySlot(client, writerClient);
+  if (repointed || slot === 'cleared') await reloadConfiguration(client);
+  return { repointed, slot };
+};
 
 /** Waits (bounded) until `node` streams from the writer on its timeline. */
 const awaitStreaming = async (
   context: ClusterContext,
+  client: Client,
   node: NodeConfig,
   writer: NodeConfig,
   timeline: number | null,
   writerClient: Client,
   deadline: number,
-): Promise<{ streaming: boolean; detail: string }> =>
-  withFailoverConnection(context, node, async (client) => {
-    const addresses = nodeAddresses(context.cluster);
-    let last = 'no WAL receiver';
-    for (;;) {
-      const state = await receiverState(client);
-      const fromWriter = nodeAt(addresses, state.senderHost, state.senderPort) === writer.name || (await streamingReplicas(writerClient)).includes(node.name);
-      const onTimeline = timeline === null || state.timeline === timeline;
-      if (state.status === 'streaming' && fromWriter && onTimeline) {
-        return { streaming: true, detail: `${node.name} streams from ${writer.name} on timeline ${state.timeline}` };
-      }
-      last = `receiver ${state.status ?? 'not running'}${state.senderHost ? ` from ${state.senderHost}:${state.senderPort}` : ''}, timeline ${state.timeline ?? 'unknown'}`;
-      if (Date.now() >= deadline) return { streaming: false, detail: `${node.name} does not stream from ${writer.name} after the wait: ${last}` };
-      await sleep(POLL_MS);
+): Promise<{ streaming: boolean; detail: string }> => {
+  const addresses = nodeAddresses(context.cluster);
+  let last = 'no WAL receiver';
+  for (;;) {
+    const state = await receiverState(client);
+    const fromWriter = nodeAt(addresses, state.senderHost, state.senderPort) === writer.name || (await streamingReplicas(writerClient)).includes(node.name);
+    const onTimeline = timeline === null || state.timeline === timeline;
+    if (state.status === 'streaming' && fromWriter && onTimeline) {
+      return { streaming: true, detail: `${node.name} streams from ${writer.name} on timeline ${state.timeline}` };
     }
+    last = `receiver ${state.status ?? 'not running'}${state.senderHost ? ` from ${state.senderHost}:${state.senderPort}` : ''}, timeline ${state.timeline ?? 'unknown'}`;
+    if (Date.now() >= deadline) return { streaming: false, detail: `${node.name} does not stream from ${writer.name} after the wait: ${last}` };
+    await sleep(POLL_MS);
+  }
+};
+
+/** One session per standby: re-points it to `writer`, then waits (bounded) until it streams from it. */
+const repointAndWatch = (context: ClusterContext, node: NodeConfig, writer: NodeConfig, timeline: number | null, writerClient: Client, deadline: number) =>
+  withFailoverConnection(context, node, async (client) => {
+    const changed = await repointOne(client, node, writer, writerClient);
+    return { ...changed, verified: await awaitStreaming(context, client, node, writer, timeline, writerClient, deadline) };
   });
 
 const skipReason = (seen: NodeTopology, excluded: Map<string, string>): { outcome: FollowerOutcome; detail: string } | null => {
@@ -101,10 +108,18 @@ const skipReason = (seen: NodeTopology, excluded: Map<string, string>): { outcom
 export const repointFollowers = async (
   context: ClusterContext,
   writer: NodeConfig,
-  options: { excluded: Map<string, string>; forkLsn: number | null; by: string },
+  options: {
+    excluded: Map<string, string>;
+    forkLsn: number | null;
+    by: string;
+    /** The nodes as the caller observed them just before (else observed here). */
+    observed?: NodeTopology[];
+    /** The cluster record as the caller read it just before: the followers are recorded on it (re-read on a conflict). */
+    record?: ClusterRecord;
+  },
 ): Promise<FollowersResult> => {
   const { cluster } = context;
-  const observed = await observeNodes(context);
+  const observed = options.observed ?? (await observeNodes(context, { reuseSessions: true }));
   const writerSeen = observed.find((n) => n.node === writer.name);
   const timeline = writerSeen?.timeline ?? null;
   return withFailoverConnection(
@@ -122,8 +137,7 @@ export const repointFollowers = async (
             const diverged = divergence(seen, { node: writer.name, timeline, forkLsn: options.forkLsn });
             if (diverged) return { node: seen.node, outcome: 'diverged', repointed: false, slot: 'none', detail: diverged };
             try {
-              const { repointed, slot } = await repointOne(context, node, writer, writerClient);
-              const verified = await awaitStreaming(context, node, writer, timeline, writerClient, deadline);
+              const { repointed, slot, verified } = await repointAndWatch(context, node, writer, timeline, writerClient, deadline);
               const slotNote = slot === 'cleared' ? ' (its slot does not exist on the writer and the failover login may not create it: now without a slot)' : '';
               return { node: node.name, outcome: verified.streaming ? 'streaming' : 'not-streaming', repointed, slot, detail: `${verified.detail}${slotNote}` };
             } catch (error) {
@@ -140,7 +154,7 @@ export const repointFollowers = async (
         await setSynchronousStandbyNames(writerClient, names);
         await reloadConfiguration(writerClient);
       }
-      const generation = await recordFollowers(context, writer, timeline, observed, reports, options.by);
+      const generation = await recordFollowers(context, writer, timeline, observed, reports, options.by, options.record);
       log.info('followers re-pointed', { cluster: cluster.name, writer: writer.name, followers: reports.map((r) => `${r.node}: ${r.outcome}`), synchronousStandbyNames: names });
       return { writer: writer.name, timeline, followers: reports, synchronousStandbyNames: names, generation };
     },
@@ -169,8 +183,8 @@ export const cascadeFromTarget = async (
       Promise.all(
         standbys.map(async (node) => {
           try {
-            await repointOne(context, node, target, targetClient);
-            return { node: node.name, ...(await awaitStreaming(context, node, target, null, targetClient, deadline)) };
+            const { verified } = await repointAndWatch(context, node, target, null, targetClient, deadline);
+            return { node: node.name, ...verified };
           } catch (error) {
             return { node: node.name, streaming: false, detail: `${node.name} could not be re-pointed to ${target.name}: ${(error as Error).message}` };
           }
@@ -180,19 +194,19 @@ export const cascadeFromTarget = async (
   );
 
 /**
- * Records each node's role, upstream and timeline as this step left them, conditionally on the
- * generation read. The record must still name this writer.
- * @throws RecordConflictError when it names another writer.
+ * Records each node's role, upstream and timeline as this step left them on `record`, conditionally
+ * on its generation. The record must still name this writer.
+ * @throws RecordConflictError when it names another writer, or changed since it was read.
  */
-const recordFollowers = async (
+const writeFollowers = async (
   context: ClusterContext,
+  record: ClusterRecord,
   writer: NodeConfig,
   timeline: number | null,
   observed: NodeTopology[],
   reports: FollowerReport[],
   by: string,
 ): Promise<number> => {
-  const record = await readRecord(context);
   if (record.writer !== writer.name) {
     throw new RecordConflictError(`${context.cluster.name}: the cluster record names ${record.writer} as the writer, not ${writer.name} (generation ${record.generation}); followers not recorded`);
   }
@@ -209,4 +223,28 @@ const recordFollowers = async (
   }
   const next = nextRecord(record, { nodes, timeline: timeline ?? record.timeline }, by, at);
   return (await clusterRecordStore(context.config).update(next, record.generation)).generation;
+};
+
+/**
+ * Records the followers on the record the step read (`known`), else, or when that one changed
+ * meanwhile, on the record read now.
+ * @throws RecordConflictError when the record read now names another writer or changes under the write.
+ */
+const recordFollowers = async (
+  context: ClusterContext,
+  writer: NodeConfig,
+  timeline: number | null,
+  observed: NodeTopology[],
+  reports: FollowerReport[],
+  by: string,
+  known: ClusterRecord | undefined,
+): Promise<number> => {
+  if (known) {
+    try {
+      return await writeFollowers(context, known, writer, timeline, observed, reports, by);
+    } catch (error) {
+      if (!(error instanceof RecordConflictError)) throw error;
+    }
+  }
+  return writeFollowers(context, await readRecord(context), writer, timeline, observed, reports, by);
 };

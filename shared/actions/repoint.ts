@@ -56,9 +56,16 @@ export const repointRecord = async (cluster: ClusterConfig, node: NodeConfig, wr
     await writer.store.settleDnsIntent(cluster.name, writer.generation, { reason: (error as Error).message }).catch(() => undefined);
     throw error;
   }
-  await writer.store.settleDnsIntent(cluster.name, writer.generation, { changeId });
+  // Marking the intent applied and waiting for INSYNC are independent: both at once, and a failed
+  // mark still fails the step (after the wait), as before.
+  const [settled, synced] = await Promise.allSettled([
+    writer.store.settleDnsIntent(cluster.name, writer.generation, { changeId }),
+    waitInSync(route53Client(), changeId, cluster.policy.dnsSyncTimeoutSeconds * 1000, 1000),
+  ]);
+  if (settled.status === 'rejected') throw settled.reason;
   try {
-    const sync = await waitInSync(route53Client(), changeId, cluster.policy.dnsSyncTimeoutSeconds * 1000, 1000);
+    if (synced.status === 'rejected') throw synced.reason;
+    const sync = synced.value;
     return sync.status === 'INSYNC'
       ? { ...base, status: 'in-sync', changeId, syncMs: sync.ms }
       : { ...base, status: 'propagating', changeId, syncMs: null, reason: `change ${changeId} still PENDING after ${cluster.policy.dnsSyncTimeoutSeconds} s` };

@@ -61,9 +61,12 @@ export const standbysSignal = async (context: ClusterContext, primary: NodeConfi
   return { name: 'standbys', down: true, detail: `no WAL receiver is streaming (${reachable.map((v) => v.node).join(', ')} answered)` };
 };
 
-/** Every outage signal about `primary`, observed at once (the failover's check and the plan's). */
-export const gatherSignals = (context: ClusterContext, primary: NodeConfig): Promise<Signal[]> =>
-  Promise.all([ec2Signal(context, primary), databaseSignal(context, primary), standbysSignal(context, primary), metricsSignal(context)]);
+/**
+ * Every outage signal about `primary`, observed at once (the failover's check and the plan's).
+ * `metrics` is the metrics signal when the caller started it earlier (it does not depend on the primary).
+ */
+export const gatherSignals = (context: ClusterContext, primary: NodeConfig, metrics: Promise<Signal> = metricsSignal(context)): Promise<Signal[]> =>
+  Promise.all([ec2Signal(context, primary), databaseSignal(context, primary), standbysSignal(context, primary), metrics]);
 
 /** How stale the primary's own metrics are: a monitor that last saw it long ago. */
 export const metricsSignal = async ({ config, cluster }: ClusterContext): Promise<Signal> => {

@@ -4,7 +4,7 @@ import { seedRecord, type ClusterRecord } from '../decisions/cluster-record';
 import { decideWriter, failedWriterOf, followersOf, nodeAt, type Follower, type NodeAddress, type NodeTopology, type WriterVerdict } from '../decisions/topology';
 import { readTopology, type RawTopology } from '../postgres/topology-sql';
 import { clusterRecordStore } from '../workflow/environment';
-import { withFailoverConnection } from './failover-connection';
+import { withFailoverConnection, withReusedFailoverSession } from './failover-connection';
 
 /** Every address a node can be reached at: its own, and its cross-region replication endpoints. */
 export const nodeAddresses = (cluster: ClusterConfig): NodeAddress[] =>
@@ -60,12 +60,23 @@ export const mapTopology = (cluster: ClusterConfig, raw: Array<{ node: string; s
   });
 };
 
+/** How the failover's observations reach the nodes. */
+export interface ObserveOptions {
+  /**
+   * Ask over the failover's kept sessions (withReusedFailoverSession: a kept session that fails is
+   * replaced by a fresh connection before a node counts as unreachable). For the failover's own
+   * steps; a one-shot process (the CLI) must not keep sessions open. @default false
+   */
+  reuseSessions?: boolean;
+}
+
 /** Asks every node of the cluster (at once) for its role, timeline and upstream. Never throws. */
-export const observeNodes = async (context: ClusterContext): Promise<NodeTopology[]> => {
+export const observeNodes = async (context: ClusterContext, options: ObserveOptions = {}): Promise<NodeTopology[]> => {
+  const ask = options.reuseSessions ? withReusedFailoverSession : withFailoverConnection;
   const raw = await Promise.all(
     context.cluster.nodes.map(async (node) => {
       try {
-        return { node: node.name, seen: await withFailoverConnection(context, node, readTopology) };
+        return { node: node.name, seen: await ask(context, node, readTopology) };
       } catch (error) {
         return { node: node.name, reason: (error as Error).message };
       }
@@ -92,8 +103,8 @@ export const readRecord = async ({ config, cluster }: ClusterContext, options: {
  * The cluster record (seeded from the configuration on first use), every node's view, and the
  * writer verdict. `seed: false` (plan, status) writes nothing: an absent record is seeded in memory.
  */
-export const observeTopology = async (context: ClusterContext, options: { seed?: boolean } = {}): Promise<ObservedTopology> => {
-  const [record, nodes] = await Promise.all([readRecord(context, options), observeNodes(context)]);
+export const observeTopology = async (context: ClusterContext, options: { seed?: boolean } & ObserveOptions = {}): Promise<ObservedTopology> => {
+  const [record, nodes] = await Promise.all([readRecord(context, options), observeNodes(context, options)]);
   return { record, nodes, verdict: decideWriter(record, nodes) };
 };
 
@@ -115,7 +126,7 @@ export type FailoverTarget =
  * The writer a failover is about, from the record and the nodes: refused (with the contradiction)
  * when they disagree. Every other node is judged on whether it follows that writer.
  */
-export const failoverTarget = async (context: ClusterContext, options: { seed?: boolean } = {}): Promise<FailoverTarget> => {
+export const failoverTarget = async (context: ClusterContext, options: { seed?: boolean } & ObserveOptions = {}): Promise<FailoverTarget> => {
   const topology = await observeTopology(context, options);
   const { verdict, record, nodes } = topology;
   if (!verdict.known) return { known: false, topology, reason: verdict.reason };

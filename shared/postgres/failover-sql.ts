@@ -64,8 +64,3 @@ export const writeHeartbeat = async (client: Client): Promise<void> => {
   );
 };
 
-/** The node's WAL position now (after promotion: where the new timeline starts). */
-export const currentPosition = async (client: Client): Promise<number | null> => {
-  const { rows } = await client.query(`SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0') AS lsn`);
-  return num(rows[0]?.lsn);
-};

@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OverheadResult } from '../../bench/failover-overhead';
 import { renderReport, summaryRows } from '../../bench/report';
+import { drillSection } from '../../bench/report-sections';
 import type { Baseline, BenchResult } from '../../bench/result';
+import { alarmSchema, policySchema } from '../../shared/config/schema';
 
 const baseline = JSON.parse(readFileSync(join(__dirname, '..', '..', 'bench', 'baseline.json'), 'utf8')) as Baseline;
 const spread = (median: number) => ({ n: 5, min: median - 1, median, max: median + 1 });
@@ -46,5 +48,15 @@ describe('bench report', () => {
     expect(text).toContain('**2.1** (target < 1.5)');
     expect(text).toContain(`| before (baseline) | ${baseline.overhead.floorMedianMs} | ${baseline.overhead.fullMedianMs} | ${baseline.overhead.ratio} |`);
     expect(text).toMatch(/## 3\. Cold start and bundle size\n\nNot run/);
+  });
+
+  it('describes the RTO with the configuration defaults, not figures written into the prose', () => {
+    const policy = policySchema.parse({});
+    const alarm = alarmSchema.parse({});
+
+    const text = drillSection({ status: 'measured', runsPerScenario: 5, concurrency: 5, shortened: [], scenarios: [] }).join('\n');
+
+    expect(text).toContain(`the default ${alarm.datapointsToAlarm} of ${alarm.evaluationPeriods}`);
+    expect(text).toContain(`${policy.rechecks} × \`policy.recheckAfterSeconds\` (${policy.recheckAfterSeconds} s)`);
   });
 });
