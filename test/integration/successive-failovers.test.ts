@@ -103,7 +103,8 @@ describe('successive failovers without editing the configuration', () => {
     expect(record).toMatchObject({ writer: 'standby_dr', timeline: 3, lastIncident: { from: 'standby_az2', to: 'standby_dr', completed: true } });
     expect(Object.keys(record!.fenced).sort()).toEqual(['primary', 'standby_az2']);
     await expectNoSplitBrain(two);
-  });
+    // Two crashes and two failovers, each host passing through its `stopping` phase.
+  }, 120_000);
 
   it('switchover, then crash of the new writer: the read-only former primary is no writer and no candidate', async () => {
     await start();
