@@ -101,12 +101,21 @@ describe('operators on the real topology', () => {
     await topology().pauseReplay('standby_az2');
     await topology().query('primary', 'CREATE TABLE filler2 AS SELECT g, md5(g::text) AS pad FROM generate_series(1, 5000) AS g');
     const running = runSwitchover({ cluster: 'orders', to: 'standby_az2', catchUpTimeoutSeconds: 30 });
-    // Once writes are stopped (the primary is read-only), the target goes away mid catch-up.
-    for (let i = 0; i < 200; i += 1) {
-      const [row] = await topology().query<{ s: string }>('primary', "SELECT setting AS s FROM pg_settings WHERE name = 'default_transaction_read_only'");
-      if (row?.s === 'on') break;
-      await new Promise((r) => setTimeout(r, 25));
-    }
+    // Once writes are stopped (the primary is read-only), the target goes away mid catch-up. Watched
+    // as the application sees it: a superuser session open at the write stop would abort the switchover.
+    const readOnlyForApp = async () => {
+      const app = new Client(appTarget('primary'));
+      try {
+        await app.connect();
+        const { rows } = await app.query<{ s: string }>("SELECT current_setting('default_transaction_read_only') AS s");
+        return rows[0]?.s === 'on';
+      } catch {
+        return false; // ended by the write stop: look again
+      } finally {
+        await app.end().catch(() => undefined);
+      }
+    };
+    for (let i = 0; i < 200 && !(await readOnlyForApp()); i += 1) await new Promise((r) => setTimeout(r, 25));
     await topology().stop('standby_az2', 'immediate');
 
     await expect(running).rejects.toThrow();
