@@ -55,13 +55,17 @@ export const rejoinSteps = (old: NodeConfig, primary: NodeConfig): string[] => [
 
 /**
  * Waits until the target has replayed everything the read-only primary wrote, checking that the
- * primary's position stays put. Returns the final position, or null on timeout.
+ * primary's position stays put. Any session can `SET default_transaction_read_only = off` for
+ * itself, so the write stop is kept up here: every client session that connected since is ended
+ * before each look, and a write that slipped in moves the position, which restarts the wait.
+ * Returns the final position, or null on timeout.
  */
 const waitForCatchUp = async (primary: Client, target: Client, timeoutMs: number): Promise<{ finalLsn: number | null; behind: number }> => {
   const deadline = Date.now() + timeoutMs;
   let behind = Number.POSITIVE_INFINITY;
   let previous = -1;
   while (Date.now() < deadline) {
+    await endClientSessions(primary);
     const position = await writerPosition(primary);
     const replayed = (await replayPosition(target)) ?? 0;
     behind = Math.max(0, position - replayed);
