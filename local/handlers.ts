@@ -8,6 +8,7 @@ import { handler as history } from '../functions/operators/history';
 import { makeRejoin } from '../functions/operators/rejoin';
 import { handler as pause } from '../functions/operators/pause';
 import { handler as resume } from '../functions/operators/resume';
+import { handler as resolve } from '../functions/operators/resolve';
 import { handler as plan } from '../functions/operators/plan';
 import { handler as status } from '../functions/operators/status';
 import { handler as switchover } from '../functions/operators/switchover';
@@ -15,7 +16,7 @@ import type { ConvergeOutcome } from '../shared/actions/repoint';
 import type { ExecutionStarter } from '../shared/aws/step-functions';
 import { alarmEventSchema } from '../shared/decisions/trigger';
 import { lambda } from '../shared/lambda';
-import { manualFailoverRequestSchema, rejoinRequestSchema } from '../shared/operators/requests';
+import { manualFailoverRequestSchema, rejoinRequestSchema, type OperatorFunction } from '../shared/operators/requests';
 import { localCommandRunner } from './run-command';
 import { LocalStateMachine, lambdaContext, type LocalHandler, type LocalStateMachineOptions } from './state-machine';
 
@@ -33,7 +34,6 @@ const asInvoke =
 
 export type TriggerResult = { started: boolean; executionName?: string; reason: string };
 export type ManualFailoverResult = { started: boolean; executionName: string; executionArn?: string };
-export type OperatorFunction = 'status' | 'plan' | 'switchover' | 'history' | 'rejoin' | 'pause' | 'resume';
 
 /** The operator Lambdas and the monitor, exactly as deployed (input validation included). */
 export const localHandlers = {
@@ -49,6 +49,7 @@ export const localHandlers = {
   rejoin: asInvoke(lambda('rejoin', makeRejoin(localCommandRunner()), { input: rejoinRequestSchema }), 'rejoin'),
   pause: asInvoke(pause, 'pause'),
   resume: asInvoke(resume, 'resume'),
+  resolve: asInvoke(resolve, 'resolve'),
 } satisfies Record<OperatorFunction | 'monitor' | 'nodeReturned' | 'convergeDns', Invoke>;
 
 /** Step Functions' StartExecution, done by the local runner (same name: started once). */

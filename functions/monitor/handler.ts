@@ -8,6 +8,7 @@ import { loadConfig } from '../../shared/config/load';
 import { nameSchema } from '../../shared/config/schema';
 import { lambda } from '../../shared/lambda';
 import { runMonitor, type MonitorSummary } from '../../shared/monitor/run-monitor';
+import { clusterRecordStore } from '../../shared/workflow/environment';
 
 /**
  * Either the EventBridge schedule's own event (run with the configured sampling), or an explicit
@@ -31,11 +32,14 @@ export const sampleAndPublish = async (input: MonitorRequest): Promise<MonitorSu
   const config = loadConfig();
   for (const name of input.clusters ?? []) clusterNamed(config, name, 'clusters');
   const publisher = new MetricPublisher(cloudWatchClient(config.controlRegion), config.namespace);
+  const records = clusterRecordStore(config);
   const read = (name: string) => readSecureString(ssmClient(config.controlRegion), config.controlRegion, name);
   return runMonitor(config, input, {
     publisher,
     password: (credential) => read(credential.passwordParameter),
     readParameter: read,
+    // A cluster without a record has never been paused.
+    pausedOf: async (name) => ((await records.read(name))?.paused ?? null) !== null,
   });
 };
 

@@ -69,6 +69,7 @@ export const DATABASE_FUNCTIONS = [
   'status',
   'pause',
   'resume',
+  'resolve',
   'rejoin',
   'nodeReturned',
 ] as const;
@@ -96,7 +97,7 @@ export const functionPolicies = (config: FailoverConfig, service: string, stage:
   // The record, and the lease asserted and extended before the step changes anything.
   const recordAndLease = leaseStatement(names.leaseTable, ['GetItem', 'PutItem', 'UpdateItem']);
   return {
-    monitor: [putMetricsStatement(config), readCredentialsStatement(config, ['monitor'])],
+    monitor: [putMetricsStatement(config), readCredentialsStatement(config, ['monitor']), readRecord],
     startFailover: [startExecutionStatement(names.stateMachine)],
     acquireLease: [leaseStatement(names.leaseTable, ['UpdateItem', 'GetItem'])],
     confirmOutage: [
@@ -153,6 +154,7 @@ export const functionPolicies = (config: FailoverConfig, service: string, stage:
     ],
     pause: [record],
     resume: [record],
+    resolve: [readCredentialsStatement(config, ['failover']), record],
   };
 };
 

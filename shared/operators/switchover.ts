@@ -13,7 +13,7 @@ import { endClientSessions, replayPosition, setReadOnly, standbyOnWriter, writer
 import { sleep } from '../time';
 import { observeTopology, readRecord } from '../actions/topology';
 import { storePromotion, writerTimeline } from '../actions/record-promotion';
-import { repointFollowers } from '../actions/repoint-followers';
+import { cascadeFromTarget, repointFollowers } from '../actions/repoint-followers';
 import type { FollowerReport } from '../decisions/followers';
 
 export interface SwitchoverRequest {
@@ -98,13 +98,19 @@ const RESTORE_BEFORE_DEADLINE_MS = 15_000;
 const AFTER_CATCH_UP_OVERHEAD_MS = 20_000;
 
 /**
- * How long the catch-up may wait: the request's timeout, capped so that promotion (its own timeout),
- * the DNS wait and the restore guard still fit before the function's deadline.
+ * How long the catch-up may wait: the request's timeout, capped so that the other standbys'
+ * cascade, promotion (its own timeout), the DNS wait and the restore guard still fit before the
+ * function's deadline.
  */
-export const catchUpBudgetMs = (requestedSeconds: number, deadlineAt: number, now: number, policy: { promoteTimeoutSeconds: number; dnsSyncTimeoutSeconds: number }): number =>
+export const catchUpBudgetMs = (
+  requestedSeconds: number,
+  deadlineAt: number,
+  now: number,
+  policy: { promoteTimeoutSeconds: number; dnsSyncTimeoutSeconds: number; followTimeoutSeconds: number },
+): number =>
   Math.min(
     requestedSeconds * 1000,
-    deadlineAt - now - RESTORE_BEFORE_DEADLINE_MS - AFTER_CATCH_UP_OVERHEAD_MS - (policy.promoteTimeoutSeconds + policy.dnsSyncTimeoutSeconds) * 1000,
+    deadlineAt - now - RESTORE_BEFORE_DEADLINE_MS - AFTER_CATCH_UP_OVERHEAD_MS - (policy.followTimeoutSeconds + policy.promoteTimeoutSeconds + policy.dnsSyncTimeoutSeconds) * 1000,
   );
 
 const switchoverSteps = async (context: ClusterContext, request: SwitchoverRequest, deadlineAt: number): Promise<SwitchoverReceipt> => {
@@ -231,6 +237,14 @@ const switchoverSteps = async (context: ClusterContext, request: SwitchoverReque
           };
         }
         reasons.push(`${target.name} replayed ${from.name}'s final position`);
+        const others = nodes
+          .filter((n) => n.reachable && n.inRecovery === true && n.node !== target.name && n.node !== from.name)
+          .map((n) => nodeNamed(cluster, n.node));
+        if (others.length > 0) {
+          const cascadeDeadline = Date.now() + cluster.policy.followTimeoutSeconds * 1000;
+          const cascaded = await step('cascade', () => cascadeFromTarget(context, target, others, cascadeDeadline));
+          reasons.push(...cascaded.map((c) => (c.streaming ? `before the promotion, ${c.detail}` : `${c.detail}: it may have to be rejoined`)));
+        }
         if (restored) return { ...base, outcome: 'aborted', from: from.name, steps, reasons: [...reasons, 'aborted: writes were restored before the promotion'] };
         promoteRequested = true;
         return await finish(context, target, from, reasons, steps, { ...base, finalLsn: caughtUp.finalLsn }, stoppedAt, writer);

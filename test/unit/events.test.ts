@@ -11,6 +11,7 @@ import {
   pauseRequestSchema,
   planRequestSchema,
   rejoinRequestSchema,
+  resolveRequestSchema,
   resumeRequestSchema,
   statusRequestSchema,
   switchoverRequestSchema,
@@ -41,6 +42,7 @@ const samples: Record<string, { event: string; schema: z.ZodType }> = {
   nodeReturned: { event: 'node-returned.json', schema: instanceStateEventSchema },
   pause: { event: 'pause.json', schema: pauseRequestSchema },
   resume: { event: 'resume.json', schema: resumeRequestSchema },
+  resolve: { event: 'resolve.json', schema: resolveRequestSchema },
 };
 
 describe('sample events', () => {
