@@ -29,9 +29,10 @@ commands:
   status     [--cluster C]                              roles, lag, and where DNS and DATABASE_URL point
   plan       --cluster C [--to NODE]                    what a failover would do now, and why (changes nothing)
   switchover --cluster C --to NODE [--timeout SECONDS]  planned zero-loss switchover
-  failover   --cluster C [--to NODE] [--accept-data-loss] [--reason TEXT]
+  failover   --cluster C [--to NODE] [--accept-data-loss] [--reason TEXT] [--accept-unfenced-by NAME]
                                                         operator-declared outage (keeps the lag guard unless
-                                                        --accept-data-loss)
+                                                        --accept-data-loss; moves traffic without a proven
+                                                        fence only with --accept-unfenced-by)
   history    [--cluster C] [--limit N]                  past failovers, switchovers and rejoins
   rejoin     --cluster C --node N [--dry-run] [--mode auto|rewind|basebackup]
                                                         bring a fenced or diverged node back as a standby
@@ -89,14 +90,16 @@ const run = async (backend: Backend, command: string, flags: Record<string, stri
       return receipt.outcome === 'switched' ? EXIT.ok : EXIT.negative;
     }
     case 'failover': {
-      expectFlags(command, flags, [...GLOBAL_FLAGS, 'cluster', 'to', 'accept-data-loss', 'reason']);
+      expectFlags(command, flags, [...GLOBAL_FLAGS, 'cluster', 'to', 'accept-data-loss', 'reason', 'accept-unfenced-by']);
       const to = stringFlag(flags, 'to');
       const reason = stringFlag(flags, 'reason');
+      const acceptUnfencedBy = stringFlag(flags, 'accept-unfenced-by');
       const request = {
         cluster: requiredFlag(command, flags, 'cluster'),
         acceptDataLoss: flags['accept-data-loss'] === true,
         ...(to ? { to } : {}),
         ...(reason ? { reason } : {}),
+        ...(acceptUnfencedBy ? { acceptUnfencedBy } : {}),
       };
       const outcome = await backend.failover(request, (line) => !json && io.err(line));
       if (outcome.status !== 'SUCCEEDED') {

@@ -2,6 +2,7 @@ import { localHandlers } from '../local/handlers';
 import { cloudWatchClient } from '../shared/aws/clients/cloudwatch';
 import type { AlarmDefinition } from '../shared/infra/alarms';
 import { alarmStateChangeEvent } from '../local/alarm-event';
+import { mirrorAlarmState } from '../local/alarm-mirror';
 import { LocalAlarm, type AlarmTransition } from '../local/alarm-evaluator';
 import { sleep } from '../shared/time';
 
@@ -74,6 +75,7 @@ export class AlarmWatch {
         const tick = Date.now();
         try {
           const change = await this.alarm.evaluate(tick);
+          if (change) await mirrorAlarmState(cloudWatchClient(this.region), this.alarm.definition, change.to, change.reason);
           if (change?.to === 'ALARM') await this.emit(change);
         } catch (error) {
           this.errors.push((error as Error).message);

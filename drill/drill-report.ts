@@ -4,7 +4,7 @@
  * started; durations (`detectionMs`, `rtoMs`, `appDowntimeMs`) are measured from the fault.
  */
 
-export const DRILL_SCENARIOS = ['region-outage', 'primary-crash', 'false-alarm', 'lagging-dr', 'switchover', 'dns-down'] as const;
+export const DRILL_SCENARIOS = ['region-outage', 'primary-crash', 'false-alarm', 'lagging-dr', 'switchover', 'dns-down', 'fence-refused', 'partition'] as const;
 export type DrillScenario = (typeof DRILL_SCENARIOS)[number];
 
 export type DrillOutcome = 'promoted' | 'not-promoted';

@@ -43,7 +43,7 @@ export const assembleReport = ({ run, app, problems, shortened }: { run: DrillRu
     appDowntimeMs: app.downtimeMs,
     dnsRtoMs: run.dnsRtoMs,
     dnsModel: {
-      pendingMs: drill?.route53.route53.pendingMs ?? 0,
+      pendingMs: drill?.faults.route53.pendingMs ?? 0,
       ttlSeconds: drill?.cluster.route53.ttl ?? 0,
       pending: receipt?.dnsPending ?? null,
     },

@@ -68,7 +68,7 @@ const deadlines = (cluster: ClusterConfig, alarm: AlarmDefinition) => {
   return {
     alarmOk: (range + 1) * periodMs + 20_000,
     detection: (range + 2) * periodMs + 30_000,
-    execution: ((policy.rechecks + 1) * (policy.recheckAfterSeconds + 60) + policy.promoteTimeoutSeconds + policy.dnsSyncTimeoutSeconds + 60) * 1000,
+    execution: (policy.recheckDeadlineSeconds + (policy.rechecks + 1) * (policy.recheckAfterSeconds + 60) + policy.fenceTimeoutSeconds + policy.promoteTimeoutSeconds + policy.dnsSyncTimeoutSeconds + 60) * 1000,
   };
 };
 
@@ -230,7 +230,7 @@ class DrillRun implements DrillRunState {
    */
   private async markDns(): Promise<void> {
     const drill = this.drill!;
-    const change = drill.route53.route53.changes().filter((c) => this.faultAt !== null && c.acceptedAt >= this.faultAt).at(-1);
+    const change = drill.faults.route53.changes().filter((c) => this.faultAt !== null && c.acceptedAt >= this.faultAt).at(-1);
     if (!change || this.faultAt === null) return;
     if (change.inSyncAt > Date.now()) {
       this.progress.say(`waiting ${((change.inSyncAt - Date.now()) / 1000).toFixed(1)} s for the record to be INSYNC (modelled propagation)`);
@@ -266,6 +266,8 @@ class DrillRun implements DrillRunState {
       this.progress.say(`stack kept: npm run drill -- --down removes it (state in ${this.kept.stateFile})`);
       return;
     }
+    // Paths a scenario cut for the control plane run through this process: close them first.
+    await this.scenario.restore?.(drill, this.cast!).catch(() => undefined);
     await this.progress.step('teardown', () => drill.release({ keep: false }));
   }
 

@@ -1,4 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
+import { LinkProxy } from '../local/link-proxy';
+import { calls } from '../local/fault-proxy';
+import { CONFIG_FILE_ENV } from '../shared/config/load';
 import { join } from 'node:path';
 import { ec2Client } from '../shared/aws/clients/ec2';
 import { stopInstance } from '../shared/aws/ec2';
@@ -6,7 +9,6 @@ import { configuredPrimary } from '../shared/config/cluster-context';
 import type { ClusterConfig, NodeConfig } from '../shared/config/schema';
 import type { DrillOutcome, DrillScenario } from './drill-report';
 import type { DrillStack } from './stack';
-import { calls } from '../local/fault-proxy';
 import { localHandlers } from '../local/handlers';
 import { sleep } from '../shared/time';
 import { runSwitchover, type SwitchoverResult } from './switchover';
@@ -37,6 +39,11 @@ export interface Expectation {
   zeroLoss: boolean;
   /** The workflow's reasons must match this. */
   reason?: RegExp;
+  /**
+   * Why the application may stall although the old primary stays the writer (its synchronous
+   * standby is cut off, so commits wait for it: nothing acknowledged is lost).
+   */
+  appMayStall?: string;
 }
 
 export interface Scenario {
@@ -122,7 +129,7 @@ const slowDrLink = (scenario: DrillScenario) => async (drill: DrillStack, cast: 
  * the schedule would) applies the intent the failover recorded; then the change propagates.
  */
 const routeFiftyThreeBack = async (drill: DrillStack, _cast: Cast, waitFor: WaitFor): Promise<string> => {
-  drill.route53.clear();
+  drill.faults.clear();
   const applied = await waitFor(
     'convergeDns to apply the cluster record',
     async () => {
@@ -131,12 +138,126 @@ const routeFiftyThreeBack = async (drill: DrillStack, _cast: Cast, waitFor: Wait
     },
     60_000,
   );
-  const change = drill.route53.route53.changes().at(-1);
+  const change = drill.faults.route53.changes().at(-1);
   if (change) await sleep(Math.max(0, change.inSyncAt - Date.now()));
   return `Route 53 answers again: convergeDns applied ${applied.action === 'applied' ? applied.target : '?'}${change ? `, INSYNC after ${((change.inSyncAt - change.acceptedAt) / 1000).toFixed(0)} s` : ''}`;
 };
 
+/** The control plane's own paths to nodes, while a scenario has cut them (restored by `restore`). */
+const controlPaths = new Map<DrillStack, { links: LinkProxy[]; configFile: string | undefined }>();
+
+/**
+ * Cuts the control plane's paths (monitor and failover functions) to `nodes`: they reach them
+ * through link proxies that reset every connection, written into a configuration file of their
+ * own. Applications and replication keep their direct paths.
+ */
+const cutControlPaths = async (drill: DrillStack, nodes: NodeConfig[]): Promise<void> => {
+  const config = structuredClone(drill.stack.config);
+  const cluster = config.clusters.find((c) => c.name === drill.cluster.name)!;
+  const links: LinkProxy[] = [];
+  for (const node of nodes) {
+    const link = await LinkProxy.start({ host: node.host, port: node.port });
+    link.cut('reset');
+    links.push(link);
+    cluster.nodes.find((n) => n.name === node.name)!.port = link.port;
+  }
+  const file = `${drill.stack.configFile}.cut-${links.map((l) => l.port).join('-')}.json`;
+  writeFileSync(file, JSON.stringify(config));
+  controlPaths.set(drill, { links, configFile: process.env[CONFIG_FILE_ENV] });
+  process.env[CONFIG_FILE_ENV] = file;
+};
+
+const restoreControlPaths = async (drill: DrillStack): Promise<void> => {
+  const cut = controlPaths.get(drill);
+  if (!cut) return;
+  controlPaths.delete(drill);
+  if (cut.configFile === undefined) delete process.env[CONFIG_FILE_ENV];
+  else process.env[CONFIG_FILE_ENV] = cut.configFile;
+  await Promise.all(cut.links.map((l) => l.close()));
+};
+
+/** Refuses replication on `node` (pg_hba) and ends its WAL senders: no standby hears from it. */
+const refuseReplication = async (drill: DrillStack, node: NodeConfig): Promise<void> => {
+  const file = hbaFile(drill, node);
+  writeFileSync(file, `${REPLICATION_MARK}\nhost replication all 0.0.0.0/0 reject\n${readFileSync(file, 'utf8')}`);
+  await drill.topology.query(node.name, 'SELECT pg_reload_conf()');
+  await drill.topology.query(node.name, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE backend_type = 'walsender'");
+};
+
+const allowReplication = async (drill: DrillStack, node: NodeConfig): Promise<void> => {
+  const file = hbaFile(drill, node);
+  const lines = readFileSync(file, 'utf8').split('\n');
+  if (lines[0] !== REPLICATION_MARK) return;
+  writeFileSync(file, lines.slice(2).join('\n'));
+  await drill.topology.query(node.name, 'SELECT pg_reload_conf()');
+};
+
+const REPLICATION_MARK = '# pgfo drill: replication refused (fence-refused)';
+
 const SCENARIOS: Record<DrillScenario, Scenario> = {
+  'fence-refused': {
+    name: 'fence-refused',
+    alarmDriven: true,
+    payloadBytes: 1000,
+    expect: (cast) => ({
+      outcome: 'not-promoted',
+      promoted: null,
+      zeroLoss: true,
+      description: `nothing promoted: ${cast.primary.name} could not be fenced (EC2 refused StopInstances) and stays the one writer`,
+      reason: /EC2 refused: .*UnauthorizedOperation[\s\S]*not proceeding/,
+      appMayStall: `${cast.primary.name}'s synchronous standby is cut off from it: commits wait for it`,
+    }),
+    prepare: async () => undefined,
+    // The primary is cut off from the control plane and from every standby but keeps serving local
+    // clients; the EC2 API in its region answers and refuses StopInstances (as a missing tag
+    // condition or an SCP would).
+    inject: async (drill, cast) => {
+      drill.faults.fail({
+        match: calls.ec2Stop(cast.primary.region),
+        status: 403,
+        times: Number.POSITIVE_INFINITY,
+        ec2Error: { code: 'UnauthorizedOperation', message: 'You are not authorized to perform this operation.' },
+      });
+      await cutControlPaths(drill, [cast.primary]);
+      await refuseReplication(drill, cast.primary);
+      for (const node of drill.cluster.nodes) drill.topology.links[node.name]?.cut('reset');
+      return `${cast.primary.name} cut off from the control plane and every standby (still serving local clients); EC2 in ${cast.primary.region} refuses StopInstances (UnauthorizedOperation)`;
+    },
+    restore: async (drill, cast) => {
+      drill.faults.clear();
+      await restoreControlPaths(drill);
+      await allowReplication(drill, cast.primary);
+      for (const node of drill.cluster.nodes) drill.topology.links[node.name]?.restore();
+    },
+  },
+  partition: {
+    name: 'partition',
+    alarmDriven: true,
+    payloadBytes: 1000,
+    expect: (cast) => ({
+      outcome: 'not-promoted',
+      promoted: null,
+      zeroLoss: true,
+      description: `nothing promoted, nothing fenced: ${cast.primary.name}'s region is healthy, only the paths between the regions are cut`,
+      reason: /a person must decide|cross-region promotion needs the cloud's own evidence/,
+    }),
+    prepare: async () => undefined,
+    // Every path between the regions is cut: replication to the other regions, and the control
+    // plane's paths (it runs in the control region) to every node of the other regions.
+    inject: async (drill, cast) => {
+      const control = drill.stack.config.controlRegion;
+      const far = drill.cluster.nodes.filter((n) => n.region !== control);
+      await cutControlPaths(drill, far);
+      const crossing = drill.cluster.nodes.filter((n) => n.region !== cast.primary.region && drill.topology.links[n.name]);
+      for (const node of crossing) drill.topology.links[node.name]!.cut('reset');
+      return `paths between the regions cut: the control plane (${control}) loses ${far.map((n) => n.name).join(', ')}; replication to ${crossing.map((n) => n.name).join(', ') || 'no node'} cut`;
+    },
+    restore: async (drill) => {
+      await restoreControlPaths(drill);
+      for (const node of drill.cluster.nodes) drill.topology.links[node.name]?.restore();
+    },
+  },
+
   'region-outage': {
     name: 'region-outage',
     alarmDriven: true,
@@ -165,7 +286,7 @@ const SCENARIOS: Record<DrillScenario, Scenario> = {
     prepare: slowDrLink('dns-down'),
     inject: async (drill, cast) => {
       // Route 53's control plane lives in one region (us-east-1), which may be the one that is lost.
-      drill.route53.fail({ match: calls.route53Any, status: 503, times: Infinity });
+      drill.faults.fail({ match: calls.route53Any, status: 503, times: Infinity });
       return `${await regionOutage(drill, cast)}; the Route 53 API fails for good`;
     },
     afterWorkflow: routeFiftyThreeBack,

@@ -35,8 +35,11 @@ export interface DrillStack {
   /** The emulator this drill started (null when it was given one). */
   emulator: Emulator | null;
   power: InstancePower;
-  /** Route 53 calls go through it: PENDING for `dnsPendingMs`, and faults a scenario injects. */
-  route53: FaultProxy;
+  /**
+   * Every AWS call of the handlers passes through it: faults a scenario injects, the instances'
+   * `stopping` phase, Route 53 changes PENDING for `dnsPendingMs`.
+   */
+  faults: FaultProxy;
   machine: LocalStateMachine;
   /** The deployed trigger handler, starting executions on the local state machine. */
   trigger(event: unknown): Promise<TriggerResult>;
@@ -115,13 +118,14 @@ export const startDrillStack = async (options: DrillStackOptions): Promise<Drill
     await emulator?.stop();
     throw error;
   }
-  const route53 = await FaultProxy.start(emulatorEndpoint);
-  route53.route53.pendingMs = options.dnsPendingMs ?? ROUTE53_PROPAGATION_MS;
-  // Only Route 53 goes through the proxy (a kept stack's environment file does not name it).
-  const restoreStackEnv = setEnv({ ...stack.env, AWS_ENDPOINT_URL_ROUTE_53: route53.endpoint });
+  const faults = await FaultProxy.start(emulatorEndpoint);
+  faults.route53.pendingMs = options.dnsPendingMs ?? ROUTE53_PROPAGATION_MS;
+  // This process's calls go through the proxy (a kept stack's environment file names the emulator).
+  const restoreStackEnv = setEnv({ ...stack.env, AWS_ENDPOINT_URL: faults.endpoint });
   resetClients();
   clearSecretCache();
-  const power = InstancePower.start(stack);
+  const power = InstancePower.start(stack, { emulatorEndpoint });
+  faults.view(power.view);
   const machine = localFailoverMachine();
   const trigger = localTrigger(machine);
   return {
@@ -131,12 +135,12 @@ export const startDrillStack = async (options: DrillStackOptions): Promise<Drill
     emulatorEndpoint,
     emulator,
     power,
-    route53,
+    faults,
     machine,
     trigger,
     release: async ({ keep }) => {
       power.stop();
-      await route53.close();
+      await faults.close();
       await closeFailoverSessions();
       if (!keep) {
         await stack.teardown();

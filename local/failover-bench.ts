@@ -3,7 +3,9 @@ import { resetClients } from '../shared/aws/clients';
 import { clearSecretCache } from '../shared/aws/ssm';
 import type { FailoverConfig } from '../shared/config/schema';
 import { alarmDefinitions } from '../shared/infra/alarms';
+import { cloudWatchClient } from '../shared/aws/clients/cloudwatch';
 import { alarmStateChangeEvent } from './alarm-event';
+import { mirrorAlarmState } from './alarm-mirror';
 import { localFailoverMachine, localHandlers, localTrigger, type TriggerResult } from './handlers';
 import { InstanceBoot } from './instance-boot';
 import type { LocalExecution, LocalStateMachine } from './state-machine';
@@ -14,7 +16,16 @@ import { LOCAL_DEPLOYMENT, startLocalStack, type LocalStack, type LocalStackOpti
 /** Shortened waits for tests: set in the configuration, never in the definition. */
 export const fastPolicy = (config: FailoverConfig): void => {
   for (const cluster of config.clusters) {
-    Object.assign(cluster.policy, { recheckAfterSeconds: 1, rechecks: 1, metricStaleSeconds: 10, dnsSyncTimeoutSeconds: 10, followTimeoutSeconds: 10 });
+    // The topology's standbys run wal_receiver_timeout = 5 s: a live primary is heard every 2.5 s.
+    Object.assign(cluster.policy, {
+      recheckAfterSeconds: 1,
+      rechecks: 1,
+      metricStaleSeconds: 10,
+      dnsSyncTimeoutSeconds: 10,
+      followTimeoutSeconds: 10,
+      receiverStaleSeconds: 4,
+      recheckDeadlineSeconds: 15,
+    });
   }
 };
 
@@ -25,8 +36,13 @@ export interface FailoverBench {
   /** Instances started again boot their node (host guard, PostgreSQL) and tell the control plane. */
   boot: InstanceBoot;
   machine: LocalStateMachine;
-  /** Delivers the failover alarm's ALARM event to the trigger, as EventBridge would. */
+  /**
+   * Puts the failover alarm in ALARM (in the emulator, which the re-checks read) and delivers its
+   * ALARM event to the trigger, as EventBridge would.
+   */
   alarm(at?: Date, cluster?: string): Promise<TriggerResult>;
+  /** Sets the failover alarm's state in the emulator (an alarm that clears ends the re-checks). */
+  setAlarm(state: 'OK' | 'ALARM', cluster?: string): Promise<void>;
   execution(name: string): Promise<LocalExecution>;
   teardown(): Promise<void>;
 }
@@ -37,7 +53,12 @@ export interface FailoverBench {
  * in-process with the real handlers.
  */
 export const startFailoverBench = async (
-  options: { mutate?: (config: FailoverConfig) => void; passwords?: LocalStackOptions['passwords'] } = {},
+  options: {
+    mutate?: (config: FailoverConfig) => void;
+    passwords?: LocalStackOptions['passwords'];
+    /** Length of an instance's `stopping` phase (PostgreSQL still running). @default DEFAULT_STOPPING_MS */
+    stoppingMs?: number;
+  } = {},
 ): Promise<FailoverBench> => {
   const emulator = process.env.AWS_ENDPOINT_URL;
   if (!emulator) throw new Error('AWS_ENDPOINT_URL must point at the emulator');
@@ -56,22 +77,28 @@ export const startFailoverBench = async (
   Object.assign(process.env, stack.env, { AWS_ENDPOINT_URL: faults.endpoint });
   resetClients();
   clearSecretCache();
-  const power = InstancePower.start(stack);
+  const power = InstancePower.start(stack, { emulatorEndpoint: emulator, ...(options.stoppingMs !== undefined ? { stoppingMs: options.stoppingMs } : {}) });
+  faults.view(power.view);
   const boot = await InstanceBoot.start(stack, localHandlers.nodeReturned);
   const machine = localFailoverMachine({ retryIntervalMs: 50 });
   const trigger = localTrigger(machine);
+  const failoverAlarm = (clusterName?: string) => {
+    const cluster = clusterName ?? stack.config.clusters[0]!.name;
+    return alarmDefinitions(stack.config, LOCAL_DEPLOYMENT.prefix).find((a) => a.cluster === cluster && a.triggersFailover)!;
+  };
   return {
     stack,
     faults,
     power,
     boot,
     machine,
-    alarm: (at = new Date(), clusterName) => {
-      const cluster = clusterName ?? stack.config.clusters[0]!.name;
-      const alarm = alarmDefinitions(stack.config, LOCAL_DEPLOYMENT.prefix).find((a) => a.cluster === cluster && a.triggersFailover)!;
+    alarm: async (at = new Date(), clusterName) => {
+      const alarm = failoverAlarm(clusterName);
+      await mirrorAlarmState(cloudWatchClient(stack.config.controlRegion), alarm, 'ALARM', 'test');
       const event = alarmStateChangeEvent(alarm, { region: stack.config.controlRegion, value: 'ALARM', previous: 'OK', reason: 'test', at });
       return trigger(event);
     },
+    setAlarm: (state, clusterName) => mirrorAlarmState(cloudWatchClient(stack.config.controlRegion), failoverAlarm(clusterName), state, 'test'),
     execution: async (name) => {
       const running = machine.executions().get(name);
       if (!running) throw new Error(`no execution ${name}`);

@@ -15,11 +15,28 @@ export type SeenRequest = AwsRequestInfo & { body: Buffer };
 
 export interface FaultRule {
   match: (info: AwsRequestInfo) => boolean;
-  /** HTTP status to answer with (503 is retryable for the SDK), or 'hang' to never answer. */
-  status: number | 'hang';
+  /**
+   * HTTP status to answer with (503 is retryable for the SDK), 'hang' to never answer, or 'reset'
+   * to drop the connection without an answer (the SDK sees ECONNRESET: an unreachable API).
+   */
+  status: number | 'hang' | 'reset';
   /** How many matching requests fail; Infinity for "for good". */
   times: number;
+  /**
+   * An EC2 (query protocol) error to answer with, e.g. `UnauthorizedOperation` with status 403:
+   * the API answers and refuses, as an IAM condition, an SCP or a throttle would.
+   */
+  ec2Error?: { code: string; message: string };
 }
+
+/**
+ * Rewrites a forwarded response's body (or returns undefined to leave it alone): where the
+ * emulator cannot show what AWS would, the local stack models it here (see InstancePower).
+ */
+export type ResponseView = (request: SeenRequest, body: string) => string | undefined;
+
+const ec2ErrorBody = (error: { code: string; message: string }) =>
+  `<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>${error.code}</Code><Message>${error.message}</Message></Error></Errors><RequestID>injected-fault</RequestID></Response>`;
 
 const describe = (req: IncomingMessage, body: string): AwsRequestInfo => {
   const auth = String(req.headers.authorization ?? '');
@@ -40,6 +57,7 @@ const describe = (req: IncomingMessage, body: string): AwsRequestInfo => {
  */
 export class FaultProxy {
   private rules: FaultRule[] = [];
+  private views: ResponseView[] = [];
   readonly failed: AwsRequestInfo[] = [];
   /** Every request seen, in order (tests prove "no write call" with it). */
   readonly seen: SeenRequest[] = [];
@@ -65,7 +83,8 @@ export class FaultProxy {
       req.on('end', () => {
         const body = Buffer.concat(chunks);
         const info = describe(req, body.toString('utf8'));
-        proxy.seen.push({ ...info, body });
+        const seen = { ...info, body };
+        proxy.seen.push(seen);
         const rule = proxy.rules.find((r) => r.times > 0 && r.match(info));
         if (rule) {
           rule.times -= 1;
@@ -73,6 +92,15 @@ export class FaultProxy {
           if (rule.status === 'hang') {
             const end = () => res.destroy();
             proxy.hanging.add(end);
+            return;
+          }
+          if (rule.status === 'reset') {
+            req.socket.destroy();
+            return;
+          }
+          if (rule.ec2Error) {
+            res.writeHead(rule.status, { 'content-type': 'text/xml' });
+            res.end(ec2ErrorBody(rule.ec2Error));
             return;
           }
           res.writeHead(rule.status, { 'content-type': 'text/plain' });
@@ -83,20 +111,25 @@ export class FaultProxy {
           { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
           (upstreamRes) => {
             const change = calls.route53Change(info) ? 'change' : calls.route53GetChange(info) ? 'get' : null;
-            if (!change || proxy.route53.pendingMs <= 0) {
+            const propagating = change !== null && proxy.route53.pendingMs > 0;
+            if (!propagating && proxy.views.length === 0) {
               res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
               upstreamRes.pipe(res);
               return;
             }
-            // Route 53's propagation, which the emulator does not model: read the answer, adjust it.
+            // What the emulator does not model (Route 53's propagation, an instance's stopping
+            // phase): read the answer, adjust it.
             const parts: Buffer[] = [];
             upstreamRes.on('data', (c: Buffer) => parts.push(c));
             upstreamRes.on('end', () => {
               let text = Buffer.concat(parts).toString('utf8');
-              if (change === 'change') proxy.route53.noteChange(text, Date.now());
-              else text = proxy.route53.rewriteGetChange(text, Date.now());
+              if (propagating && change === 'change') proxy.route53.noteChange(text, Date.now());
+              else if (propagating) text = proxy.route53.rewriteGetChange(text, Date.now());
+              for (const view of proxy.views) text = view(seen, text) ?? text;
               const out = Buffer.from(text, 'utf8');
-              res.writeHead(upstreamRes.statusCode ?? 502, { ...upstreamRes.headers, 'content-length': String(out.length) });
+              const headers = { ...upstreamRes.headers, 'content-length': String(out.length) };
+              delete headers['transfer-encoding'];
+              res.writeHead(upstreamRes.statusCode ?? 502, headers);
               res.end(out);
             });
           },
@@ -120,6 +153,11 @@ export class FaultProxy {
     return copy;
   }
 
+  /** Adds a response view (kept across `clear`, which only removes fault rules). */
+  view(view: ResponseView): void {
+    this.views.push(view);
+  }
+
   clear(): void {
     this.rules = [];
     for (const end of this.hanging) end();
@@ -141,4 +179,5 @@ export const calls = {
   route53Any: (i: AwsRequestInfo) => i.service === 'route53',
   ssmPut: (i: AwsRequestInfo) => i.service === 'ssm' && i.operation === 'AmazonSSM.PutParameter',
   ec2In: (region: string) => (i: AwsRequestInfo) => i.service === 'ec2' && i.region === region,
+  ec2Stop: (region: string) => (i: AwsRequestInfo) => i.service === 'ec2' && i.region === region && i.operation === 'StopInstances',
 };

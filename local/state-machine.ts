@@ -6,7 +6,7 @@ import { StateMachine } from 'aws-local-stepfunctions';
 /** The failover definition: the same file serverless.yml deploys. */
 export const FAILOVER_DEFINITION = resolve(__dirname, '..', 'statemachines', 'failover.asl.json');
 
-type Definition = { StartAt: string; States: Record<string, Record<string, unknown>> };
+type Definition = { StartAt: string; TimeoutSeconds?: number; States: Record<string, Record<string, unknown>> };
 type State = Record<string, unknown>;
 export type LocalHandler = (event: unknown, context: unknown) => Promise<unknown>;
 

@@ -57,3 +57,11 @@ export class StateMissingError extends FailoverError {
 export class RecordConflictError extends FailoverError {
   override name = 'RecordConflictError';
 }
+
+/**
+ * This execution no longer holds the cluster's lease (it expired and another holder took it, or it
+ * was released): it must not change anything more. Never retried.
+ */
+export class LeaseLostError extends FailoverError {
+  override name = 'LeaseLostError';
+}

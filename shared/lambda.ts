@@ -65,12 +65,21 @@ const logErrors = (name: string): middy.MiddlewareObj<unknown> => ({
  * Wraps a plain async function as a Lambda handler: input validation first, error logging last.
  * The function itself stays testable without middy.
  */
+/** What a function may read of its invocation: how long it has left. */
+export interface InvocationContext {
+  getRemainingTimeInMillis(): number;
+}
+
 export const lambda = <S extends z.ZodType, R>(
   name: string,
-  fn: (input: z.output<S>) => Promise<R>,
+  fn: (input: z.output<S>, context?: InvocationContext) => Promise<R>,
   options: { input: S },
 ) =>
   middy<z.output<S>, R>()
     .use(logErrors(name) as middy.MiddlewareObj<z.output<S>, R>)
     .use(validateInput(options.input) as middy.MiddlewareObj<z.output<S>, R>)
-    .handler((event, context: unknown) => withLogContext(invocationContext(name, event, context), () => fn(event)));
+    .handler((event, context: unknown) =>
+      withLogContext(invocationContext(name, event, context), () =>
+        fn(event, typeof (context as Partial<InvocationContext> | undefined)?.getRemainingTimeInMillis === 'function' ? (context as InvocationContext) : undefined),
+      ),
+    );

@@ -1,35 +1,63 @@
 import { failoverTarget } from '../../shared/actions/topology';
+import { cloudWatchClient } from '../../shared/aws/clients/cloudwatch';
+import { readAlarmState } from '../../shared/aws/alarm-state';
 import { clusterContext } from '../../shared/config/cluster-context';
-import { judgeOutage } from '../../shared/decisions/confirm-outage';
+import { judgeOutage, watchOutage } from '../../shared/decisions/confirm-outage';
+import { answerOf, type OutageVerdict } from '../../shared/decisions/types';
 import { gatherSignals, metricsSignal } from '../../shared/actions/signals';
 import { executionInputSchema, type FailoverState, type OutageResult } from '../../shared/workflow/state';
 import { timed } from '../../shared/time';
 import { lambda } from '../../shared/lambda';
 import { log } from '../../shared/log';
 
+const MAX_CHECKS_KEPT = 60;
+
 /**
  * Confirms the outage of the current writer — found from the cluster record and the nodes, not the
  * configured roles — from independent signals (EC2, a database probe, the standbys' receivers,
- * metric staleness). Each run is one check; the state machine waits and calls it again to re-check.
- * When the record and the nodes contradict each other, nothing is confirmed and the receipt says why.
+ * metric staleness). Each run is one check; the state machine waits and calls it again to re-check,
+ * and keeps re-checking an unconfirmed outage while the failover alarm stays in ALARM, up to the
+ * deadline (then a person must decide). When the record and the nodes contradict each other,
+ * nothing is confirmed and the receipt says why. Every check is kept for the receipt.
  */
 export const confirmOutage = (state: FailoverState): Promise<OutageResult> =>
   timed(async () => {
     const context = clusterContext(state.cluster);
-    const attempt = (state.outage?.attempt ?? 0) + 1;
+    const { policy } = context.cluster;
+    const now = new Date();
+    const previous = state.outage;
+    const firstCheckAt = previous?.firstCheckAt ?? now.toISOString();
+    const attempt = (previous?.attempt ?? 0) + 1;
     // The metrics signal is about the cluster, not a node: it runs while the writer is found.
     const metrics = metricsSignal(context);
     const target = await failoverTarget(context, { reuseSessions: true });
     const generation = target.topology.record.generation;
+    let verdict: OutageVerdict;
+    let writer: string;
     if (!target.known) {
       log.warn('outage not judged: contradictory topology', { cluster: state.cluster, execution: state.executionName, reason: target.reason });
-      return { decision: 'not-confirmed', attempt, signals: [], regionHealthy: true, reason: target.reason, primary: target.topology.record.writer, generation };
+      verdict = { decision: 'not-confirmed', attempt, signals: [], regionHealthy: true, cloudEvidence: false, reason: target.reason };
+      writer = target.topology.record.writer;
+    } else {
+      const signals = await gatherSignals(context, target.failed, metrics);
+      const streak = (previous?.decision === 'recheck' ? (previous.streak ?? previous.attempt) : 0) + 1;
+      const judged = judgeOutage(signals, attempt, policy, streak);
+      verdict = { ...judged, reason: [judged.reason, ...target.notes].join('; ') };
+      writer = target.failed.name;
     }
-    const signals = await gatherSignals(context, target.failed, metrics);
-    const verdict = judgeOutage(signals, attempt, context.cluster.policy);
-    const reason = [verdict.reason, ...target.notes].join('; ');
-    log.info('outage check', { cluster: state.cluster, execution: state.executionName, writer: target.failed.name, decision: verdict.decision, reason });
-    return { ...verdict, reason, primary: target.failed.name, generation };
+    let alarmState: string | null = null;
+    if (verdict.decision === 'not-confirmed' && state.mode === 'automatic') {
+      alarmState = await readAlarmState(cloudWatchClient(context.config.controlRegion), state.incident.alarmName).catch((error: Error) => {
+        log.warn('failover alarm state unreadable', { cluster: state.cluster, alarm: state.incident.alarmName, error });
+        return null;
+      });
+      const elapsedSeconds = (now.getTime() - new Date(firstCheckAt).getTime()) / 1000;
+      verdict = watchOutage(verdict, { alarmState, elapsedSeconds, deadlineSeconds: policy.recheckDeadlineSeconds });
+    }
+    const check = { at: now.toISOString(), decision: verdict.decision, signals: verdict.signals.map((s) => `${s.name}: ${answerOf(s)} (${s.cause})`), alarmState };
+    const checks = [...(previous?.checks ?? []), check].slice(-MAX_CHECKS_KEPT);
+    log.info('outage check', { cluster: state.cluster, execution: state.executionName, writer, decision: verdict.decision, reason: verdict.reason });
+    return { ...verdict, primary: writer, generation, firstCheckAt, checks };
   });
 
 export const handler = lambda('confirmOutage', confirmOutage, { input: executionInputSchema });

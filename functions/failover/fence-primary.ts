@@ -1,62 +1,31 @@
 import { ec2Client } from '../../shared/aws/clients/ec2';
-import { instanceState, stopInstance } from '../../shared/aws/ec2';
+import { fenceInstance } from '../../shared/actions/fence';
 import { clusterContext, nodeNamed } from '../../shared/config/cluster-context';
+import { judgeFence } from '../../shared/decisions/fence';
 import { executionInputSchema, type FailoverState, type FenceResult } from '../../shared/workflow/state';
-import { AwsTransientError, StateMissingError } from '../../shared/errors';
+import { StateMissingError } from '../../shared/errors';
 import { timed } from '../../shared/time';
+import { holdLease } from '../../shared/workflow/lease-guard';
 import { lambda } from '../../shared/lambda';
 import { log } from '../../shared/log';
 
-const FENCED_STATES = new Set(['stopping', 'stopped', 'shutting-down', 'terminated']);
-
 /**
- * A throttled or briefly failing EC2 API must not skip the fence, and a dead regional API must not
- * stall the failover: a few quick attempts, then "could not be fenced" with the reason.
- */
-const retryTransient = async <T>(call: () => Promise<T>, attempts = 3, delayMs = 300): Promise<T> => {
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      return await call();
-    } catch (error) {
-      if (!(error instanceof AwsTransientError) || attempt >= attempts) throw error;
-      await new Promise((resolve) => setTimeout(resolve, delayMs * attempt));
-    }
-  }
-};
-
-/**
- * Fences the old primary before traffic moves: stops its EC2 instance where the regional API
- * answers. When it cannot be confirmed, says so; the policy (requireFencing) decides whether the
- * failover proceeds. Stopping a stopped instance is harmless, so the step can run twice.
+ * Fences the old writer before traffic moves: tags its instance with the incident, force-stops it
+ * and waits (up to `fenceTimeoutSeconds`) until EC2 reports it `stopped`. Whether the failover may
+ * go on without that proof is `judgeFence`'s decision under `requireFencing` (and an operator's
+ * explicit override). Every step is safe to run twice.
  */
 export const fencePrimary = (state: FailoverState): Promise<FenceResult> =>
   timed(async () => {
     if (!state.candidate) throw new StateMissingError('fencePrimary needs the candidate verdict ($.candidate)');
-    const { cluster } = clusterContext(state.cluster);
+    const { config, cluster } = clusterContext(state.cluster);
+    await holdLease(config, cluster, state.executionName, 'fencePrimary');
     const old = nodeNamed(cluster, state.candidate.previousPrimary);
-    const base = { node: old.name, instanceId: old.instanceId };
-    try {
-      const requested = await retryTransient(() => stopInstance(ec2Client(old.region), old.instanceId));
-      const current = await instanceState(ec2Client(old.region), old.instanceId).catch(() => requested);
-      const fenced = FENCED_STATES.has(current);
-      return {
-        ...base,
-        fenced,
-        proceed: fenced || !cluster.policy.requireFencing,
-        instanceState: current,
-        reason: fenced ? `${old.name} fenced: instance ${old.instanceId} is ${current}` : `${old.name} not fenced: instance is ${current}`,
-      };
-    } catch (error) {
-      const reason = `${old.name} could not be fenced (${(error as Error).message})`;
-      log.warn('fencing not confirmed', { cluster: cluster.name, node: old.name, reason });
-      return {
-        ...base,
-        fenced: false,
-        proceed: !cluster.policy.requireFencing,
-        instanceState: null,
-        reason: cluster.policy.requireFencing ? `${reason}; policy requires fencing: not proceeding` : `${reason}; proceeding (requireFencing is off)`,
-      };
-    }
+    const incident = `${state.executionName}@${state.incident.at}`;
+    const facts = await fenceInstance(old, incident, cluster.policy.fenceTimeoutSeconds, { ec2: ec2Client(old.region) });
+    const verdict = judgeFence(facts, cluster.policy.requireFencing, state.acceptUnfenced ?? null);
+    if (!verdict.fenced) log.warn('fencing not confirmed', { cluster: cluster.name, node: old.name, proceed: verdict.proceed, reason: verdict.reason });
+    return { node: old.name, instanceId: old.instanceId, instanceState: facts.lastSeenState, tagged: facts.tagged, waitedMs: facts.waitedMs, ...verdict };
   });
 
 export const handler = lambda('fencePrimary', fencePrimary, { input: executionInputSchema });

@@ -14,6 +14,8 @@ export const EVENT_SOURCE = 'pgfo';
 export const DETAIL_TYPES = {
   promoted: 'PostgreSQL Writer Changed',
   other: 'PostgreSQL Failover Not Performed',
+  /** The outage stayed unconfirmed while the alarm stayed in ALARM, or the fence held the failover back: a person must decide. */
+  decide: 'PostgreSQL Failover Needs A Decision',
   failed: 'PostgreSQL Failover Failed',
 } as const;
 
@@ -38,7 +40,9 @@ export const publishReceipt = async (state: FailoverState): Promise<Receipt & { 
   const { config } = clusterContext(state.cluster);
   const receipt = buildReceipt(state, new Date());
   log.info('failover receipt', { receipt });
-  const detailType = receipt.outcome === 'promoted' ? DETAIL_TYPES.promoted : receipt.outcome === 'failed' ? DETAIL_TYPES.failed : DETAIL_TYPES.other;
+  const needsPerson = receipt.outcome === 'undecided' || (receipt.outcome === 'refused' && receipt.fencing !== null && !receipt.fencing.fenced);
+  const detailType =
+    receipt.outcome === 'promoted' ? DETAIL_TYPES.promoted : receipt.outcome === 'failed' ? DETAIL_TYPES.failed : needsPerson ? DETAIL_TYPES.decide : DETAIL_TYPES.other;
   const channels: Array<[string, () => Promise<unknown>]> = [
     ['metrics', () => cloudWatchClient(config.controlRegion).send(new PutMetricDataCommand({ Namespace: config.namespace, MetricData: metricsOf(receipt) }))],
     [

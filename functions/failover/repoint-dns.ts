@@ -4,6 +4,7 @@ import { leaseStore } from '../../shared/workflow/environment';
 import { executionInputSchema, type DnsResult, type FailoverState } from '../../shared/workflow/state';
 import { StateMissingError } from '../../shared/errors';
 import { timed } from '../../shared/time';
+import { holdLease } from '../../shared/workflow/lease-guard';
 import { lambda } from '../../shared/lambda';
 
 /**
@@ -17,6 +18,7 @@ export const repointDns = (state: FailoverState): Promise<DnsResult> =>
     const { config, cluster } = clusterContext(state.cluster);
     if (!state.promotion) throw new StateMissingError('repointDns needs the promotion result ($.promotion)');
     if (state.lease?.generation === undefined) throw new StateMissingError('repointDns needs the lease generation ($.lease.generation)');
+    await holdLease(config, cluster, state.executionName, 'repointDns');
     const writer = { store: leaseStore(config), holder: state.executionName, generation: state.lease.generation };
     return repointRecord(cluster, nodeNamed(cluster, state.promotion.node), writer);
   });

@@ -4,16 +4,19 @@ import { clusterContext, nodeNamed } from '../../shared/config/cluster-context';
 import { executionInputSchema, type FailoverState } from '../../shared/workflow/state';
 import { StateMissingError } from '../../shared/errors';
 import { timed, type StepTiming } from '../../shared/time';
+import { holdLease } from '../../shared/workflow/lease-guard';
 import { lambda } from '../../shared/lambda';
 
 /**
  * Makes every surviving standby follow the new writer and sets its synchronous standbys: the failed
- * writer and fenced nodes are left alone, a standby that cannot follow is reported.
+ * writer and fenced nodes are left alone, a standby that cannot follow is reported. Changes the
+ * world, so it first asserts and extends the lease.
  */
 export const repointFollowersStep = (state: FailoverState): Promise<FollowersResult & StepTiming> =>
   timed(async () => {
     if (!state.promotion) throw new StateMissingError('repointFollowers needs the promotion result ($.promotion)');
     const context = clusterContext(state.cluster);
+    await holdLease(context.config, context.cluster, state.executionName, 'repointFollowers');
     // Both reads at once; the followers are then recorded on this record (re-read if it changed).
     const [record, observed] = await Promise.all([readRecord(context), observeNodes(context, { reuseSessions: true })]);
     const excluded = new Map(Object.entries(record.fenced).map(([node, fence]) => [node, `fenced (${fence.reason})`]));

@@ -3,13 +3,15 @@ import { rewriteDatabaseUrls } from '../../shared/actions/repoint';
 import { executionInputSchema, type DatabaseUrlResult, type FailoverState } from '../../shared/workflow/state';
 import { StateMissingError } from '../../shared/errors';
 import { timed } from '../../shared/time';
+import { holdLease } from '../../shared/workflow/lease-guard';
 import { lambda } from '../../shared/lambda';
 
 /** Rewrites DATABASE_URL in every configured application region to the promoted node. */
 export const rewriteDatabaseUrl = (state: FailoverState): Promise<DatabaseUrlResult> =>
   timed(async () => {
     if (!state.promotion) throw new StateMissingError('rewriteDatabaseUrl needs the promotion result ($.promotion)');
-    const { cluster } = clusterContext(state.cluster);
+    const { config, cluster } = clusterContext(state.cluster);
+    await holdLease(config, cluster, state.executionName, 'rewriteDatabaseUrl');
     return rewriteDatabaseUrls(cluster, nodeNamed(cluster, state.promotion.node));
   });
 

@@ -25,6 +25,8 @@ export const selectCandidate = (state: FailoverState): Promise<CandidateResult> 
     }
     const { verdict, standbys } = await assessCandidates(context, target.failed, {
       regionHealthy: state.outage?.regionHealthy ?? true,
+      // An operator's declared outage is their evidence; an automatic one needs the cloud's.
+      crossRegionAllowed: state.mode === 'manual' || state.outage?.cloudEvidence === true,
       acceptDataLoss: state.acceptDataLoss,
       ...(state.requestedNode ? { requestedNode: state.requestedNode } : {}),
       followers: target.followers,

@@ -25,11 +25,12 @@ export const makeManualFailover =
       mode: 'manual',
       acceptDataLoss: request.acceptDataLoss,
       ...(request.to ? { requestedNode: request.to } : {}),
+      ...(request.acceptUnfencedBy ? { acceptUnfenced: { acceptedBy: request.acceptUnfencedBy } } : {}),
       incident: { alarmName: 'operator', at: at.toISOString(), reason: request.reason },
       policy: { recheckAfterSeconds: cluster.policy.recheckAfterSeconds },
     };
     const out = await start(executionName, input);
-    log.info('manual failover requested', { cluster: cluster.name, executionName, acceptDataLoss: request.acceptDataLoss, to: request.to });
+    log.info('manual failover requested', { cluster: cluster.name, executionName, acceptDataLoss: request.acceptDataLoss, acceptUnfencedBy: request.acceptUnfencedBy, to: request.to });
     return { started: out.started, executionName, ...(out.executionArn ? { executionArn: out.executionArn } : {}) };
   };
 

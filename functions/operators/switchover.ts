@@ -1,15 +1,18 @@
 import type { z } from 'zod';
 import { clusterContext, nodeNamed } from '../../shared/config/cluster-context';
-import { lambda } from '../../shared/lambda';
+import { lambda, type InvocationContext } from '../../shared/lambda';
+import { FUNCTION_TIMEOUT_SECONDS } from '../../shared/workflow/timeouts';
 import { log } from '../../shared/log';
 import { switchoverRequestSchema } from '../../shared/operators/requests';
 import { switchover, type SwitchoverReceipt } from '../../shared/operators/switchover';
 
 /** Planned, zero-loss switchover to `to`. */
-export const runSwitchover = async (request: z.output<typeof switchoverRequestSchema>): Promise<SwitchoverReceipt> => {
+export const runSwitchover = async (request: z.output<typeof switchoverRequestSchema>, invocation?: InvocationContext): Promise<SwitchoverReceipt> => {
   const context = clusterContext(request.cluster);
   nodeNamed(context.cluster, request.to, 'to');
-  const receipt = await switchover(context, request);
+  // The function's own deadline caps every wait in it (and triggers the write restore before it).
+  const deadlineAt = Date.now() + (invocation?.getRemainingTimeInMillis() ?? FUNCTION_TIMEOUT_SECONDS.switchover * 1000);
+  const receipt = await switchover(context, request, deadlineAt);
   log.info('switchover receipt', { receipt });
   return receipt;
 };

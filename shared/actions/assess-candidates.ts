@@ -57,6 +57,8 @@ export const assessCandidates = async (
   failedPrimary: NodeConfig,
   options: {
     regionHealthy: boolean;
+    /** A standby in another region may be promoted (the cloud's own evidence, or an operator's request). */
+    crossRegionAllowed: boolean;
     acceptDataLoss: boolean;
     requestedNode?: string;
     /** Whether each node follows the failed writer (from the topology decision). */
@@ -87,6 +89,7 @@ export const assessCandidates = async (
       history: history.positions,
       writerLostAt: history.firstUnreachableAt,
       regionHealthy: options.regionHealthy,
+      crossRegionAllowed: options.crossRegionAllowed,
       acceptDataLoss: options.acceptDataLoss,
       ...(options.requestedNode ? { requestedNode: options.requestedNode } : {}),
       ...(options.convergeOn ? { convergeOn: options.convergeOn } : {}),

@@ -1,16 +1,24 @@
 import { cloudWatchClient } from '../aws/clients/cloudwatch';
 import { ec2Client } from '../aws/clients/ec2';
 import { instanceHealth } from '../aws/ec2';
+import { isUnreachableAwsError } from '../aws/errors';
 import { readWriterHistory } from '../aws/metric-history';
 import type { NodeConfig } from '../config/schema';
-import { isInRecovery } from '../postgres/failover-sql';
+import { isInRecovery, receiverMessageAge } from '../postgres/failover-sql';
+import { classifyProbeFailure } from '../postgres/probe-error';
 import type { ClusterContext } from '../config/cluster-context';
+import { judgeReceivers } from '../decisions/confirm-outage';
 import { withReusedFailoverSession } from './failover-connection';
-import type { Signal } from '../decisions/types';
+import type { ReceiverView, Signal } from '../decisions/types';
+import { DatabaseUnreachableError } from '../errors';
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-/** The cloud's view: instance state and status checks. An API that does not answer is evidence too. */
+/**
+ * The cloud's view: instance state and status checks. A regional API that does not answer at all
+ * is evidence of a regional outage; an API that answers with an error (access denied, an unknown
+ * instance, a throttle) is not: that signal is "unknown".
+ */
 export const ec2Signal = async ({ cluster }: ClusterContext, primary: NodeConfig): Promise<Signal> => {
   try {
     const health = await instanceHealth(ec2Client(primary.region), primary.instanceId);
@@ -19,46 +27,58 @@ export const ec2Signal = async ({ cluster }: ClusterContext, primary: NodeConfig
     return {
       name: 'ec2',
       down: !running || impaired,
+      cause: !running ? `instance-${health.state}` : impaired ? 'impaired' : 'running',
+      instanceDown: !running || impaired,
       detail: `instance ${primary.instanceId} is ${health.state}, status checks ${health.systemStatus}/${health.instanceStatus}`,
     };
   } catch (error) {
-    return { name: 'ec2', down: true, regionUnreachable: true, detail: `EC2 API in ${primary.region} did not answer for ${cluster.name}: ${message(error)}` };
+    if (isUnreachableAwsError(error)) {
+      return { name: 'ec2', down: true, cause: 'api-unreachable', regionUnreachable: true, detail: `EC2 API in ${primary.region} did not answer for ${cluster.name}: ${message(error)}` };
+    }
+    return { name: 'ec2', down: null, cause: 'api-error', detail: `EC2 API in ${primary.region} answered with an error (not evidence of an outage): ${message(error)}` };
   }
 };
 
-/** A direct probe of the primary with short timeouts. Writable means alive: a veto. */
+/**
+ * A direct probe of the primary with short timeouts. Writable means alive: a veto. So does an error
+ * reply (pg_hba rejection, bad password, too many clients): a server that replies is alive.
+ * Refused, timed out or cut: down, with which one in the reason. A probe that could not be made
+ * (the password unreadable) is "unknown".
+ */
 export const databaseSignal = async (context: ClusterContext, primary: NodeConfig): Promise<Signal> => {
   try {
     const inRecovery = await withReusedFailoverSession(context, primary, isInRecovery);
     return inRecovery
-      ? { name: 'database', down: true, detail: `${primary.name} answers but is in recovery (not a writer)` }
-      : { name: 'database', down: false, detail: `${primary.name} accepts connections and is writable` };
+      ? { name: 'database', down: true, cause: 'in-recovery', detail: `${primary.name} answers but is in recovery (not a writer)` }
+      : { name: 'database', down: false, cause: 'writable', detail: `${primary.name} accepts connections and is writable` };
   } catch (error) {
-    return { name: 'database', down: true, detail: `${primary.name} does not answer: ${message(error)}` };
+    const failure = classifyProbeFailure(error);
+    if (failure === 'error-reply') {
+      return { name: 'database', down: false, cause: failure, detail: `${primary.name} answers with an error, so it is alive: ${message(error)}` };
+    }
+    if (failure === 'unknown' || !(error instanceof DatabaseUnreachableError || (error as Error).name === 'DatabaseUnreachableError')) {
+      return { name: 'database', down: null, cause: 'unknown', detail: `${primary.name} could not be probed: ${message(error)}` };
+    }
+    return { name: 'database', down: true, cause: failure, detail: `${primary.name} does not answer (${failure}): ${message(error)}` };
   }
 };
 
-/** The standbys' view: is any WAL receiver still streaming from the primary? */
+/** One standby's receiver, as the control plane sees it (never throws). */
+const receiverView = async (context: ClusterContext, primary: NodeConfig, node: NodeConfig): Promise<ReceiverView> => {
+  const sameRegion = node.region === primary.region;
+  try {
+    const age = await withReusedFailoverSession(context, node, receiverMessageAge);
+    return { node: node.name, sameRegion, reachable: true, lastMessageAgeSeconds: age };
+  } catch (error) {
+    return { node: node.name, sameRegion, reachable: false, lastMessageAgeSeconds: null, detail: message(error) };
+  }
+};
+
+/** The standbys' view: has any WAL receiver heard from the primary within `receiverStaleSeconds`? */
 export const standbysSignal = async (context: ClusterContext, primary: NodeConfig): Promise<Signal> => {
   const standbys = context.cluster.nodes.filter((n) => n.name !== primary.name);
-  const views = await Promise.all(
-    standbys.map(async (node) => {
-      try {
-        const streaming = await withReusedFailoverSession(context, node, async (client) => {
-          const { rows } = await client.query<{ status: string }>(`SELECT status FROM pg_stat_wal_receiver`);
-          return rows[0]?.status === 'streaming';
-        });
-        return { node: node.name, reachable: true, streaming };
-      } catch {
-        return { node: node.name, reachable: false, streaming: false };
-      }
-    }),
-  );
-  const reachable = views.filter((v) => v.reachable);
-  const streaming = reachable.filter((v) => v.streaming).map((v) => v.node);
-  if (reachable.length === 0) return { name: 'standbys', down: null, detail: 'no standby answers' };
-  if (streaming.length > 0) return { name: 'standbys', down: false, detail: `${streaming.join(', ')} still stream WAL from the primary` };
-  return { name: 'standbys', down: true, detail: `no WAL receiver is streaming (${reachable.map((v) => v.node).join(', ')} answered)` };
+  const views = await Promise.all(standbys.map((node) => receiverView(context, primary, node)));
+  return judgeReceivers(views, context.cluster.policy.receiverStaleSeconds);
 };
 
 /**
@@ -72,14 +92,15 @@ export const gatherSignals = (context: ClusterContext, primary: NodeConfig, metr
 export const metricsSignal = async ({ config, cluster }: ClusterContext): Promise<Signal> => {
   try {
     const history = await readWriterHistory(cloudWatchClient(config.controlRegion), config.namespace, cluster.name, 15, Date.now(), { positions: false });
-    if (history.lastReachableAt === null) return { name: 'metrics', down: true, detail: 'no reachable-writer data point in 15 minutes' };
+    if (history.lastReachableAt === null) return { name: 'metrics', down: true, cause: 'no-data', detail: 'no reachable-writer data point in 15 minutes' };
     const age = (Date.now() - history.lastReachableAt) / 1000;
     return {
       name: 'metrics',
       down: age > cluster.policy.metricStaleSeconds,
+      cause: age > cluster.policy.metricStaleSeconds ? 'stale' : 'fresh',
       detail: `writer last seen reachable ${age.toFixed(0)} s ago (stale after ${cluster.policy.metricStaleSeconds} s)`,
     };
   } catch (error) {
-    return { name: 'metrics', down: null, detail: `metrics unavailable: ${message(error)}` };
+    return { name: 'metrics', down: null, cause: 'unavailable', detail: `metrics unavailable: ${message(error)}` };
   }
 };

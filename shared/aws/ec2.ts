@@ -1,7 +1,7 @@
 import { CreateTagsCommand, DeleteTagsCommand, DescribeInstanceStatusCommand, DescribeTagsCommand, DescribeInstancesCommand, StopInstancesCommand, type EC2Client } from '@aws-sdk/client-ec2';
 import { classifyAwsError } from './errors';
 
-/** The tag the fence writes on an instance it stopped (value: the incident); a rejoined node loses it. */
+/** The tag the fence writes on the instance it stops, naming the incident, before the stop; a rejoined node loses it. */
 export const FENCED_TAG = 'pgfo:fenced';
 
 export interface InstanceHealth {
@@ -10,6 +10,9 @@ export interface InstanceHealth {
   systemStatus: string;
   instanceStatus: string;
 }
+
+/** The tag that scopes the control plane's EC2 writes (IAM condition aws:ResourceTag/pgfo:cluster). */
+export const CLUSTER_TAG = 'pgfo:cluster';
 
 /** State and status checks of one instance. @throws AwsTransientError/AwsPermanentError */
 export const instanceHealth = async (client: EC2Client, instanceId: string): Promise<InstanceHealth> => {
@@ -65,11 +68,27 @@ export const instanceTags = async (client: EC2Client, instanceId: string): Promi
   }
 };
 
-/** Sets one tag on an instance. */
+/** Sets one tag on an instance (overwrites the same key: safe to repeat; EC2 keeps 256 characters of a value). */
 export const tagInstance = async (client: EC2Client, instanceId: string, key: string, value: string): Promise<void> => {
   try {
-    await client.send(new CreateTagsCommand({ Resources: [instanceId], Tags: [{ Key: key, Value: value }] }));
+    await client.send(new CreateTagsCommand({ Resources: [instanceId], Tags: [{ Key: key, Value: value.slice(0, 256) }] }));
   } catch (error) {
     throw classifyAwsError(error, `ec2:CreateTags ${key} ${instanceId}`);
   }
+};
+
+/**
+ * Asks EC2 whether this role may stop the instance, without stopping it (`DryRun`): AWS answers
+ * `DryRunOperation` when the call would have succeeded and `UnauthorizedOperation` when it would
+ * not. Returns true for the former. @throws AwsTransientError/AwsPermanentError otherwise
+ */
+export const mayStopInstance = async (client: EC2Client, instanceId: string): Promise<true> => {
+  try {
+    await client.send(new StopInstancesCommand({ InstanceIds: [instanceId], Force: true, DryRun: true }));
+  } catch (error) {
+    if ((error as Error).name === 'DryRunOperation') return true;
+    throw classifyAwsError(error, `ec2:StopInstances (DryRun) ${instanceId}`);
+  }
+  // A DryRun call never succeeds in AWS; an emulator that stopped the instance must not pass unnoticed.
+  throw classifyAwsError(new Error('DryRun StopInstances returned success instead of DryRunOperation'), `ec2:StopInstances (DryRun) ${instanceId}`);
 };

@@ -98,6 +98,28 @@ export class LeaseStore {
     };
   }
 
+  /**
+   * Asserts that `holder` still has the lease and extends it by `leaseSeconds` from `now`, in one
+   * conditional write. Returns false when someone else has it (or nobody does).
+   */
+  async extend(cluster: string, holder: string, leaseSeconds: number, now = Date.now()): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: { pk: S(cluster), sk: S('lease') },
+          UpdateExpression: 'SET expiresAt = :exp',
+          ConditionExpression: 'holder = :h',
+          ExpressionAttributeValues: { ':h': S(holder), ':exp': N(now + leaseSeconds * 1000) },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') return false;
+      throw classifyAwsError(error, `dynamodb:UpdateItem extend ${cluster}`);
+    }
+  }
+
   /** Releases the lease if `holder` has it; `cooldownSeconds` > 0 starts the anti-flap window. */
   async release(cluster: string, holder: string, cooldownSeconds: number, now = Date.now()): Promise<boolean> {
     try {

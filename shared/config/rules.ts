@@ -1,4 +1,39 @@
 import type { ClusterConfig, FailoverConfig, TlsConfig } from './schema';
+import { EXECUTION_TIMEOUT_SECONDS, FUNCTION_TIMEOUT_SECONDS, STEP_OVERHEAD_SECONDS } from '../workflow/timeouts';
+
+/**
+ * Knob combinations that cannot work together: a wait longer than the function that waits, re-checks
+ * that outlast the lease, a whole failover longer than the execution may run. Each message names
+ * both sides and the limit.
+ */
+const timingProblems = (cluster: ClusterConfig, at: string): string[] => {
+  const p = cluster.policy;
+  const problems: string[] = [];
+  const fits = (knob: string, value: number, fn: keyof typeof FUNCTION_TIMEOUT_SECONDS) => {
+    const limit = FUNCTION_TIMEOUT_SECONDS[fn] - STEP_OVERHEAD_SECONDS;
+    if (value > limit) {
+      problems.push(`${at}.policy.${knob}: ${value} s does not fit in the ${fn} function's timeout (${FUNCTION_TIMEOUT_SECONDS[fn]} s, of which ${STEP_OVERHEAD_SECONDS} s are kept for its calls): at most ${limit}`);
+    }
+  };
+  fits('fenceTimeoutSeconds', p.fenceTimeoutSeconds, 'fencePrimary');
+  fits('promoteTimeoutSeconds', p.promoteTimeoutSeconds, 'promoteCandidate');
+  fits('dnsSyncTimeoutSeconds', p.dnsSyncTimeoutSeconds, 'repointDns');
+  fits('followTimeoutSeconds', p.followTimeoutSeconds, 'repointFollowers');
+  const confirming = p.recheckDeadlineSeconds + (p.rechecks + 1) * p.recheckAfterSeconds;
+  if (confirming >= p.leaseSeconds) {
+    problems.push(
+      `${at}.policy.recheckDeadlineSeconds + (rechecks + 1) × recheckAfterSeconds = ${p.recheckDeadlineSeconds} + ${p.rechecks + 1} × ${p.recheckAfterSeconds} = ${confirming} s must be below policy.leaseSeconds (${p.leaseSeconds} s): the lease would expire while the outage is still being confirmed`,
+    );
+  }
+  // The Repoint state's branches run side by side: the DNS wait counts, the DATABASE_URL rewrite beside it does not.
+  const whole = confirming + p.fenceTimeoutSeconds + p.promoteTimeoutSeconds + p.dnsSyncTimeoutSeconds + p.followTimeoutSeconds + 5 * STEP_OVERHEAD_SECONDS;
+  if (whole > EXECUTION_TIMEOUT_SECONDS) {
+    problems.push(
+      `${at}.policy: confirming (${confirming} s) + fenceTimeoutSeconds (${p.fenceTimeoutSeconds}) + promoteTimeoutSeconds (${p.promoteTimeoutSeconds}) + dnsSyncTimeoutSeconds (${p.dnsSyncTimeoutSeconds}) + followTimeoutSeconds (${p.followTimeoutSeconds}) + ${5 * STEP_OVERHEAD_SECONDS} s for the steps' calls = ${whole} s exceeds the failover execution's timeout (${EXECUTION_TIMEOUT_SECONDS} s)`,
+    );
+  }
+  return problems;
+};
 
 const duplicates = (values: string[]): string[] =>
   [...new Set(values.filter((value, index) => values.indexOf(value) !== index))];
@@ -53,6 +88,7 @@ const clusterProblems = (cluster: ClusterConfig, at: string): string[] => {
     ...cluster.subscribers.map((sub, i): [string, TlsConfig | undefined] => [`${at}.subscribers[${i}].tls`, sub.tls]),
   ];
   for (const [where, tls] of endpoints) if (tls) problems.push(...tlsProblems(tls, where));
+  problems.push(...timingProblems(cluster, at));
   const { sampleIntervalSeconds, samplesPerInvocation } = cluster.monitor;
   if (sampleIntervalSeconds * (samplesPerInvocation - 1) > 50) {
     problems.push(

@@ -113,6 +113,9 @@ export const subscriberSchema = z.strictObject({
   tls: tlsSchema.optional(),
 });
 
+/** See `policy.requireFencing`. */
+export const fencingModes = ['always', 'unless-region-unreachable', 'never'] as const;
+
 export const policySchema = z.strictObject({
   /** Recovery point objective in seconds: the lag alarm fires above it. @default 30 */
   rpoSeconds: z.number().positive().max(86400).default(30),
@@ -132,11 +135,35 @@ export const policySchema = z.strictObject({
   recheckAfterSeconds: z.number().int().min(0).max(600).default(5),
   /** Re-checks that must confirm again before acting. @default 1 */
   rechecks: z.number().int().min(0).max(5).default(1),
+  /** While the failover alarm stays in ALARM, an outage not (yet) confirmed is checked again every
+   * `recheckAfterSeconds` for this long, seconds from the first check; then the run ends
+   * "undecided" and notifies that a person must decide. Must end well before the lease does.
+   * @default 300 */
+  recheckDeadlineSeconds: z.number().int().min(0).max(3600).default(300),
+  /** A standby's WAL receiver that has not heard from the primary (WAL or keepalive) for longer than
+   * this, seconds, no longer counts as evidence that the primary is alive. An idle healthy primary is
+   * heard every `wal_receiver_timeout / 2` (the standby asks for a keepalive then): keep this above
+   * that — with PostgreSQL's default `wal_receiver_timeout` of 60 s, above 30. Lower
+   * `wal_receiver_timeout` on the standbys (e.g. 10 s) to detect sooner. @default 40 */
+  receiverStaleSeconds: z.number().min(1).max(600).default(40),
   /** Primary metrics older than this count as a "down" signal. @default 30 */
   metricStaleSeconds: z.number().int().min(10).max(3600).default(30),
-  /** Refuse to move traffic when the old primary could not be fenced (its EC2 API did not answer).
-   * Off by default: a regional outage is exactly when that API is gone. @default false */
-  requireFencing: z.boolean().default(false),
+  /**
+   * When the failover may move traffic without having proven the old writer stopped (its EC2
+   * instance seen `stopped`):
+   * - `always`: never; an unfenced old writer stops the failover (a person decides).
+   * - `unless-region-unreachable`: only when the old writer's regional EC2 API did not answer at all
+   *   (connection errors, timeouts) and the instance was never seen `running` or `stopping`. An API
+   *   that answers and refuses (access denied, an SCP, a missing tag, a throttle that does not end,
+   *   a validation error) stops the failover: the writer may well be alive.
+   * - `never`: fencing is attempted and recorded but never holds the failover back (two writers are
+   *   possible; for clusters whose applications fence themselves).
+   * @default unless-region-unreachable */
+  requireFencing: z.enum(fencingModes).default('unless-region-unreachable'),
+  /** Longest wait, seconds, for the fenced instance to reach `stopped` after the stop request (a
+   * force stop passes through `stopping`, in which the guest may still run and take writes). Must
+   * fit in the fence function's timeout. @default 120 */
+  fenceTimeoutSeconds: z.number().int().min(1).max(600).default(120),
   /** After a completed failover, further automatic failovers are refused for this long. @default 900 */
   cooldownSeconds: z.number().int().min(0).max(86400).default(900),
   /** A lease older than this is considered abandoned (its execution died). @default 900 */
@@ -282,5 +309,6 @@ export type SubscriberConfig = z.infer<typeof subscriberSchema>;
 export type Credential = z.infer<typeof credentialSchema>;
 export type Policy = z.infer<typeof policySchema>;
 export type NodeRole = (typeof nodeRoles)[number];
+export type FencingMode = (typeof fencingModes)[number];
 export type TlsConfig = z.infer<typeof tlsSchema>;
 export type DeploymentConfig = z.infer<typeof deploymentSchema>;

@@ -9,6 +9,12 @@ export interface CandidateFacts {
   /** When the monitor first found the writer gone (bounds the writes nobody observed). */
   writerLostAt?: number | null;
   regionHealthy: boolean;
+  /**
+   * A standby in another region may be promoted: the cloud's own evidence says the primary is gone
+   * (its instance not running or impaired, or its region's API unreachable), or an operator asked.
+   * A partition between regions alone must never promote across regions. @default true
+   */
+  crossRegionAllowed?: boolean;
   /** Operator accepted data loss (manual failover): the lag guard is reported, not enforced. */
   acceptDataLoss: boolean;
   /** Operator asked for this node (switchover or manual failover). */
@@ -37,6 +43,9 @@ const hasIndependentReference = (standby: StandbyFacts, facts: CandidateFacts): 
   facts.history.length > 0 || facts.standbys.some((s) => s.node !== standby.node && s.reachable && (s.receiveLsn !== null || s.senderEndLsn !== null));
 
 const refusal = (standby: StandbyFacts, facts: CandidateFacts, policy: PolicyView): string | null => {
+  if (standby.region !== facts.failedPrimary.region && facts.crossRegionAllowed === false) {
+    return `${standby.node} is in another region (${standby.region}): a cross-region promotion needs the cloud's own evidence (instance not running or impaired, or its region's API unreachable), and EC2 gave none`;
+  }
   if (!standby.reachable) return `${standby.node} does not answer (${standby.reason ?? 'unreachable'})`;
   const lag = estimateLag(standby, facts.history, facts.standbys, facts.writerLostAt);
   if (facts.acceptDataLoss) return null;

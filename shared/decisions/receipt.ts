@@ -1,7 +1,7 @@
 import type { StepTiming } from '../time';
-import type { FailoverState } from '../workflow/state';
+import type { FailoverState, OutageCheck } from '../workflow/state';
 
-export type Outcome = 'promoted' | 'no-failover' | 'refused' | 'lease-held' | 'paused' | 'failed';
+export type Outcome = 'promoted' | 'no-failover' | 'undecided' | 'refused' | 'lease-held' | 'paused' | 'failed';
 
 /** What a failover did, why, what it cost and how long each step took. */
 export interface Receipt {
@@ -14,6 +14,8 @@ export interface Receipt {
   alreadyPrimary: boolean;
   reasons: string[];
   incident: FailoverState['incident'];
+  /** Every outage check this execution made, oldest first. */
+  outageChecks: OutageCheck[];
   /** WAL the promoted node had not received, measured against the best known writer position. */
   dataLoss: {
     /** Measured: WAL the promoted node had not received, against the best position anyone saw. */
@@ -25,7 +27,7 @@ export interface Receipt {
     upperBoundSeconds: number | null;
     acceptedByOperator: boolean;
   } | null;
-  fencing: { node: string; fenced: boolean; reason: string } | null;
+  fencing: { node: string; fenced: boolean; reason: string; instanceState: string | null; acceptedUnfencedBy: string | null } | null;
   /** The new writer's timeline and the cluster record's generation after the promotion. */
   timeline: number | null;
   generation: number | null;
@@ -71,6 +73,7 @@ const outcomeOf = (state: FailoverState): Outcome => {
   if (state.error) return 'failed';
   if (state.lease?.paused) return 'paused';
   if (state.lease && !state.lease.acquired) return 'lease-held';
+  if (state.outage?.decision === 'undecided' && state.mode === 'automatic') return 'undecided';
   if (state.outage && state.outage.decision !== 'confirmed' && state.mode === 'automatic') return 'no-failover';
   if (state.candidate && !state.candidate.promote) return 'refused';
   if (state.fence && !state.fence.proceed) return 'refused';
@@ -129,6 +132,7 @@ export const buildReceipt = (state: FailoverState, now: Date): Receipt => {
     alreadyPrimary: state.promotion?.alreadyPrimary ?? false,
     reasons,
     incident: state.incident,
+    outageChecks: state.outage?.checks ?? [],
     dataLoss:
       candidate?.promote && state.promotion
         ? {
@@ -140,7 +144,15 @@ export const buildReceipt = (state: FailoverState, now: Date): Receipt => {
             acceptedByOperator: state.acceptDataLoss,
           }
         : null,
-    fencing: state.fence ? { node: state.fence.node, fenced: state.fence.fenced, reason: state.fence.reason } : null,
+    fencing: state.fence
+      ? {
+          node: state.fence.node,
+          fenced: state.fence.fenced,
+          reason: state.fence.reason,
+          instanceState: state.fence.instanceState ?? null,
+          acceptedUnfencedBy: !state.fence.fenced && state.fence.proceed ? (state.acceptUnfenced?.acceptedBy ?? null) : null,
+        }
+      : null,
     timeline: state.promotion?.timeline ?? null,
     generation: state.followers?.generation ?? state.promotion?.generation ?? null,
     followers: state.followers?.followers.map(({ node, outcome, repointed, detail }) => ({ node, outcome, repointed, detail })) ?? [],

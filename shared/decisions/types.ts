@@ -2,22 +2,40 @@
 
 export type SignalName = 'ec2' | 'database' | 'standbys' | 'metrics';
 
+/** A signal's answer: the primary is down, it is up, or this signal cannot tell. */
+export type SignalAnswer = 'down' | 'up' | 'unknown';
+
 /** One independent view of the primary. `down: null` means the signal could not tell. */
 export interface Signal {
   name: SignalName;
   down: boolean | null;
+  /** Why, in a word: `refused`, `timed-out`, `error-reply`, `writable`, `in-recovery`, `api-unreachable`, … */
+  cause: string;
   detail: string;
-  /** Set by the EC2 signal when the primary region's API did not answer at all. */
+  /** Set by the EC2 signal when the primary region's API did not answer at all (connection errors, timeouts). */
   regionUnreachable?: boolean;
+  /** Set by the EC2 signal when EC2 itself reports the instance not running, or a status check impaired. */
+  instanceDown?: boolean;
 }
 
+/** A signal's three answers, from its `down` field. */
+export const answerOf = (signal: Pick<Signal, 'down'>): SignalAnswer => (signal.down === null ? 'unknown' : signal.down ? 'down' : 'up');
+
 export interface OutageVerdict {
-  decision: 'confirmed' | 'recheck' | 'not-confirmed';
+  /** `undecided`: still not confirmed when the re-check deadline passed while the alarm stayed in ALARM. */
+  decision: 'confirmed' | 'recheck' | 'not-confirmed' | 'undecided';
   /** Checks made so far in this execution (1 for the first). */
   attempt: number;
+  /** Consecutive checks so far on which enough signals said "down" (0 when this one did not). */
+  streak?: number;
   signals: Signal[];
   /** The primary's region looks healthy (its EC2 API answered). */
   regionHealthy: boolean;
+  /**
+   * The cloud's own evidence that the primary is gone (EC2 reports its instance not running or
+   * impaired, or its region's API is unreachable): required before promoting across regions.
+   */
+  cloudEvidence: boolean;
   reason: string;
 }
 
@@ -78,4 +96,16 @@ export interface PolicyView {
   maxLagSeconds: number;
   requiredSignals: number;
   rechecks: number;
+}
+
+/** What one standby's WAL receiver says about the primary, as the standbys signal weighs it. */
+export interface ReceiverView {
+  node: string;
+  /** In the primary's region (a partition between regions cuts the others for their own reason). */
+  sameRegion: boolean;
+  /** The control plane reached it; a standby it cannot reach is no evidence either way. */
+  reachable: boolean;
+  /** Seconds since the receiver last heard from its sender (null: no receiver running). */
+  lastMessageAgeSeconds: number | null;
+  detail?: string;
 }

@@ -1,4 +1,5 @@
 import type { FailoverConfig } from '../config/schema';
+import { alarmDefinitions } from './alarms';
 import { kmsThroughSsmStatement, parameterArn, type Statement } from './iam';
 
 const sub = (template: string) => ({ 'Fn::Sub': template });
@@ -19,14 +20,38 @@ export const describeInstancesStatement = (actions: string[]): Statement => ({
   Resource: '*',
 });
 
-/** Stopping only the configured instances, and only while they carry the cluster's tag. */
+const instanceArns = (config: FailoverConfig) =>
+  config.clusters.flatMap((c) => c.nodes.map((n) => sub(`arn:\${AWS::Partition}:ec2:${n.region}:\${AWS::AccountId}:instance/${n.instanceId}`)));
+
+/** The condition every EC2 write carries: the instance must be tagged with one of the clusters. */
+const clusterTagCondition = (config: FailoverConfig) => ({ 'aws:ResourceTag/pgfo:cluster': unique(config.clusters.map((c) => c.name)) });
+
+/**
+ * Stopping only the configured instances, and only while they carry the cluster's tag (the plan
+ * needs it too: it proves the permission with DryRun).
+ */
 export const stopInstancesStatement = (config: FailoverConfig): Statement => ({
   Effect: 'Allow',
   Action: ['ec2:StopInstances'],
-  Resource: config.clusters.flatMap((c) =>
-    c.nodes.map((n) => sub(`arn:\${AWS::Partition}:ec2:${n.region}:\${AWS::AccountId}:instance/${n.instanceId}`)),
-  ),
-  Condition: { StringEquals: { 'aws:ResourceTag/pgfo:cluster': unique(config.clusters.map((c) => c.name)) } },
+  Resource: instanceArns(config),
+  Condition: { StringEquals: clusterTagCondition(config) },
+});
+
+/** Writing the fence's incident tag (pgfo:fenced, and no other key) on the same instances. */
+export const tagFencedStatement = (config: FailoverConfig): Statement => ({
+  Effect: 'Allow',
+  Action: ['ec2:CreateTags'],
+  Resource: instanceArns(config),
+  Condition: { StringEquals: clusterTagCondition(config), 'ForAllValues:StringEquals': { 'aws:TagKeys': ['pgfo:fenced'] } },
+});
+
+/** Reading the failover alarms' state (the outage re-checks continue while it is ALARM). */
+export const describeFailoverAlarmsStatement = (config: FailoverConfig, prefix: string): Statement => ({
+  Effect: 'Allow',
+  Action: ['cloudwatch:DescribeAlarms'],
+  Resource: alarmDefinitions(config, prefix)
+    .filter((a) => a.triggersFailover)
+    .map((a) => sub(`arn:\${AWS::Partition}:cloudwatch:${config.controlRegion}:\${AWS::AccountId}:alarm:${a.alarmName}`)),
 });
 
 export const readMetricsStatement = (): Statement => ({
@@ -97,9 +122,6 @@ export const startExecutionStatement = (stateMachineName: string): Statement => 
   Resource: sub(`arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:stateMachine:${stateMachineName}`),
 });
 
-const instanceArns = (config: FailoverConfig) =>
-  config.clusters.flatMap((c) => c.nodes.map((n) => sub(`arn:\${AWS::Partition}:ec2:${n.region}:\${AWS::AccountId}:instance/${n.instanceId}`)));
-const clusterTag = (config: FailoverConfig, key: string) => ({ [key]: unique(config.clusters.map((c) => c.name)) });
 
 /**
  * Rejoin: read the document in the control region, copy it into each node region (documents are
@@ -116,7 +138,7 @@ export const rejoinStatements = (config: FailoverConfig, documentName: string): 
       Effect: 'Allow',
       Action: ['ssm:SendCommand'],
       Resource: instanceArns(config),
-      Condition: { StringEquals: clusterTag(config, 'aws:ResourceTag/pgfo:cluster') },
+      Condition: { StringEquals: clusterTagCondition(config) },
     },
     // GetCommandInvocation has no resource-level permission.
     { Effect: 'Allow', Action: ['ssm:GetCommandInvocation'], Resource: '*' },
@@ -124,18 +146,10 @@ export const rejoinStatements = (config: FailoverConfig, documentName: string): 
       Effect: 'Allow',
       Action: ['ec2:DeleteTags'],
       Resource: instanceArns(config),
-      Condition: { StringEquals: clusterTag(config, 'aws:ResourceTag/pgfo:cluster'), 'ForAllValues:StringEquals': { 'aws:TagKeys': ['pgfo:fenced'] } },
+      Condition: { StringEquals: clusterTagCondition(config), 'ForAllValues:StringEquals': { 'aws:TagKeys': ['pgfo:fenced'] } },
     },
   ];
 };
 
 /** Fencing a returned node again: tag it pgfo:fenced (that key only) and stop it, tagged cluster instances only. */
-export const fenceAgainStatements = (config: FailoverConfig): Statement[] => [
-  {
-    Effect: 'Allow',
-    Action: ['ec2:CreateTags'],
-    Resource: instanceArns(config),
-    Condition: { StringEquals: clusterTag(config, 'aws:ResourceTag/pgfo:cluster'), 'ForAllValues:StringEquals': { 'aws:TagKeys': ['pgfo:fenced'] } },
-  },
-  stopInstancesStatement(config),
-];
+export const fenceAgainStatements = (config: FailoverConfig): Statement[] => [tagFencedStatement(config), stopInstancesStatement(config)];

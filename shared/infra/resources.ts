@@ -25,6 +25,8 @@ import {
   fenceAgainStatements,
   rejoinStatements,
   stopInstancesStatement,
+  describeFailoverAlarmsStatement,
+  tagFencedStatement,
 } from './iam-failover';
 import { functionName } from './names';
 import { rejoinDocument } from './rejoin-document';
@@ -93,24 +95,28 @@ export const functionPolicies = (config: FailoverConfig, service: string, stage:
   // The cluster record (same table): read, seeded on first use, changed by a conditional write.
   const record = leaseStatement(names.leaseTable, ['GetItem', 'PutItem']);
   const readRecord = leaseStatement(names.leaseTable, ['GetItem']);
+  // The record, and the lease asserted and extended before the step changes anything.
+  const recordAndLease = leaseStatement(names.leaseTable, ['GetItem', 'PutItem', 'UpdateItem']);
   return {
     monitor: [putMetricsStatement(config), readCredentialsStatement(config, ['monitor']), readRecord],
     startFailover: [startExecutionStatement(names.stateMachine)],
     acquireLease: [leaseStatement(names.leaseTable, ['UpdateItem', 'GetItem'])],
     confirmOutage: [
       describeInstancesStatement(['DescribeInstanceStatus']),
+      describeFailoverAlarmsStatement(config, names.prefix),
       readCredentialsStatement(config, ['failover']),
       readMetricsStatement(),
       record,
     ],
     selectCandidate: [readCredentialsStatement(config, ['failover']), readMetricsStatement(), record],
-    fencePrimary: [stopInstancesStatement(config), describeInstancesStatement(['DescribeInstances'])],
-    promoteCandidate: [readCredentialsStatement(config, ['failover']), record],
-    repointFollowers: [readCredentialsStatement(config, ['failover']), record],
+    // Steps that change the world first assert and extend the lease (a conditional UpdateItem).
+    fencePrimary: [leaseStatement(names.leaseTable, ['UpdateItem']), tagFencedStatement(config), stopInstancesStatement(config), describeInstancesStatement(['DescribeInstances'])],
+    promoteCandidate: [readCredentialsStatement(config, ['failover']), recordAndLease],
+    repointFollowers: [readCredentialsStatement(config, ['failover']), recordAndLease],
     repointDns: [...route53Statements(config), leaseStatement(names.leaseTable, ['PutItem', 'UpdateItem'])],
     convergeDns: [route53Statements(config)[0]!, leaseStatement(names.leaseTable, ['GetItem', 'UpdateItem'])],
     convergeFences: [describeInstancesStatement(['DescribeInstances']), ...fenceAgainStatements(config), leaseStatement(names.leaseTable, ['GetItem', 'PutItem'])],
-    rewriteDatabaseUrl: [databaseUrlStatement(config, ['GetParameter', 'PutParameter'])],
+    rewriteDatabaseUrl: [leaseStatement(names.leaseTable, ['UpdateItem']), databaseUrlStatement(config, ['GetParameter', 'PutParameter'])],
     publishReceipt: [putMetricsStatement(config), putEventsStatement(names.eventBus), leaseStatement(names.leaseTable, ['PutItem'])],
     releaseLease: [leaseStatement(names.leaseTable, ['UpdateItem', 'GetItem', 'PutItem'])],
     switchover: [
@@ -122,6 +128,7 @@ export const functionPolicies = (config: FailoverConfig, service: string, stage:
     failover: [startExecutionStatement(names.stateMachine)],
     plan: [
       describeInstancesStatement(['DescribeInstanceStatus', 'DescribeInstances']),
+      stopInstancesStatement(config),
       readCredentialsStatement(config, ['failover']),
       readMetricsStatement(),
       route53ReadStatement(config),

@@ -1,5 +1,6 @@
 import { ec2Client } from '../aws/clients/ec2';
-import { instanceState } from '../aws/ec2';
+import { instanceState, mayStopInstance } from '../aws/ec2';
+import { isUnreachableAwsError } from '../aws/errors';
 import { assessCandidates } from '../actions/assess-candidates';
 import { clientEndpoint, nodeNamed, type ClusterContext } from '../config/cluster-context';
 import { failoverTarget } from '../actions/topology';
@@ -19,7 +20,17 @@ export interface FailoverPlan {
   generation: number;
   outage: OutageVerdict;
   candidate: CandidateVerdict;
-  fencing: { node: string; instanceId: string; instanceState: string | null; action: string };
+  fencing: {
+    node: string;
+    instanceId: string;
+    instanceState: string | null;
+    /**
+     * StopInstances with DryRun: `permitted`, `refused` (the reason is in `action`) or `unreachable`;
+     * `not-checked` when the writer itself is not known.
+     */
+    stopPermission: 'permitted' | 'refused' | 'unreachable' | 'not-checked';
+    action: string;
+  };
   dns: { record: string; current: string | null; wouldBecome: string | null };
   databaseUrl: Array<{ region: string; name: string; currentHost: string; currentPort: number; wouldBecome: string | null }>;
 }
@@ -45,21 +56,33 @@ export const planFailover = async (context: ClusterContext, requestedNode?: stri
   const outage = judgeOutage(signals, cluster.policy.rechecks + 1, cluster.policy);
   const { verdict: assessed } = await assessCandidates(readOnly, primary, {
     regionHealthy: outage.regionHealthy,
+    crossRegionAllowed: outage.cloudEvidence,
     acceptDataLoss: false,
     ...(requestedNode ? { requestedNode } : {}),
     followers: target.followers,
     convergeOn: target.convergeOn,
   });
   const candidate = { ...assessed, reasons: [...target.notes, ...assessed.reasons] };
-  const state = await instanceState(ec2Client(primary.region), primary.instanceId).catch(() => null);
+  const ec2 = ec2Client(primary.region);
+  const state = await instanceState(ec2, primary.instanceId).catch(() => null);
+  // DryRun proves the permission (tag condition, SCPs included) without stopping anything.
+  const permission = await mayStopInstance(ec2, primary.instanceId).then(
+    () => ({ stopPermission: 'permitted' as const, detail: '' }),
+    (error: Error) => ({ stopPermission: isUnreachableAwsError(error) ? ('unreachable' as const) : ('refused' as const), detail: error.message }),
+  );
   const chosen = candidate.promote ? nodeNamed(cluster, candidate.node) : null;
   const targets = await publishedTargets(cluster);
-  const wouldFailOver = outage.decision === 'confirmed' && candidate.promote;
+  const mode = cluster.policy.requireFencing;
+  const fenceWouldHold =
+    mode !== 'never' && !(permission.stopPermission === 'permitted') && !(permission.stopPermission === 'unreachable' && mode === 'unless-region-unreachable');
+  const wouldFailOver = outage.decision === 'confirmed' && candidate.promote && !fenceWouldHold;
   const summary = wouldFailOver
     ? `would fail over to ${chosen!.name}`
     : outage.decision !== 'confirmed'
       ? `would not fail over: ${outage.reason}`
-      : `would not fail over: ${candidate.promote ? '' : candidate.reason}`;
+      : !candidate.promote
+        ? `would not fail over: ${candidate.reason}`
+        : `would not fail over: ${primary.name} could not be fenced (${permission.stopPermission}: ${permission.detail}; requireFencing: ${mode})`;
   return {
     cluster: cluster.name,
     wouldFailOver,
@@ -72,10 +95,13 @@ export const planFailover = async (context: ClusterContext, requestedNode?: stri
       node: primary.name,
       instanceId: primary.instanceId,
       instanceState: state,
+      stopPermission: permission.stopPermission,
       action:
-        state === null
-          ? `EC2 API in ${primary.region} does not answer: fencing could not be confirmed (requireFencing: ${cluster.policy.requireFencing})`
-          : `would stop instance ${primary.instanceId} (now ${state})`,
+        permission.stopPermission === 'permitted'
+          ? `would tag and stop instance ${primary.instanceId} (now ${state ?? 'unknown'}; StopInstances permitted, DryRun)`
+          : permission.stopPermission === 'unreachable'
+            ? `EC2 API in ${primary.region} does not answer: fencing could not be proven (requireFencing: ${cluster.policy.requireFencing})`
+            : `could not fence instance ${primary.instanceId}: ${permission.detail} (requireFencing: ${cluster.policy.requireFencing})`,
     },
     dns: { record: cluster.route53.recordName, current: targets.record, wouldBecome: chosen?.dnsName ?? null },
     databaseUrl: targets.urls.map((u) => ({
@@ -99,9 +125,9 @@ const refusedPlan = async (context: ClusterContext, reason: string, writer: stri
     summary: `would not fail over: ${reason}`,
     primary: writer,
     generation,
-    outage: { decision: 'not-confirmed', attempt: 0, signals: [], regionHealthy: true, reason },
+    outage: { decision: 'not-confirmed', attempt: 0, signals: [], regionHealthy: true, cloudEvidence: false, reason },
     candidate: { promote: false, reason, reasons: [reason] },
-    fencing: { node: writer, instanceId: node.instanceId, instanceState: null, action: 'none: the writer is not known' },
+    fencing: { node: writer, instanceId: node.instanceId, instanceState: null, stopPermission: 'not-checked', action: 'none: the writer is not known' },
     dns: { record: cluster.route53.recordName, current: targets.record, wouldBecome: null },
     databaseUrl: targets.urls.map((u) => ({ region: u.region, name: u.name, currentHost: u.host, currentPort: u.port, wouldBecome: null })),
   };

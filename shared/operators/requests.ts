@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { nameSchema } from '../config/schema';
+import { operatorNameSchema } from '../workflow/state';
 
 // Names as the configuration defines them: anything else cannot name a cluster or node, and is
 // refused by its field before it reaches a lookup, an error message or a log line.
@@ -20,6 +21,9 @@ export const manualFailoverRequestSchema = z.strictObject({
   /** Skip the lag guard; the receipt records that the operator accepted data loss. */
   acceptDataLoss: z.boolean().default(false),
   reason: z.string().max(500).default('operator-declared outage'),
+  /** The person accepting that traffic moves even if the old writer cannot be proven stopped
+   * (the fence still runs; the receipt names them). */
+  acceptUnfencedBy: operatorNameSchema.optional(),
 });
 
 export const planRequestSchema = z.strictObject({

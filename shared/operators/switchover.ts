@@ -55,13 +55,17 @@ export const rejoinSteps = (old: NodeConfig, primary: NodeConfig): string[] => [
 
 /**
  * Waits until the target has replayed everything the read-only primary wrote, checking that the
- * primary's position stays put. Returns the final position, or null on timeout.
+ * primary's position stays put. Any session can `SET default_transaction_read_only = off` for
+ * itself, so the write stop is kept up here: every client session that connected since is ended
+ * before each look, and a write that slipped in moves the position, which restarts the wait.
+ * Returns the final position, or null on timeout.
  */
 const waitForCatchUp = async (primary: Client, target: Client, timeoutMs: number): Promise<{ finalLsn: number | null; behind: number }> => {
   const deadline = Date.now() + timeoutMs;
   let behind = Number.POSITIVE_INFINITY;
   let previous = -1;
   while (Date.now() < deadline) {
+    await endClientSessions(primary);
     const position = await writerPosition(primary);
     const replayed = (await replayPosition(target)) ?? 0;
     behind = Math.max(0, position - replayed);
@@ -78,9 +82,9 @@ const waitForCatchUp = async (primary: Client, target: Client, timeoutMs: number
  * abort), promote, repoint, and leave the old primary read-only with the steps to rejoin it.
  * Shares the failover lease: it refuses while a failover runs, and a failover refuses meanwhile.
  */
-export const switchover = async (context: ClusterContext, request: SwitchoverRequest): Promise<SwitchoverReceipt> => {
+export const switchover = async (context: ClusterContext, request: SwitchoverRequest, deadlineAt: number): Promise<SwitchoverReceipt> => {
   const startedAt = new Date().toISOString();
-  const receipt = await switchoverSteps(context, request);
+  const receipt = await switchoverSteps(context, request, deadlineAt);
   const holder = `switchover-${Date.parse(startedAt)}`;
   await leaseStore(context.config)
     .recordReceipt(context.cluster.name, holder, startedAt, { kind: 'switchover', startedAt, finishedAt: new Date().toISOString(), ...receipt })
@@ -88,7 +92,28 @@ export const switchover = async (context: ClusterContext, request: SwitchoverReq
   return receipt;
 };
 
-const switchoverSteps = async (context: ClusterContext, request: SwitchoverRequest): Promise<SwitchoverReceipt> => {
+/** Before the function's deadline, writes are restored if the promotion has not been requested yet. */
+const RESTORE_BEFORE_DEADLINE_MS = 15_000;
+/** Kept after the catch-up for the calls around promotion and repoint. */
+const AFTER_CATCH_UP_OVERHEAD_MS = 20_000;
+
+/**
+ * How long the catch-up may wait: the request's timeout, capped so that the other standbys'
+ * cascade, promotion (its own timeout), the DNS wait and the restore guard still fit before the
+ * function's deadline.
+ */
+export const catchUpBudgetMs = (
+  requestedSeconds: number,
+  deadlineAt: number,
+  now: number,
+  policy: { promoteTimeoutSeconds: number; dnsSyncTimeoutSeconds: number; followTimeoutSeconds: number },
+): number =>
+  Math.min(
+    requestedSeconds * 1000,
+    deadlineAt - now - RESTORE_BEFORE_DEADLINE_MS - AFTER_CATCH_UP_OVERHEAD_MS - (policy.followTimeoutSeconds + policy.promoteTimeoutSeconds + policy.dnsSyncTimeoutSeconds) * 1000,
+  );
+
+const switchoverSteps = async (context: ClusterContext, request: SwitchoverRequest, deadlineAt: number): Promise<SwitchoverReceipt> => {
   const { cluster, config } = context;
   const target = nodeNamed(cluster, request.to);
   const steps: SwitchoverReceipt['steps'] = [];
@@ -156,33 +181,85 @@ const switchoverSteps = async (context: ClusterContext, request: SwitchoverReque
       if (refusal) return { ...base, outcome: 'refused', from: from.name, steps, reasons: [refusal] };
       reasons.push(`${target.name} streams from ${from.name} (${view!.syncState}), ${formatBytes(view!.replayLagBytes ?? 0)} to replay`);
 
-      const stoppedAt = Date.now();
-      const ended = await step('stop-writes', async () => {
-        await setReadOnly(primary, true);
-        return endClientSessions(primary);
-      });
-      reasons.push(`writes stopped on ${from.name}: read-only, ${ended} client session(s) ended`);
-      const caughtUp = await step('catch-up', () => waitForCatchUp(primary, standby, request.catchUpTimeoutSeconds * 1000));
-      if (caughtUp.finalLsn === null) {
-        await step('restore-writes', () => setReadOnly(primary, false));
-        return {
-          ...base,
-          outcome: 'aborted',
-          from: from.name,
-          steps,
-          reasons: [...reasons, `${target.name} did not replay ${from.name}'s final WAL within ${request.catchUpTimeoutSeconds} s (${formatBytes(caughtUp.behind)} behind): ${from.name} is writable again`],
-        };
+      const budgetMs = catchUpBudgetMs(request.catchUpTimeoutSeconds, deadlineAt, Date.now(), cluster.policy);
+      if (budgetMs < 1000) {
+        return { ...base, outcome: 'refused', from: from.name, steps, reasons: [...reasons, `not enough time left in this invocation to wait for ${target.name} to catch up: nothing changed`] };
       }
-      reasons.push(`${target.name} replayed ${from.name}'s final position`);
-      const others = nodes
-        .filter((n) => n.reachable && n.inRecovery === true && n.node !== target.name && n.node !== from.name)
-        .map((n) => nodeNamed(cluster, n.node));
-      if (others.length > 0) {
-        const deadline = Date.now() + cluster.policy.followTimeoutSeconds * 1000;
-        const cascaded = await step('cascade', () => cascadeFromTarget(context, target, others, deadline));
-        reasons.push(...cascaded.map((c) => (c.streaming ? `before the promotion, ${c.detail}` : `${c.detail}: it may have to be rejoined`)));
+      if (budgetMs < request.catchUpTimeoutSeconds * 1000) {
+        reasons.push(`catch-up timeout capped to ${Math.floor(budgetMs / 1000)} s by the function's own timeout (asked ${request.catchUpTimeoutSeconds} s)`);
       }
-      return await finish(context, target, from, reasons, steps, { ...base, finalLsn: caughtUp.finalLsn }, stoppedAt, writer);
+      // Restores or fences: until pg_promote is requested, any failure (and the function's
+      // approaching timeout) makes the old primary writable again; once it is requested, the old
+      // primary stays read-only whatever happens, since the target may yet complete its promotion.
+      let promoteRequested = false;
+      let restored = false;
+      const restoreWrites = async (why: string): Promise<void> => {
+        if (restored || promoteRequested) return;
+        restored = true;
+        const fresh = await failoverConnection(context, from, { queryTimeoutMs: 10000 });
+        try {
+          await setReadOnly(fresh, false);
+        } finally {
+          await closeQuietly(fresh);
+        }
+        reasons.push(`${from.name} is writable again (${why})`);
+      };
+      const guard = setTimeout(
+        () => void restoreWrites('the function was about to time out').catch((error) => log.error('restoring writes failed', { cluster: cluster.name, error })),
+        Math.max(0, deadlineAt - Date.now() - RESTORE_BEFORE_DEADLINE_MS),
+      );
+      try {
+        const stoppedAt = Date.now();
+        const stop = await step('stop-writes', async () => {
+          await setReadOnly(primary, true);
+          return endClientSessions(primary);
+        });
+        reasons.push(`writes stopped on ${from.name}: read-only, ${stop.ended} client session(s) ended`);
+        if (stop.superuserSessionsLeft > 0) {
+          await step('restore-writes', () => restoreWrites('superuser sessions could not be ended'));
+          return {
+            ...base,
+            outcome: 'aborted',
+            from: from.name,
+            steps,
+            reasons: [...reasons, `${stop.superuserSessionsLeft} superuser session(s) on ${from.name} could not be ended by ${cluster.credentials.failover.user} (a superuser can turn read-only off again): zero loss cannot be guaranteed, aborted`],
+          };
+        }
+        const caughtUp = await step('catch-up', () => waitForCatchUp(primary, standby, budgetMs));
+        if (caughtUp.finalLsn === null) {
+          await step('restore-writes', () => restoreWrites('catch-up timed out'));
+          return {
+            ...base,
+            outcome: 'aborted',
+            from: from.name,
+            steps,
+            reasons: [...reasons, `${target.name} did not replay ${from.name}'s final WAL within ${Math.round(budgetMs / 1000)} s (${formatBytes(caughtUp.behind)} behind): ${from.name} is writable again`],
+          };
+        }
+        reasons.push(`${target.name} replayed ${from.name}'s final position`);
+        const others = nodes
+          .filter((n) => n.reachable && n.inRecovery === true && n.node !== target.name && n.node !== from.name)
+          .map((n) => nodeNamed(cluster, n.node));
+        if (others.length > 0) {
+          const cascadeDeadline = Date.now() + cluster.policy.followTimeoutSeconds * 1000;
+          const cascaded = await step('cascade', () => cascadeFromTarget(context, target, others, cascadeDeadline));
+          reasons.push(...cascaded.map((c) => (c.streaming ? `before the promotion, ${c.detail}` : `${c.detail}: it may have to be rejoined`)));
+        }
+        if (restored) return { ...base, outcome: 'aborted', from: from.name, steps, reasons: [...reasons, 'aborted: writes were restored before the promotion'] };
+        promoteRequested = true;
+        return await finish(context, target, from, reasons, steps, { ...base, finalLsn: caughtUp.finalLsn }, stoppedAt, writer);
+      } catch (error) {
+        if (promoteRequested) {
+          log.error('switchover failed after promotion was requested: the old primary stays read-only (fenced)', { cluster: cluster.name, from: from.name, error });
+        } else {
+          await restoreWrites(`the switchover failed: ${(error as Error).message}`).catch((restoreError) =>
+            log.error('restoring writes failed', { cluster: cluster.name, error: restoreError }),
+          );
+        }
+        throw error;
+      } finally {
+        clearTimeout(guard);
+      }
     } finally {
       await Promise.all([closeQuietly(primary), closeQuietly(standby)]);
     }

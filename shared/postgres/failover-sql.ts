@@ -10,6 +10,19 @@ export const isInRecovery = async (client: Client): Promise<boolean> => {
   return rows[0]?.in_recovery === true;
 };
 
+/**
+ * Seconds since this standby's WAL receiver last heard from its sender (WAL or keepalive), or null
+ * when no receiver runs. `status = 'streaming'` is no liveness signal: it stays so until
+ * `wal_receiver_timeout` after a sender vanished without a reset. An idle but healthy sender is
+ * heard at least every `wal_receiver_timeout / 2` (the receiver asks for a keepalive then).
+ */
+export const receiverMessageAge = async (client: Client): Promise<number | null> => {
+  const { rows } = await client.query(
+    'SELECT extract(epoch FROM clock_timestamp() - last_msg_receipt_time)::float8 AS age FROM pg_stat_wal_receiver LIMIT 1',
+  );
+  return num(rows[0]?.age);
+};
+
 const STANDBY_SQL = `
 SELECT pg_is_in_recovery() AS in_recovery,
        pg_wal_lsn_diff(pg_last_wal_receive_lsn(), '0/0') AS receive_lsn,

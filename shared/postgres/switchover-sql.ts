@@ -19,15 +19,22 @@ export const readOnlySetting = async (client: Client): Promise<boolean> => {
 };
 
 /**
- * Ends every other client session of a non-superuser (their open transactions roll back; what
- * they committed stays). Returns how many were signalled.
+ * Ends every other client session — superusers' too when this login is a superuser (PostgreSQL lets
+ * only a superuser signal a superuser's backend) — so that no session that could turn
+ * default_transaction_read_only off again survives the write stop. Open transactions roll back;
+ * what they committed stays. Returns how many were ended and how many superuser sessions remain
+ * (non-zero only when this login could not end them: the caller must not promise zero loss then).
  */
-export const endClientSessions = async (client: Client): Promise<number> => {
+export const endClientSessions = async (client: Client): Promise<{ ended: number; superuserSessionsLeft: number }> => {
   const { rows } = await client.query(`
+    WITH me AS (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)
     SELECT count(*) FILTER (WHERE pg_terminate_backend(a.pid)) AS ended
       FROM pg_stat_activity a JOIN pg_roles r ON r.rolname = a.usename
-     WHERE a.backend_type = 'client backend' AND a.pid <> pg_backend_pid() AND NOT r.rolsuper`);
-  return Number(rows[0]?.ended ?? 0);
+     WHERE a.backend_type = 'client backend' AND a.pid <> pg_backend_pid() AND (NOT r.rolsuper OR (SELECT rolsuper FROM me))`);
+  const left = await client.query(`
+    SELECT count(*) AS left FROM pg_stat_activity a JOIN pg_roles r ON r.rolname = a.usename
+     WHERE a.backend_type = 'client backend' AND a.pid <> pg_backend_pid() AND r.rolsuper`);
+  return { ended: Number(rows[0]?.ended ?? 0), superuserSessionsLeft: Number(left.rows[0]?.left ?? 0) };
 };
 
 /** The writer's current position and how far the target has received and replayed, in bytes. */

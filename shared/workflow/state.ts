@@ -1,5 +1,12 @@
 import * as z from 'zod';
 import { nameSchema } from '../config/schema';
+
+/** Who accepted a risk on the record: a person's or role's name, no control characters. */
+export const operatorNameSchema = z
+  .string()
+  .min(1)
+  .max(128)
+  .refine((value) => [...value].every((c) => c.charCodeAt(0) >= 32 && c.charCodeAt(0) !== 127), 'a name without control characters');
 import type { CandidateVerdict, OutageVerdict } from '../decisions/types';
 import type { StepTiming } from '../time';
 import type { DatabaseUrlWrite, RecordRepoint } from '../actions/repoint';
@@ -14,7 +21,7 @@ import type { FollowersResult } from '../decisions/followers';
 const stepResultsSchema = z.looseObject({
   lease: z.looseObject({ acquired: z.boolean(), generation: z.number().int().min(0).optional() }).optional(),
   outage: z
-    .looseObject({ decision: z.enum(['confirmed', 'recheck', 'not-confirmed']), attempt: z.number().int().min(1).max(1000), regionHealthy: z.boolean() })
+    .looseObject({ decision: z.enum(['confirmed', 'recheck', 'not-confirmed', 'undecided']), attempt: z.number().int().min(1).max(1000), regionHealthy: z.boolean(), cloudEvidence: z.boolean().optional() })
     .optional(),
   candidate: z
     .looseObject({ promote: z.boolean(), node: nameSchema.optional(), previousPrimary: nameSchema, generation: z.number().int().min(1) })
@@ -35,6 +42,8 @@ export const executionInputSchema = z.looseObject({
   mode: z.enum(['automatic', 'manual']),
   acceptDataLoss: z.boolean(),
   requestedNode: nameSchema.optional(),
+  /** An operator's explicit acceptance of moving traffic without a proven fence (manual only). */
+  acceptUnfenced: z.strictObject({ acceptedBy: operatorNameSchema }).optional(),
   incident: z.strictObject({ alarmName: z.string().max(255), at: z.string().max(64), reason: z.string().max(2000) }),
   /** Used by the Wait state (SecondsPath): waits come from configuration, not the definition. */
   policy: z.strictObject({ recheckAfterSeconds: z.number().int().min(0).max(600) }),
@@ -68,7 +77,25 @@ export interface LeaseResult extends StepTiming {
   heldBy?: string;
 }
 
-export type OutageResult = OutageVerdict & StepTiming & { primary: string; generation?: number };
+/** One check of the outage, as the receipt lists them. */
+export interface OutageCheck {
+  at: string;
+  decision: OutageVerdict['decision'];
+  /** Each signal's answer: `ec2: down (api-unreachable)`. */
+  signals: string[];
+  alarmState: string | null;
+}
+
+export type OutageResult = OutageVerdict &
+  StepTiming & {
+    primary: string;
+    /** Generation of the cluster record the writer was read from. */
+    generation?: number;
+    /** When this execution first checked (the re-check deadline counts from it). */
+    firstCheckAt: string;
+    /** Every check so far, oldest first (at most the last 60). */
+    checks: OutageCheck[];
+  };
 
 export type CandidateResult = CandidateVerdict &
   StepTiming & {
@@ -86,7 +113,11 @@ export interface FenceResult extends StepTiming {
   instanceId: string;
   fenced: boolean;
   proceed: boolean;
+  /** The last state EC2 reported (null: it never answered). */
   instanceState: string | null;
+  /** The incident tag was written before the stop. */
+  tagged: boolean;
+  waitedMs: number;
   reason: string;
 }
 

@@ -143,4 +143,26 @@ describe('the drill, run programmatically against the real topology and the emul
     expect(report.faultAtMs! + report.dnsRtoMs!).toBeGreaterThan(faultEnds.endMs);
     expect(lines.some((l) => /fault ends: Route 53 answers again: convergeDns applied pg-dr\.usw2\.orders\.internal/.test(l))).toBe(true);
   }, 150_000);
+
+  it('fence refused: the primary cut off from everyone else with StopInstances denied stays the one writer; nothing is promoted and the receipt asks a person', async () => {
+    const report = await drill('fence-refused');
+
+    expect(report.problems).toEqual([]);
+    expect(report.passed).toBe(true);
+    expect(report).toMatchObject({ outcome: 'not-promoted', promoted: null, oldPrimaryFenced: false });
+    expect(report.reasons.join('; ')).toMatch(/EC2 refused: .*UnauthorizedOperation[\s\S]*not proceeding .*a person must decide/);
+    expect(report.rpo.ackedRowsLost).toBe(0);
+    expect(report.nodes.map((n) => [n.name, n.observed])).toEqual([['primary', 'writable'], ['standby_az2', 'standby'], ['standby_dr', 'standby']]);
+  }, 200_000);
+
+  it('partition between the regions: nothing promoted, nothing fenced, the application keeps writing to the primary', async () => {
+    const report = await drill('partition');
+
+    expect(report.problems).toEqual([]);
+    expect(report.passed).toBe(true);
+    expect(report).toMatchObject({ outcome: 'not-promoted', promoted: null, oldPrimaryFenced: false });
+    expect(report.reasons.join('; ')).toMatch(/standbys: unknown \(only standbys in other regions answered[\s\S]*a person must decide/);
+    expect(report.app).toMatchObject({ interrupted: false });
+    expect(report.nodes.map((n) => [n.name, n.observed])).toEqual([['primary', 'writable'], ['standby_az2', 'standby'], ['standby_dr', 'standby']]);
+  }, 200_000);
 });

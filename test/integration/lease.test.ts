@@ -21,6 +21,18 @@ describe('failover lease (DynamoDB conditional writes through the emulator)', ()
     expect(losers.every((o) => !o.acquired && o.heldBy === (winners[0] as { lease: { holder: string } }).lease.holder)).toBe(true);
   });
 
+  it('extends the lease only for the execution that holds it (the guard before fence, promote and repoint)', async () => {
+    const t0 = Date.now();
+    expect((await store.acquire('orders', 'exec-a', 'failover', 60, t0)).acquired).toBe(true);
+    expect(await store.extend('orders', 'exec-a', 600, t0 + 30_000)).toBe(true);
+    expect((await store.read('orders')).expiresAt).toBe(t0 + 30_000 + 600_000);
+    expect(await store.extend('orders', 'exec-b', 600, t0)).toBe(false);
+    // Expired and taken by another holder: the first one can no longer extend it.
+    expect((await store.acquire('orders', 'exec-b', 'failover', 60, t0 + 700_000)).acquired).toBe(true);
+    expect(await store.extend('orders', 'exec-a', 600, t0 + 700_001)).toBe(false);
+    expect((await store.read('orders')).holder).toBe('exec-b');
+  });
+
   it('lets the same holder take it again (a retried step) and nobody else', async () => {
     expect((await store.acquire('orders', 'exec-a', 'failover', 600)).acquired).toBe(true);
     expect((await store.acquire('orders', 'exec-a', 'failover', 600)).acquired).toBe(true);

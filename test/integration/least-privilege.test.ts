@@ -198,13 +198,24 @@ describe('least privilege: every IAM role of the packaged service', () => {
     });
   });
 
-  it("stops only the clusters' instances, in their regions, while they carry the cluster tag", () => {
+  it("stops (the plan: DryRun) and tags (pgfo:fenced only) only the clusters' instances, in their regions, while they carry the cluster tag", () => {
     const instances = config.clusters.flatMap((c) => c.nodes.map((n) => arn('ec2', n.region, true, `instance/${n.instanceId}`)));
     const stops = granted((g) => g.action === 'ec2:StopInstances');
     expect(stops.length).toBeGreaterThan(0);
     for (const g of stops) {
       expect(g.resources.sort()).toEqual([...instances].sort());
       expect(g.condition).toEqual({ StringEquals: { 'aws:ResourceTag/pgfo:cluster': config.clusters.map((c) => c.name) } });
+    }
+    // The fence, the returned node's fence again, and the plan (StopInstances with DryRun only).
+    expect(stops.map((g) => g.role).sort()).toEqual(['FencePrimaryRole', 'NodeReturnedRole', 'PlanRole']);
+    const tags = granted((g) => g.action === 'ec2:CreateTags');
+    expect(tags.map((g) => g.role).sort()).toEqual(['FencePrimaryRole', 'NodeReturnedRole']);
+    for (const g of tags) {
+      expect(g.resources.sort()).toEqual([...instances].sort());
+      expect(g.condition).toEqual({
+        StringEquals: { 'aws:ResourceTag/pgfo:cluster': config.clusters.map((c) => c.name) },
+        'ForAllValues:StringEquals': { 'aws:TagKeys': ['pgfo:fenced'] },
+      });
     }
     expect(granted((g) => g.action.startsWith('ec2:') && ![...NETWORK_INTERFACE_ACTIONS, 'ec2:StopInstances', 'ec2:DescribeInstances', 'ec2:DescribeInstanceStatus', 'ec2:DescribeTags', 'ec2:DeleteTags', 'ec2:CreateTags'].includes(g.action))).toEqual([]);
   });

@@ -9,6 +9,7 @@ import { resetEmulator } from '../../local/emulator';
 import { startFailoverBench, type FailoverBench } from '../../local/failover-bench';
 import { LOCAL_DEPLOYMENT } from '../../local/local-stack';
 import { AckedWriter } from '../../local/workload';
+import { Client } from 'pg';
 
 const invoke = (handler: unknown, event: unknown) => (handler as (e: unknown, c: unknown) => Promise<unknown>)(event, {});
 
@@ -79,6 +80,51 @@ describe('operators on the real topology', () => {
     await topology().resumeReplay('standby_dr');
   });
 
+  it('aborts a switchover while a superuser session it cannot end is open, and leaves the old primary writable', async () => {
+    const superuser = new Client({ host: topology().socketDir, port: node('primary').port, user: 'postgres', database: cluster().database });
+    await superuser.connect();
+    try {
+      const receipt = await runSwitchover({ cluster: 'orders', to: 'standby_az2', catchUpTimeoutSeconds: 5 });
+
+      expect(receipt.outcome).toBe('aborted');
+      expect(receipt.reasons.join('; ')).toMatch(/1 superuser session\(s\) on primary could not be ended by pgfo_failover .*aborted/);
+      expect(receipt.reasons.join('; ')).toMatch(/primary is writable again \(superuser sessions could not be ended\)/);
+      expect(await writableNodes()).toEqual(['primary']);
+      const setting = await topology().query<{ s: string }>('primary', "SELECT setting AS s FROM pg_settings WHERE name = 'default_transaction_read_only'");
+      expect(setting[0]?.s).toBe('off');
+    } finally {
+      await superuser.end().catch(() => undefined);
+    }
+  });
+
+  it('restores writes on the old primary when the switchover fails before promotion (the target dies during catch-up)', async () => {
+    await topology().pauseReplay('standby_az2');
+    await topology().query('primary', 'CREATE TABLE filler2 AS SELECT g, md5(g::text) AS pad FROM generate_series(1, 5000) AS g');
+    const running = runSwitchover({ cluster: 'orders', to: 'standby_az2', catchUpTimeoutSeconds: 30 });
+    // Once writes are stopped (the primary is read-only), the target goes away mid catch-up. Watched
+    // as the application sees it: a superuser session open at the write stop would abort the switchover.
+    const readOnlyForApp = async () => {
+      const app = new Client(appTarget('primary'));
+      try {
+        await app.connect();
+        const { rows } = await app.query<{ s: string }>("SELECT current_setting('default_transaction_read_only') AS s");
+        return rows[0]?.s === 'on';
+      } catch {
+        return false; // ended by the write stop: look again
+      } finally {
+        await app.end().catch(() => undefined);
+      }
+    };
+    for (let i = 0; i < 200 && !(await readOnlyForApp()); i += 1) await new Promise((r) => setTimeout(r, 25));
+    await topology().stop('standby_az2', 'immediate');
+
+    await expect(running).rejects.toThrow();
+
+    expect(await writableNodes()).toEqual(['primary']);
+    const setting = await topology().query<{ s: string }>('primary', "SELECT setting AS s FROM pg_settings WHERE name = 'default_transaction_read_only'");
+    expect(setting[0]?.s).toBe('off');
+  });
+
   it('plans without any side effect: only AWS reads, no WAL written, nothing moved', async () => {
     // A first read of catalog rows nobody has read since they were written sets their hint bits, and
     // with wal_log_hints that writes a page image (measured: 368 bytes on the first topology read of a
@@ -95,13 +141,17 @@ describe('operators on the real topology', () => {
     expect(result.wouldFailOver).toBe(false);
     expect(result.summary).toMatch(/primary answers the database probe/);
     expect(result.candidate).toMatchObject({ promote: true, node: 'standby_az2' });
-    expect(result.fencing.action).toMatch(/would stop instance .* \(now running\)/);
+    expect(result.fencing.action).toMatch(/would tag and stop instance .* \(now running; StopInstances permitted, DryRun\)/);
     const calls = bench.faults.seen.slice(seenFrom);
     // dynamodb: the cluster record is read (an absent one is not seeded by a plan).
     expect(new Set(calls.map((c) => c.service))).toEqual(new Set(['dynamodb', 'ec2', 'monitoring', 'route53', 'ssm']));
     // Query and JSON protocols name the action (Describe*, Get*, List*); REST reads are GETs.
     const isRead = (operation: string) => /^GET /.test(operation) || /^(Describe|Get|List)/.test(operation.split('.').at(-1)!);
-    expect(calls.filter((c) => !isRead(c.operation))).toEqual([]);
+    // The one call that is not a read proves the fence's permission without acting: StopInstances with DryRun.
+    const isDryRun = (c: (typeof calls)[number]) => c.operation === 'StopInstances' && /(?:^|&)DryRun=true(?:&|$)/.test(c.body.toString('utf8'));
+    expect(calls.filter((c) => !isRead(c.operation) && !isDryRun(c))).toEqual([]);
+    expect(calls.filter(isDryRun)).toHaveLength(1);
+    expect(result.fencing.stopPermission).toBe('permitted');
     const walAfter = await topology().query<{ lsn: string }>('primary', 'SELECT pg_current_wal_insert_lsn()::text AS lsn');
     expect(walAfter[0]?.lsn).toBe(walBefore[0]?.lsn);
     expect(await publishedTargets(cluster())).toEqual(before);

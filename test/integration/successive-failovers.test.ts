@@ -3,6 +3,7 @@ import { promoteCandidate } from '../../functions/failover/promote-candidate';
 import { runSwitchover } from '../../functions/operators/switchover';
 import { dynamoClient } from '../../shared/aws/clients/dynamodb';
 import { ClusterRecordStore } from '../../shared/aws/cluster-record';
+import { LeaseStore } from '../../shared/aws/lease';
 import { nextRecord } from '../../shared/decisions/cluster-record';
 import type { FailoverState } from '../../shared/workflow/state';
 import { resetEmulator } from '../../local/emulator';
@@ -115,7 +116,8 @@ describe('successive failovers without editing the configuration', () => {
     expect(record).toMatchObject({ writer: 'standby_dr', timeline: 3, lastIncident: { from: 'standby_az2', to: 'standby_dr', completed: true } });
     expect(Object.keys(record!.fenced).sort()).toEqual(['primary', 'standby_az2']);
     await expectNoSplitBrain(two);
-  });
+    // Two crashes and two failovers, each host passing through its `stopping` phase.
+  }, 120_000);
 
   it('in-region failover, then an outage of that region: the DR promoted from the new writer, the failed writer fenced', async () => {
     await start();
@@ -224,8 +226,11 @@ describe('successive failovers without editing the configuration', () => {
       incident: { alarmName: 'test', at: new Date().toISOString(), reason: 'test' },
       policy: { recheckAfterSeconds: 1 },
       candidate: { promote: true, node: 'standby_az2', previousPrimary: 'primary', generation: seeded.generation, alreadyPrimary: false, reasons: [], lag: { bytes: 0, seconds: 0, basis: 'test', referenceLsn: 0, upperBoundBytes: null, upperBoundSeconds: null }, standbys: [], startedAt: '', endedAt: '', ms: 0 },
-      fence: { node: 'primary', instanceId: s.node('primary').instanceId, fenced: true, proceed: true, instanceState: 'stopped', reason: 'stopped', startedAt: '', endedAt: '', ms: 0 },
+      fence: { node: 'primary', instanceId: s.node('primary').instanceId, fenced: true, proceed: true, instanceState: 'stopped', tagged: true, waitedMs: 0, reason: 'stopped', startedAt: '', endedAt: '', ms: 0 },
     } as FailoverState;
+    // This execution holds the lease (so that the promotion is refused by the record, not by the lease).
+    const lease = await new LeaseStore(dynamoClient(bench.stack.config.controlRegion), LOCAL_DEPLOYMENT.leaseTable).acquire(state.cluster, state.executionName, 'failover', 60, Date.now(), { ignoreCooldown: true });
+    expect(lease.acquired).toBe(true);
 
     await expect(promoteCandidate(state)).rejects.toMatchObject({ name: 'RecordConflictError', message: expect.stringMatching(/generation 1, now 2/) });
     const [row] = await s.topology().query<{ r: boolean }>('standby_az2', 'SELECT pg_is_in_recovery() AS r');

@@ -33,7 +33,7 @@ describe('cluster configuration', () => {
     expect(config.clusters[0]?.nodes.map((n) => n.role)).toEqual(['primary', 'sync-standby', 'async-standby']);
     const minimal = aConfig();
     delete (minimal.clusters[0] as Record<string, unknown>).policy;
-    expect(parseConfig(minimal, "x").clusters[0]?.policy).toMatchObject({ rpoSeconds: 30, maxLagBytes: 16 * 1024 * 1024, maxLagSeconds: 30, requiredSignals: 3, requireFencing: false });
+    expect(parseConfig(minimal, "x").clusters[0]?.policy).toMatchObject({ rpoSeconds: 30, maxLagBytes: 16 * 1024 * 1024, maxLagSeconds: 30, requiredSignals: 3, requireFencing: 'unless-region-unreachable', fenceTimeoutSeconds: 120 });
   });
 
   it('names the file, the path of the bad field and what was expected', () => {

@@ -36,9 +36,9 @@ describe('judgeOutage: is the primary really gone?', () => {
     expect(verdict.reason).toBe(
       '3 of 4 signals say the primary is down: ' +
         'ec2: down (ec2 says down); database: down (database says down); standbys: down (standbys says down); metrics: unknown (metrics could not check)' +
-        '; re-checking (1 of 3 checks)',
+        '; re-checking (1 of 3 consecutive checks)',
     );
-    expect(judgeOutage(signalsSaying(), 2, aPolicy({ rechecks: 2 })).reason).toMatch(/; re-checking \(2 of 3 checks\)$/);
+    expect(judgeOutage(signalsSaying(), 2, aPolicy({ rechecks: 2 })).reason).toMatch(/; re-checking \(2 of 3 consecutive checks\)$/);
   });
 
   it('confirms on the check after the last re-check, saying how many consecutive checks agreed', () => {

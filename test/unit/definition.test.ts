@@ -63,27 +63,53 @@ describe('failover state machine definition', () => {
     }
   });
 
-  it('reaches the Fail state from every failure, and succeeds only through the receipt or an already-handled lease', () => {
-    const afterLease = topLevel.filter(([name, s]) => ['Task', 'Parallel'].includes(String(s.Type)) && !['RecordFailure', 'ReleaseLeaseAfterFailure'].includes(name));
-    expect(afterLease.map(([name]) => name)).toContain('Repoint');
-    for (const [, state] of afterLease) {
-      expect(state.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RecordFailure' }]);
+  it('reaches a Fail state from every failure, and succeeds only through the receipt or an already-handled lease', () => {
+    const notifying = ['RecordFailure', 'ReleaseLeaseAfterFailure', 'RecordLeaseLost'];
+    const changesTheWorld = ['FencePrimary', 'PromoteCandidate', 'Repoint', 'RepointFollowers'];
+    const toFailure = { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RecordFailure' };
+    const afterLease = topLevel.filter(([name, s]) => ['Task', 'Parallel'].includes(String(s.Type)) && !notifying.includes(name));
+    expect(afterLease.map(([name]) => name)).toEqual(expect.arrayContaining(changesTheWorld));
+    for (const [name, state] of afterLease) {
+      const expected = changesTheWorld.includes(name) ? [{ ErrorEquals: ['LeaseLostError'], ResultPath: '$.error', Next: 'RecordLeaseLost' }, toFailure] : [toFailure];
+      expect({ name, Catch: state.Catch }).toEqual({ name, Catch: expected });
     }
     expect(definition.States.FailoverFailed?.Type).toBe('Fail');
+    expect(definition.States.LeaseLost?.Type).toBe('Fail');
+    expect(definition.States.RecordLeaseLost?.Next).toBe('LeaseLost');
+    // Succeed states are reached only after a receipt was published.
+    const succeed = states.filter(([, s]) => s.Type === 'Succeed').map(([n]) => n).sort();
+    expect(succeed).toEqual(['AlreadyHandled', 'Done']);
+    expect(definition.States.RecordAlreadyHandled?.Next).toBe('AlreadyHandled');
+    expect(definition.States['LeaseAcquired?']?.Default).toBe('RecordAlreadyHandled');
+  });
+
+  it('never retries a lost lease', () => {
+    for (const [name, state] of states) {
+      const retried = ((state.Retry as Array<{ ErrorEquals: string[] }>) ?? []).flatMap((r) => r.ErrorEquals);
+      expect({ name, retried: retried.includes('LeaseLostError') || retried.includes('States.ALL') }).toEqual({ name, retried: false });
+    }
   });
 
   it('repoints DATABASE_URL and the cluster record in branches that do not wait on each other, each catching its own failure', () => {
     const branches = branchStates('Repoint');
     expect(definition.States.PromoteCandidate?.Next).toBe('Repoint');
     expect(branches.map((b) => b.map(([name]) => name))).toEqual([
-      ['RewriteDatabaseUrl', 'DatabaseUrlIncomplete'],
-      ['RepointDns', 'DnsPending'],
+      ['RewriteDatabaseUrl', 'DatabaseUrlIncomplete', 'DatabaseUrlLeaseLost'],
+      ['RepointDns', 'DnsPending', 'DnsLeaseLost'],
     ]);
     for (const branch of branches) {
       const [, task] = branch[0]!;
       const [fallback] = branch[1]!;
+      const [leaseLost, leaseLostState] = branch[2]!;
       expect(task.Type).toBe('Task');
-      expect(task.Catch).toEqual([expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: fallback })]);
+      // A lost lease is never a partial write nor a pending DNS change: it fails the Parallel state with
+      // its own name, which the Repoint state's Catch sends to RecordLeaseLost.
+      expect(task.Catch).toEqual([
+        expect.objectContaining({ ErrorEquals: ['LeaseLostError'], Next: leaseLost }),
+        expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: fallback }),
+      ]);
+      const caughtAt = (task.Catch as Array<{ ResultPath: string }>)[0]!.ResultPath;
+      expect(leaseLostState).toMatchObject({ Type: 'Fail', ErrorPath: `${caughtAt}.Error`, CausePath: `${caughtAt}.Cause` });
       expect((task.Retry as Array<{ ErrorEquals: string[] }>).some((r) => r.ErrorEquals.includes('AwsTransientError'))).toBe(true);
     }
     // A DATABASE_URL branch that caught its error still fails the execution, with that error.

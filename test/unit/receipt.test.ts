@@ -58,7 +58,7 @@ describe('buildReceipt: what a failover did and why', () => {
       const fence = aFence({ fenced: false, proceed: false, instanceState: 'running', reason: 'primary instance did not stop within 60 s' });
       const receipt = buildReceipt(anExecution({ lease: aLease(), outage: anOutage(), candidate: aChosenCandidate(), fence }), NOW);
       expect(receipt.outcome).toBe('refused');
-      expect(receipt.fencing).toEqual({ node: 'primary', fenced: false, reason: 'primary instance did not stop within 60 s' });
+      expect(receipt.fencing).toEqual({ node: 'primary', fenced: false, reason: 'primary instance did not stop within 60 s', instanceState: 'running', acceptedUnfencedBy: null });
       expect(receipt.reasons.at(-1)).toBe('primary instance did not stop within 60 s');
     });
 
@@ -135,7 +135,7 @@ describe('buildReceipt: what a failover did and why', () => {
       expect(receipt.dns).toEqual({ status: 'in-sync', record: 'db.orders.internal', target: 'pg-dr.usw2.orders.internal', node: 'standby_dr', syncMs: 1400, reason: null });
       expect(receipt.dnsPending).toBeNull();
       expect(receipt.databaseUrl).toEqual(aDatabaseUrl().parameters.map(({ region, name, host, port }) => ({ region, name, host, port })));
-      expect(receipt.fencing).toEqual({ node: 'primary', fenced: true, reason: aFence().reason });
+      expect(receipt.fencing).toEqual({ node: 'primary', fenced: true, reason: aFence().reason, instanceState: 'stopped', acceptedUnfencedBy: null });
     });
 
     it('reports no DNS, no DATABASE_URL and no fencing for a run that stopped before them', () => {
