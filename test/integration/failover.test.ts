@@ -173,6 +173,12 @@ describe('automatic failover on the real topology', () => {
     topology().links.standby_dr!.setBandwidth(32 * 1024);
     const writer = new AckedWriter(appTarget('primary'), 4000);
     await writeWhileMonitored(writer, 2500);
+    // A burst the throttled link cannot carry in time, whatever the writer's rate on a loaded machine:
+    // about 3 MB of WAL, then the monitor publishes the writer's position past it.
+    await topology().query('primary', 'CREATE TABLE lag_burst (id int, pad text)');
+    await topology().query('primary', 'ALTER TABLE lag_burst ALTER COLUMN pad SET STORAGE EXTERNAL');
+    await topology().query('primary', "INSERT INTO lag_burst SELECT g, string_agg(md5(random()::text || g || h), '') FROM generate_series(1, 1500) AS g, generate_series(1, 60) AS h GROUP BY g");
+    await sampleAndPublish({ samples: 2, intervalMs: 250 });
     await regionOutage();
     await writer.stop();
 

@@ -52,6 +52,6 @@ describe('failover checks reuse database sessions', () => {
 
     const signal = await databaseSignal(context(), primary());
 
-    expect(signal).toMatchObject({ down: true, detail: expect.stringMatching(/^primary does not answer: cannot connect to/) });
+    expect(signal).toMatchObject({ down: true, detail: expect.stringMatching(/^primary does not answer \(refused\): cannot connect to/) });
   });
 });
