@@ -4,10 +4,11 @@ import { resetClients } from '../shared/aws/clients';
 import { clearSecretCache } from '../shared/aws/ssm';
 import { loadConfigFile } from '../shared/config/load';
 import type { ClusterConfig, FailoverConfig } from '../shared/config/schema';
-import { localFailoverMachine, localTrigger, type TriggerResult } from '../local/handlers';
+import { localFailoverMachine, localHandlers, localTrigger, type TriggerResult } from '../local/handlers';
 import type { LocalStateMachine } from '../local/state-machine';
 import { emulatorEnv, startEmulator, type Emulator } from '../local/emulator';
 import { FaultProxy } from '../local/fault-proxy';
+import { InstanceBoot } from '../local/instance-boot';
 import { InstancePower } from '../local/instance-power';
 import { ROUTE53_PROPAGATION_MS } from '../local/route53-propagation';
 import { startLocalStack, type LocalStack } from '../local/local-stack';
@@ -23,6 +24,8 @@ export interface DrillStackOptions {
   detachEmulator?: boolean;
   /** How long Route 53 changes stay PENDING. @default ROUTE53_PROPAGATION_MS (local/route53-propagation.ts) */
   dnsPendingMs?: number;
+  /** Changes to the drill's copy of the configuration before anything starts (each one listed in the report's `shortened`). */
+  mutate?: (config: FailoverConfig) => void;
 }
 
 export type { TriggerResult };
@@ -35,6 +38,8 @@ export interface DrillStack {
   /** The emulator this drill started (null when it was given one). */
   emulator: Emulator | null;
   power: InstancePower;
+  /** Instances started again boot their node (host guard, then PostgreSQL) and tell the control plane (nodeReturned). */
+  boot: InstanceBoot;
   /** Route 53 calls go through it: PENDING for `dnsPendingMs`, and faults a scenario injects. */
   route53: FaultProxy;
   machine: LocalStateMachine;
@@ -109,7 +114,7 @@ export const startDrillStack = async (options: DrillStackOptions): Promise<Drill
   resetClients();
   let stack: LocalStack;
   try {
-    stack = await startLocalStack({ configFile: options.configFile, portsFromConfig: true });
+    stack = await startLocalStack({ configFile: options.configFile, portsFromConfig: true, ...(options.mutate ? { mutate: options.mutate } : {}) });
   } catch (error) {
     restoreAwsEnv();
     await emulator?.stop();
@@ -122,6 +127,7 @@ export const startDrillStack = async (options: DrillStackOptions): Promise<Drill
   resetClients();
   clearSecretCache();
   const power = InstancePower.start(stack);
+  const boot = await InstanceBoot.start(stack, localHandlers.nodeReturned);
   const machine = localFailoverMachine();
   const trigger = localTrigger(machine);
   return {
@@ -131,11 +137,13 @@ export const startDrillStack = async (options: DrillStackOptions): Promise<Drill
     emulatorEndpoint,
     emulator,
     power,
+    boot,
     route53,
     machine,
     trigger,
     release: async ({ keep }) => {
       power.stop();
+      await boot.stop();
       await route53.close();
       await closeFailoverSessions();
       if (!keep) {

@@ -24,7 +24,6 @@ import {
   startExecutionStatement,
   fenceAgainStatements,
   rejoinStatements,
-  stopInstancesStatement,
 } from './iam-failover';
 import { functionName } from './names';
 import { rejoinDocument } from './rejoin-document';
@@ -102,7 +101,8 @@ export const functionPolicies = (config: FailoverConfig, service: string, stage:
       record,
     ],
     selectCandidate: [readCredentialsStatement(config, ['failover']), readMetricsStatement(), record],
-    fencePrimary: [stopInstancesStatement(config), describeInstancesStatement(['DescribeInstances'])],
+    // Tag pgfo:fenced (that key only), then stop: the host guard keeps a started fenced node read-only.
+    fencePrimary: [...fenceAgainStatements(config), describeInstancesStatement(['DescribeInstances'])],
     promoteCandidate: [readCredentialsStatement(config, ['failover']), record],
     repointFollowers: [readCredentialsStatement(config, ['failover']), record],
     repointDns: [...route53Statements(config), leaseStatement(names.leaseTable, ['PutItem', 'UpdateItem'])],
