@@ -4,7 +4,7 @@ import { ec2Client } from '../shared/aws/clients/ec2';
 import { stopInstance } from '../shared/aws/ec2';
 import { configuredPrimary } from '../shared/config/cluster-context';
 import type { ClusterConfig, NodeConfig } from '../shared/config/schema';
-import type { DrillOutcome, DrillScenario } from './drill-report';
+import type { DrillOutcome, DrillScenario, SingleFaultScenario } from './drill-report';
 import type { DrillStack } from './stack';
 import { calls } from '../local/fault-proxy';
 import { localHandlers } from '../local/handlers';
@@ -136,7 +136,7 @@ const routeFiftyThreeBack = async (drill: DrillStack, _cast: Cast, waitFor: Wait
   return `Route 53 answers again: convergeDns applied ${applied.action === 'applied' ? applied.target : '?'}${change ? `, INSYNC after ${((change.inSyncAt - change.acceptedAt) / 1000).toFixed(0)} s` : ''}`;
 };
 
-const SCENARIOS: Record<DrillScenario, Scenario> = {
+const SCENARIOS: Record<SingleFaultScenario, Scenario> = {
   'region-outage': {
     name: 'region-outage',
     alarmDriven: true,
@@ -258,4 +258,4 @@ const SCENARIOS: Record<DrillScenario, Scenario> = {
   },
 };
 
-export const scenarioNamed = (name: DrillScenario): Scenario => SCENARIOS[name];
+export const scenarioNamed = (name: SingleFaultScenario): Scenario => SCENARIOS[name];
