@@ -76,6 +76,14 @@ describe('drill legs: the sequences', () => {
     ]);
     const rejoined = rolesOf(cluster, stateOf([seen('primary', 'standby', 2, 'standby_dr'), seen('standby_az2', 'standby', 2, 'standby_dr'), seen('standby_dr', 'writable', 2)]), 'standby_dr');
     expect(sequence.legs[3]!.expect(rejoined)).toMatchObject({ writer: 'primary', loss: 'none', fenced: null });
+    const home = rolesOf(cluster, stateOf([seen('primary', 'writable', 3), seen('standby_az2', 'standby', 3, 'primary'), seen('standby_dr', 'standby', 3, 'primary')]), 'primary');
+    expect(sequence.legs[4]!.expect(home)).toMatchObject({ writer: 'standby_az2', loss: 'none', fenced: 'primary' });
+  });
+
+  it('stops rather than test something else: the last crash of round-trip needs an in-region standby following the writer', () => {
+    // standby_az2 still follows the former writer: promoting the DR instead would not be the in-region failover.
+    const leftBehind = rolesOf(cluster, stateOf([seen('primary', 'writable', 3), seen('standby_az2', 'standby', 2, 'standby_dr'), seen('standby_dr', 'standby', 3, 'primary')]), 'primary');
+    expect(() => sequenceNamed('round-trip').legs[4]!.expect(leftBehind)).toThrow('primary crash: the cluster has no standby streaming from the writer in its region (primary, us-east-1)');
   });
 
   it('is chosen on the command line like any scenario', () => {
