@@ -480,6 +480,7 @@ class SequenceRun extends DrillRun {
       () => this.checkLeg({ leg, label, roles, expected, window, writer, done, startAt, first }),
       (r) => (r.problems.length === 0 ? `held: ${r.writerAfter} writes on timeline ${r.writerTimeline}, ${r.rpo.ackedRowsLost} of ${r.rpo.ackedRows} acknowledged row(s) lost` : r.problems.join('; ')),
     );
+    report.timeline = progress.timeline.slice(first); // its check included, now that it is marked
     // The top-level figures are the last fault's.
     if (leg.alarmDriven) Object.assign(this, { faultAt: window.faultAt, detectedAt: window.detectedAt, receipt: window.receipt, dnsRtoMs: window.dnsRtoMs });
     this.records.push({ report, writer, writerAfter: expected.writer });
@@ -548,7 +549,6 @@ class SequenceRun extends DrillRun {
       fenced: receipt?.fencing?.fenced ? receipt.fencing.node : null,
       reasons: [...(window.reasons ?? [])],
       problems,
-      // This leg's steps, its check included (the step that is running now is marked when it ends).
       timeline: this.progress.timeline.slice(first),
       nodes: state.nodes,
     };
