@@ -2,14 +2,13 @@ import { StartInstancesCommand } from '@aws-sdk/client-ec2';
 import { ec2Client } from '../shared/aws/clients/ec2';
 import { dynamoClient } from '../shared/aws/clients/dynamodb';
 import { ClusterRecordStore } from '../shared/aws/cluster-record';
-import { stopInstance } from '../shared/aws/ec2';
 import { configuredPrimary } from '../shared/config/cluster-context';
 import type { ClusterConfig, NodeConfig } from '../shared/config/schema';
 import type { RejoinReceipt } from '../shared/operators/rejoin';
 import { LOCAL_DEPLOYMENT } from '../local/local-stack';
 import { localHandlers } from '../local/handlers';
 import type { ObservedNode, SequenceScenario } from './drill-report';
-import { REGION_OUTAGE_LINK_DELAY_MS, type WaitFor } from './scenarios';
+import { REGION_OUTAGE_LINK_DELAY_MS, stopInstances, type WaitFor } from './scenarios';
 import type { DrillStack } from './stack';
 import { runSwitchover } from './switchover';
 import { observeEndState, type EndState } from './verify';
@@ -112,11 +111,6 @@ const slowInterRegion = (drill: DrillStack): string => {
   return `inter-region network slowed to ${REGION_OUTAGE_LINK_DELAY_MS} ms latency (${routes.length} route(s))`;
 };
 
-const stopNodes = async (drill: DrillStack, nodes: NodeConfig[]): Promise<void> => {
-  for (const node of nodes) await stopInstance(ec2Client(node.region), node.instanceId);
-  await drill.power.settle();
-};
-
 /**
  * The writer's host dies: its instance stopped (its PostgreSQL with it). `promote` says which
  * standby the leg is about: the one in the writer's region (synchronous: nothing acknowledged may be
@@ -136,7 +130,7 @@ const writerCrash = (name: string, promote: 'local' | 'remote'): LegSpec => ({
     };
   },
   act: async (drill, roles) => {
-    await stopNodes(drill, [roles.writer]);
+    await stopInstances(drill, [roles.writer]);
     return { description: `instance of ${roles.writer.name} (the writer) stopped, its PostgreSQL with it` };
   },
 });
@@ -153,7 +147,7 @@ const regionOutage: LegSpec = {
     const region = roles.writer.region;
     const cut = drill.topology.cutRegion(region, 'reset');
     const inside = drill.cluster.nodes.filter((n) => n.region === region);
-    await stopNodes(drill, inside);
+    await stopInstances(drill, inside);
     return { description: `region ${region} lost: ${cut.length} route(s) cut, instance(s) of ${inside.map((n) => n.name).join(', ')} stopped` };
   },
 };

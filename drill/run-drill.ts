@@ -12,8 +12,6 @@ import type { ClusterConfig, FailoverConfig } from '../shared/config/schema';
 import type { Receipt } from '../shared/decisions/receipt';
 import { alarmDefinitions, type AlarmDefinition } from '../shared/infra/alarms';
 import { SEQUENCE_SCENARIOS, type DrillLeg, type DrillReport, type DrillScenario, type SequenceScenario, type SingleFaultScenario } from './drill-report';
-
-const isSequence = (name: DrillScenario): name is SequenceScenario => (SEQUENCE_SCENARIOS as readonly string[]).includes(name);
 import { renderReportHtml } from './report-html';
 import { setLogSink } from '../shared/log';
 import { LOCAL_DEPLOYMENT } from '../local/local-stack';
@@ -606,6 +604,8 @@ class SequenceRun extends DrillRun {
     return report;
   }
 }
+
+const isSequence = (name: DrillScenario): name is SequenceScenario => (SEQUENCE_SCENARIOS as readonly string[]).includes(name);
 
 const abortPromise = (signal: AbortSignal | undefined): Promise<never> =>
   new Promise((_, reject) => {

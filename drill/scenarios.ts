@@ -73,7 +73,8 @@ const need = (node: NodeConfig | undefined, what: string, scenario: DrillScenari
   return node;
 };
 
-const stopInstances = async (drill: DrillStack, nodes: NodeConfig[]): Promise<void> => {
+/** Stops the nodes' instances (the power link stops their PostgreSQL) and waits for it. */
+export const stopInstances = async (drill: DrillStack, nodes: NodeConfig[]): Promise<void> => {
   for (const node of nodes) await stopInstance(ec2Client(node.region), node.instanceId);
   await drill.power.settle();
 };
