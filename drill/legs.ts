@@ -5,6 +5,7 @@ import { ClusterRecordStore } from '../shared/aws/cluster-record';
 import { configuredPrimary } from '../shared/config/cluster-context';
 import type { ClusterConfig, NodeConfig } from '../shared/config/schema';
 import type { RejoinReceipt } from '../shared/operators/rejoin';
+import type { InstanceBoot } from '../local/instance-boot';
 import { LOCAL_DEPLOYMENT } from '../local/local-stack';
 import { localHandlers } from '../local/handlers';
 import type { ObservedNode, SequenceScenario } from './drill-report';
@@ -153,12 +154,12 @@ const regionOutage: LegSpec = {
 };
 
 /** Waits until the boot of `node`'s instance that followed `since` was handled (guard, PostgreSQL, nodeReturned). */
-const bootOf = (drill: DrillStack, node: string, since: number, waitFor: WaitFor) =>
+const bootOf = (boot: InstanceBoot, node: string, since: number, waitFor: WaitFor) =>
   waitFor(
     `the boot of ${node}'s instance to be handled (host guard, PostgreSQL, nodeReturned)`,
     async () => {
-      await drill.boot.settle();
-      return drill.boot.boots.slice(since).find((b) => b.node === node && (b.delivered !== null || b.error !== undefined));
+      await boot.settle();
+      return boot.boots.slice(since).find((b) => b.node === node && (b.delivered !== null || b.error !== undefined));
     },
     90_000,
   );
@@ -180,16 +181,18 @@ const regionReturns: LegSpec = {
   act: async (drill, roles, waitFor) => {
     const stopped = roles.state.nodes.filter((n) => n.instanceState === 'stopped').map((n) => drill.cluster.nodes.find((c) => c.name === n.name)!);
     if (stopped.length === 0) throw new Error('region returns: no stopped instance to start');
+    const boot = drill.boot;
+    if (!boot) throw new Error('region returns: the drill stack does not boot started instances (bootInstances)');
     for (const route of Object.values(drill.topology.routes)) route.restore();
     slowInterRegion(drill);
-    const since = drill.boot.boots.length;
+    const since = boot.boots.length;
     for (const node of stopped) await ec2Client(node.region).send(new StartInstancesCommand({ InstanceIds: [node.instanceId] }));
     const problems: string[] = [];
     const lines: string[] = [];
     for (const node of stopped) {
-      const boot = await bootOf(drill, node.name, since, waitFor);
-      if (boot.error) problems.push(`${node.name} did not boot: ${boot.error}`);
-      lines.push(`${node.name}: guard ${boot.guard ? (boot.guard.madeStandby ? 'started it in recovery (fenced)' : 'let it start as it was') : 'not run'}, nodeReturned: ${verdictOf(boot.delivered)}`);
+      const booted = await bootOf(boot, node.name, since, waitFor);
+      if (booted.error) problems.push(`${node.name} did not boot: ${booted.error}`);
+      lines.push(`${node.name}: guard ${booted.guard ? (booted.guard.madeStandby ? 'started it in recovery (fenced)' : 'let it start as it was') : 'not run'}, nodeReturned: ${verdictOf(booted.delivered)}`);
     }
     const after = await observeEndState(drill.cluster, drill.topology, configuredPrimary(drill.cluster).name);
     for (const node of stopped) {

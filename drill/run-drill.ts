@@ -130,7 +130,7 @@ class DrillRun implements DrillRunState {
   }
 
   /** The stack, the cast and the failover alarm; a sequence may change the drill's copy of the configuration. */
-  protected async stackUp(mutate?: (config: FailoverConfig) => void): Promise<DrillStack> {
+  protected async stackUp(sequence?: { mutate: (config: FailoverConfig) => void }): Promise<DrillStack> {
     const { progress, options } = this;
     const drill = await progress.step(
       'stack up',
@@ -141,7 +141,7 @@ class DrillRun implements DrillRunState {
           ...(options.emulatorEndpoint ? { emulatorEndpoint: options.emulatorEndpoint } : {}),
           detachEmulator: options.keep ?? false,
           ...(options.dnsPendingMs !== undefined ? { dnsPendingMs: options.dnsPendingMs } : {}),
-          ...(mutate ? { mutate } : {}),
+          ...(sequence ? { mutate: sequence.mutate, bootInstances: true } : {}),
         }),
       (d) => `${d.cluster.name}: ${d.cluster.nodes.map((n) => `${n.name} ${n.host}:${n.port}`).join(', ')}; emulator ${d.emulatorEndpoint}`,
     );
@@ -379,11 +379,13 @@ class SequenceRun extends DrillRun {
 
   override async run(): Promise<void> {
     const { progress, sequence } = this;
-    const drill = await this.stackUp((config) => {
-      for (const cluster of config.clusters) {
-        this.cooldown ??= { configured: cluster.policy.cooldownSeconds, used: Math.min(cluster.policy.cooldownSeconds, SEQUENCE_COOLDOWN_SECONDS) };
-        cluster.policy.cooldownSeconds = Math.min(cluster.policy.cooldownSeconds, SEQUENCE_COOLDOWN_SECONDS);
-      }
+    const drill = await this.stackUp({
+      mutate: (config) => {
+        for (const cluster of config.clusters) {
+          this.cooldown ??= { configured: cluster.policy.cooldownSeconds, used: Math.min(cluster.policy.cooldownSeconds, SEQUENCE_COOLDOWN_SECONDS) };
+          cluster.policy.cooldownSeconds = Math.min(cluster.policy.cooldownSeconds, SEQUENCE_COOLDOWN_SECONDS);
+        }
+      },
     });
     this.configAtStart = readFileSync(drill.stack.configFile, 'utf8');
     const limits = deadlines(drill.cluster, this.alarm!);

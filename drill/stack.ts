@@ -24,6 +24,8 @@ export interface DrillStackOptions {
   detachEmulator?: boolean;
   /** How long Route 53 changes stay PENDING. @default ROUTE53_PROPAGATION_MS (local/route53-propagation.ts) */
   dnsPendingMs?: number;
+  /** Boot instances that are started again (host guard, PostgreSQL, nodeReturned): only drills that start one pay for its polling. */
+  bootInstances?: boolean;
   /** Changes to the drill's copy of the configuration before anything starts (each one listed in the report's `shortened`). */
   mutate?: (config: FailoverConfig) => void;
 }
@@ -38,8 +40,8 @@ export interface DrillStack {
   /** The emulator this drill started (null when it was given one). */
   emulator: Emulator | null;
   power: InstancePower;
-  /** Instances started again boot their node (host guard, then PostgreSQL) and tell the control plane (nodeReturned). */
-  boot: InstanceBoot;
+  /** With `bootInstances`: instances started again boot their node (host guard, then PostgreSQL) and tell the control plane (nodeReturned). */
+  boot: InstanceBoot | null;
   /** Route 53 calls go through it: PENDING for `dnsPendingMs`, and faults a scenario injects. */
   route53: FaultProxy;
   machine: LocalStateMachine;
@@ -127,7 +129,7 @@ export const startDrillStack = async (options: DrillStackOptions): Promise<Drill
   resetClients();
   clearSecretCache();
   const power = InstancePower.start(stack);
-  const boot = await InstanceBoot.start(stack, localHandlers.nodeReturned);
+  const boot = options.bootInstances ? await InstanceBoot.start(stack, localHandlers.nodeReturned) : null;
   const machine = localFailoverMachine();
   const trigger = localTrigger(machine);
   return {
@@ -143,7 +145,7 @@ export const startDrillStack = async (options: DrillStackOptions): Promise<Drill
     trigger,
     release: async ({ keep }) => {
       power.stop();
-      await boot.stop();
+      await boot?.stop();
       await route53.close();
       await closeFailoverSessions();
       if (!keep) {
