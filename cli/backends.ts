@@ -6,7 +6,9 @@ import { sleep } from '../shared/time';
 import type * as Log from '../shared/log';
 import type * as LocalHandlers from '../local/handlers';
 
-export type OperatorFunction = 'status' | 'plan' | 'switchover' | 'history' | 'rejoin' | 'pause' | 'resume';
+import type { OperatorFunction } from '../shared/operators/requests';
+
+export type { OperatorFunction } from '../shared/operators/requests';
 
 export interface FailoverOutcome {
   executionName: string;

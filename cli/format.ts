@@ -4,6 +4,7 @@ import type { ClusterStatus } from '../shared/operators/status';
 import type { SwitchoverReceipt } from '../shared/operators/switchover';
 import type { RejoinReceipt } from '../shared/operators/rejoin';
 import type { HistoryEntry } from '../shared/operators/history';
+import type { ResolveResult } from '../shared/operators/resolve';
 import { bytes, renderTable } from './table';
 
 const yesNo = (value: boolean | null | undefined) => (value === null || value === undefined ? '-' : value ? 'yes' : 'no');
@@ -80,6 +81,12 @@ export const formatRejoin = (r: RejoinReceipt): string =>
       : []),
     ...(r.discardedBytes !== null ? [`WAL written only on ${r.node} after the fork: ${bytes(r.discardedBytes)}, ${r.discardedCommits ?? '?'} commit(s)`] : []),
     `took ${r.ms} ms${r.commandId ? ` (command ${r.commandId})` : ''}`,
+  ].join('\n');
+
+export const formatResolve = (r: ResolveResult): string =>
+  [
+    `resolve of ${r.cluster}: ${r.outcome.toUpperCase()} (writer ${r.writer} on timeline ${r.timeline ?? 'unknown'}, generation ${r.generation})`,
+    ...r.reasons.map((reason) => `  - ${reason}`),
   ].join('\n');
 
 export const formatReceipt = (r: Receipt): string =>

@@ -1,6 +1,6 @@
 import { expectFlags, intFlag, parseArgs, requiredFlag, stringFlag, UsageError } from './args';
 import { awsBackend, localBackend, RemoteError, type Backend } from './backends';
-import { formatHistory, formatPlan, formatReceipt, formatRejoin, formatStatus, formatSwitchover } from './format';
+import { formatHistory, formatPlan, formatReceipt, formatRejoin, formatResolve, formatStatus, formatSwitchover } from './format';
 import type { RejoinReceipt } from '../shared/operators/rejoin';
 import type { Receipt } from '../shared/decisions/receipt';
 import type { FailoverPlan } from '../shared/operators/plan';
@@ -8,6 +8,7 @@ import type { ClusterStatus } from '../shared/operators/status';
 import type { SwitchoverReceipt } from '../shared/operators/switchover';
 import type { HistoryEntry } from '../shared/operators/history';
 import type { PauseResult } from '../shared/operators/pause';
+import type { ResolveResult } from '../shared/operators/resolve';
 import { userInfo } from 'node:os';
 
 /** Who runs the CLI, as a pause records it (--by overrides). */
@@ -38,6 +39,10 @@ commands:
                                                         discard, change nothing)
   pause      --cluster C [--reason TEXT] [--by NAME]    stop automatic failovers (operators' actions still run)
   resume     --cluster C [--by NAME]                    let automatic failovers run again
+  resolve    --cluster C --writer N --reason TEXT [--by NAME]
+                                                        record N, the one node observed accepting writes, as
+                                                        the writer (ends a contradiction the workflow refused
+                                                        on, once what must not write is stopped or rejoined)
 
 --local ENV_FILE runs the handlers in this process against a local stack (JSON file of environment
 variables, as written by 'npm run drill -- --keep'); otherwise the deployed Lambdas are invoked
@@ -141,6 +146,18 @@ const run = async (backend: Backend, command: string, flags: Record<string, stri
       const result = (await backend.call(command, request)) as PauseResult;
       print(result, `${result.summary}${result.changed ? '' : ' (unchanged)'}`);
       return EXIT.ok;
+    }
+    case 'resolve': {
+      expectFlags(command, flags, [...GLOBAL_FLAGS, 'cluster', 'writer', 'reason', 'by']);
+      const request = {
+        cluster: requiredFlag(command, flags, 'cluster'),
+        writer: requiredFlag(command, flags, 'writer'),
+        reason: requiredFlag(command, flags, 'reason'),
+        by: stringFlag(flags, 'by') ?? operatorName(),
+      };
+      const result = (await backend.call('resolve', request)) as ResolveResult;
+      print(result, formatResolve(result));
+      return result.outcome === 'refused' ? EXIT.negative : EXIT.ok;
     }
     default:
       throw new UsageError(`unknown command "${command}"`);

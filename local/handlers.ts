@@ -1,6 +1,8 @@
 import { failoverTaskHandlers } from '../functions/failover';
 import { makeStartFailover } from '../functions/failover/start-failover';
 import { handler as convergeDns } from '../functions/failover/converge-dns';
+import { handler as convergeFences } from '../functions/failover/converge-fences';
+import type { PendingFencesResult } from '../shared/actions/pending-fences';
 import { handler as monitor } from '../functions/monitor/handler';
 import { handler as nodeReturned } from '../functions/failover/node-returned';
 import { makeManualFailover } from '../functions/operators/failover';
@@ -8,6 +10,7 @@ import { handler as history } from '../functions/operators/history';
 import { makeRejoin } from '../functions/operators/rejoin';
 import { handler as pause } from '../functions/operators/pause';
 import { handler as resume } from '../functions/operators/resume';
+import { handler as resolve } from '../functions/operators/resolve';
 import { handler as plan } from '../functions/operators/plan';
 import { handler as status } from '../functions/operators/status';
 import { handler as switchover } from '../functions/operators/switchover';
@@ -15,7 +18,7 @@ import type { ConvergeOutcome } from '../shared/actions/repoint';
 import type { ExecutionStarter } from '../shared/aws/step-functions';
 import { alarmEventSchema } from '../shared/decisions/trigger';
 import { lambda } from '../shared/lambda';
-import { manualFailoverRequestSchema, rejoinRequestSchema } from '../shared/operators/requests';
+import { manualFailoverRequestSchema, rejoinRequestSchema, type OperatorFunction } from '../shared/operators/requests';
 import { localCommandRunner } from './run-command';
 import { LocalStateMachine, lambdaContext, type LocalHandler, type LocalStateMachineOptions } from './state-machine';
 
@@ -33,7 +36,6 @@ const asInvoke =
 
 export type TriggerResult = { started: boolean; executionName?: string; reason: string };
 export type ManualFailoverResult = { started: boolean; executionName: string; executionArn?: string };
-export type OperatorFunction = 'status' | 'plan' | 'switchover' | 'history' | 'rejoin' | 'pause' | 'resume';
 
 /** The operator Lambdas and the monitor, exactly as deployed (input validation included). */
 export const localHandlers = {
@@ -45,11 +47,13 @@ export const localHandlers = {
   switchover: asInvoke(switchover, 'switchover'),
   history: asInvoke(history, 'history'),
   convergeDns: asInvoke<{ clusters: ConvergeOutcome[] }>(convergeDns, 'convergeDns'),
+  convergeFences: asInvoke<{ clusters: PendingFencesResult[] }>(convergeFences, 'convergeFences'),
   // The emulator does not run commands: the rejoin document runs on the local node instead.
   rejoin: asInvoke(lambda('rejoin', makeRejoin(localCommandRunner()), { input: rejoinRequestSchema }), 'rejoin'),
   pause: asInvoke(pause, 'pause'),
   resume: asInvoke(resume, 'resume'),
-} satisfies Record<OperatorFunction | 'monitor' | 'nodeReturned' | 'convergeDns', Invoke>;
+  resolve: asInvoke(resolve, 'resolve'),
+} satisfies Record<OperatorFunction | 'monitor' | 'nodeReturned' | 'convergeDns' | 'convergeFences', Invoke>;
 
 /** Step Functions' StartExecution, done by the local runner (same name: started once). */
 export const localStarter =

@@ -1,17 +1,12 @@
-import * as z from 'zod';
 import { convergeRecord, type ConvergeOutcome } from '../../shared/actions/repoint';
 import { clustersSelected } from '../../shared/config/cluster-context';
 import { loadConfig } from '../../shared/config/load';
-import { nameSchema } from '../../shared/config/schema';
+import { scheduledClusterInput } from '../../shared/scheduled';
 import { leaseStore } from '../../shared/workflow/environment';
 import { lambda } from '../../shared/lambda';
 import { log } from '../../shared/log';
 
-const isScheduledEvent = (event: unknown): boolean =>
-  typeof event === 'object' && event !== null && (event as Record<string, unknown>).source === 'aws.events';
-
-/** The schedule's own event (every cluster), or one cluster by name (drills, tests, operators). */
-export const convergeDnsInput = z.preprocess((event) => (isScheduledEvent(event) ? {} : event), z.strictObject({ cluster: nameSchema.optional() }));
+export const convergeDnsInput = scheduledClusterInput;
 
 /**
  * Scheduled: finishes every cluster-record repoint that Route 53 refused during a failover (its

@@ -7,7 +7,9 @@ import { clusterNamed } from '../../shared/config/cluster-context';
 import { loadConfig } from '../../shared/config/load';
 import { nameSchema } from '../../shared/config/schema';
 import { lambda } from '../../shared/lambda';
+import { isScheduledEvent } from '../../shared/scheduled';
 import { runMonitor, type MonitorSummary } from '../../shared/monitor/run-monitor';
+import { clusterRecordStore } from '../../shared/workflow/environment';
 
 /**
  * Either the EventBridge schedule's own event (run with the configured sampling), or an explicit
@@ -15,8 +17,6 @@ import { runMonitor, type MonitorSummary } from '../../shared/monitor/run-monito
  */
 type MonitorRequest = { samples?: number; intervalMs?: number; clusters?: string[] };
 
-const isScheduledEvent = (event: unknown): boolean =>
-  typeof event === 'object' && event !== null && (event as Record<string, unknown>).source === 'aws.events';
 
 export const monitorInput = z.preprocess(
   (event) => (isScheduledEvent(event) ? {} : event),
@@ -31,11 +31,14 @@ export const sampleAndPublish = async (input: MonitorRequest): Promise<MonitorSu
   const config = loadConfig();
   for (const name of input.clusters ?? []) clusterNamed(config, name, 'clusters');
   const publisher = new MetricPublisher(cloudWatchClient(config.controlRegion), config.namespace);
+  const records = clusterRecordStore(config);
   const read = (name: string) => readSecureString(ssmClient(config.controlRegion), config.controlRegion, name);
   return runMonitor(config, input, {
     publisher,
     password: (credential) => read(credential.passwordParameter),
     readParameter: read,
+    // A cluster without a record has never been paused.
+    pausedOf: async (name) => ((await records.read(name))?.paused ?? null) !== null,
   });
 };
 

@@ -149,6 +149,37 @@ export const repointFollowers = async (
 };
 
 /**
+ * Before a switchover promotes `target`, the other standbys stream from it instead of the old
+ * primary: the old primary keeps running read-only and still writes WAL now and then (a standby
+ * snapshot, a checkpoint); a standby that received any of it after the promotion would be past the
+ * fork and could not follow the new timeline. Cascading from the target, a standby never has more
+ * than the target. Each is verified streaming from the target within `deadline` (on its current
+ * timeline); one that is not is reported, and the switchover goes on (it may then need a rejoin).
+ */
+export const cascadeFromTarget = async (
+  context: ClusterContext,
+  target: NodeConfig,
+  standbys: NodeConfig[],
+  deadline: number,
+): Promise<Array<{ node: string; streaming: boolean; detail: string }>> =>
+  withFailoverConnection(
+    context,
+    target,
+    (targetClient) =>
+      Promise.all(
+        standbys.map(async (node) => {
+          try {
+            await repointOne(context, node, target, targetClient);
+            return { node: node.name, ...(await awaitStreaming(context, node, target, null, targetClient, deadline)) };
+          } catch (error) {
+            return { node: node.name, streaming: false, detail: `${node.name} could not be re-pointed to ${target.name}: ${(error as Error).message}` };
+          }
+        }),
+      ),
+    { queryTimeoutMs: 10_000 },
+  );
+
+/**
  * Records each node's role, upstream and timeline as this step left them, conditionally on the
  * generation read. The record must still name this writer.
  * @throws RecordConflictError when it names another writer.

@@ -142,7 +142,12 @@ export const decideWriter = (record: ClusterRecord, nodes: NodeTopology[]): Writ
     if (n.timeline > timeline) contradictions.push(`${n.node} is on timeline ${n.timeline}, ahead of the writer ${writer} on timeline ${timeline}: promoted outside this control plane?`);
   }
   if (contradictions.length > 0) {
-    return { known: false, contradictions, roles, reason: `the cluster's state is contradictory: ${contradictions.join('; ')}` };
+    return {
+      known: false,
+      contradictions,
+      roles,
+      reason: `the cluster's state is contradictory: ${contradictions.join('; ')} (once what must not write is stopped or rejoined, \`pgfo resolve --writer NODE\` records the node that does)`,
+    };
   }
   if (!seen) notes.push(`no node answers as writable: the writer is the record's ${record.writer} (generation ${record.generation})`);
   const followers = followersOf(record, nodes, writer, timeline);

@@ -47,6 +47,7 @@ interface ControlPlaneNames {
   triggerRule: string;
   monitorRule: string;
   dnsConvergeRule: string;
+  fenceConvergeRule: string;
   /** The rule on EC2 instance state changes that invokes nodeReturned. */
   nodeReturnedRule: string;
 }
@@ -204,6 +205,7 @@ const DEAD_LETTER_SOURCES = (names: ControlPlaneNames) => [
   sub(`arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/${names.triggerRule}`),
   sub(`arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/${names.monitorRule}`),
   sub(`arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/${names.dnsConvergeRule}`),
+  sub(`arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/${names.fenceConvergeRule}`),
   sub(`arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/${names.nodeReturnedRule}`),
   ...[CONTROL_PLANE_IDS.executionEventsRule, CONTROL_PLANE_IDS.receiptEventsRule].map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] })),
 ];
@@ -250,6 +252,7 @@ const deadLetterResources = (deployment: DeploymentConfig, names: ControlPlaneNa
   MonitorInvokeConfig: invokeConfig('monitor', { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 }),
   // Likewise the DNS convergence: the next tick a minute later tries again.
   ConvergeDnsInvokeConfig: invokeConfig('convergeDns', { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 }),
+  ConvergeFencesInvokeConfig: invokeConfig('convergeFences', { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 }),
   // A returned node is judged again on a retry (it is idempotent); a lost event leaves a record here.
   NodeReturnedInvokeConfig: invokeConfig('nodeReturned', { MaximumRetryAttempts: 2 }),
 });

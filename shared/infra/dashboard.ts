@@ -25,18 +25,21 @@ const perNode = (config: FailoverConfig, cluster: ClusterConfig, name: MetricNam
 const perCluster = (config: FailoverConfig, cluster: ClusterConfig, names: MetricName[]) =>
   names.map((name) => [config.namespace, name, 'Cluster', cluster.name, { label: name }]);
 
-/** The widgets of one cluster's dashboard: lag against the RPO and the lag guard, then health. */
+/**
+ * The widgets of one cluster's dashboard: lag against the RPO and the lag guard, then health, then
+ * whether automatic failover is paused. Per-node lines cover every member: roles change with each
+ * failover, and a node publishes standby metrics only while it is one.
+ */
 export const dashboardBody = (config: FailoverConfig, cluster: ClusterConfig, alarms: AlarmDefinition[]) => {
-  const standbys = cluster.nodes.filter((n) => n.role !== 'primary').map((n) => n.name);
   const all = cluster.nodes.map((n) => n.name);
   const widgets: Widget[] = [
-    metricWidget(config, 'Flush lag (s) vs RPO', perNode(config, cluster, 'FlushLagSeconds', standbys), { x: 0, y: 0 }, {
+    metricWidget(config, 'Flush lag (s) vs RPO', perNode(config, cluster, 'FlushLagSeconds', all), { x: 0, y: 0 }, {
       annotations: { horizontal: [{ label: `RPO ${cluster.policy.rpoSeconds} s`, value: cluster.policy.rpoSeconds }] },
     }),
     metricWidget(
       config,
       'Lag (bytes) vs lag guard',
-      [...perNode(config, cluster, 'FlushLagBytes', standbys), ...perNode(config, cluster, 'ReplayLagBytes', standbys)],
+      [...perNode(config, cluster, 'FlushLagBytes', all), ...perNode(config, cluster, 'ReplayLagBytes', all)],
       { x: 12, y: 0 },
       { annotations: { horizontal: [{ label: 'lag guard', value: cluster.policy.maxLagBytes }] } },
     ),
@@ -49,7 +52,7 @@ export const dashboardBody = (config: FailoverConfig, cluster: ClusterConfig, al
     metricWidget(
       config,
       'Node health',
-      [...perNode(config, cluster, 'NodeReachable', all), ...perNode(config, cluster, 'WalReceiverUp', standbys)],
+      [...perNode(config, cluster, 'NodeReachable', all), ...perNode(config, cluster, 'WalReceiverUp', all)],
       { x: 12, y: 6 },
       { stat: 'Minimum' },
     ),
@@ -68,6 +71,10 @@ export const dashboardBody = (config: FailoverConfig, cluster: ClusterConfig, al
         alarms: alarms.map((a) => `arn:aws:cloudwatch:\${AWS::Region}:\${AWS::AccountId}:alarm:${a.alarmName}`),
       },
     },
+    metricWidget(config, 'Automatic failover paused (1 = paused: pgfo pause / resume)', perCluster(config, cluster, ['FailoverPaused']), { x: 0, y: 18 }, {
+      view: 'singleValue',
+      sparkline: true,
+    }),
   ];
   return { widgets };
 };

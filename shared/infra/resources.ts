@@ -43,6 +43,7 @@ export const deploymentNames = (service: string, stage: string) => ({
   triggerRule: `${service}-${stage}-failover-trigger`,
   monitorRule: `${service}-${stage}-monitor-schedule`,
   dnsConvergeRule: `${service}-${stage}-dns-converge-schedule`,
+  fenceConvergeRule: `${service}-${stage}-fence-converge-schedule`,
   nodeReturnedRule: `${service}-${stage}-node-returned`,
 });
 
@@ -66,6 +67,7 @@ export const DATABASE_FUNCTIONS = [
   'status',
   'pause',
   'resume',
+  'resolve',
   'rejoin',
   'nodeReturned',
 ] as const;
@@ -80,7 +82,7 @@ const deploymentStatements = (config: FailoverConfig, fn: string): Statement[] =
     ...(database && vpc ? [vpcAccessStatement()] : []),
     ...(database && kmsKeyArn ? [kmsThroughSsmStatement(kmsKeyArn, config.controlRegion, ['Decrypt'])] : []),
     ...(readsUrls ? databaseUrlKeyStatements(config, writesUrls ? ['Decrypt', 'Encrypt'] : ['Decrypt']) : []),
-    ...(fn === 'startFailover' || fn === 'monitor' || fn === 'nodeReturned' || fn === 'convergeDns' ? [{ Effect: 'Allow' as const, Action: ['sqs:SendMessage'], Resource: deadLetterQueueArn() }] : []),
+    ...(fn === 'startFailover' || fn === 'monitor' || fn === 'nodeReturned' || fn === 'convergeDns' || fn === 'convergeFences' ? [{ Effect: 'Allow' as const, Action: ['sqs:SendMessage'], Resource: deadLetterQueueArn() }] : []),
   ];
 };
 
@@ -91,7 +93,7 @@ export const functionPolicies = (config: FailoverConfig, service: string, stage:
   const record = leaseStatement(names.leaseTable, ['GetItem', 'PutItem']);
   const readRecord = leaseStatement(names.leaseTable, ['GetItem']);
   return {
-    monitor: [putMetricsStatement(config), readCredentialsStatement(config, ['monitor'])],
+    monitor: [putMetricsStatement(config), readCredentialsStatement(config, ['monitor']), readRecord],
     startFailover: [startExecutionStatement(names.stateMachine)],
     acquireLease: [leaseStatement(names.leaseTable, ['UpdateItem', 'GetItem'])],
     confirmOutage: [
@@ -107,6 +109,7 @@ export const functionPolicies = (config: FailoverConfig, service: string, stage:
     repointFollowers: [readCredentialsStatement(config, ['failover']), record],
     repointDns: [...route53Statements(config), leaseStatement(names.leaseTable, ['PutItem', 'UpdateItem'])],
     convergeDns: [route53Statements(config)[0]!, leaseStatement(names.leaseTable, ['GetItem', 'UpdateItem'])],
+    convergeFences: [describeInstancesStatement(['DescribeInstances']), ...fenceAgainStatements(config), leaseStatement(names.leaseTable, ['GetItem', 'PutItem'])],
     rewriteDatabaseUrl: [databaseUrlStatement(config, ['GetParameter', 'PutParameter'])],
     publishReceipt: [putMetricsStatement(config), putEventsStatement(names.eventBus), leaseStatement(names.leaseTable, ['PutItem'])],
     releaseLease: [leaseStatement(names.leaseTable, ['UpdateItem', 'GetItem', 'PutItem'])],
@@ -146,6 +149,7 @@ export const functionPolicies = (config: FailoverConfig, service: string, stage:
     ],
     pause: [record],
     resume: [record],
+    resolve: [readCredentialsStatement(config, ['failover']), record],
   };
 };
 

@@ -20,6 +20,13 @@ const datum = (name: MetricName, value: number, at: Date, cluster: string, node?
 const flag = (value: boolean): number => (value ? 1 : 0);
 
 /**
+ * Whether automatic failover is paused, as the cluster record says: 1 or 0, nothing when the record
+ * could not be read (unknown is missing data, never "not paused"). Pure.
+ */
+export const pausedDatums = (cluster: string, paused: boolean | null, at: Date): MetricDatum[] =>
+  paused === null ? [] : [datum('FailoverPaused', flag(paused), at, cluster)];
+
+/**
  * The metric data of one sampling round. A value that could not be measured is left out rather
  * than published as zero, so that alarms see it as missing data. Pure.
  */

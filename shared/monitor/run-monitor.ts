@@ -3,7 +3,7 @@ import type { MetricPublisher } from '../aws/metric-publisher';
 import { log } from '../log';
 import { ClusterSampler, type SamplerDeps } from './sampler';
 import { summarise } from './snapshot';
-import { toDatums } from './datums';
+import { pausedDatums, toDatums } from './datums';
 import { sleep } from '../time';
 
 export interface MonitorOptions {
@@ -53,7 +53,11 @@ const limiter = (max: number) => {
 export const runMonitor = async (
   config: FailoverConfig,
   options: MonitorOptions,
-  deps: SamplerDeps & { publisher: MetricPublisher },
+  deps: SamplerDeps & {
+    publisher: MetricPublisher;
+    /** Whether the cluster record says automatic failover is paused (read once per invocation). */
+    pausedOf?: (cluster: string) => Promise<boolean>;
+  },
 ): Promise<MonitorSummary> => {
   const started = Date.now();
   const selected = options.clusters
@@ -65,16 +69,29 @@ export const runMonitor = async (
   let rounds = 0;
   let connectionsOpened = 0;
 
+  /** Paused or not, or null (logged, and in the summary's errors) when the record could not be read. */
+  const readPaused = async (name: string): Promise<boolean | null> => {
+    if (!deps.pausedOf) return null;
+    try {
+      return await deps.pausedOf(name);
+    } catch (error) {
+      errors.push(`${name}: cluster record not read, FailoverPaused not published: ${(error as Error).message}`);
+      log.error('cluster record not read', { cluster: name, error });
+      return null;
+    }
+  };
+
   const loop = async (cluster: ClusterConfig) => {
     const sampler = new ClusterSampler(cluster, deps);
     const samples = options.samples ?? cluster.monitor.samplesPerInvocation;
     const intervalMs = options.intervalMs ?? cluster.monitor.sampleIntervalSeconds * 1000;
+    const paused = await readPaused(cluster.name);
     try {
       for (let round = 0; round < samples; round += 1) {
         const roundStart = Date.now();
         const observation = await limit(() => sampler.sample());
         const snapshot = summarise(observation);
-        deps.publisher.add(toDatums(observation, snapshot));
+        deps.publisher.add([...toDatums(observation, snapshot), ...pausedDatums(cluster.name, paused, snapshot.at)]);
         rounds += 1;
         for (const { node, reason } of snapshot.unreachable) {
           const key = `${cluster.name}\u0000${node}\u0000${reason}`;

@@ -59,7 +59,19 @@ export const pauseRequestSchema = z.strictObject({
   reason: z.string().max(500).default('no reason given'),
 });
 
+export const resolveRequestSchema = z.strictObject({
+  cluster: clusterName,
+  /** The node that accepts writes, to be recorded as the writer. */
+  writer: nodeName,
+  by: actor.default('operator'),
+  /** Required: the record keeps why an operator overrode it. */
+  reason: z.string().min(1).max(500),
+});
+
 export const resumeRequestSchema = z.strictObject({
   cluster: clusterName,
   by: actor.default('operator'),
 });
+
+/** The operator functions the CLI calls (each a Lambda of its own, and a local handler). */
+export type OperatorFunction = 'status' | 'plan' | 'switchover' | 'history' | 'rejoin' | 'pause' | 'resume' | 'resolve';

@@ -13,7 +13,7 @@ import { endClientSessions, replayPosition, setReadOnly, standbyOnWriter, writer
 import { sleep } from '../time';
 import { observeTopology, readRecord } from '../actions/topology';
 import { storePromotion, writerTimeline } from '../actions/record-promotion';
-import { repointFollowers } from '../actions/repoint-followers';
+import { cascadeFromTarget, repointFollowers } from '../actions/repoint-followers';
 import type { FollowerReport } from '../decisions/followers';
 
 export interface SwitchoverRequest {
@@ -174,6 +174,14 @@ const switchoverSteps = async (context: ClusterContext, request: SwitchoverReque
         };
       }
       reasons.push(`${target.name} replayed ${from.name}'s final position`);
+      const others = nodes
+        .filter((n) => n.reachable && n.inRecovery === true && n.node !== target.name && n.node !== from.name)
+        .map((n) => nodeNamed(cluster, n.node));
+      if (others.length > 0) {
+        const deadline = Date.now() + cluster.policy.followTimeoutSeconds * 1000;
+        const cascaded = await step('cascade', () => cascadeFromTarget(context, target, others, deadline));
+        reasons.push(...cascaded.map((c) => (c.streaming ? `before the promotion, ${c.detail}` : `${c.detail}: it may have to be rejoined`)));
+      }
       return await finish(context, target, from, reasons, steps, { ...base, finalLsn: caughtUp.finalLsn }, stoppedAt, writer);
     } finally {
       await Promise.all([closeQuietly(primary), closeQuietly(standby)]);

@@ -256,10 +256,11 @@ describe('least privilege: every IAM role of the packaged service', () => {
     for (const g of granted((g) => g.action === 'kms:Encrypt')) expect(g.resources).toEqual([urlKey]);
   });
 
-  it('sends messages only to the dead-letter queue, and only from the monitor, the trigger, nodeReturned and convergeDns', () => {
+  it('sends messages only to the dead-letter queue, and only from the monitor, the trigger, nodeReturned and the two convergences', () => {
     const sends = granted((g) => g.action.startsWith('sqs:'));
     expect(sends.map((g) => `${g.role} ${g.action} ${g.resources.join()}`).sort()).toEqual([
       'ConvergeDnsRole sqs:SendMessage getatt:DeadLetterQueue.Arn',
+      'ConvergeFencesRole sqs:SendMessage getatt:DeadLetterQueue.Arn',
       'MonitorRole sqs:SendMessage getatt:DeadLetterQueue.Arn',
       'NodeReturnedRole sqs:SendMessage getatt:DeadLetterQueue.Arn',
       'StartFailoverRole sqs:SendMessage getatt:DeadLetterQueue.Arn',

@@ -40,7 +40,7 @@ describe('monitor on a real replication topology', () => {
   beforeAll(async () => {
     await resetEmulator(process.env.AWS_ENDPOINT_URL!);
     stack = await startLocalStack();
-    process.env.PGFO_CONFIG_FILE = stack.configFile;
+    Object.assign(process.env, stack.env);
     restoreSink = setLogSink((line) => logs.push(line));
     await topology().query('primary', 'CREATE TABLE lag_probe (id int, pad text)');
   });

@@ -12,6 +12,8 @@ import type { LocalExecution } from '../../local/state-machine';
 import { AckedWriter } from '../../local/workload';
 import { localHandlers } from '../../local/handlers';
 import type { ClusterStatus } from '../../shared/operators/status';
+import type { ResolveResult } from '../../shared/operators/resolve';
+import { nextSecond, readMetric } from '../../local/cloudwatch-readback';
 import { scenario } from '../harness/scenario';
 
 /**
@@ -36,7 +38,11 @@ describe('successive failovers without editing the configuration', () => {
     expect(verdict.twoWriters).toEqual([]);
     expect(verdict.publishedToNonWriter).toEqual([]);
   };
-  /** Writes under monitoring (positions published as in production), then the writer's host dies. */
+  /**
+   * Writes under monitoring (positions published as in production), then the writer's host dies; the
+   * monitor samples on after, as it does in production, so it sees the writer gone (the receipt's
+   * bound extrapolates the writes it did not see up to that moment).
+   */
   const writeThenCrash = async (writer: AckedWriter, node: string, ms = 1500) => {
     await writer.start();
     const monitor = sampleAndPublish({ samples: Math.ceil(ms / 250), intervalMs: 250 });
@@ -44,6 +50,23 @@ describe('successive failovers without editing the configuration', () => {
     await s.stopInstances(node);
     await writer.stop();
     await monitor;
+    await sampleAndPublish({ samples: 2, intervalMs: 250 });
+  };
+  /**
+   * The second writer's host died with the DR promoted from it: the failover went to the DR on
+   * timeline 3 and fenced the writer that failed; its acknowledged rows missing on the DR (asynchronous
+   * to it) are at most the writes in flight, within the receipt's bound (500 bytes of payload a row).
+   */
+  const expectDrTookOverFrom = async (execution: LocalExecution, failed: string, writer: AckedWriter) => {
+    expect(execution.status).toBe('SUCCEEDED');
+    const receipt = s.receipt(execution);
+    expect(receipt).toMatchObject({ outcome: 'promoted', promoted: 'standby_dr', previousPrimary: failed, timeline: 3 });
+    expect(receipt.fencing).toMatchObject({ node: failed, fenced: true });
+    expect(await timelineOf('standby_dr')).toBe(3);
+    const { acked, lost } = await writer.lostOn(s.appTarget('standby_dr'));
+    expect(acked).toBeGreaterThan(50);
+    expect(lost * 500).toBeLessThanOrEqual(receipt.dataLoss?.upperBoundBytes ?? receipt.dataLoss?.bytes ?? 0);
+    return receipt;
   };
   const streamsFrom = async (writer: string) =>
     (await s.topology().query<{ application_name: string }>(writer, "SELECT application_name FROM pg_stat_replication WHERE state = 'streaming'")).map((r) => r.application_name);
@@ -80,22 +103,12 @@ describe('successive failovers without editing the configuration', () => {
 
     const two = await s.failover();
 
-    expect(two.status).toBe('SUCCEEDED');
-    const receipt = s.receipt(two);
-    expect(receipt).toMatchObject({ outcome: 'promoted', promoted: 'standby_dr', previousPrimary: 'standby_az2', timeline: 3 });
     // The writer that failed is fenced, not the primary that had been dead since the first failover.
-    expect(receipt.fencing).toMatchObject({ node: 'standby_az2', fenced: true });
-    expect(await timelineOf('standby_dr')).toBe(3);
-    // The DR streamed from the new writer: nothing acknowledged on the first writer (synchronous) is
-    // missing; on the second (asynchronous to the DR) at most the writes in flight when its host died,
-    // within the receipt's bound (each row carries 500 bytes of payload, its WAL more).
+    const receipt = await expectDrTookOverFrom(two, 'standby_az2', second);
+    // The DR streamed from the new writer: nothing acknowledged on the first writer (synchronous) is missing.
     const before = await first.lostOn(s.appTarget('standby_dr'));
     expect(before.acked).toBeGreaterThan(50);
     expect(before.lost).toBe(0);
-    const after = await second.lostOn(s.appTarget('standby_dr'));
-    expect(after.acked).toBeGreaterThan(50);
-    const bound = receipt.dataLoss?.upperBoundBytes ?? receipt.dataLoss?.bytes ?? 0;
-    expect(after.lost * 500).toBeLessThanOrEqual(bound);
     // No standby is left in reach: commits wait for none.
     expect(receipt.synchronousStandbyNames).toBe('');
     const record = await records().read(s.cluster().name);
@@ -104,11 +117,78 @@ describe('successive failovers without editing the configuration', () => {
     await expectNoSplitBrain(two);
   });
 
+  it('in-region failover, then an outage of that region: the DR promoted from the new writer, the failed writer fenced', async () => {
+    await start();
+    s.startProbe();
+    const first = s.writer('primary');
+    await writeThenCrash(first, 'primary');
+    const one = await s.failover();
+    expect(s.receipt(one)).toMatchObject({ outcome: 'promoted', promoted: 'standby_az2', timeline: 2 });
+    await expectNoSplitBrain(one);
+
+    // The application writes on the new writer; then its whole region goes: the host and every path out.
+    s.startProbe();
+    const second = new AckedWriter(s.appTarget('standby_az2'), 500, 'pgfo_acked_after_first');
+    await second.start();
+    const monitor = sampleAndPublish({ samples: 6, intervalMs: 250 });
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(s.topology().cutRegion(s.node('standby_az2').region)).not.toEqual([]);
+    await s.stopInstances('standby_az2');
+    await second.stop();
+    await monitor;
+    await sampleAndPublish({ samples: 2, intervalMs: 250 });
+
+    const two = await s.failover();
+
+    await expectDrTookOverFrom(two, 'standby_az2', second);
+    expect((await first.lostOn(s.appTarget('standby_dr'))).lost).toBe(0);
+    expect(await records().read(s.cluster().name)).toMatchObject({ writer: 'standby_dr', timeline: 3 });
+    await expectNoSplitBrain(two);
+  });
+
+  it('a standby that received WAL past the fork cannot follow the new writer: reported as diverged, left a standby, not promoted', async () => {
+    await start();
+    const q = (node: string, sql: string) => s.topology().query(node, sql);
+    // The in-region standby stops receiving (commits no longer wait for it); the DR goes on, so it
+    // holds WAL of timeline 1 that the in-region standby never had.
+    await q('primary', "ALTER SYSTEM SET synchronous_standby_names = ''");
+    await q('primary', 'SELECT pg_reload_conf()');
+    await q('standby_az2', "ALTER SYSTEM SET primary_conninfo = ''");
+    await q('standby_az2', 'SELECT pg_reload_conf()');
+    await q('primary', 'CREATE TABLE past_the_fork (id int)');
+    await q('primary', 'INSERT INTO past_the_fork SELECT generate_series(1, 20)');
+    await q('primary', 'SELECT pg_switch_wal()');
+    const received = async (node: string) =>
+      Number((await s.topology().query<{ lsn: string }>(node, "SELECT pg_wal_lsn_diff(pg_last_wal_receive_lsn(), '0/0') AS lsn"))[0]!.lsn);
+    const deadline = Date.now() + 10000;
+    while ((await received('standby_dr')) <= (await received('standby_az2')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(await received('standby_dr')).toBeGreaterThan(await received('standby_az2'));
+    s.startProbe();
+    await sampleAndPublish({ samples: 1 });
+    await s.stopInstances('primary');
+
+    const execution = await s.failover();
+
+    expect(execution.status).toBe('SUCCEEDED');
+    const receipt = s.receipt(execution);
+    expect(receipt).toMatchObject({ outcome: 'promoted', promoted: 'standby_az2', timeline: 2 });
+    const dr = receipt.followers.find((f) => f.node === 'standby_dr');
+    expect(dr).toMatchObject({ outcome: 'diverged', repointed: false });
+    expect(dr?.detail).toMatch(/past where standby_az2's timeline 2 forked off .*cannot follow without pg_rewind or a new base backup/);
+    const [row] = await s.topology().query<{ r: boolean }>('standby_dr', 'SELECT pg_is_in_recovery() AS r');
+    expect(row?.r).toBe(true);
+    expect(await streamsFrom('standby_az2')).toEqual([]);
+    await expectNoSplitBrain(execution);
+  });
+
   it('switchover, then crash of the new writer: the read-only former primary is no writer and no candidate', async () => {
     await start();
     const switched = await runSwitchover({ cluster: s.cluster().name, to: 'standby_az2', catchUpTimeoutSeconds: 30 });
     expect(switched).toMatchObject({ outcome: 'switched', from: 'primary', timeline: 2 });
     expect(switched.followers).toContainEqual(expect.objectContaining({ node: 'standby_dr', outcome: 'streaming' }));
+    // The DR cascaded from the target before the promotion: WAL the read-only old primary wrote later
+    // (a standby snapshot, a checkpoint) never reached it, so it is not past the fork.
+    expect(switched.reasons).toContainEqual(expect.stringMatching(/^before the promotion, standby_dr streams from standby_az2/));
     expect(await streamsFrom('standby_az2')).toEqual(['standby_dr']);
 
     s.startProbe();
@@ -155,12 +235,46 @@ describe('successive failovers without editing the configuration', () => {
     expect((await store.read(s.cluster().name))?.writer).toBe('primary');
   });
 
+  it('a contradiction blocks the failover until an operator resolves it: resolve records the one observed writer', async () => {
+    await start();
+    const store = records();
+    const cluster = s.cluster().name;
+    // The record fenced the node that writes (an incident the operator has since repaired by hand).
+    const seeded = await store.readOrSeed(cluster, 'primary');
+    const at = new Date().toISOString();
+    await store.update(nextRecord(seeded, { timeline: 1, fenced: { primary: { reason: 'test: fenced by an earlier incident', confirmed: true, at, by: 'test' } } }, 'test', at), seeded.generation);
+    const status = async () => ((await localHandlers.status({ cluster })) as { clusters: ClusterStatus[] }).clusters[0]!;
+    expect((await status()).contradictions).toEqual([expect.stringMatching(/primary accepts writes but the record fenced it .*test: fenced by an earlier incident/)]);
+    s.startProbe();
+    const refused = await s.failover();
+    expect(s.receipt(refused)).toMatchObject({ promoted: null });
+    expect(s.receipt(refused).reasons.join('\n')).toMatch(/contradictory: .*record fenced it.*pgfo resolve --writer NODE/);
+    await expectNoSplitBrain(refused);
+
+    // Only the node observed writing can be recorded, and only with a reason.
+    const notWriter = (await localHandlers.resolve({ cluster, writer: 'standby_az2', by: 'alice', reason: 'test' })) as ResolveResult;
+    expect(notWriter).toMatchObject({ outcome: 'refused', reasons: [expect.stringMatching(/standby_az2 is a standby/)] });
+    await expect(localHandlers.resolve({ cluster, writer: 'primary', by: 'alice' })).rejects.toMatchObject({ name: 'InvalidInputError', message: expect.stringMatching(/reason/) });
+    const resolved = (await localHandlers.resolve({ cluster, writer: 'primary', by: 'alice', reason: 'the fence was a mistake' })) as ResolveResult;
+    expect(resolved).toMatchObject({ outcome: 'resolved', writer: 'primary', timeline: 1, generation: seeded.generation + 2 });
+    expect(await store.read(cluster)).toMatchObject({ fenced: {}, updatedBy: 'alice (resolve: the fence was a mistake)' });
+    expect((await status()).contradictions).toEqual([]);
+    expect(((await localHandlers.resolve({ cluster, writer: 'primary', by: 'alice', reason: 'again' })) as ResolveResult).outcome).toBe('unchanged');
+  });
+
   it('pause stops an automatic failover at the lease with who, since when and why; resume lets the next one through', async () => {
     await start();
     const paused = (await localHandlers.pause({ cluster: s.cluster().name, by: 'alice', reason: 'kernel upgrade' })) as { summary: string };
     expect(paused.summary).toMatch(/paused since .+, by alice, because kernel upgrade/);
     const status = (await localHandlers.status({ cluster: s.cluster().name })) as { clusters: ClusterStatus[] };
     expect(status.clusters[0]!.paused).toMatch(/by alice, because kernel upgrade/);
+    // The monitor publishes it from the record, for the dashboard.
+    const pausedFlag = async () => {
+      const since = await nextSecond();
+      await sampleAndPublish({ samples: 1 });
+      return readMetric(bench.stack.config.controlRegion, bench.stack.config.namespace, 'FailoverPaused', { Cluster: s.cluster().name }, since);
+    };
+    expect(await pausedFlag()).toEqual([1]);
     s.startProbe();
     await s.stopInstances('primary');
 
@@ -174,6 +288,7 @@ describe('successive failovers without editing the configuration', () => {
     expect(row?.r).toBe(true);
 
     await localHandlers.resume({ cluster: s.cluster().name, by: 'alice' });
+    expect(await pausedFlag()).toEqual([0]);
     const next = await s.failover();
 
     expect(s.receipt(next)).toMatchObject({ outcome: 'promoted', promoted: 'standby_az2', previousPrimary: 'primary' });

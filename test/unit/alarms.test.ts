@@ -81,4 +81,18 @@ describe('alarms generated from the configuration', () => {
     expect(body).toContain(`"value":${16 * 1024 * 1024}`);
     expect(body).toContain('p-orders-primary-unreachable');
   });
+
+  it('draws every member on the per-node widgets (roles change with failovers) and shows whether failover is paused', () => {
+    const config = aConfig();
+    const { widgets } = dashboardBody(config, config.clusters[0]!, alarmDefinitions(config, 'p'));
+    const lines = (title: RegExp) =>
+      widgets
+        .filter((w) => title.test(String((w.properties as { title?: string }).title)))
+        .flatMap((w) => (w.properties as { metrics: unknown[][] }).metrics)
+        .map((m) => m.slice(1, 6).join(' '));
+    const primary = config.clusters[0]!.nodes.find((n) => n.role === 'primary')!.name;
+    expect(lines(/Flush lag/)).toContain(`FlushLagSeconds Cluster orders Node ${primary}`);
+    expect(lines(/Node health/)).toContain(`WalReceiverUp Cluster orders Node ${primary}`);
+    expect(lines(/paused/)).toEqual([expect.stringMatching(/^FailoverPaused Cluster orders/)]);
+  });
 });

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { monitorInput } from '../../functions/monitor/handler';
 import { convergeDnsInput } from '../../functions/failover/converge-dns';
+import { convergeFencesInput } from '../../functions/failover/converge-fences';
 import { instanceStateEventSchema } from '../../functions/failover/node-returned';
 import { executionInputSchema } from '../../shared/workflow/state';
 import { alarmEventSchema } from '../../shared/decisions/trigger';
@@ -11,6 +12,7 @@ import {
   pauseRequestSchema,
   planRequestSchema,
   rejoinRequestSchema,
+  resolveRequestSchema,
   resumeRequestSchema,
   statusRequestSchema,
   switchoverRequestSchema,
@@ -31,6 +33,7 @@ const samples: Record<string, { event: string; schema: z.ZodType }> = {
   publishReceipt: { event: 'failover-state.json', schema: executionInputSchema },
   releaseLease: { event: 'failover-state.json', schema: executionInputSchema },
   convergeDns: { event: 'converge-dns.json', schema: convergeDnsInput },
+  convergeFences: { event: 'converge-fences.json', schema: convergeFencesInput },
   repointFollowers: { event: 'failover-state.json', schema: executionInputSchema },
   switchover: { event: 'switchover.json', schema: switchoverRequestSchema },
   failover: { event: 'failover-manual.json', schema: manualFailoverRequestSchema },
@@ -41,6 +44,7 @@ const samples: Record<string, { event: string; schema: z.ZodType }> = {
   nodeReturned: { event: 'node-returned.json', schema: instanceStateEventSchema },
   pause: { event: 'pause.json', schema: pauseRequestSchema },
   resume: { event: 'resume.json', schema: resumeRequestSchema },
+  resolve: { event: 'resolve.json', schema: resolveRequestSchema },
 };
 
 describe('sample events', () => {

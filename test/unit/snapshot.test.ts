@@ -1,4 +1,4 @@
-import { toDatums } from '../../shared/monitor/datums';
+import { pausedDatums, toDatums } from '../../shared/monitor/datums';
 import { METRICS } from '../../shared/monitor/metric-names';
 import { summarise } from '../../shared/monitor/snapshot';
 import { aReplicationRow, aStandby, aWriter, anObservation, anUnreachable } from '../fixtures/observations';
@@ -95,5 +95,12 @@ describe('metric data of a round', () => {
     expect(valueOf(datums, 'WalReceiverUp', 'standby_dr')).toBe(0);
     expect(valueOf(datums, 'FlushLagBytes', 'standby_dr')).toBeUndefined();
     expect(valueOf(datums, 'WalSenders')).toBeUndefined();
+  });
+
+  it('publishes whether failover is paused as 1 or 0, and nothing when the record could not be read', () => {
+    const at = new Date('2026-12-02T00:00:00Z');
+    expect(valueOf(pausedDatums('orders', true, at), 'FailoverPaused')).toBe(1);
+    expect(valueOf(pausedDatums('orders', false, at), 'FailoverPaused')).toBe(0);
+    expect(pausedDatums('orders', null, at)).toEqual([]);
   });
 });
