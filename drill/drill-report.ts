@@ -4,8 +4,12 @@
  * started; durations (`detectionMs`, `rtoMs`, `appDowntimeMs`) are measured from the fault.
  */
 
-export const DRILL_SCENARIOS = ['region-outage', 'primary-crash', 'false-alarm', 'lagging-dr', 'switchover', 'dns-down', 'fence-refused', 'partition'] as const;
+/** Scenarios of several legs, run one after the other on one stack (drill/legs.ts); the others are one fault each (drill/scenarios.ts). */
+export const SEQUENCE_SCENARIOS = ['second-failover', 'round-trip'] as const;
+export const DRILL_SCENARIOS = ['region-outage', 'primary-crash', 'false-alarm', 'lagging-dr', 'switchover', 'dns-down', 'fence-refused', 'partition', ...SEQUENCE_SCENARIOS] as const;
 export type DrillScenario = (typeof DRILL_SCENARIOS)[number];
+export type SequenceScenario = (typeof SEQUENCE_SCENARIOS)[number];
+export type SingleFaultScenario = Exclude<DrillScenario, SequenceScenario>;
 
 export type DrillOutcome = 'promoted' | 'not-promoted';
 
@@ -32,6 +36,43 @@ export interface KeptStack {
   nodes: Array<{ cluster: string; node: string; host: string; port: number; user: string; passwordSource: string }>;
   /** Superuser access over the unix socket (trust), for inspection. */
   superuser: string[];
+}
+
+/** Each node as observed by asking it (never from the workflow's output). */
+export type ObservedNode = { name: string; configuredRole: string; observed: ObservedRole; instanceState: string | null; timeline: number | null; upstream: string | null };
+
+/**
+ * One leg of a drill: a fault or an operator action, the response, and what was found after it.
+ * A single-fault scenario has one leg; `second-failover` and `round-trip` have several, run one
+ * after the other on the same stack without editing the configuration.
+ */
+export interface DrillLeg {
+  name: string;
+  /** What the drill did (the fault or the operator's request), as it reported it. */
+  action: string;
+  /** Started by the failover alarm (false: an operator action, or the end of a fault). */
+  alarmDriven: boolean;
+  expected: { writer: string; description: string };
+  /** The writer when the leg started and when it ended, found by observation (record and nodes). */
+  writerBefore: string;
+  writerAfter: string | null;
+  /** The writer's timeline after the leg. */
+  writerTimeline: number | null;
+  startMs: number;
+  endMs: number;
+  faultAtMs: number | null;
+  detectionMs: number | null;
+  rtoMs: number | null;
+  appDowntimeMs: number;
+  dnsRtoMs: number | null;
+  rpo: DrillReport['rpo'];
+  /** The node the workflow fenced (its receipt), or null. */
+  fenced: string | null;
+  reasons: string[];
+  problems: string[];
+  /** This leg's own steps (a section of the report's `timeline`). */
+  timeline: TimelineStep[];
+  nodes: ObservedNode[];
 }
 
 export interface DrillReport {
@@ -86,7 +127,14 @@ export interface DrillReport {
   /** The old primary's instance is stopped and its PostgreSQL does not run. */
   oldPrimaryFenced: boolean;
   /** Each node at the end, from the node itself: role, instance, timeline, and the node it streams from. */
-  nodes: Array<{ name: string; configuredRole: string; observed: ObservedRole; instanceState: string | null; timeline: number | null; upstream: string | null }>;
+  nodes: ObservedNode[];
+  /**
+   * Each leg in order. For a single-fault scenario one leg with the figures above; for a sequence
+   * the top-level figures (fault, detection, RTO, DNS) are the last fault's and `rpo` sums the legs.
+   */
+  legs: DrillLeg[];
+  /** Rounds of the split-brain probe (sequences only: a fresh application session tries a write on every node every 100 ms) and the most writers any round saw. */
+  probe: { rounds: number; maxWriters: number } | null;
   app: {
     parameter: { region: string; name: string };
     writes: number;

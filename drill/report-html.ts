@@ -1,4 +1,4 @@
-import type { DrillReport, SeriesPoint } from './drill-report';
+import type { DrillReport, SeriesPoint, TimelineStep } from './drill-report';
 
 /**
  * Renders a drill report as one self-contained HTML page: inline SVG graphs (the failover alarm's
@@ -152,15 +152,16 @@ ${markerLabels.join('\n')}
 </svg></figure>`;
 };
 
-const timelineChart = (report: DrillReport, xMaxMs: number): string => {
+/** Bars of `steps` over [fromMs, toMs] (ms since the drill started), one row each. */
+const timelineChart = (steps: TimelineStep[], fromMs: number, toMs: number, title: string): string => {
   const rowH = 18;
   const top = 28;
-  const steps = report.timeline;
   const height = top + steps.length * rowH + PAD.bottom;
   const right = W - PAD.right;
+  const spanMs = Math.max(toMs - fromMs, 1);
   // Step names are right-aligned before the bars: as wide as the longest, within reason.
   const left = Math.min(300, Math.max(PAD.left, ...steps.map((s) => textWidth(s.step) + 12)));
-  const x = (t: number) => left + (Math.min(Math.max(t, 0), xMaxMs) / Math.max(xMaxMs, 1)) * (right - left);
+  const x = (t: number) => left + (Math.min(Math.max(t - fromMs, 0), spanMs) / spanMs) * (right - left);
   const rows = steps.map((s, i) => {
     const rowTop = top + i * rowH;
     const width = Math.max(2, x(s.endMs) - x(s.startMs));
@@ -170,15 +171,38 @@ const timelineChart = (report: DrillReport, xMaxMs: number): string => {
     const durationX = after ? x(s.startMs) + width + 4 : x(s.startMs) - 4;
     return `<text x="${left - 6}" y="${rowTop + 13}" text-anchor="end">${escape(s.step)}</text><rect x="${x(s.startMs)}" y="${rowTop + 3}" width="${width}" height="${rowH - 6}" fill="${COLORS[i % COLORS.length]}"><title>${escape(`${s.step}: ${seconds(s.startMs)} → ${seconds(s.endMs)}`)}</title></rect><text x="${durationX}" y="${rowTop + 13}" text-anchor="${after ? 'start' : 'end'}" class="unit">${escape(duration)}</text>`;
   });
-  const ticks = tickTimes(xMaxMs).map(
-    (t) => `<line x1="${x(t)}" x2="${x(t)}" y1="${top}" y2="${height - PAD.bottom}" class="grid"/><text x="${x(t)}" y="${height - PAD.bottom + 16}" text-anchor="middle">${t / 1000}</text>`,
+  const ticks = tickTimes(spanMs).map(
+    (t) => `<line x1="${x(fromMs + t)}" x2="${x(fromMs + t)}" y1="${top}" y2="${height - PAD.bottom}" class="grid"/><text x="${x(fromMs + t)}" y="${height - PAD.bottom + 16}" text-anchor="middle">${Math.round(fromMs / 1000 + t / 1000)}</text>`,
   );
-  return `<figure><svg viewBox="0 0 ${W} ${height}" width="100%" role="img" aria-label="Failover timeline" xmlns="http://www.w3.org/2000/svg">
-<text x="${PAD.left}" y="${TITLE_Y}" class="title">Timeline <tspan class="unit">(seconds since start)</tspan></text>
+  return `<figure><svg viewBox="0 0 ${W} ${height}" width="100%" role="img" aria-label="${escape(title)}" xmlns="http://www.w3.org/2000/svg">
+<text x="${PAD.left}" y="${TITLE_Y}" class="title">${escape(title)} <tspan class="unit">(seconds since start)</tspan></text>
 ${ticks.join('')}
 ${rows.join('\n')}
 </svg></figure>`;
 };
+
+/** A sequence's legs: each with its own figures and its own timeline bars. */
+const legSections = (report: DrillReport): string =>
+  report.legs
+    .map((leg, i) => {
+      const rows: Array<[string, string]> = [
+        ['action', leg.action],
+        ['expected', leg.expected.description],
+        ['result', leg.problems.length === 0 ? 'held' : `FAILED: ${leg.problems.join('; ')}`],
+        ['writer', `${leg.writerBefore} → ${leg.writerAfter ?? 'no single writer'} (timeline ${leg.writerTimeline ?? '?'})`],
+        ['detection (fault → alarm)', seconds(leg.detectionMs)],
+        ['RTO (fault → first application write through DATABASE_URL)', seconds(leg.rtoMs)],
+        ['RTO via DNS (record INSYNC + TTL)', seconds(leg.dnsRtoMs)],
+        ['application downtime', seconds(leg.appDowntimeMs)],
+        ['acknowledged rows lost', `${leg.rpo.ackedRowsLost ?? 'n/a'} of ${leg.rpo.ackedRows}; receipt ${leg.rpo.receiptBytes ?? 'n/a'} bytes (upper bound ${leg.rpo.receiptUpperBoundBytes ?? 'n/a'})`],
+        ['fenced', leg.fenced ?? 'nothing'],
+        ['nodes after', leg.nodes.map((n) => `${n.name}: ${n.observed}, timeline ${n.timeline ?? '?'}${n.upstream ? `, streams from ${n.upstream}` : ''}`).join('; ')],
+      ];
+      return `<h2>Leg ${i + 1}: ${escape(leg.name)}</h2>
+${table(rows)}
+${timelineChart(leg.timeline, leg.startMs, Math.max(leg.endMs, ...leg.timeline.map((s) => s.endMs)), `Leg ${i + 1} timeline: ${leg.name}`)}`;
+    })
+    .join('\n');
 
 const table = (rows: Array<[string, string]>): string =>
   `<table>${rows.map(([k, v]) => `<tr><th>${escape(k)}</th><td>${escape(v)}</td></tr>`).join('')}</table>`;
@@ -274,7 +298,8 @@ ${report.problems.length ? `<h2>Problems</h2>${list(report.problems, '')}` : ''}
 ${table(numbers(report))}
 <h2>Graphs</h2>
 ${charts.join('\n')}
-${timelineChart(report, xMaxMs)}
+${timelineChart(report.timeline, 0, xMaxMs, 'Timeline')}
+${report.legs.length > 1 ? legSections(report) : ''}
 <h2>Why (the workflow's reasons)</h2>
 ${list(report.reasons, 'no reasons recorded')}
 <h2>Alarm state changes</h2>

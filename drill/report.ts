@@ -1,7 +1,7 @@
 import { EXAMPLE_CONFIG_FILE } from '../shared/config/load';
 import type { ClusterConfig } from '../shared/config/schema';
 import type { Receipt } from '../shared/decisions/receipt';
-import type { DrillReport } from './drill-report';
+import type { DrillLeg, DrillReport } from './drill-report';
 import type { Availability } from './app-client';
 import { outcomeOf } from './expectations';
 import type { DrillRunState } from './run-state';
@@ -15,6 +15,17 @@ export const shortenedKnobs = (cluster: ClusterConfig, sampleIntervalMs: number)
 
 const orNull = <T>(value: T | undefined): T | null => (value === undefined ? null : value);
 
+const total = (values: Array<number | null>): number | null => (values.every((v) => v === null) ? null : values.reduce<number>((sum, v) => sum + (v ?? 0), 0));
+
+/** A sequence's RPO: rows and receipt estimates summed over the legs (each leg's own in `legs[]`). Pure. */
+export const sumRpo = (legs: DrillLeg[]): DrillReport['rpo'] => ({
+  ackedRowsLost: legs.some((l) => l.rpo.ackedRowsLost === null) ? null : total(legs.map((l) => l.rpo.ackedRowsLost)),
+  ackedRows: legs.reduce((sum, l) => sum + l.rpo.ackedRows, 0),
+  receiptBytes: total(legs.map((l) => l.rpo.receiptBytes)),
+  receiptSeconds: legs.map((l) => l.rpo.receiptSeconds).reduce<number | null>((max, v) => (v === null ? max : Math.max(max ?? 0, v)), null),
+  receiptUpperBoundBytes: total(legs.map((l) => l.rpo.receiptUpperBoundBytes)),
+});
+
 /** Builds the report from whatever the run got to. */
 export const assembleReport = ({ run, app, problems, shortened }: { run: DrillRunState; app: Availability; problems: string[]; shortened: string[] }): DrillReport => {
   const { progress, drill, endState, alarm, cast } = run;
@@ -22,6 +33,36 @@ export const assembleReport = ({ run, app, problems, shortened }: { run: DrillRu
   const since = (at: number | null) => (at === null ? null : progress.sinceStart(at));
   const { outcome, promoted } = endState && cast ? outcomeOf(endState.writers, cast.primary.name) : { outcome: 'not-promoted' as const, promoted: null };
   const appSummary = run.app;
+  const rpo = {
+    ackedRowsLost: run.ackedRowsLost,
+    ackedRows: run.writer?.acked.length ?? 0,
+    receiptBytes: orNull(receipt?.dataLoss?.bytes),
+    receiptSeconds: orNull(receipt?.dataLoss?.seconds ?? undefined),
+    receiptUpperBoundBytes: orNull(receipt?.dataLoss?.upperBoundBytes ?? undefined),
+  };
+  // A single fault is one leg: the same figures as the top level.
+  const single: DrillLeg = {
+    name: run.scenario.name,
+    action: run.expected?.description ?? '',
+    alarmDriven: run.alarm !== undefined && run.detectedAt !== null,
+    expected: { writer: run.expected?.promoted ?? cast?.primary.name ?? '', description: run.expected?.description ?? '' },
+    writerBefore: cast?.primary.name ?? '',
+    writerAfter: endState?.writers.length === 1 ? endState.writers[0]! : null,
+    writerTimeline: endState?.nodes.find((n) => n.observed === 'writable')?.timeline ?? null,
+    startMs: 0,
+    endMs: progress.sinceStart(),
+    faultAtMs: since(run.faultAt),
+    detectionMs: run.detectedAt !== null && run.faultAt !== null ? run.detectedAt - run.faultAt : null,
+    rtoMs: app.rtoMs,
+    appDowntimeMs: app.downtimeMs,
+    dnsRtoMs: run.dnsRtoMs,
+    rpo,
+    fenced: receipt?.fencing?.fenced ? receipt.fencing.node : null,
+    reasons: run.reasons,
+    problems,
+    timeline: progress.timeline,
+    nodes: endState?.nodes ?? [],
+  };
   return {
     scenario: run.scenario.name,
     cluster: drill?.cluster.name ?? run.options.cluster ?? '',
@@ -47,17 +88,13 @@ export const assembleReport = ({ run, app, problems, shortened }: { run: DrillRu
       ttlSeconds: drill?.cluster.route53.ttl ?? 0,
       pending: receipt?.dnsPending ?? null,
     },
-    rpo: {
-      ackedRowsLost: run.ackedRowsLost,
-      ackedRows: run.writer?.acked.length ?? 0,
-      receiptBytes: orNull(receipt?.dataLoss?.bytes),
-      receiptSeconds: orNull(receipt?.dataLoss?.seconds ?? undefined),
-      receiptUpperBoundBytes: orNull(receipt?.dataLoss?.upperBoundBytes ?? undefined),
-    },
+    rpo: run.legs ? sumRpo(run.legs) : rpo,
     dns: endState?.dns ?? { record: drill?.cluster.route53.recordName ?? '', target: null },
     ssm: endState?.ssm ?? [],
     oldPrimaryFenced: endState?.oldPrimaryFenced ?? false,
     nodes: endState?.nodes ?? [],
+    legs: run.legs ?? [single],
+    probe: run.probe ?? null,
     app: {
       parameter: appSummary?.parameter ?? { region: '', name: '' },
       writes: appSummary?.attempts.filter((a) => a.ok).length ?? 0,
@@ -89,6 +126,11 @@ export const assembleReport = ({ run, app, problems, shortened }: { run: DrillRu
 
 const secondsText = (ms: number | null) => (ms === null ? 'n/a' : `${(ms / 1000).toFixed(1)} s`);
 
+const legLine = (leg: DrillLeg, index: number): string =>
+  `  leg ${index + 1}         ${leg.name}: ${leg.problems.length === 0 ? 'held' : 'FAILED'}; ${leg.writerBefore} → ${leg.writerAfter ?? 'no single writer'} (timeline ${leg.writerTimeline ?? '?'})` +
+  `${leg.detectionMs !== null ? `, detection ${secondsText(leg.detectionMs)}` : ''}${leg.rtoMs !== null ? `, RTO ${secondsText(leg.rtoMs)}` : ''}` +
+  `, ${leg.rpo.ackedRowsLost ?? 'n/a'} of ${leg.rpo.ackedRows} acknowledged rows lost${leg.rpo.receiptUpperBoundBytes !== null ? ` (bound ${leg.rpo.receiptUpperBoundBytes} bytes)` : ''}${leg.fenced ? `, ${leg.fenced} fenced` : ''}`;
+
 /** The human-readable summary printed at the end of a drill. Pure. */
 export const summaryText = (report: DrillReport): string => {
   const lines = [
@@ -105,7 +147,9 @@ export const summaryText = (report: DrillReport): string => {
     `  DNS           ${report.dns.record} → ${report.dns.target ?? 'none'}`,
     ...report.ssm.map((p) => `  SSM           ${p.name} (${p.region}) → ${p.host}:${p.port}`),
     `  old primary   ${report.oldPrimaryFenced ? 'fenced (instance stopped, PostgreSQL down)' : 'not fenced'}`,
-    `  nodes         ${report.nodes.map((n) => `${n.name} ${n.observed}`).join(', ')}`,
+    `  nodes         ${report.nodes.map((n) => `${n.name} ${n.observed}${n.timeline !== null ? ` (timeline ${n.timeline}${n.upstream ? `, from ${n.upstream}` : ''})` : ''}`).join(', ')}`,
+    ...(report.legs.length > 1 ? report.legs.map(legLine) : []),
+    ...(report.probe ? [`  probe         ${report.probe.rounds} rounds, at most ${report.probe.maxWriters} writer(s) in one`] : []),
     ...report.reasons.map((r) => `  reason        ${r}`),
     ...report.problems.map((p) => `  PROBLEM       ${p}`),
   ];

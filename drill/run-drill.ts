@@ -1,9 +1,17 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Client } from 'pg';
+import { dynamoClient } from '../shared/aws/clients/dynamodb';
+import { ssmClient } from '../shared/aws/clients/ssm';
+import { LeaseStore } from '../shared/aws/lease';
+import { readParameterFresh } from '../shared/aws/ssm';
+import { databaseUrlTarget } from '../shared/database-url';
+import { SplitBrainProbe } from '../local/split-brain-probe';
+import { legProblems, lossOf, observeRoles, sequenceNamed, sequenceProblems, type LegExpectation, type LegOutcome, type LegSpec, type Roles, type SequenceSpec } from './legs';
 import { EXAMPLE_CONFIG_FILE } from '../shared/config/load';
-import type { ClusterConfig } from '../shared/config/schema';
+import type { ClusterConfig, FailoverConfig } from '../shared/config/schema';
 import type { Receipt } from '../shared/decisions/receipt';
 import { alarmDefinitions, type AlarmDefinition } from '../shared/infra/alarms';
-import type { DrillReport, DrillScenario } from './drill-report';
+import { SEQUENCE_SCENARIOS, type DrillLeg, type DrillReport, type DrillScenario, type SequenceScenario, type SingleFaultScenario } from './drill-report';
 import { renderReportHtml } from './report-html';
 import { setLogSink } from '../shared/log';
 import { LOCAL_DEPLOYMENT } from '../local/local-stack';
@@ -60,6 +68,17 @@ const withTimeout = async <T>(promise: Promise<T>, ms: number, what: string): Pr
 };
 const APP_RECOVERY_TIMEOUT_MS = 30_000;
 
+/** What one fault (or operator action) produced: the single-fault run is one, each leg of a sequence is one. */
+export interface FaultWindow {
+  faultAt: number | null;
+  detectedAt: number | null;
+  receipt: unknown;
+  reasons: string[];
+  dnsRtoMs: number | null;
+}
+
+type Deadlines = ReturnType<typeof deadlines>;
+
 /** Every wait has a deadline derived from the configuration. */
 const deadlines = (cluster: ClusterConfig, alarm: AlarmDefinition) => {
   const periodMs = alarm.periodSeconds * 1000;
@@ -95,18 +114,24 @@ class DrillRun implements DrillRunState {
   kept: DrillReport['kept'] = null;
   problems: string[] = [];
   error: string | null = null;
+  legs: DrillLeg[] | undefined;
+  probe: DrillReport['probe'] | undefined;
 
-  constructor(readonly options: DrillOptions) {
+  constructor(
+    readonly options: DrillOptions,
+    scenario?: Scenario,
+  ) {
     this.progress = new Progress(options.print ?? ((line) => process.stdout.write(`${line}\n`)));
-    this.scenario = scenarioNamed(options.scenario);
+    this.scenario = scenario ?? scenarioNamed(options.scenario as SingleFaultScenario);
   }
 
-  private waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs: number): Promise<T> {
+  protected waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs: number): Promise<T> {
     return waitFor(what, probe, { timeoutMs, intervalMs: 100 });
   }
 
-  async run(): Promise<void> {
-    const { progress, scenario, options } = this;
+  /** The stack, the cast and the failover alarm; a sequence may change the drill's copy of the configuration. */
+  protected async stackUp(sequence?: { mutate: (config: FailoverConfig) => void }): Promise<DrillStack> {
+    const { progress, options } = this;
     const drill = await progress.step(
       'stack up',
       () =>
@@ -116,27 +141,35 @@ class DrillRun implements DrillRunState {
           ...(options.emulatorEndpoint ? { emulatorEndpoint: options.emulatorEndpoint } : {}),
           detachEmulator: options.keep ?? false,
           ...(options.dnsPendingMs !== undefined ? { dnsPendingMs: options.dnsPendingMs } : {}),
+          ...(sequence ? { mutate: sequence.mutate, bootInstances: true } : {}),
         }),
       (d) => `${d.cluster.name}: ${d.cluster.nodes.map((n) => `${n.name} ${n.host}:${n.port}`).join(', ')}; emulator ${d.emulatorEndpoint}`,
     );
     this.drill = drill;
-    const cast = (this.cast = castOf(drill.cluster));
+    this.cast = castOf(drill.cluster);
+    this.alarm = alarmDefinitions(drill.stack.config, LOCAL_DEPLOYMENT.prefix).find((a) => a.cluster === drill.cluster.name && a.triggersFailover)!;
+    return drill;
+  }
+
+  async run(): Promise<void> {
+    const { progress, scenario } = this;
+    const drill = await this.stackUp();
+    const cast = this.cast!;
     this.expected = scenario.expect(cast);
-    const alarm = (this.alarm = alarmDefinitions(drill.stack.config, LOCAL_DEPLOYMENT.prefix).find((a) => a.cluster === drill.cluster.name && a.triggersFailover)!);
-    const limits = deadlines(drill.cluster, alarm);
+    const limits = deadlines(drill.cluster, this.alarm!);
     await progress.step('warm-up', () => this.warmUp(limits.alarmOk), (note) => note);
     await progress.step('fault', () => this.inject(), (note) => note);
-    if (scenario.alarmDriven) await this.respond(limits);
-    await this.awaitApplication();
+    if (scenario.alarmDriven) await this.respond(limits, this);
+    await this.awaitApplication(this, this.expected.outcome === 'promoted' && (this.receipt as { outcome?: string } | null)?.outcome !== 'no-failover');
     if (scenario.afterWorkflow) {
       await progress.step('fault ends', () => scenario.afterWorkflow!(drill, cast, (what, probe, timeoutMs) => this.waitFor(what, probe, timeoutMs)), (note) => note);
     }
-    await this.markDns();
+    await this.markDns(this);
     this.endState = await progress.step('verify', () => this.verify(), (s) => `writers: ${s.writers.join(', ') || 'none'}; DNS → ${s.dns.target}`);
   }
 
   /** Workload, application and monitor running; the failover alarm evaluated and OK. */
-  private async warmUp(alarmOkTimeout: number): Promise<string> {
+  protected async warmUp(alarmOkTimeout: number): Promise<string> {
     const drill = this.drill!;
     const { primary } = this.cast!;
     const monitorStart = Date.now();
@@ -169,19 +202,20 @@ class DrillRun implements DrillRunState {
     return injected.description;
   }
 
-  /** Detection by the alarm, the trigger, and the workflow run by the local state machine. */
-  private async respond(limits: ReturnType<typeof deadlines>): Promise<void> {
+  /** Detection by the alarm, the trigger, and the workflow run by the local state machine; what it found goes into `window`. */
+  protected async respond(limits: Deadlines, window: FaultWindow): Promise<void> {
     const { progress } = this;
     const watch = this.watch!;
+    const faultAt = window.faultAt!;
     const transition = await this.waitFor(
       'the failover alarm to enter ALARM',
-      async () => watch.transitions.find((t) => t.to === 'ALARM' && t.at.getTime() >= this.faultAt!),
+      async () => watch.transitions.find((t) => t.to === 'ALARM' && t.at.getTime() >= faultAt),
       limits.detection,
     );
-    this.detectedAt = transition.at.getTime();
-    progress.mark('detection', this.faultAt!, this.detectedAt);
-    progress.say(`alarm ${transition.alarmName} → ALARM after ${((this.detectedAt - this.faultAt!) / 1000).toFixed(1)} s: ${transition.reason}`);
-    const delivery = await this.waitFor('the alarm event to reach the trigger', async () => watch.deliveries[0], 30_000);
+    window.detectedAt = transition.at.getTime();
+    progress.mark('detection', faultAt, window.detectedAt);
+    progress.say(`alarm ${transition.alarmName} → ALARM after ${((window.detectedAt - faultAt) / 1000).toFixed(1)} s: ${transition.reason}`);
+    const delivery = await this.waitFor('the alarm event to reach the trigger', async () => watch.deliveries.find((d) => d.at.getTime() >= faultAt), 30_000);
     const trigger = delivery.result as { started: boolean; executionName?: string; reason: string };
     progress.say(`trigger: ${trigger.reason}`);
     if (!trigger.executionName) throw new Error(`the trigger started no execution: ${trigger.reason}`);
@@ -192,16 +226,16 @@ class DrillRun implements DrillRunState {
     // Task and Wait states; Choice states (named "...?") take no time and only clutter the timeline.
     for (const state of execution.states.filter((s) => !s.name.endsWith('?'))) progress.mark(state.name, state.startMs, state.endMs ?? state.startMs);
     progress.say(`failover workflow: ${execution.status}, ${(execution.output as Receipt | null)?.outcome ?? execution.error} (${((Date.now() - first) / 1000).toFixed(1)} s)`);
-    this.receipt = execution.output;
+    window.receipt = execution.output;
     const receipt = execution.output as Partial<Receipt> | null;
-    this.reasons = receipt?.reasons ?? [receipt && 'reason' in receipt ? String((receipt as { reason: unknown }).reason) : `${execution.error}: ${execution.cause}`];
-    for (const reason of this.reasons) progress.say(`  reason: ${reason}`);
+    window.reasons = receipt?.reasons ?? [receipt && 'reason' in receipt ? String((receipt as { reason: unknown }).reason) : `${execution.error}: ${execution.cause}`];
+    for (const reason of window.reasons) progress.say(`  reason: ${reason}`);
   }
 
-  /** Waits for the application to write again when traffic moved; otherwise watches it a moment. */
-  private async awaitApplication(): Promise<void> {
+  /** Waits for the application to write again when traffic moved (`moved`); otherwise watches it a moment. */
+  protected async awaitApplication(window: FaultWindow, moved: boolean): Promise<void> {
     const app = this.app!;
-    if (this.expected!.outcome !== 'promoted' || (this.receipt as { outcome?: string } | null)?.outcome === 'no-failover') {
+    if (!moved) {
       await sleep(2000);
       return;
     }
@@ -210,12 +244,12 @@ class DrillRun implements DrillRunState {
       const rto = await this.waitFor(
         'the application to write through DATABASE_URL again',
         async () => {
-          const seen = availability(app.attempts, this.faultAt, Date.now());
+          const seen = availability(app.attempts, window.faultAt, Date.now());
           return seen.interrupted && seen.recovered ? seen.rtoMs : false;
         },
         APP_RECOVERY_TIMEOUT_MS,
       );
-      this.progress.mark('application reconnected', this.faultAt!, this.faultAt! + (rto ?? 0));
+      this.progress.mark('application reconnected', window.faultAt!, window.faultAt! + (rto ?? 0));
       this.progress.say(`application wrote to ${app.target} ${((rto ?? 0) / 1000).toFixed(1)} s after the fault (DATABASE_URL read ${app.urlReads} times)`);
     } catch (error) {
       this.progress.mark('application reconnected', started, Date.now());
@@ -228,16 +262,17 @@ class DrillRun implements DrillRunState {
    * the drill's proxy); the drill waits for INSYNC when the workflow stopped waiting before it. The
    * RTO through DNS adds the record's TTL, during which a resolver may still serve the old target.
    */
-  private async markDns(): Promise<void> {
+  protected async markDns(window: FaultWindow): Promise<void> {
     const drill = this.drill!;
-    const change = drill.faults.route53.changes().filter((c) => this.faultAt !== null && c.acceptedAt >= this.faultAt).at(-1);
-    if (!change || this.faultAt === null) return;
+    const faultAt = window.faultAt;
+    const change = drill.faults.route53.changes().filter((c) => faultAt !== null && c.acceptedAt >= faultAt).at(-1);
+    if (!change || faultAt === null) return;
     if (change.inSyncAt > Date.now()) {
       this.progress.say(`waiting ${((change.inSyncAt - Date.now()) / 1000).toFixed(1)} s for the record to be INSYNC (modelled propagation)`);
       await sleep(change.inSyncAt - Date.now());
     }
     this.progress.mark('DNS propagation (Route 53 PENDING → INSYNC)', change.acceptedAt, change.inSyncAt);
-    this.dnsRtoMs = change.inSyncAt + drill.cluster.route53.ttl * 1000 - this.faultAt;
+    window.dnsRtoMs = change.inSyncAt + drill.cluster.route53.ttl * 1000 - faultAt;
   }
 
   private async verify(): Promise<EndState> {
@@ -255,9 +290,13 @@ class DrillRun implements DrillRunState {
   }
 
   /** Stops everything this process runs; tears the stack down unless it is to be kept. */
+  protected async stopWatching(): Promise<void> {
+    await Promise.allSettled([this.app?.stop(), this.monitor?.stop(), this.watch?.stop(), this.writer?.stop()]);
+  }
+
   async finish(keep: boolean): Promise<void> {
     const drill = this.drill;
-    await Promise.allSettled([this.app?.stop(), this.monitor?.stop(), this.watch?.stop(), this.writer?.stop()]);
+    await this.stopWatching();
     if (!drill) return;
     if (keep) {
       await this.scenario.restore?.(drill, this.cast!).catch(() => undefined);
@@ -271,12 +310,14 @@ class DrillRun implements DrillRunState {
     await this.progress.step('teardown', () => drill.release({ keep: false }));
   }
 
-  report(): DrillReport {
+  /** The report; `checked` replaces the single fault's expectations with a sequence's own findings. */
+  report(checked?: string[]): DrillReport {
     const drill = this.drill;
     const endState = this.endState;
     const app = availability(this.app?.attempts ?? [], this.faultAt, Date.now());
     const problems = [...this.problems];
     if (this.error) problems.unshift(this.error);
+    else if (checked) problems.push(...checked);
     else if (endState && this.expected && this.cast && drill) {
       problems.push(
         ...checkExpectations(
@@ -296,6 +337,280 @@ class DrillRun implements DrillRunState {
   }
 }
 
+/** A multi-leg drill waits for the anti-flap window between automatic faults: shortened to this (listed in `shortened`). */
+export const SEQUENCE_COOLDOWN_SECONDS = 10;
+/** How long the acknowledged-row writer runs on the writer before a later leg acts. */
+const LEG_WRITES_MS = 3000;
+
+interface LegRecord {
+  report: DrillLeg;
+  writer: AckedWriter;
+  writerAfter: string;
+}
+
+/**
+ * A sequence of legs on one stack (drill/legs.ts): each leg finds the writer by observation (the
+ * cluster record and the nodes), acts (a fault or an operator action), lets the alarm and the
+ * workflow respond when it is a fault, and is checked on its own; then the whole run is checked (one
+ * writer at every probe round, rows that survived a leg survive the rest, the configuration never
+ * edited, one execution per fault).
+ */
+class SequenceRun extends DrillRun {
+  readonly sequence: SequenceSpec;
+  private readonly records: LegRecord[] = [];
+  private probeRun: SplitBrainProbe | undefined;
+  private configAtStart: string | undefined;
+  private cooldown: { configured: number; used: number } | undefined;
+  private sequenceProblems: string[] = [];
+
+  constructor(options: DrillOptions, sequence: SequenceSpec) {
+    super(options, {
+      name: sequence.name,
+      alarmDriven: true,
+      payloadBytes: sequence.payloadBytes,
+      expect: () => {
+        throw new Error('a sequence expects per leg');
+      },
+      prepare: (drill) => sequence.prepare(drill),
+      inject: () => {
+        throw new Error('a sequence acts per leg');
+      },
+    });
+    this.sequence = sequence;
+  }
+
+  override async run(): Promise<void> {
+    const { progress, sequence } = this;
+    const drill = await this.stackUp({
+      mutate: (config) => {
+        for (const cluster of config.clusters) {
+          this.cooldown ??= { configured: cluster.policy.cooldownSeconds, used: Math.min(cluster.policy.cooldownSeconds, SEQUENCE_COOLDOWN_SECONDS) };
+          cluster.policy.cooldownSeconds = Math.min(cluster.policy.cooldownSeconds, SEQUENCE_COOLDOWN_SECONDS);
+        }
+      },
+    });
+    this.configAtStart = readFileSync(drill.stack.configFile, 'utf8');
+    const limits = deadlines(drill.cluster, this.alarm!);
+    this.probeRun = SplitBrainProbe.start(drill.cluster, drill.stack.logins[drill.cluster.name]!.app, drill.emulatorEndpoint, 200);
+    await progress.step('warm-up', () => this.warmUp(limits.alarmOk), (note) => note);
+    for (const [index, leg] of sequence.legs.entries()) await this.runLeg(index, leg, limits);
+    this.endState = await progress.step('verify', () => this.verifySequence(), (s) => `writers: ${s.writers.join(', ') || 'none'}; DNS → ${s.dns.target}`);
+  }
+
+  /** The next automatic fault waits until the previous failover's cooldown is over and the alarm is OK again. */
+  private async readyForFault(limits: Deadlines): Promise<string> {
+    const drill = this.drill!;
+    const lease = new LeaseStore(dynamoClient(drill.stack.config.controlRegion), LOCAL_DEPLOYMENT.leaseTable);
+    const until = await this.waitFor(
+      'the cooldown of the last failover to end',
+      async () => {
+        const { cooldownUntil } = await lease.read(drill.cluster.name);
+        return cooldownUntil === undefined || cooldownUntil <= Date.now() ? { at: cooldownUntil ?? null } : false;
+      },
+      (this.cooldown?.used ?? 0) * 1000 + 30_000,
+    );
+    await this.waitFor(`the failover alarm ${this.alarm!.alarmName} to be OK`, async () => this.watch!.alarm.state === 'OK', limits.alarmOk);
+    return `cooldown ${until.at === null ? 'not running' : `over since ${new Date(until.at).toISOString()}`}, alarm OK`;
+  }
+
+  /** Where the application's DATABASE_URL leads now: a leg's writes go there, as an application's would. */
+  private async databaseUrlWriter(index: number): Promise<AckedWriter> {
+    const drill = this.drill!;
+    const parameter = this.app!.parameter;
+    const { host, port } = databaseUrlTarget(await readParameterFresh(ssmClient(parameter.region), parameter.region, parameter.name));
+    const login = drill.stack.logins[drill.cluster.name]!.app;
+    return new AckedWriter({ host, port, database: drill.cluster.database, ...login }, this.sequence.payloadBytes, `pgfo_drill_leg${index + 1}`);
+  }
+
+  private writerTarget(node: string) {
+    const drill = this.drill!;
+    const n = drill.cluster.nodes.find((c) => c.name === node)!;
+    return { host: n.host, port: n.port, database: drill.cluster.database, ...drill.stack.logins[drill.cluster.name]!.app };
+  }
+
+  /** The writer's acknowledged rows against what `node` holds (null: it could not be asked). */
+  private async lossOn(writer: AckedWriter, node: string): Promise<ReturnType<typeof lossOf> | null> {
+    const client = new Client({ ...this.writerTarget(node), connectionTimeoutMillis: 3000, query_timeout: 10_000 });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      const { rows } = await client.query<{ id: string }>(`SELECT id FROM ${writer.table}`);
+      return lossOf(writer.acked, new Set(rows.map((r) => Number(r.id))));
+    } catch {
+      return null;
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
+
+  private async runLeg(index: number, leg: LegSpec, limits: Deadlines): Promise<void> {
+    const { progress, sequence } = this;
+    const drill = this.drill!;
+    const label = `leg ${index + 1}/${sequence.legs.length}: ${leg.name}`;
+    const first = progress.timeline.length;
+    const startAt = Date.now();
+    if (index > 0 && leg.alarmDriven) await progress.step(`${label}: ready`, () => this.readyForFault(limits), (note) => note);
+    const roles = await observeRoles(drill);
+    const expected = leg.expect(roles);
+    progress.say(`${label}: writer ${roles.writer.name} on timeline ${roles.timeline ?? '?'}; expected: ${expected.description}`);
+    let writer = this.writer!;
+    if (index > 0) {
+      writer = await this.databaseUrlWriter(index);
+      await writer.start();
+      await sleep(LEG_WRITES_MS);
+    }
+    const window: FaultWindow = { faultAt: null, detectedAt: null, receipt: null, reasons: [], dnsRtoMs: null };
+    const done = await progress.step(
+      label,
+      async () => {
+        window.faultAt = Date.now();
+        try {
+          return await leg.act(drill, roles, (what, probe, timeoutMs) => this.waitFor(what, probe, timeoutMs));
+        } finally {
+          await writer.stop();
+        }
+      },
+      (outcome) => outcome.description,
+    );
+    if (done.receipt !== undefined) window.receipt = done.receipt;
+    window.reasons = done.reasons ?? [];
+    if (leg.alarmDriven) await this.respond(limits, window);
+    await this.awaitApplication(window, expected.writer !== roles.writer.name);
+    await this.markDns(window);
+    const report = await progress.step(
+      `${label}: check`,
+      () => this.checkLeg({ leg, label, roles, expected, window, writer, done, startAt, first }),
+      (r) => (r.problems.length === 0 ? `held: ${r.writerAfter} writes on timeline ${r.writerTimeline}, ${r.rpo.ackedRowsLost} of ${r.rpo.ackedRows} acknowledged row(s) lost` : r.problems.join('; ')),
+    );
+    report.timeline = progress.timeline.slice(first); // its check included, now that it is marked
+    // The top-level figures are the last fault's.
+    if (leg.alarmDriven) Object.assign(this, { faultAt: window.faultAt, detectedAt: window.detectedAt, receipt: window.receipt, dnsRtoMs: window.dnsRtoMs });
+    this.records.push({ report, writer, writerAfter: expected.writer });
+  }
+
+  private async checkLeg(input: {
+    leg: LegSpec;
+    label: string;
+    roles: Roles;
+    expected: LegExpectation;
+    window: FaultWindow;
+    writer: AckedWriter;
+    done: LegOutcome;
+    startAt: number;
+    first: number;
+  }): Promise<DrillLeg> {
+    const { leg, roles, expected, window, writer, done, startAt, first } = input;
+    const drill = this.drill!;
+    const state = await observeEndState(drill.cluster, drill.topology, roles.writer.name);
+    const loss = await this.lossOn(writer, expected.writer);
+    const receipt = window.receipt as Partial<Receipt> | null;
+    const endAt = Date.now();
+    const app = availability(this.app!.attempts.filter((a) => a.at >= startAt), window.faultAt, endAt);
+    const moved = expected.writer !== roles.writer.name;
+    const problems = legProblems(
+      expected,
+      {
+        writers: state.writers,
+        dnsTarget: state.dns.target,
+        ssm: state.ssm,
+        loss,
+        payloadBytes: this.sequence.payloadBytes,
+        receiptBoundBytes: leg.alarmDriven ? (receipt?.dataLoss?.upperBoundBytes ?? receipt?.dataLoss?.bytes ?? null) : null,
+        fencing: receipt?.fencing ?? null,
+        nodes: state.nodes,
+        writerBefore: roles.writer.name,
+        timelineBefore: roles.timeline,
+        timelineAfter: state.nodes.find((n) => n.name === expected.writer)?.timeline ?? null,
+        appRecovered: !moved || (app.interrupted ? app.recovered : this.app!.wroteSince(window.faultAt ?? startAt)),
+        actionProblems: done.problems ?? [],
+      },
+      drill.cluster.nodes,
+    );
+    return {
+      name: leg.name,
+      action: done.description,
+      alarmDriven: leg.alarmDriven,
+      expected: { writer: expected.writer, description: expected.description },
+      writerBefore: roles.writer.name,
+      writerAfter: state.writers.length === 1 ? state.writers[0]! : null,
+      writerTimeline: state.nodes.find((n) => n.name === expected.writer)?.timeline ?? null,
+      startMs: this.progress.sinceStart(startAt),
+      endMs: this.progress.sinceStart(endAt),
+      faultAtMs: window.faultAt === null ? null : this.progress.sinceStart(window.faultAt),
+      detectionMs: window.detectedAt !== null && window.faultAt !== null ? window.detectedAt - window.faultAt : null,
+      rtoMs: moved ? app.rtoMs : null,
+      appDowntimeMs: app.downtimeMs,
+      dnsRtoMs: window.dnsRtoMs,
+      rpo: {
+        ackedRowsLost: loss?.lost ?? null,
+        ackedRows: writer.acked.length,
+        receiptBytes: receipt?.dataLoss?.bytes ?? null,
+        receiptSeconds: receipt?.dataLoss?.seconds ?? null,
+        receiptUpperBoundBytes: receipt?.dataLoss?.upperBoundBytes ?? null,
+      },
+      fenced: receipt?.fencing?.fenced ? receipt.fencing.node : null,
+      reasons: [...(window.reasons ?? [])],
+      problems,
+      timeline: this.progress.timeline.slice(first),
+      nodes: state.nodes,
+    };
+  }
+
+  private async verifySequence(): Promise<EndState> {
+    const drill = this.drill!;
+    const rounds = (await this.probeRun?.stop()) ?? [];
+    await Promise.all([this.app?.stop(), this.monitor?.stop(), this.watch?.stop()]);
+    const state = await observeEndState(drill.cluster, drill.topology, this.cast!.primary.name);
+    const final = state.writers.length === 1 ? state.writers[0]! : null;
+    const rows = await Promise.all(
+      this.records.map(async (r) => ({
+        leg: r.report.name,
+        lostAtLeg: r.report.rpo.ackedRowsLost,
+        lostAtEnd: final === null ? null : ((await this.lossOn(r.writer, final))?.lost ?? null),
+      })),
+    );
+    this.sequenceProblems = sequenceProblems({
+      rounds,
+      startedAt: this.progress.startedAt,
+      rows,
+      configChanged: readFileSync(drill.stack.configFile, 'utf8') !== this.configAtStart,
+      executions: drill.machine.executions().size,
+      alarmDrivenLegs: this.sequence.legs.filter((l) => l.alarmDriven).length,
+    });
+    this.probe = { rounds: rounds.length, maxWriters: Math.max(0, ...rounds.map((r) => r.writable.length)) };
+    const last = this.records.at(-1);
+    this.ackedRowsLost = rows.every((r) => r.lostAtEnd !== null) ? rows.reduce((sum, r) => sum + r.lostAtEnd!, 0) : null;
+    this.reasons = this.records.flatMap((r, i) => r.report.reasons.map((reason) => `leg ${i + 1} (${r.report.name}): ${reason}`));
+    const lastExpected = last?.writerAfter ?? null;
+    this.expected = {
+      outcome: 'promoted',
+      promoted: lastExpected,
+      zeroLoss: false,
+      description: this.sequence.description,
+    };
+    this.series = await readDrillSeries(drill.stack.config, drill.cluster, this.progress.startedAt).catch(() => undefined);
+    return state;
+  }
+
+  protected override async stopWatching(): Promise<void> {
+    await Promise.allSettled([this.probeRun?.stop(), super.stopWatching()]);
+  }
+
+  override report(): DrillReport {
+    this.legs = this.records.map((r) => r.report);
+    const legProblemsAll = this.records.flatMap((r, i) => r.report.problems.map((p) => `leg ${i + 1} (${r.report.name}): ${p}`));
+    const report = super.report([...legProblemsAll, ...this.sequenceProblems]);
+    if (this.cooldown && this.cooldown.used !== this.cooldown.configured) {
+      report.shortened.push(
+        `policy cooldownSeconds: ${this.cooldown.used} s instead of ${this.cooldown.configured} s (each later automatic fault waits until the previous failover's cooldown is over)`,
+      );
+    }
+    return report;
+  }
+}
+
+const isSequence = (name: DrillScenario): name is SequenceScenario => (SEQUENCE_SCENARIOS as readonly string[]).includes(name);
+
 const abortPromise = (signal: AbortSignal | undefined): Promise<never> =>
   new Promise((_, reject) => {
     if (!signal) return;
@@ -311,7 +626,7 @@ const abortPromise = (signal: AbortSignal | undefined): Promise<never> =>
  * Never throws for a drill that ran and failed: `passed` and `problems` say so.
  */
 export const runDrill = async (options: DrillOptions): Promise<DrillReport> => {
-  const run = new DrillRun(options);
+  const run = isSequence(options.scenario) ? new SequenceRun(options, sequenceNamed(options.scenario)) : new DrillRun(options);
   const logs: string[] = [];
   const previousSink = setLogSink((line) => logs.push(line));
   try {

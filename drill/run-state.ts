@@ -2,7 +2,7 @@ import type { AlarmDefinition } from '../shared/infra/alarms';
 import type { AckedWriter } from '../local/workload';
 import type { AppClient } from './app-client';
 import type { AlarmWatch } from './control-plane';
-import type { DrillReport } from './drill-report';
+import type { DrillLeg, DrillReport, DrillScenario } from './drill-report';
 import type { Progress } from './progress';
 import type { Cast, Expectation, Scenario } from './scenarios';
 import type { DrillStack } from './stack';
@@ -14,7 +14,7 @@ import type { EndState } from './verify';
  */
 export interface DrillRunState {
   readonly progress: Progress;
-  readonly scenario: Scenario;
+  readonly scenario: Pick<Scenario, 'name'> & { name: DrillScenario };
   readonly options: { configFile?: string; cluster?: string };
   drill: DrillStack | undefined;
   cast: Cast | undefined;
@@ -34,4 +34,7 @@ export interface DrillRunState {
   series: DrillReport['series'] | undefined;
   kept: DrillReport['kept'];
   error: string | null;
+  /** A sequence's legs (undefined: a single fault, reported as one leg). */
+  legs?: DrillLeg[];
+  probe?: DrillReport['probe'];
 }

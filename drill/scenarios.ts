@@ -7,7 +7,7 @@ import { ec2Client } from '../shared/aws/clients/ec2';
 import { stopInstance } from '../shared/aws/ec2';
 import { configuredPrimary } from '../shared/config/cluster-context';
 import type { ClusterConfig, NodeConfig } from '../shared/config/schema';
-import type { DrillOutcome, DrillScenario } from './drill-report';
+import type { DrillOutcome, DrillScenario, SingleFaultScenario } from './drill-report';
 import type { DrillStack } from './stack';
 import { localHandlers } from '../local/handlers';
 import { sleep } from '../shared/time';
@@ -80,7 +80,8 @@ const need = (node: NodeConfig | undefined, what: string, scenario: DrillScenari
   return node;
 };
 
-const stopInstances = async (drill: DrillStack, nodes: NodeConfig[]): Promise<void> => {
+/** Stops the nodes' instances (the power link stops their PostgreSQL) and waits for it. */
+export const stopInstances = async (drill: DrillStack, nodes: NodeConfig[]): Promise<void> => {
   for (const node of nodes) await stopInstance(ec2Client(node.region), node.instanceId);
   await drill.power.settle();
 };
@@ -194,7 +195,7 @@ const allowReplication = async (drill: DrillStack, node: NodeConfig): Promise<vo
 
 const REPLICATION_MARK = '# pgfo drill: replication refused (fence-refused)';
 
-const SCENARIOS: Record<DrillScenario, Scenario> = {
+const SCENARIOS: Record<SingleFaultScenario, Scenario> = {
   'fence-refused': {
     name: 'fence-refused',
     alarmDriven: true,
@@ -379,4 +380,4 @@ const SCENARIOS: Record<DrillScenario, Scenario> = {
   },
 };
 
-export const scenarioNamed = (name: DrillScenario): Scenario => SCENARIOS[name];
+export const scenarioNamed = (name: SingleFaultScenario): Scenario => SCENARIOS[name];

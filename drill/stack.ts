@@ -4,10 +4,11 @@ import { resetClients } from '../shared/aws/clients';
 import { clearSecretCache } from '../shared/aws/ssm';
 import { loadConfigFile } from '../shared/config/load';
 import type { ClusterConfig, FailoverConfig } from '../shared/config/schema';
-import { localFailoverMachine, localTrigger, type TriggerResult } from '../local/handlers';
+import { localFailoverMachine, localHandlers, localTrigger, type TriggerResult } from '../local/handlers';
 import type { LocalStateMachine } from '../local/state-machine';
 import { emulatorEnv, startEmulator, type Emulator } from '../local/emulator';
 import { FaultProxy } from '../local/fault-proxy';
+import { InstanceBoot } from '../local/instance-boot';
 import { InstancePower } from '../local/instance-power';
 import { ROUTE53_PROPAGATION_MS } from '../local/route53-propagation';
 import { startLocalStack, type LocalStack } from '../local/local-stack';
@@ -23,6 +24,10 @@ export interface DrillStackOptions {
   detachEmulator?: boolean;
   /** How long Route 53 changes stay PENDING. @default ROUTE53_PROPAGATION_MS (local/route53-propagation.ts) */
   dnsPendingMs?: number;
+  /** Boot instances that are started again (host guard, PostgreSQL, nodeReturned): only drills that start one pay for its polling. */
+  bootInstances?: boolean;
+  /** Changes to the drill's copy of the configuration before anything starts (each one listed in the report's `shortened`). */
+  mutate?: (config: FailoverConfig) => void;
 }
 
 export type { TriggerResult };
@@ -40,6 +45,8 @@ export interface DrillStack {
    * `stopping` phase, Route 53 changes PENDING for `dnsPendingMs`.
    */
   faults: FaultProxy;
+  /** With `bootInstances`: instances started again boot their node (host guard, then PostgreSQL) and tell the control plane (nodeReturned). */
+  boot: InstanceBoot | null;
   machine: LocalStateMachine;
   /** The deployed trigger handler, starting executions on the local state machine. */
   trigger(event: unknown): Promise<TriggerResult>;
@@ -112,7 +119,7 @@ export const startDrillStack = async (options: DrillStackOptions): Promise<Drill
   resetClients();
   let stack: LocalStack;
   try {
-    stack = await startLocalStack({ configFile: options.configFile, portsFromConfig: true });
+    stack = await startLocalStack({ configFile: options.configFile, portsFromConfig: true, ...(options.mutate ? { mutate: options.mutate } : {}) });
   } catch (error) {
     restoreAwsEnv();
     await emulator?.stop();
@@ -126,6 +133,7 @@ export const startDrillStack = async (options: DrillStackOptions): Promise<Drill
   clearSecretCache();
   const power = InstancePower.start(stack, { emulatorEndpoint });
   faults.view(power.view);
+  const boot = options.bootInstances ? await InstanceBoot.start(stack, localHandlers.nodeReturned) : null;
   const machine = localFailoverMachine();
   const trigger = localTrigger(machine);
   return {
@@ -136,10 +144,12 @@ export const startDrillStack = async (options: DrillStackOptions): Promise<Drill
     emulator,
     power,
     faults,
+    boot,
     machine,
     trigger,
     release: async ({ keep }) => {
       power.stop();
+      await boot?.stop();
       await faults.close();
       await closeFailoverSessions();
       if (!keep) {

@@ -165,4 +165,29 @@ describe('the drill, run programmatically against the real topology and the emul
     expect(report.app).toMatchObject({ interrupted: false });
     expect(report.nodes.map((n) => [n.name, n.observed])).toEqual([['primary', 'writable'], ['standby_az2', 'standby'], ['standby_dr', 'standby']]);
   }, 200_000);
+
+  it('second-failover: crash, then the new writer\'s crash; the DR holds every row it received, the failed writer is fenced, the configuration never edited', async () => {
+    const report = await drill('second-failover');
+
+    expect(report.problems).toEqual([]);
+    expect(report.passed).toBe(true);
+    expectReportContract(report);
+    expect(report.legs.map((l) => [l.name, l.writerBefore, l.writerAfter, l.writerTimeline, l.fenced])).toEqual([
+      ['primary crash', 'primary', 'standby_az2', 2, 'primary'],
+      ['new writer’s host dies', 'standby_az2', 'standby_dr', 3, 'standby_az2'],
+    ]);
+    expect(report.legs[0]!.rpo.ackedRowsLost).toBe(0);
+    const second = report.legs[1]!;
+    expect(second.rpo.ackedRows).toBeGreaterThan(0);
+    expect(second.rpo.ackedRowsLost! * 1000).toBeLessThanOrEqual(second.rpo.receiptUpperBoundBytes ?? second.rpo.receiptBytes ?? 0);
+    for (const leg of report.legs) {
+      expect(leg.timeline.map((s) => s.step)).toEqual(expect.arrayContaining(['detection', 'FencePrimary', 'PromoteCandidate']));
+      expect(leg.timeline.every((s) => s.startMs >= leg.startMs)).toBe(true);
+    }
+    expect(report.dns.target).toBe('pg-dr.usw2.orders.internal');
+    expect(report.nodes.map((n) => [n.name, n.observed, n.timeline])).toEqual([['primary', 'down', null], ['standby_az2', 'down', null], ['standby_dr', 'writable', 3]]);
+    expect(report.probe!.maxWriters).toBe(1);
+    expect(report.shortened.some((s) => /^policy cooldownSeconds: 10 s instead of 900 s/.test(s))).toBe(true);
+    expect(readFileSync(join(dir, 'second-failover.html'), 'utf8')).toContain('<h2>Leg 2: new writer’s host dies</h2>');
+  }, 300_000);
 });

@@ -33,6 +33,8 @@ const aReport = (overrides: Partial<DrillReport> = {}): DrillReport => ({
   ssm: [{ region: 'us-west-2', name: '/orders/prod/DATABASE_URL', host: '127.0.0.1', port: 54323 }],
   oldPrimaryFenced: true,
   nodes: [{ name: 'standby_dr', configuredRole: 'async-standby', observed: 'writable', instanceState: 'running', timeline: 2, upstream: null }],
+  legs: [],
+  probe: null,
   app: { parameter: { region: 'us-west-2', name: '/orders/prod/DATABASE_URL' }, writes: 900, failures: 600, urlReads: 601, interrupted: true, recovered: true, lastError: null },
   alarm: {
     name: 'pgfo-local-orders-primary-unreachable',
