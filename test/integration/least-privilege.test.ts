@@ -206,10 +206,10 @@ describe('least privilege: every IAM role of the packaged service', () => {
       expect(g.resources.sort()).toEqual([...instances].sort());
       expect(g.condition).toEqual({ StringEquals: { 'aws:ResourceTag/pgfo:cluster': config.clusters.map((c) => c.name) } });
     }
-    // The fence, the returned node's fence again, and the plan (StopInstances with DryRun only).
-    expect(stops.map((g) => g.role).sort()).toEqual(['FencePrimaryRole', 'NodeReturnedRole', 'PlanRole']);
+    // The fence, the pending fence's completion, the returned node's fence again, and the plan (StopInstances with DryRun only).
+    expect(stops.map((g) => g.role).sort()).toEqual(['ConvergeFencesRole', 'FencePrimaryRole', 'NodeReturnedRole', 'PlanRole']);
     const tags = granted((g) => g.action === 'ec2:CreateTags');
-    expect(tags.map((g) => g.role).sort()).toEqual(['FencePrimaryRole', 'NodeReturnedRole']);
+    expect(tags.map((g) => g.role).sort()).toEqual(['ConvergeFencesRole', 'FencePrimaryRole', 'NodeReturnedRole']);
     for (const g of tags) {
       expect(g.resources.sort()).toEqual([...instances].sort());
       expect(g.condition).toEqual({
