@@ -60,7 +60,9 @@ export const estimateLag = (
 ): LagEstimate => {
   const observed = estimateObservedLag(candidate, history, standbys);
   const tail = unobservedTail(history, lostAt);
-  if (!tail) return { ...observed, upperBoundBytes: null, upperBoundSeconds: null };
+  const rate = writerRateOf(history);
+  const writerRate = rate === null ? null : { bytesPerSecond: rate, carriedUntil: tail ? lostAt! : history.at(-1)!.at };
+  if (!tail) return { ...observed, upperBoundBytes: null, upperBoundSeconds: null, writerRate };
   const received = candidate.receiveLsn ?? candidate.replayLsn ?? 0;
   const projected = history.at(-1)!.lsn + tail.bytes;
   const upperBoundBytes = Math.max(observed.bytes, projected - received);
@@ -68,6 +70,31 @@ export const estimateLag = (
     ...observed,
     upperBoundBytes,
     upperBoundSeconds: upperBoundBytes > 0 ? (observed.seconds ?? 0) + tail.ms / 1000 : 0,
+    writerRate,
+  };
+};
+
+/** Bytes a second over the writer's last two published positions (null without two). */
+const writerRateOf = (history: PositionSample[]): number | null => {
+  const last = history.at(-1);
+  const previous = history.at(-2);
+  return last && previous && last.at > previous.at ? (last.lsn - previous.lsn) / ((last.at - previous.at) / 1000) : null;
+};
+
+/**
+ * The bound once the fence saw the old writer's instance stopped at `stoppedAt`: a writer the
+ * monitor lost (a cut path, a host in its stopping phase) may have written until then, so the
+ * writer's rate is carried on from where the estimate stopped carrying it. Unchanged without a rate.
+ * Pure.
+ */
+export const boundUntilStopped = (lag: LagEstimate, stoppedAt: number): Pick<LagEstimate, 'upperBoundBytes' | 'upperBoundSeconds'> => {
+  const rate = lag.writerRate;
+  if (!rate) return { upperBoundBytes: lag.upperBoundBytes ?? null, upperBoundSeconds: lag.upperBoundSeconds ?? null };
+  const extraMs = Math.max(0, stoppedAt - rate.carriedUntil);
+  const extraBytes = Math.round(rate.bytesPerSecond * (extraMs / 1000));
+  return {
+    upperBoundBytes: (lag.upperBoundBytes ?? lag.bytes) + extraBytes,
+    upperBoundSeconds: (lag.upperBoundSeconds ?? lag.seconds ?? 0) + extraMs / 1000,
   };
 };
 

@@ -1,4 +1,5 @@
 import type { StepTiming } from '../time';
+import { boundUntilStopped } from './lag';
 import type { FailoverState, OutageCheck } from '../workflow/state';
 
 export type Outcome = 'promoted' | 'no-failover' | 'undecided' | 'refused' | 'lease-held' | 'paused' | 'failed';
@@ -139,8 +140,10 @@ export const buildReceipt = (state: FailoverState, now: Date): Receipt => {
             bytes: candidate.lag.bytes,
             seconds: candidate.lag.seconds,
             basis: candidate.lag.basis,
-            upperBoundBytes: candidate.lag.upperBoundBytes ?? null,
-            upperBoundSeconds: candidate.lag.upperBoundSeconds ?? null,
+            // A confirmed fence bounds the writes nobody saw: the old writer wrote until its instance was stopped.
+            ...(state.fence?.fenced && state.fence.endedAt
+              ? boundUntilStopped(candidate.lag, Date.parse(state.fence.endedAt))
+              : { upperBoundBytes: candidate.lag.upperBoundBytes ?? null, upperBoundSeconds: candidate.lag.upperBoundSeconds ?? null }),
             acceptedByOperator: state.acceptDataLoss,
           }
         : null,

@@ -79,6 +79,12 @@ export interface LagEstimate {
    */
   upperBoundBytes: number | null;
   upperBoundSeconds: number | null;
+  /**
+   * The writer's last published rate and until when the bound carries it (the first sample that
+   * found it gone, else its last published position): the receipt carries it on to the moment the
+   * fence saw the instance stopped. Absent without two published positions.
+   */
+  writerRate?: { bytesPerSecond: number; carriedUntil: number } | null;
 }
 
 export type CandidateVerdict =

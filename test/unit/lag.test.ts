@@ -1,5 +1,5 @@
 import { chooseCandidate } from '../../shared/decisions/choose-candidate';
-import { estimateLag, formatBytes, referencePosition, unobservedTail } from '../../shared/decisions/lag';
+import { boundUntilStopped, estimateLag, formatBytes, referencePosition, unobservedTail } from '../../shared/decisions/lag';
 import { aPolicy, aStandbyFacts as aStandby } from '../fixtures/decisions';
 
 const MB = 1024 * 1024;
@@ -24,6 +24,21 @@ describe('lag guard and loss estimate', () => {
     const lag = estimateLag(aStandby('standby_dr', { receiveLsn: 130 * MB }), history, [], 3500);
     expect(lag).toMatchObject({ bytes: 0, upperBoundBytes: 5 * MB, upperBoundSeconds: 0.5 });
     expect(estimateLag(aStandby('standby_dr'), history, [], null).upperBoundBytes).toBeNull();
+  });
+
+  it('carries the last rate on until the fence saw the instance stopped: a writer the monitor lost may have written until then', () => {
+    const lost = estimateLag(aStandby('standby_dr', { receiveLsn: 130 * MB }), history, [], 3500);
+    expect(lost.writerRate).toEqual({ bytesPerSecond: 10 * MB, carriedUntil: 3500 });
+    expect(boundUntilStopped(lost, 4500)).toEqual({ upperBoundBytes: 15 * MB, upperBoundSeconds: 1.5 });
+    // Stopped before the monitor found it gone: nothing to add.
+    expect(boundUntilStopped(lost, 3000)).toEqual({ upperBoundBytes: 5 * MB, upperBoundSeconds: 0.5 });
+    // Never found gone: carried from the last published position.
+    const never = estimateLag(aStandby('standby_dr', { receiveLsn: 130 * MB }), history, [], null);
+    expect(never).toMatchObject({ upperBoundBytes: null, writerRate: { carriedUntil: history.at(-1)!.at } });
+    expect(boundUntilStopped(never, history.at(-1)!.at + 250)).toEqual({ upperBoundBytes: 2.5 * MB, upperBoundSeconds: 0.25 });
+    // Without two published positions there is no rate: the bound stays what it was.
+    const single = estimateLag(aStandby('standby_dr', { receiveLsn: 130 * MB }), history.slice(-1), [], 3500);
+    expect(boundUntilStopped(single, 9000)).toEqual({ upperBoundBytes: null, upperBoundSeconds: null });
   });
 
   it('refuses a candidate over the cap with the distance in its reason, and chooses one under it', () => {

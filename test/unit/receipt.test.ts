@@ -124,6 +124,17 @@ describe('buildReceipt: what a failover did and why', () => {
       expect(receipt.dataLoss).toMatchObject({ upperBoundBytes: null, upperBoundSeconds: null });
     });
 
+    it('carries the bound on until the fence saw the old writer stopped', () => {
+      const candidate = aChosenCandidate('standby_dr');
+      const fence = aFence();
+      const lag = { ...candidate.lag, writerRate: { bytesPerSecond: 100_000, carriedUntil: Date.parse(fence.endedAt) - 2000 } };
+      const receipt = buildReceipt(aPromotedExecution({ candidate: { ...candidate, lag }, fence }), NOW);
+      expect(receipt.dataLoss).toMatchObject({ upperBoundBytes: 1_500_000 + 200_000, upperBoundSeconds: 0.9 + 2 });
+      // Unfenced, nothing says when it stopped writing: the estimate's own bound is reported.
+      const unfenced = buildReceipt(aPromotedExecution({ candidate: { ...candidate, lag }, fence: aFence({ fenced: false, proceed: true }) }), NOW);
+      expect(unfenced.dataLoss).toMatchObject({ upperBoundBytes: 1_500_000, upperBoundSeconds: 0.9 });
+    });
+
     it('is null when a candidate was chosen but nothing was promoted', () => {
       expect(buildReceipt(anExecution({ candidate: aChosenCandidate(), fence: aFence() }), NOW).dataLoss).toBeNull();
     });
