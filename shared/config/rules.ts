@@ -77,10 +77,10 @@ const clusterProblems = (cluster: ClusterConfig, at: string): string[] => {
   for (const dup of duplicates(cluster.databaseUrlParameters.map((p) => `${p.region} ${p.name}`))) {
     problems.push(`${at}.databaseUrlParameters: "${dup}" is listed more than once`);
   }
-  if (cluster.alarms.datapointsToAlarm > cluster.alarms.evaluationPeriods) {
-    problems.push(
-      `${at}.alarms.datapointsToAlarm: must not exceed evaluationPeriods (${cluster.alarms.datapointsToAlarm} > ${cluster.alarms.evaluationPeriods})`,
-    );
+  for (const knob of ['datapointsToAlarm', 'notifyDatapointsToAlarm'] as const) {
+    if ((cluster.alarms[knob] ?? 0) > cluster.alarms.evaluationPeriods) {
+      problems.push(`${at}.alarms.${knob}: must not exceed evaluationPeriods (${cluster.alarms[knob]} > ${cluster.alarms.evaluationPeriods})`);
+    }
   }
   const endpoints: Array<[string, TlsConfig | undefined]> = [
     [`${at}.tls`, cluster.tls],

@@ -146,8 +146,13 @@ export const policySchema = z.strictObject({
    * that — with PostgreSQL's default `wal_receiver_timeout` of 60 s, above 30. Lower
    * `wal_receiver_timeout` on the standbys (e.g. 10 s) to detect sooner. @default 40 */
   receiverStaleSeconds: z.number().min(1).max(600).default(40),
-  /** Primary metrics older than this count as a "down" signal. @default 30 */
-  metricStaleSeconds: z.number().int().min(10).max(3600).default(30),
+  /** The writer last seen reachable by the monitor longer ago than this counts as a "down" signal.
+   * With the default 1-of-3 alarm a lost primary is detected 10–20 s after its last good sample, so
+   * 20 s makes this signal agree at the first or second check. It also bounds the stall that can
+   * promote when the standbys' receivers go stale too: both checks must see every signal down, so a
+   * stall shorter than `metricStaleSeconds + recheckAfterSeconds` is vetoed by the probe answering
+   * again. @default 20 */
+  metricStaleSeconds: z.number().int().min(10).max(3600).default(20),
   /**
    * When the failover may move traffic without having proven the old writer stopped (its EC2
    * instance seen `stopped`):
@@ -195,11 +200,16 @@ export const alarmSchema = z.strictObject({
   evaluationPeriods: z.number().int().min(1).max(100).default(3),
   /** Breaching periods among those evaluated that put the failover alarm in ALARM. The failover
    * alarm decides on published data only (the monitor publishes PrimaryReachable = 0 when it cannot
-   * reach a writer; missing data is not breaching), so 2 of 3 no longer fires on a new deployment or
-   * a silent monitor: it detects a lost primary in 10–30 s (two sampled periods after the one the
-   * primary was last seen in). 3 of 3 adds one period (up to 40 s). A 20 s stall can put the alarm in
-   * ALARM either way: the alarm only starts the workflow, whose signals and re-check decide. @default 2 */
-  datapointsToAlarm: z.number().int().min(1).max(100).default(2),
+   * reach a writer; missing data is not breaching), so neither a new deployment nor a silent monitor
+   * fires it. 1 detects a lost primary one whole period after the period it was last seen in
+   * (10–20 s); each datapoint more adds a period. The alarm only starts the workflow: what keeps a
+   * stall or a lost monitor path from promoting is the workflow's signals and re-check (EC2 reports
+   * the instance running, the standbys still hear from the primary, the database probe answers
+   * again), so a false alarm costs an execution and a "no-failover" receipt. @default 1 */
+  datapointsToAlarm: z.number().int().min(1).max(100).default(1),
+  /** Breaching periods among those evaluated that put the alarms that only notify (replication lag,
+   * WAL senders and receivers, split brain) in ALARM. @default 2, or evaluationPeriods when fewer */
+  notifyDatapointsToAlarm: z.number().int().min(1).max(100).optional(),
   /** The monitor-blind alarm fires when the monitor published nothing for a cluster this long (dead,
    * throttled, failing before it publishes, or its path to CloudWatch lost). It notifies; it never
    * starts a failover. Rounded up to whole alarm periods. @default 60 */

@@ -33,8 +33,10 @@ export interface AlarmDefinition {
 }
 
 const clusterAlarms = (config: FailoverConfig, cluster: ClusterConfig, prefix: string): AlarmDefinition[] => {
-  const { periodSeconds, evaluationPeriods, datapointsToAlarm } = cluster.alarms;
-  const window = { periodSeconds, evaluationPeriods, datapointsToAlarm, namespace: config.namespace };
+  const { periodSeconds, evaluationPeriods, datapointsToAlarm, notifyDatapointsToAlarm } = cluster.alarms;
+  // The failover alarm only starts the workflow, which confirms before acting; the others page a person.
+  const failoverWindow = { periodSeconds, evaluationPeriods, datapointsToAlarm, namespace: config.namespace };
+  const window = { ...failoverWindow, datapointsToAlarm: notifyDatapointsToAlarm ?? Math.min(2, evaluationPeriods) };
   const blindPeriods = Math.max(1, Math.ceil(cluster.alarms.monitorBlindSeconds / periodSeconds));
   const blind = { evaluationPeriods: blindPeriods, datapointsToAlarm: blindPeriods };
   const clusterDims = [{ Name: 'Cluster', Value: cluster.name }];
@@ -42,7 +44,7 @@ const clusterAlarms = (config: FailoverConfig, cluster: ClusterConfig, prefix: s
   const standbys = cluster.nodes.filter((node) => node.role !== 'primary');
   const alarms: AlarmDefinition[] = [
     {
-      ...window,
+      ...failoverWindow,
       logicalId: logicalId('Alarm', cluster.name, 'PrimaryUnreachable'),
       alarmName: `${prefix}-${cluster.name}-primary-unreachable`,
       description: `The monitor published that no writable node of ${cluster.name} answered its probe. Decides on published data only (a silent monitor is the monitor-blind alarm's business). Starts the failover workflow, which confirms the outage before acting.`,

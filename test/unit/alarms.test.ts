@@ -32,12 +32,13 @@ describe('alarms generated from the configuration', () => {
     const alarms = alarmDefinitions(parseConfig(config, 'x'), 'p');
     const lag = alarms.find((a) => a.alarmName === 'p-orders-standby_dr-replication-lag');
     expect(lag).toMatchObject({ metricName: 'FlushLagSeconds', threshold: 12, comparison: 'GreaterThanThreshold', periodSeconds: 10 });
-    expect(alarms.find((a) => a.kind === 'wal-senders-low')).toMatchObject({ threshold: 2, comparison: 'LessThanThreshold' });
+    // The alarms that page a person need 2 of 3; the failover alarm 1 of 3 (the workflow confirms).
+    expect(alarms.find((a) => a.kind === 'wal-senders-low')).toMatchObject({ threshold: 2, comparison: 'LessThanThreshold', datapointsToAlarm: 2, evaluationPeriods: 3 });
     expect(alarms.find((a) => a.kind === 'primary-unreachable')).toMatchObject({
       metricName: 'PrimaryReachable',
       statistic: 'Maximum',
       treatMissingData: 'notBreaching',
-      datapointsToAlarm: 2,
+      datapointsToAlarm: 1,
       evaluationPeriods: 3,
       dimensions: [{ Name: 'Cluster', Value: 'orders' }],
     });
@@ -62,6 +63,17 @@ describe('alarms generated from the configuration', () => {
     const event = alarmStateChangeEvent(blind, { region: 'us-west-2', value: 'ALARM', previous: 'OK', reason: 'no data', at: new Date(Date.UTC(2026, 0, 1)) });
     expect(decideTrigger(alarmEventSchema.parse(event), parseConfig(config, 'x'), 'p')).toEqual({ start: false, reason: 'p-orders-monitor-blind does not trigger failover' });
     expect(forServerlessAlarmNames(config)).toEqual(['p-orders-primary-unreachable']);
+  });
+
+  it('never asks the alarms that notify for more datapoints than they evaluate', () => {
+    const config = aConfig();
+    config.clusters[0]!.alarms = { evaluationPeriods: 1, datapointsToAlarm: 1 } as never;
+    const alarms = alarmDefinitions(parseConfig(config, 'x'), 'p').filter((a) => a.kind !== 'monitor-blind');
+    expect(new Set(alarms.map((a) => `${a.datapointsToAlarm} of ${a.evaluationPeriods}`))).toEqual(new Set(['1 of 1']));
+    config.clusters[0]!.alarms = { evaluationPeriods: 3, notifyDatapointsToAlarm: 3 } as never;
+    const set = alarmDefinitions(parseConfig(config, 'x'), 'p');
+    expect(set.find((a) => a.kind === 'split-brain')).toMatchObject({ datapointsToAlarm: 3 });
+    expect(set.find((a) => a.kind === 'primary-unreachable')).toMatchObject({ datapointsToAlarm: 1 });
   });
 
   it('keeps logical ids unique for names that differ only in punctuation', () => {

@@ -90,6 +90,7 @@ const configurations: Family = {
     { path: c('alarms', 'periodSeconds'), rule: { type: 'number', int: true }, optional: true, invalid: fc.constantFrom(0, 5, 20, 45, 61, 90, -60) },
     optional(c('alarms', 'evaluationPeriods'), int(1, 100)),
     optional(c('alarms', 'datapointsToAlarm'), int(1, 100)),
+    optional(c('alarms', 'notifyDatapointsToAlarm'), int(1, 100)),
   ],
   strict: [[], c(), c('nodes', 1), c('subscribers', 0), c('route53'), c('databaseUrlParameters', 0), c('credentials'), c('credentials', 'failover'), c('policy'), c('monitor'), c('alarms')],
 };
@@ -103,6 +104,7 @@ const semantic: fc.Arbitrary<Malformed> = fc.constantFrom<[Path, unknown, string
   [c('nodes', 1, 'instanceId'), 'i-0000000000000001a', 'clusters[0].nodes: instanceId'],
   [c('databaseUrlParameters', 1, 'region'), 'us-east-1', 'clusters[0].databaseUrlParameters:'],
   [c('alarms', 'datapointsToAlarm'), 4, 'clusters[0].alarms.datapointsToAlarm: must not exceed'],
+  [c('alarms', 'notifyDatapointsToAlarm'), 4, 'clusters[0].alarms.notifyDatapointsToAlarm: must not exceed'],
   [c('monitor', 'samplesPerInvocation'), 7, 'clusters[0].monitor: samplesPerInvocation'],
   [['clusters', 1], base().clusters[0], 'clusters: cluster name "orders" is used more than once'],
 ).map(([path, value, expected]) => ({ input: withValueAt(base(), path, value), path: expected, defect: 'semantic' }));
