@@ -106,10 +106,16 @@ fi
 
 # 3. Stop the node (cleanly: pg_rewind needs a cleanly shut down target).
 stop_node() {
-  if [ -n "${PGFO_SERVICE:-}" ]; then systemctl stop "$PGFO_SERVICE"; elif running; then as_pg "$bin/pg_ctl" -D "$data" -m fast -w -t 60 stop >/dev/null; fi
+  if [ -n "${PGFO_SERVICE:-}" ]; then systemctl stop "$PGFO_SERVICE"; elif running; then as_pg "$bin/pg_ctl" -D "$data" -m "${1:-fast}" -w -t 60 stop >/dev/null; fi
 }
+log_file=${PGFO_LOG_FILE:-}
+[ -n "${PGFO_SERVICE:-}" ] || log_file=${log_file:-$data/pgfo-rejoin.log}
+# A standby opens for connections only once consistent, which may need WAL the writer no longer has:
+# pg_ctl does not wait here; wait_streaming does, and reads why it cannot.
 start_node() {
-  if [ -n "${PGFO_SERVICE:-}" ]; then systemctl start "$PGFO_SERVICE"; else as_pg "$bin/pg_ctl" -D "$data" -l "${PGFO_LOG_FILE:-$data/pgfo-rejoin.log}" -w -t 60 start >/dev/null; fi
+  log_from=0
+  [ -z "$log_file" ] || [ ! -f "$log_file" ] || log_from=$(wc -c <"$log_file")
+  if [ -n "${PGFO_SERVICE:-}" ]; then systemctl start "$PGFO_SERVICE"; else as_pg "$bin/pg_ctl" -D "$data" -l "$log_file" -W start >/dev/null; fi
 }
 say "stopping the node"
 stop_node || fail "could not stop PostgreSQL in $data"
@@ -146,23 +152,52 @@ if [ "$method" = rewind ]; then
 fi
 if [ "$method" = basebackup ]; then base_backup || fail "pg_basebackup failed; the node is stopped and unchanged"; fi
 
-for f in postgresql.conf postgresql.auto.conf pg_hba.conf pg_ident.conf; do [ -f "$keep/$f" ] && cp -p "$keep/$f" "$data/$f"; done
-auto="$data/postgresql.auto.conf"
-grep -Ev '^[[:space:]]*(primary_conninfo|primary_slot_name|synchronous_standby_names|default_transaction_read_only)[[:space:]]*=' "$auto" >"$keep/auto.new" || true
-conninfo="host=$PGFO_SOURCE_HOST port=$PGFO_SOURCE_PORT user=$PGFO_REPLICATION_USER application_name=$PGFO_APPLICATION_NAME$passfile"
-printf "primary_conninfo = '%s'\n" "$(sed "s/'/''/g" <<<"$conninfo")" >>"$keep/auto.new"
-cat "$keep/auto.new" >"$auto"
-as_pg touch "$data/standby.signal"
-rm -f "$data/recovery.signal"
-
+# Its own configuration files back, then a standby of the writer.
+make_standby() {
+  for f in postgresql.conf postgresql.auto.conf pg_hba.conf pg_ident.conf; do [ -f "$keep/$f" ] && cp -p "$keep/$f" "$data/$f"; done
+  local auto="$data/postgresql.auto.conf"
+  grep -Ev '^[[:space:]]*(primary_conninfo|primary_slot_name|synchronous_standby_names|default_transaction_read_only)[[:space:]]*=' "$auto" >"$keep/auto.new" || true
+  local conninfo="host=$PGFO_SOURCE_HOST port=$PGFO_SOURCE_PORT user=$PGFO_REPLICATION_USER application_name=$PGFO_APPLICATION_NAME$passfile"
+  printf "primary_conninfo = '%s'\n" "$(sed "s/'/''/g" <<<"$conninfo")" >>"$keep/auto.new"
+  cat "$keep/auto.new" >"$auto"
+  as_pg touch "$data/standby.signal"
+  rm -f "$data/recovery.signal"
+}
+# 0: streaming; 1: not within PGFO_WAIT_SECONDS; 2: the writer no longer has WAL the node needs
+# (seen in the server log, when the script knows where it is).
+wait_streaming() {
+  local deadline=$((SECONDS + wait_seconds))
+  while :; do
+    receiver=$(psql_at "$node_conn" "SELECT status || '|' || received_tli FROM pg_stat_wal_receiver" 2>/dev/null || true)
+    if [ "${receiver%%|*}" = streaming ]; then return 0; fi
+    if [ -n "$log_file" ] && [ -f "$log_file" ] && tail -c +"$((log_from + 1))" "$log_file" | grep -q 'requested WAL segment .* has already been removed'; then return 2; fi
+    [ "$SECONDS" -lt "$deadline" ] || return 1
+    sleep 1
+  done
+}
+make_standby
 say "starting the node as a standby of $PGFO_SOURCE_HOST:$PGFO_SOURCE_PORT"
 start_node || fail "PostgreSQL did not start after the $method"
-deadline=$((SECONDS + wait_seconds))
-while :; do
-  receiver=$(psql_at "$node_conn" "SELECT status || '|' || received_tli FROM pg_stat_wal_receiver" 2>/dev/null || true)
-  if [ "${receiver%%|*}" = streaming ]; then break; fi
-  [ "$SECONDS" -lt "$deadline" ] || fail "the node started but does not stream from the writer after ${wait_seconds} s (receiver: ${receiver:-none})"
-  sleep 1
-done
+fallback=''
+status=0
+wait_streaming || status=$?
+if [ "$status" != 0 ] && [ "$method" = rewind ] && [ "$mode" = auto ]; then
+  # The rewound node replays the writer's WAL from the fork on; a writer that has recycled it (no
+  # slot held it, wal_keep_size too small for what was written since) cannot serve it.
+  if [ "$status" = 2 ]; then fallback="the writer no longer has the WAL since the fork"; else fallback="the node did not stream within ${wait_seconds} s of the rewind"; fi
+  say "$fallback: falling back to a base backup"
+  stop_node immediate || fail "could not stop PostgreSQL in $data after the rewind"
+  method=basebackup
+  base_backup || fail "pg_basebackup failed after the rewind; the node is stopped"
+  make_standby
+  start_node || fail "PostgreSQL did not start after the $method"
+  status=0
+  wait_streaming || status=$?
+fi
+case "$status" in
+  0) ;;
+  2) fail "the node started but the writer no longer has the WAL it needs (requested WAL segment removed): rejoin with mode basebackup" ;;
+  *) fail "the node started but does not stream from the writer after ${wait_seconds} s (receiver: ${receiver:-none})" ;;
+esac
 say "streaming from the writer on timeline ${receiver#*|}"
-printf 'PGFO-RESULT %s\n' "$(summary rejoined streamingTimeline "${receiver#*|}")"
+printf 'PGFO-RESULT %s\n' "$(summary rejoined streamingTimeline "${receiver#*|}" fallback "$(if [ -n "$fallback" ]; then json_string "$fallback"; else echo null; fi)")"

@@ -123,6 +123,8 @@ export const rejoinNode = async (context: ClusterContext, request: RejoinRequest
     if (!streaming) {
       return { ...base, ...measured, outcome: 'failed', writer: writer.name, reasons: [...reasons, `${writer.name} does not see ${node.name} streaming after the ${measured.method}`], ms: Date.now() - started };
     }
+    const fallback = stringOrNull(report?.fallback);
+    if (fallback) reasons.push(`pg_rewind was not enough (${fallback}): fell back to a fresh base backup`);
     reasons.push(`${node.name} streams from ${writer.name} (${measured.method}) on timeline ${measured.writerTimeline}`);
     await untagInstance(ec2Client(node.region), node.instanceId, FENCED_TAG);
     // The record no longer calls it fenced: it is a candidate again (a failback switches over to it).

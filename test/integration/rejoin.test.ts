@@ -114,6 +114,25 @@ describe('rejoin a fenced or diverged node as a standby of the writer', () => {
     await expectOneWriterThroughout(execution);
   }, 240_000);
 
+  it('falls back to a base backup when the writer has recycled the WAL since the fork (pg_rewind succeeds, the node cannot replay)', async () => {
+    const { execution, writer } = await failOver();
+    await zombie();
+    // More WAL than wal_keep_size keeps (the topology's 32 MB) on the new writer, then checkpoints:
+    // the segment holding the fork is gone from its pg_wal, and no slot holds it.
+    const fork = (await s.topology().query<{ segment: string }>(writer, 'SELECT pg_walfile_name(pg_current_wal_lsn()) AS segment'))[0]!.segment;
+    for (let i = 0; i < 40; i += 1) await s.topology().query(writer, 'SELECT pg_switch_wal(); CREATE TEMP TABLE IF NOT EXISTS filler (x int); INSERT INTO filler VALUES (1)');
+    await s.topology().query(writer, 'CHECKPOINT; CHECKPOINT');
+    const left = await s.topology().query<{ name: string }>(writer, 'SELECT name FROM pg_ls_waldir() WHERE name = $1', [fork]);
+    expect(left).toEqual([]);
+
+    const done = await rejoin({ node: 'primary' });
+    expect(done).toMatchObject({ outcome: 'rejoined', writer, method: 'basebackup' });
+    expect(done.reasons.join('\n')).toContain('pg_rewind was not enough (the writer no longer has the WAL since the fork): fell back to a fresh base backup');
+    expect(await inRecovery('primary')).toBe(true);
+    expect((await s.topology().query('primary', "SELECT to_regclass('zombie_only') AS t"))[0]).toEqual({ t: null });
+    await expectOneWriterThroughout(execution);
+  }, 300_000);
+
   it('refuses the writer itself, an unknown node, and changes nothing', async () => {
     const { execution, writer } = await failOver();
     const refused = await rejoin({ node: writer });
