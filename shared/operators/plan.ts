@@ -5,6 +5,7 @@ import { assessCandidates } from '../actions/assess-candidates';
 import { clientEndpoint, nodeNamed, type ClusterContext } from '../config/cluster-context';
 import { failoverTarget } from '../actions/topology';
 import { judgeOutage } from '../decisions/confirm-outage';
+import { switchoverReadiness } from '../decisions/failback';
 import { publishedTargets } from '../actions/repoint';
 import { gatherSignals } from '../actions/signals';
 import type { CandidateVerdict, OutageVerdict } from '../decisions/types';
@@ -19,6 +20,11 @@ export interface FailoverPlan {
   /** Generation of the cluster record the plan was made from. */
   generation: number;
   outage: OutageVerdict;
+  /**
+   * The node a failover would promote, or why none. With `--to` and a writer that answers, also the
+   * failback readiness: `promote` only if the node streams from the writer on its timeline within
+   * the lag cap (what a switchover to it checks first).
+   */
   candidate: CandidateVerdict;
   fencing: {
     node: string;
@@ -62,7 +68,15 @@ export const planFailover = async (context: ClusterContext, requestedNode?: stri
     followers: target.followers,
     convergeOn: target.convergeOn,
   });
-  const candidate = { ...assessed, reasons: [...target.notes, ...assessed.reasons] };
+  // With the writer answering, a requested node is ready only if a switchover to it would start
+  // (a failback is one): it must prove it streams from the writer on its timeline and has caught up.
+  const { verdict, nodes } = target.topology;
+  const writerSeen = verdict.known && verdict.observed && target.convergeOn === null ? nodes.find((n) => n.node === primary.name) : undefined;
+  const requestedSeen = requestedNode && requestedNode !== primary.name ? nodes.find((n) => n.node === requestedNode) : undefined;
+  const readiness = writerSeen && requestedSeen ? switchoverReadiness(writerSeen, requestedSeen, cluster.policy.maxLagBytes) : null;
+  const reasons = [...target.notes, ...assessed.reasons, ...(readiness ? [readiness.reason] : [])];
+  const candidate: CandidateVerdict =
+    readiness && !readiness.ready && assessed.promote ? { promote: false, reason: readiness.reason, reasons } : { ...assessed, reasons };
   const ec2 = ec2Client(primary.region);
   const state = await instanceState(ec2, primary.instanceId).catch(() => null);
   // DryRun proves the permission (tag condition, SCPs included) without stopping anything.
