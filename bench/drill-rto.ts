@@ -9,10 +9,32 @@ import { PROJECT_ROOT } from './bundles';
 import { progress } from './progress';
 import { percentile, round, spread, type Spread } from './stats';
 
-export interface ScenarioDistribution {
+/** Runs of one scenario under one setting: a row of the drills table. */
+export interface DrillGroup {
+  /** What the row is called (the scenario, and the setting when it is not the default). */
+  label: string;
   scenario: DrillScenario;
   runs: number;
+  /** How long Route 53 changes stay PENDING (default: the drill's modelled figure). */
+  dnsPendingMs?: number;
+  /** Spread the fault over one alarm period: run i waits i × periodMs / runs after the alarm is OK. */
+  spreadOverPeriodMs?: number;
+}
+
+export interface ScenarioDistribution {
+  scenario: DrillScenario;
+  /** The group's label (older results: the scenario). */
+  label?: string;
+  runs: number;
   passed: number;
+  /** Runs that ended with a node other than the old primary taking writes. */
+  promotions?: number;
+  /** Runs whose failover alarm fired. */
+  alarms?: number;
+  /** Runs whose workflow ran and ended without a receipt (the execution FAILED). */
+  workflowsFailed?: number;
+  /** Promotion done → last DATABASE_URL written, from the receipt's steps. */
+  promotionToDatabaseUrlSeconds?: Spread | null;
   detectionSeconds: Spread | null;
   rtoSeconds: (Spread & { p90: number }) | null;
   appDowntimeSeconds: Spread | null;
@@ -40,14 +62,29 @@ const spreadOf = (values: Array<number | null>, scale = 1): Spread | null => {
   return present.length > 0 ? spread(present) : null;
 };
 
+type ReceiptSteps = { steps?: Array<{ step: string; endedAt: string }> } | null;
+
+/** Milliseconds from the end of the promotion to the end of the DATABASE_URL rewrite, from a receipt. Pure. */
+export const promotionToDatabaseUrlMs = (receipt: unknown): number | null => {
+  const steps = (receipt as ReceiptSteps)?.steps ?? [];
+  const promoted = steps.find((s) => s.step === 'promotion');
+  const written = steps.find((s) => s.step === 'databaseUrl');
+  return promoted && written ? Date.parse(written.endedAt) - Date.parse(promoted.endedAt) : null;
+};
+
 /** Distributions over the reports of one scenario. Pure. */
-export const summariseDrills = (scenario: DrillScenario, reports: DrillReport[]): ScenarioDistribution => {
+export const summariseDrills = (scenario: DrillScenario, reports: DrillReport[], label: string = scenario): ScenarioDistribution => {
   const rto = spreadOf(reports.map((r) => r.rtoMs), 1000);
   const rtoValues = reports.map((r) => r.rtoMs).filter((v): v is number => v !== null);
   return {
     scenario,
+    label,
     runs: reports.length,
     passed: reports.filter((r) => r.passed).length,
+    promotions: reports.filter((r) => r.outcome === 'promoted').length,
+    alarms: reports.filter((r) => r.detectionMs !== null).length,
+    workflowsFailed: reports.filter((r) => r.detectionMs !== null && (r.receipt === null || r.receipt === undefined)).length,
+    promotionToDatabaseUrlSeconds: spreadOf(reports.map((r) => promotionToDatabaseUrlMs(r.receipt)), 1000),
     detectionSeconds: spreadOf(reports.map((r) => r.detectionMs), 1000),
     rtoSeconds: rto ? { ...rto, p90: round(percentile(rtoValues, 90) / 1000, 1) } : null,
     appDowntimeSeconds: spreadOf(reports.map((r) => r.appDowntimeMs), 1000),
@@ -81,9 +118,9 @@ const configWithFreePorts = async (dir: string, name: string, taken: Set<number>
   return file;
 };
 
-const runWorker = (scenario: DrillScenario, configFile: string, jsonFile: string): Promise<void> =>
+const runWorker = (scenario: DrillScenario, configFile: string, jsonFile: string, options: WorkerOptions): Promise<void> =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [require.resolve('tsx/cli'), join(__dirname, 'drill-worker.ts'), scenario, configFile, jsonFile], {
+    const child = spawn(process.execPath, [require.resolve('tsx/cli'), join(__dirname, 'drill-worker.ts'), scenario, configFile, jsonFile, JSON.stringify(options)], {
       cwd: PROJECT_ROOT,
       stdio: ['ignore', 'ignore', 'pipe'],
       env: { ...process.env, LOG_LEVEL: 'silent' },
@@ -94,46 +131,61 @@ const runWorker = (scenario: DrillScenario, configFile: string, jsonFile: string
     child.on('exit', (code) => (code === 0 && existsSync(jsonFile) ? resolve() : reject(new Error(`drill ${scenario} exited ${code}: ${stderr}`))));
   });
 
+/** What the worker passes on to `runDrill`. */
+export interface WorkerOptions {
+  dnsPendingMs?: number;
+  faultDelayMs?: number;
+}
+
 /**
  * Section 5: end-to-end RTO and RPO distributions from `runDrill` (the same drill as `npm run
- * drill`), several runs per scenario. Drills run `concurrency` at a time, each in its own process
+ * drill`), several runs per group. Drills run `concurrency` at a time, each in its own process
  * with its own stack and emulator, to fit the bench's time budget.
  */
-export const measureDrills = async (scenarios: DrillScenario[], runsPerScenario: number, concurrency: number): Promise<DrillResult> => {
+export const measureDrills = async (groups: DrillGroup[], concurrency: number): Promise<DrillResult> => {
   const dir = mkdtempSync(join(tmpdir(), 'pgfo-bench-drills-'));
   try {
     const taken = new Set<number>();
-    const jobs: Array<{ scenario: DrillScenario; name: string; config: string; json: string }> = [];
-    for (let i = 0; i < runsPerScenario; i += 1) {
-      for (const scenario of scenarios) {
-        const name = `${scenario}-${i + 1}`;
-        jobs.push({ scenario, name, config: await configWithFreePorts(dir, name, taken), json: join(dir, `${name}.report.json`) });
+    const jobs: Array<{ group: DrillGroup; name: string; config: string; json: string; options: WorkerOptions }> = [];
+    const most = Math.max(...groups.map((g) => g.runs));
+    // Interleaved, so that every group sees the same mix of load.
+    for (let i = 0; i < most; i += 1) {
+      for (const [g, group] of groups.entries()) {
+        if (i >= group.runs) continue;
+        const name = `${group.scenario}-${g}-${i + 1}`;
+        const options: WorkerOptions = {
+          ...(group.dnsPendingMs !== undefined ? { dnsPendingMs: group.dnsPendingMs } : {}),
+          ...(group.spreadOverPeriodMs !== undefined ? { faultDelayMs: Math.round((i * group.spreadOverPeriodMs) / group.runs) } : {}),
+        };
+        jobs.push({ group, name, config: await configWithFreePorts(dir, name, taken), json: join(dir, `${name}.report.json`), options });
       }
     }
-    const reports = new Map<DrillScenario, DrillReport[]>(scenarios.map((s) => [s, []]));
+    const reports = new Map<DrillGroup, DrillReport[]>(groups.map((g) => [g, []]));
     let next = 0;
     const worker = async () => {
       while (next < jobs.length) {
         const job = jobs[next++]!;
         try {
-          await runWorker(job.scenario, job.config, job.json);
+          await runWorker(job.group.scenario, job.config, job.json, job.options);
           const report = JSON.parse(readFileSync(job.json, 'utf8')) as DrillReport;
-          reports.get(job.scenario)!.push(report);
-          progress(`drill ${job.name}: ${report.passed ? 'passed' : 'FAILED'}, RTO ${report.rtoMs === null ? 'n/a' : `${(report.rtoMs / 1000).toFixed(1)} s`}, ${report.rpo.ackedRowsLost ?? 'n/a'} acked rows lost`);
+          reports.get(job.group)!.push(report);
+          progress(
+            `drill ${job.name} (${job.group.label}): ${report.passed ? 'passed' : 'FAILED'}, ${report.outcome}, RTO ${report.rtoMs === null ? 'n/a' : `${(report.rtoMs / 1000).toFixed(1)} s`}, ${report.rpo.ackedRowsLost ?? 'n/a'} acked rows lost`,
+          );
         } catch (error) {
           progress(`drill ${job.name}: did not run (${(error as Error).message.split('\n')[0]})`);
         }
       }
     };
-    progress(`drills: ${jobs.length} runs (${scenarios.join(', ')}), ${concurrency} at a time`);
+    progress(`drills: ${jobs.length} runs (${groups.map((g) => `${g.label} × ${g.runs}`).join(', ')}), ${concurrency} at a time`);
     await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, worker));
     const all = [...reports.values()].flat();
     return {
       status: 'measured',
-      runsPerScenario,
+      runsPerScenario: Math.max(...groups.map((g) => g.runs)),
       concurrency,
       shortened: all[0]?.shortened ?? [],
-      scenarios: scenarios.map((s) => summariseDrills(s, reports.get(s)!)),
+      scenarios: groups.map((g) => summariseDrills(g.scenario, reports.get(g)!, g.label)),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -188,15 +188,18 @@ export const drillSection = (r: DrillResult): string[] => {
   if (r.status !== 'measured') return [`**Pending**: ${r.reason ?? 'not measured'}.`];
   return [
     table(
-      ['scenario', 'runs', 'passed', 'detection s (median, min–max)', 'RTO s median', 'RTO s p90', 'RTO s min–max', 'app downtime s', 'acked rows lost (median, min–max)', 'receipt loss KiB (median)', 'receipt upper bound KiB (median)'],
+      ['drills', 'runs', 'passed', 'alarm fired', 'promoted', 'detection s (median, min–max)', 'RTO s median', 'RTO s p90', 'RTO s min–max', 'promotion → DATABASE_URL s (max)', 'app downtime s', 'acked rows lost (median, min–max)', 'receipt loss KiB (median)', 'receipt upper bound KiB (median)'],
       r.scenarios.map((s) => [
-        s.scenario,
+        s.label ?? s.scenario,
         s.runs,
         s.passed,
+        s.alarms,
+        s.promotions,
         s.detectionSeconds ? `${s.detectionSeconds.median} (${range(s.detectionSeconds)})` : null,
         s.rtoSeconds?.median,
         s.rtoSeconds?.p90,
         range(s.rtoSeconds),
+        s.promotionToDatabaseUrlSeconds?.max,
         s.appDowntimeSeconds?.median,
         s.ackedRowsLost ? `${s.ackedRowsLost.median} (${range(s.ackedRowsLost)})` : null,
         kib(s.receiptLossBytes?.median),
@@ -204,15 +207,19 @@ export const drillSection = (r: DrillResult): string[] => {
       ]),
     ),
     '',
-    `RTO: fault → first application write through a DATABASE_URL read from SSM. ${r.runsPerScenario} runs per scenario, ${r.concurrency} drills at a time ` +
-      `(each its own process, stack and emulator). The drill shortens: ${r.shortened.join('; ')}.`,
+    `RTO: fault → first application write through a DATABASE_URL read from SSM. Up to ${r.runsPerScenario} runs per row, ${r.concurrency} drills at a time ` +
+      `(each its own process, stack and emulator), the rows interleaved. The drill shortens: ${r.shortened.join('; ')}. ` +
+      'The transient faults (`primary-stall`: every PostgreSQL process of the primary frozen; `monitor-path-loss`: the control plane’s path to it ' +
+      'black-holed) last 20 s and start at a different point of the alarm period in each run; they pass when nothing is promoted. ' +
+      '"promotion → DATABASE_URL" is the receipt’s end of the promotion to the end of the last DATABASE_URL write (the DNS branch runs beside it).',
     ...r.scenarios.flatMap((s) =>
       (s.failures ?? []).map((f, i) => `\nFailed ${s.scenario} run ${i + 1}: ${f.problems.join('; ')}. Workflow: ${f.reasons.join('; ') || 'no reasons'}. Alarm: ${f.alarmTransitions.join('; ') || 'no transitions'}.`),
     ),
     '',
     'Reading: the RTO is detection (the drill injects its fault as soon as the alarm is OK, which is just after a period boundary, so ' +
       `it sees close to the worst case of the default ${DEFAULT_ALARM.datapointsToAlarm} of ${DEFAULT_ALARM.evaluationPeriods}, see section 2) plus ` +
-      `${DEFAULT_POLICY.rechecks} × \`policy.recheckAfterSeconds\` (${DEFAULT_POLICY.recheckAfterSeconds} s) between the confirmation checks, plus well under a second of workflow, ` +
+      `${DEFAULT_POLICY.rechecks} × \`policy.recheckAfterSeconds\` (${DEFAULT_POLICY.recheckAfterSeconds} s) between the confirmation checks — one more when the writer was ` +
+      `last seen less than \`policy.metricStaleSeconds\` (${DEFAULT_POLICY.metricStaleSeconds} s) before the first check — plus a second or two of workflow, ` +
       'plus the application noticing and re-reading DATABASE_URL. RPO: the synchronous standby loses no acknowledged row; the asynchronous ' +
       'DR loses what was in flight on its throttled link. The receipt’s estimate counts WAL up to the last writer position anyone saw, so ' +
       'writes after the monitor’s last sample are not in it; its upper bound extrapolates them at the last observed rate.',

@@ -5,7 +5,9 @@ import { emulatorEnv, startEmulator } from '../local/emulator';
 import { PROJECT_ROOT } from './bundles';
 import { measureColdStart } from './cold-start';
 import { measureDetection } from './detection';
-import { measureDrills } from './drill-rto';
+import { measureDrills, type DrillGroup } from './drill-rto';
+import { TRANSIENT_FAULT_SECONDS } from '../drill/scenarios';
+import { alarmSchema } from '../shared/config/schema';
 import { measureOverhead } from './failover-overhead';
 import { measureMonitorScale } from './monitor-scale';
 import { progress } from './progress';
@@ -22,6 +24,27 @@ import { UsageError } from '../shared/command-line';
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 process.env.LOG_LEVEL ??= 'silent';
+
+/** Route 53 PENDING for the "promotion → last DATABASE_URL" figure (the issue's 30 s). */
+const DNS_PENDING_FIGURE_MS = 30_000;
+
+/**
+ * The drills' rows: RTO at the defaults and the drill's modelled AWS timings; the DATABASE_URL
+ * rewrite with Route 53 PENDING 30 s and with the Route 53 API down; and twice as many trials of
+ * the two transient faults that must promote nothing, their start spread over one alarm period.
+ */
+export const drillGroups = (runs: number): DrillGroup[] => {
+  const few = Math.max(2, Math.ceil(runs / 2));
+  const periodMs = alarmSchema.parse({}).periodSeconds * 1000;
+  return [
+    { label: 'primary-crash', scenario: 'primary-crash', runs },
+    { label: 'region-outage', scenario: 'region-outage', runs },
+    { label: `region-outage, Route 53 PENDING ${DNS_PENDING_FIGURE_MS / 1000} s`, scenario: 'region-outage', runs: few, dnsPendingMs: DNS_PENDING_FIGURE_MS },
+    { label: 'dns-down (Route 53 API fails for good)', scenario: 'dns-down', runs: few },
+    { label: `primary-stall (${TRANSIENT_FAULT_SECONDS} s)`, scenario: 'primary-stall', runs: 2 * runs, spreadOverPeriodMs: periodMs },
+    { label: `monitor-path-loss (${TRANSIENT_FAULT_SECONDS} s)`, scenario: 'monitor-path-loss', runs: 2 * runs, spreadOverPeriodMs: periodMs },
+  ];
+};
 
 const wanted = (options: BenchOptions, section: Section) => options.only.length === 0 || options.only.includes(section);
 
@@ -58,7 +81,7 @@ const main = async () => {
     if (wanted(options, 'scale')) result.monitorScale = await timed('monitor scale', () => measureMonitorScale([1, 10, 50], 6, 1000));
     if (wanted(options, 'detection')) result.detection = await timed('detection', () => measureDetection(6));
     if (wanted(options, 'drills')) {
-      result.drills = await timed('drills', () => measureDrills(['primary-crash', 'region-outage'], options.drillRuns, options.drillConcurrency));
+      result.drills = await timed('drills', () => measureDrills(drillGroups(options.drillRuns), options.drillConcurrency));
     }
   } finally {
     await emulator.stop();

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { LinkProxy } from '../local/link-proxy';
 import { calls } from '../local/fault-proxy';
@@ -50,6 +51,11 @@ export interface Scenario {
   name: DrillScenario;
   /** Started by the failover alarm (false: an operator request). */
   alarmDriven: boolean;
+  /**
+   * A transient fault that may end before the alarm fires: the drill then records that the alarm
+   * stayed OK instead of failing. When it fires, the workflow runs and is checked as usual.
+   */
+  alarmOptional?: boolean;
   /** Bytes of incompressible payload per acknowledged row of the data-loss workload. */
   payloadBytes: number;
   expect(cast: Cast): Expectation;
@@ -152,13 +158,13 @@ const controlPaths = new Map<DrillStack, { links: LinkProxy[]; configFile: strin
  * through link proxies that reset every connection, written into a configuration file of their
  * own. Applications and replication keep their direct paths.
  */
-const cutControlPaths = async (drill: DrillStack, nodes: NodeConfig[]): Promise<void> => {
+const cutControlPaths = async (drill: DrillStack, nodes: NodeConfig[], mode: 'reset' | 'blackhole' = 'reset'): Promise<void> => {
   const config = structuredClone(drill.stack.config);
   const cluster = config.clusters.find((c) => c.name === drill.cluster.name)!;
   const links: LinkProxy[] = [];
   for (const node of nodes) {
     const link = await LinkProxy.start({ host: node.host, port: node.port });
-    link.cut('reset');
+    link.cut(mode);
     links.push(link);
     cluster.nodes.find((n) => n.name === node.name)!.port = link.port;
   }
@@ -195,7 +201,97 @@ const allowReplication = async (drill: DrillStack, node: NodeConfig): Promise<vo
 
 const REPLICATION_MARK = '# pgfo drill: replication refused (fence-refused)';
 
+/** How long the transient faults (`primary-stall`, `monitor-path-loss`) last. */
+export const TRANSIENT_FAULT_SECONDS = 20;
+
+/** The node's PostgreSQL processes: the postmaster (first line of postmaster.pid) and its children. */
+const postgresProcesses = (drill: DrillStack, node: NodeConfig): number[] => {
+  const postmaster = Number(readFileSync(join(drill.topology.nodes[node.name]!.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  if (!Number.isInteger(postmaster) || postmaster <= 0) throw new Error(`${node.name}: no postmaster pid in postmaster.pid`);
+  let children: number[] = [];
+  try {
+    children = execFileSync('pgrep', ['-P', String(postmaster)], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+  } catch {
+    // pgrep exits 1 when there is no child
+  }
+  return [postmaster, ...children];
+};
+
+/**
+ * Freezes every PostgreSQL process of `node` (SIGSTOP, as a VM pause or a storage freeze would: the
+ * kernel still accepts connections, nothing answers), waits `seconds`, then thaws them.
+ */
+const stall = async (drill: DrillStack, node: NodeConfig, seconds: number): Promise<void> => {
+  const pids = postgresProcesses(drill, node);
+  for (const pid of pids) process.kill(pid, 'SIGSTOP');
+  try {
+    await sleep(seconds * 1000);
+  } finally {
+    for (const pid of [...pids].reverse()) {
+      try {
+        process.kill(pid, 'SIGCONT');
+      } catch {
+        // a child that ended meanwhile
+      }
+    }
+  }
+};
+
+const thaw = (drill: DrillStack, node: NodeConfig): void => {
+  for (const pid of postgresProcesses(drill, node)) {
+    try {
+      process.kill(pid, 'SIGCONT');
+    } catch {
+      // gone already
+    }
+  }
+};
+
 const SCENARIOS: Record<SingleFaultScenario, Scenario> = {
+  'primary-stall': {
+    name: 'primary-stall',
+    alarmDriven: true,
+    alarmOptional: true,
+    payloadBytes: 1000,
+    expect: (cast) => ({
+      outcome: 'not-promoted',
+      promoted: null,
+      zeroLoss: true,
+      description: `nothing promoted: ${cast.primary.name} froze for ${TRANSIENT_FAULT_SECONDS} s and came back as the writer`,
+      appMayStall: `${cast.primary.name} is frozen: every write waits for it`,
+    }),
+    prepare: async () => undefined,
+    inject: async (drill, cast) => {
+      await stall(drill, cast.primary, TRANSIENT_FAULT_SECONDS);
+      return `every PostgreSQL process of ${cast.primary.name} frozen (SIGSTOP) for ${TRANSIENT_FAULT_SECONDS} s, then thawed`;
+    },
+    restore: async (drill, cast) => thaw(drill, cast.primary),
+  },
+  'monitor-path-loss': {
+    name: 'monitor-path-loss',
+    alarmDriven: true,
+    alarmOptional: true,
+    payloadBytes: 1000,
+    expect: (cast) => ({
+      outcome: 'not-promoted',
+      promoted: null,
+      zeroLoss: true,
+      description: `nothing promoted: the control plane lost its path to ${cast.primary.name} for ${TRANSIENT_FAULT_SECONDS} s; ${cast.primary.name} stayed the writer`,
+    }),
+    prepare: async () => undefined,
+    // The network between the control plane (monitor and workflow alike) and the primary drops every
+    // packet; replication and the applications are unaffected.
+    inject: async (drill, cast) => {
+      await cutControlPaths(drill, [cast.primary], 'blackhole');
+      try {
+        await sleep(TRANSIENT_FAULT_SECONDS * 1000);
+      } finally {
+        await restoreControlPaths(drill);
+      }
+      return `the control plane's path to ${cast.primary.name} black-holed for ${TRANSIENT_FAULT_SECONDS} s, then restored`;
+    },
+    restore: async (drill) => restoreControlPaths(drill),
+  },
   'fence-refused': {
     name: 'fence-refused',
     alarmDriven: true,

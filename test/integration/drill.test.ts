@@ -12,14 +12,16 @@ import { freeLoopbackPort } from '../../local/pg-node';
  * (1 of 1 periods of 10 s), a 1 s re-check and short invocations, on free ports. Shortened in the
  * configuration, as a user would with --config; nothing in the drill is faked for the test.
  */
-const fastConfigFile = async (dir: string): Promise<string> => {
+const fastConfigFile = async (dir: string, { defaultChecks = false } = {}): Promise<string> => {
   const config = aConfig();
   const cluster = config.clusters[0]!;
   Object.assign(cluster.alarms, { periodSeconds: 10, evaluationPeriods: 1, datapointsToAlarm: 1 });
   Object.assign(cluster.policy, { recheckAfterSeconds: 1, metricStaleSeconds: 10, dnsSyncTimeoutSeconds: 10 });
+  // The transient faults are judged by the default re-check and staleness, which they must not outlast.
+  if (defaultChecks) Object.assign(cluster.policy, { recheckAfterSeconds: undefined, metricStaleSeconds: undefined });
   cluster.monitor.samplesPerInvocation = 2;
   for (const node of cluster.nodes) node.port = await freeLoopbackPort();
-  const file = join(dir, 'drill.json');
+  const file = join(dir, defaultChecks ? 'drill-default-checks.json' : 'drill.json');
   writeFileSync(file, JSON.stringify(config));
   return file;
 };
@@ -110,6 +112,25 @@ describe('the drill, run programmatically against the real topology and the emul
     expect(JSON.parse(readFileSync(join(dir, 'region-outage.json'), 'utf8'))).toEqual(JSON.parse(JSON.stringify(report)));
     expect(readFileSync(join(dir, 'region-outage.html'), 'utf8')).toContain('<svg ');
     expect(lines.some((l) => /\] fault: region us-east-1 lost/.test(l))).toBe(true);
+  }, 150_000);
+
+  it('primary stall: every PostgreSQL process frozen for 20 s, the alarm firing in the middle; with the default checks nothing is promoted', async () => {
+    const report = await runDrill({
+      scenario: 'primary-stall',
+      configFile: await fastConfigFile(dir, { defaultChecks: true }),
+      emulatorEndpoint: process.env.AWS_ENDPOINT_URL!,
+      print: (line) => lines.push(line),
+      // Half a period after the alarm's evaluation: it fires about 15 s into the stall, while the primary is still frozen.
+      faultDelayMs: 5000,
+    });
+
+    expect(report.problems).toEqual([]);
+    expect(report).toMatchObject({ scenario: 'primary-stall', passed: true, outcome: 'not-promoted', promoted: null, oldPrimaryFenced: false });
+    expect(report.detectionMs).not.toBeNull();
+    expect(report.detectionMs!).toBeLessThan(20_000);
+    expect(report.reasons.join('\n')).toMatch(/primary answers the database probe: no failover/);
+    expect(report.rpo.ackedRowsLost).toBe(0);
+    expect(report.nodes.map((n) => [n.name, n.observed])).toEqual([['primary', 'writable'], ['standby_az2', 'standby'], ['standby_dr', 'standby']]);
   }, 150_000);
 
   it('false alarm: the monitor loses sight of a healthy primary; nothing is promoted and the application never notices', async () => {

@@ -1,7 +1,7 @@
 import type { Metafile } from 'esbuild';
 import { analyseMetafile, naiveEntrySource } from '../../bench/bundles';
 import { datapointVariants, detectionBoundSeconds } from '../../bench/detection';
-import { summariseDrills } from '../../bench/drill-rto';
+import { promotionToDatabaseUrlMs, summariseDrills } from '../../bench/drill-rto';
 import { slowestCalls, stateShares } from '../../bench/failover-overhead';
 import { callsByKind, perState, type FullRun } from '../../bench/failover-runs';
 import { replicatedConfig, roundDurations } from '../../bench/monitor-scale';
@@ -121,5 +121,20 @@ describe('bench helpers', () => {
       ({ passed, problems: passed ? [] : ['no writer'], detectionMs: 30000, rtoMs, appDowntimeMs: rtoMs ?? 0, rpo: { ackedRowsLost: lost, ackedRows: 100, receiptBytes: 0, receiptSeconds: 0, receiptUpperBoundBytes: 2048 } }) as unknown as DrillReport;
     const summary = summariseDrills('primary-crash', [report(60000, 0), report(62000, 0), report(null, null, false)]);
     expect(summary).toMatchObject({ runs: 3, passed: 2, rtoSeconds: { n: 2, min: 60, median: 61, max: 62, p90: 62 }, ackedRowsLost: { n: 2, median: 0 }, receiptUpperBoundBytes: { n: 3, median: 2048 }, problems: ['no writer'] });
+  });
+});
+
+describe('drill summaries for the failover goals', () => {
+  const at = (ms: number) => new Date(Date.UTC(2026, 0, 1) + ms).toISOString();
+  const receipt = (promotedMs: number, urlMs: number) => ({ steps: [{ step: 'promotion', endedAt: at(promotedMs) }, { step: 'databaseUrl', endedAt: at(urlMs) }, { step: 'dns', endedAt: at(promotedMs + 30_000) }] });
+
+  it('measures promotion → DATABASE_URL from the receipt, and counts promotions, alarms and executions without a receipt', () => {
+    expect(promotionToDatabaseUrlMs(receipt(1000, 1070))).toBe(70);
+    expect(promotionToDatabaseUrlMs({ steps: [{ step: 'promotion', endedAt: at(0) }] })).toBeNull();
+    expect(promotionToDatabaseUrlMs(null)).toBeNull();
+    const run = (outcome: string, detectionMs: number | null, r: unknown) =>
+      ({ passed: true, problems: [], outcome, detectionMs, rtoMs: null, appDowntimeMs: 0, receipt: r, rpo: { ackedRowsLost: 0, ackedRows: 1, receiptBytes: null, receiptUpperBoundBytes: null } }) as unknown as DrillReport;
+    const summary = summariseDrills('dns-down', [run('promoted', 20_000, receipt(0, 90)), run('promoted', 21_000, receipt(0, 50)), run('not-promoted', 22_000, null), run('not-promoted', null, null)], 'dns-down (x)');
+    expect(summary).toMatchObject({ label: 'dns-down (x)', promotions: 2, alarms: 3, workflowsFailed: 1, promotionToDatabaseUrlSeconds: { n: 2, max: 0.1 } });
   });
 });

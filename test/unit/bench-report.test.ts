@@ -4,6 +4,7 @@ import type { OverheadResult } from '../../bench/failover-overhead';
 import { renderReport, summaryRows } from '../../bench/report';
 import { drillSection } from '../../bench/report-sections';
 import type { Baseline, BenchResult } from '../../bench/result';
+import type { ScenarioDistribution } from '../../bench/drill-rto';
 import { alarmSchema, policySchema } from '../../shared/config/schema';
 
 const baseline = JSON.parse(readFileSync(join(__dirname, '..', '..', 'bench', 'baseline.json'), 'utf8')) as Baseline;
@@ -58,5 +59,51 @@ describe('bench report', () => {
 
     expect(text).toContain(`the default ${alarm.datapointsToAlarm} of ${alarm.evaluationPeriods}`);
     expect(text).toContain(`${policy.rechecks} × \`policy.recheckAfterSeconds\` (${policy.recheckAfterSeconds} s)`);
+  });
+});
+
+describe('bench report: the drills against the failover goals', () => {
+  const group = (label: string, scenario: ScenarioDistribution['scenario'], extra: Partial<ScenarioDistribution>): ScenarioDistribution => ({
+    scenario,
+    label,
+    runs: 5,
+    passed: 5,
+    detectionSeconds: null,
+    rtoSeconds: null,
+    appDowntimeSeconds: null,
+    ackedRowsLost: null,
+    ackedRows: null,
+    receiptLossBytes: null,
+    receiptUpperBoundBytes: null,
+    problems: [],
+    failures: [],
+    ...extra,
+  });
+  const withDrills = (scenarios: ScenarioDistribution[]): BenchResult => ({
+    ...aResult(1.4),
+    overhead: undefined,
+    drills: { durationSeconds: 1, loadBefore: 1, loadAfter: 1, result: { status: 'measured', runsPerScenario: 10, concurrency: 5, shortened: [], scenarios } },
+  });
+
+  it('reads each goal from its own group: RTO medians, the DATABASE_URL delay with DNS pending, FAILED runs with Route 53 down, promotions from transient faults', () => {
+    const rows = summaryRows(
+      withDrills([
+        group('region-outage', 'region-outage', { rtoSeconds: { ...spread(28), p90: 29 } }),
+        group('primary-crash', 'primary-crash', { rtoSeconds: { ...spread(31), p90: 32 } }),
+        group('region-outage, Route 53 PENDING 30 s', 'region-outage', { runs: 3, promotionToDatabaseUrlSeconds: { n: 3, min: 0.05, median: 0.07, max: 0.09 } }),
+        group('dns-down (Route 53 API fails for good)', 'dns-down', { runs: 3, workflowsFailed: 1, passed: 2 }),
+        group('primary-stall (20 s)', 'primary-stall', { runs: 10, passed: 10, promotions: 0, alarms: 9 }),
+        group('monitor-path-loss (20 s)', 'monitor-path-loss', { runs: 10, passed: 9, promotions: 1, alarms: 10 }),
+      ]),
+    );
+    expect(rows.slice(0, 6)).toEqual([
+      ['region-outage RTO through DATABASE_URL, median of 5', '≤ 30 s', '28 s', 'yes'],
+      ['primary-crash RTO through DATABASE_URL, median of 5', '≤ 30 s', '31 s', 'no'],
+      ['promotion → last DATABASE_URL written, Route 53 PENDING 30 s (slowest of 3)', '≤ 1 s', '0.09 s', 'yes'],
+      ['failovers that end FAILED when Route 53 is down', 'none', '1 of 3', 'no'],
+      ['promotions from primary-stall (20 s) (alarm fired in 9)', '0', '0 of 10', 'yes'],
+      ['promotions from monitor-path-loss (20 s) (alarm fired in 10)', '0', '1 of 10', 'no'],
+    ]);
+    expect(rows.at(-1)).toEqual(['drill monitor-path-loss (20 s): runs passed', 'all pass', '9/10', 'no']);
   });
 });
