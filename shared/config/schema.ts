@@ -147,12 +147,15 @@ export const policySchema = z.strictObject({
    * `wal_receiver_timeout` on the standbys (e.g. 10 s) to detect sooner. @default 40 */
   receiverStaleSeconds: z.number().min(1).max(600).default(40),
   /** The writer last seen reachable by the monitor longer ago than this counts as a "down" signal.
-   * With the default 1-of-3 alarm a lost primary is detected 10–20 s after its last good sample, so
-   * 20 s makes this signal agree at the first or second check. It also bounds the stall that can
-   * promote when the standbys' receivers go stale too: both checks must see every signal down, so a
-   * stall shorter than `metricStaleSeconds + recheckAfterSeconds` is vetoed by the probe answering
-   * again. @default 20 */
-  metricStaleSeconds: z.number().int().min(10).max(3600).default(20),
+   * The default 1-of-3 alarm fires about 20 s after the last good sample when the fault falls just
+   * after a period boundary, so 15 s lets this signal agree at the first check (20 s cost a region
+   * outage a third check, 5 s more). What keeps a 20 s stall from promoting is first the standbys:
+   * their receivers still count as hearing from the primary for `receiverStaleSeconds` (40 s).
+   * Where they go stale sooner (a short `wal_receiver_timeout`, as on the local stack), both checks
+   * must see every signal down: a stall shorter than about `metricStaleSeconds` − the sampling gap +
+   * the probe's connect timeout + `recheckAfterSeconds` is vetoed by the probe answering again.
+   * @default 15 */
+  metricStaleSeconds: z.number().int().min(10).max(3600).default(15),
   /**
    * When the failover may move traffic without having proven the old writer stopped (its EC2
    * instance seen `stopped`):
