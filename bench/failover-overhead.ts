@@ -1,4 +1,5 @@
 import { loadDefinition } from '../local/state-machine';
+import type { Receipt } from '../shared/decisions/receipt';
 import { floorRun, fullRun, type CallCounts, type FloorRun, type FullRun } from './failover-runs';
 import { progress } from './progress';
 import { median, medianParts, ratio, round, roundOrNull, shares, spread, type Spread } from './stats';
@@ -33,6 +34,14 @@ export interface OverheadResult {
   /** Time inside the execution not spent in any state: the local runner's transitions and the trigger. */
   betweenStatesMs: number;
   receiptTotalMs: number;
+  /**
+   * The receipt's start → the end of its last DATABASE_URL write: how long the state machine takes
+   * until applications can move (the repoint ends the floor too; the followers, the receipt and the
+   * lease come after). Older results lack it.
+   */
+  movedMs?: Spread | null;
+  /** median(moved) / median(floor). */
+  movedRatio?: number | null;
   calls: { floor: CallCounts; full: CallCounts };
   /** The state machine's outside calls by kind: median per run of their summed time and count, longest first. */
   slowestCalls: Array<{ name: string; ms: number; count: number }>;
@@ -59,6 +68,12 @@ export const stateShares = (runs: FullRun[]): StateShare[] => {
     awsCalls: calls.get(s.name) ?? 0,
     pgConnects: connects.get(s.name) ?? 0,
   }));
+};
+
+/** The receipt's start → the end of its DATABASE_URL step, ms; null when the step is missing. Pure. */
+export const movedAfterMs = (receipt: Pick<Receipt, 'startedAt' | 'steps'>): number | null => {
+  const written = receipt.steps.find((s) => s.step === 'databaseUrl');
+  return written ? Date.parse(written.endedAt) - Date.parse(receipt.startedAt) : null;
 };
 
 /** Median per run of each kind of call's summed time and count, longest first. Pure. */
@@ -91,6 +106,7 @@ export const measureOverhead = async (runs: number): Promise<OverheadResult> => 
   // A Parallel state's time already holds its branches': count the top-level states only.
   const topLevel = new Set(Object.keys(loadDefinition().States));
   const betweenStates = full.map((r) => r.ms - r.states.filter((s) => topLevel.has(s.name)).reduce((sum, s) => sum + s.ms, 0));
+  const moved = full.map((r) => movedAfterMs(r.receipt)).filter((v): v is number => v !== null);
   return {
     runs,
     target: OVERHEAD_TARGET,
@@ -104,6 +120,8 @@ export const measureOverhead = async (runs: number): Promise<OverheadResult> => 
     states: stateShares(full),
     betweenStatesMs: round(median(betweenStates)),
     receiptTotalMs: round(median(full.map((r) => r.receipt.totalMs))),
+    movedMs: moved.length > 0 ? roundSpread(spread(moved)) : null,
+    movedRatio: moved.length > 0 ? roundOrNull(ratio(median(moved), median(floor.map((r) => r.ms))), 2) : null,
     calls: { floor: medianCounts(floor.map((r) => r.calls)), full: medianCounts(full.map((r) => r.calls)) },
     slowestCalls: slowestCalls(full),
     samples: { floor: floor.map((r) => round(r.ms)), full: full.map((r) => round(r.ms)) },

@@ -51,11 +51,13 @@ export const overheadSection = (r: OverheadResult, before: Baseline['overhead'])
         ['floor: pg_promote(true, 60) + UPSERT/GetChange + 1 PutParameter', r.floorMs.median, range(r.floorMs), r.calls.floor.aws, r.calls.floor.pgConnects, r.calls.floor.pgQueries],
         ['physical floor (floor less pg_promote’s wait after recovery ended)', r.physicalFloorMs.median, range(r.physicalFloorMs), null, null, null],
         ['state machine: alarm event → receipt (waits 0)', r.fullMs.median, range(r.fullMs), r.calls.full.aws, r.calls.full.pgConnects, r.calls.full.pgQueries],
+        ...(r.movedMs ? [['of which: receipt start → last DATABASE_URL written (applications can move)', r.movedMs.median, range(r.movedMs), null, null, null]] : []),
       ],
     ),
     '',
     `Ratio (median state machine / median floor): **${r.ratio}** (target < ${r.target}); median of the per-run ratios: ${r.pairedRatio}; ` +
       `against the physical floor: ${r.ratioToPhysicalFloor}. ` +
+      (r.movedRatio ? `Until the last DATABASE_URL is written (what the floor ends with; the followers, the receipt and the lease come after): ${r.movedRatio}. ` : '') +
       `${r.runs} runs each, alternating, fresh topology per run, one warm-up pair discarded; both sides warm (SDK clients used once, ` +
       'configuration loaded, password cached) and talking to the emulator directly.',
     '',

@@ -41,6 +41,7 @@ export const summaryRows = (r: BenchResult): Cell[][] => {
   const rows: Cell[][] = [];
   const o = r.overhead?.result;
   if (o) rows.push(['failover overhead: state machine / floor (median)', `< ${o.target}`, o.ratio, verdict(below(o.ratio, o.target, false))]);
+  if (o?.movedRatio) rows.push(['  the same, until the last DATABASE_URL is written', '(no target)', o.movedRatio, '–']);
   const d = r.detection?.result;
   const defaults = d?.rules[0];
   if (d && defaults) {

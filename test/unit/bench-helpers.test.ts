@@ -2,7 +2,7 @@ import type { Metafile } from 'esbuild';
 import { analyseMetafile, naiveEntrySource } from '../../bench/bundles';
 import { datapointVariants, detectionBoundSeconds } from '../../bench/detection';
 import { promotionToDatabaseUrlMs, summariseDrills } from '../../bench/drill-rto';
-import { slowestCalls, stateShares } from '../../bench/failover-overhead';
+import { movedAfterMs, slowestCalls, stateShares } from '../../bench/failover-overhead';
 import { callsByKind, perState, type FullRun } from '../../bench/failover-runs';
 import { replicatedConfig, roundDurations } from '../../bench/monitor-scale';
 import type { DrillReport } from '../../drill/drill-report';
@@ -136,5 +136,13 @@ describe('drill summaries for the failover goals', () => {
       ({ passed: true, problems: [], outcome, detectionMs, rtoMs: null, appDowntimeMs: 0, receipt: r, rpo: { ackedRowsLost: 0, ackedRows: 1, receiptBytes: null, receiptUpperBoundBytes: null } }) as unknown as DrillReport;
     const summary = summariseDrills('dns-down', [run('promoted', 20_000, receipt(0, 90)), run('promoted', 21_000, receipt(0, 50)), run('not-promoted', 22_000, null), run('not-promoted', null, null)], 'dns-down (x)');
     expect(summary).toMatchObject({ label: 'dns-down (x)', promotions: 2, alarms: 3, workflowsFailed: 1, promotionToDatabaseUrlSeconds: { n: 2, max: 0.1 } });
+  });
+});
+
+describe('failover overhead until applications can move', () => {
+  it('runs from the receipt’s start to the end of its DATABASE_URL step', () => {
+    const startedAt = '2026-01-01T00:00:00.000Z';
+    expect(movedAfterMs({ startedAt, steps: [{ step: 'promotion', startedAt, endedAt: '2026-01-01T00:00:00.150Z', ms: 150 }, { step: 'databaseUrl', startedAt, endedAt: '2026-01-01T00:00:00.240Z', ms: 90 }] })).toBe(240);
+    expect(movedAfterMs({ startedAt, steps: [] })).toBeNull();
   });
 });
