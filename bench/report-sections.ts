@@ -103,10 +103,8 @@ const detectionReading = (rules: DetectionResult['rules']): string => {
     'detection against false positives is `alarms.datapointsToAlarm`: each datapoint fewer alarms one period sooner, and lets a stall one ' +
     'sample shorter raise the alarm (M missed samples in N periods: a stall of about (M−1) to M periods). ' +
     `${others.length > 0 ? `Measured on the same data: ${others.join('; ')}. ` : ''}` +
-    'Missing data counts as breaching, and filling is only as deep as needed: ' +
-    (rule.evaluationPeriods > rule.datapointsToAlarm
-      ? `with ${rule.evaluationPeriods - rule.datapointsToAlarm} or fewer real datapoints in its range (a new deployment, or the monitor back after a silence) the alarm is in ALARM even when every real one is fine. `
-      : 'only with no real datapoint in its range (a new deployment, or a silent monitor) does missing data alone put the alarm in ALARM; with fewer datapoints to alarm than periods, a single fine datapoint would not be enough to keep it OK. ') +
+    'Missing data is not breaching for the failover alarm: the monitor publishes PrimaryReachable = 0 when it cannot reach a writer, so a ' +
+    'new deployment or a silent monitor does not fire it (the monitor-blind alarm reports a silence). ' +
     `The alarm only starts the workflow, which confirms the outage from four signals on ${DEFAULT_POLICY.rechecks + 1} checks \`policy.recheckAfterSeconds\` (${DEFAULT_POLICY.recheckAfterSeconds} s) apart ` +
     'before acting, so a false alarm costs an execution and a "no-failover" receipt, not a promotion. Sampling faster barely helps ' +
     '(bound = period × datapoints + sampling interval) and 10 s is CloudWatch’s shortest alarm period.'
