@@ -217,81 +217,79 @@ const postgresProcesses = (drill: DrillStack, node: NodeConfig): number[] => {
   return [postmaster, ...children];
 };
 
+/** Sends `signal` to each process; one that ended meanwhile is skipped. */
+const signalAll = (pids: number[], signal: NodeJS.Signals): void => {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // ended meanwhile
+    }
+  }
+};
+
 /**
  * Freezes every PostgreSQL process of `node` (SIGSTOP, as a VM pause or a storage freeze would: the
  * kernel still accepts connections, nothing answers), waits `seconds`, then thaws them.
  */
 const stall = async (drill: DrillStack, node: NodeConfig, seconds: number): Promise<void> => {
   const pids = postgresProcesses(drill, node);
-  for (const pid of pids) process.kill(pid, 'SIGSTOP');
+  signalAll(pids, 'SIGSTOP');
   try {
     await sleep(seconds * 1000);
   } finally {
-    for (const pid of [...pids].reverse()) {
-      try {
-        process.kill(pid, 'SIGCONT');
-      } catch {
-        // a child that ended meanwhile
-      }
-    }
+    signalAll([...pids].reverse(), 'SIGCONT');
   }
 };
 
-const thaw = (drill: DrillStack, node: NodeConfig): void => {
-  for (const pid of postgresProcesses(drill, node)) {
-    try {
-      process.kill(pid, 'SIGCONT');
-    } catch {
-      // gone already
-    }
-  }
-};
+/** A fault that lasts TRANSIENT_FAULT_SECONDS and must promote nothing; the alarm may or may not fire. */
+const transient = (
+  name: DrillScenario,
+  outcome: (cast: Cast) => Pick<Expectation, 'description' | 'appMayStall'>,
+  fault: Pick<Scenario, 'inject' | 'restore'>,
+): Scenario => ({
+  name,
+  alarmDriven: true,
+  alarmOptional: true,
+  payloadBytes: 1000,
+  expect: (cast) => ({ outcome: 'not-promoted', promoted: null, zeroLoss: true, ...outcome(cast) }),
+  prepare: async () => undefined,
+  ...fault,
+});
 
 const SCENARIOS: Record<SingleFaultScenario, Scenario> = {
-  'primary-stall': {
-    name: 'primary-stall',
-    alarmDriven: true,
-    alarmOptional: true,
-    payloadBytes: 1000,
-    expect: (cast) => ({
-      outcome: 'not-promoted',
-      promoted: null,
-      zeroLoss: true,
+  'primary-stall': transient(
+    'primary-stall',
+    (cast) => ({
       description: `nothing promoted: ${cast.primary.name} froze for ${TRANSIENT_FAULT_SECONDS} s and came back as the writer`,
       appMayStall: `${cast.primary.name} is frozen: every write waits for it`,
     }),
-    prepare: async () => undefined,
-    inject: async (drill, cast) => {
-      await stall(drill, cast.primary, TRANSIENT_FAULT_SECONDS);
-      return `every PostgreSQL process of ${cast.primary.name} frozen (SIGSTOP) for ${TRANSIENT_FAULT_SECONDS} s, then thawed`;
+    {
+      inject: async (drill, cast) => {
+        await stall(drill, cast.primary, TRANSIENT_FAULT_SECONDS);
+        return `every PostgreSQL process of ${cast.primary.name} frozen (SIGSTOP) for ${TRANSIENT_FAULT_SECONDS} s, then thawed`;
+      },
+      restore: async (drill, cast) => signalAll(postgresProcesses(drill, cast.primary), 'SIGCONT'),
     },
-    restore: async (drill, cast) => thaw(drill, cast.primary),
-  },
-  'monitor-path-loss': {
-    name: 'monitor-path-loss',
-    alarmDriven: true,
-    alarmOptional: true,
-    payloadBytes: 1000,
-    expect: (cast) => ({
-      outcome: 'not-promoted',
-      promoted: null,
-      zeroLoss: true,
-      description: `nothing promoted: the control plane lost its path to ${cast.primary.name} for ${TRANSIENT_FAULT_SECONDS} s; ${cast.primary.name} stayed the writer`,
-    }),
-    prepare: async () => undefined,
-    // The network between the control plane (monitor and workflow alike) and the primary drops every
-    // packet; replication and the applications are unaffected.
-    inject: async (drill, cast) => {
-      await cutControlPaths(drill, [cast.primary], 'blackhole');
-      try {
-        await sleep(TRANSIENT_FAULT_SECONDS * 1000);
-      } finally {
-        await restoreControlPaths(drill);
-      }
-      return `the control plane's path to ${cast.primary.name} black-holed for ${TRANSIENT_FAULT_SECONDS} s, then restored`;
+  ),
+  // The network between the control plane (monitor and workflow alike) and the primary drops every
+  // packet; replication and the applications are unaffected.
+  'monitor-path-loss': transient(
+    'monitor-path-loss',
+    (cast) => ({ description: `nothing promoted: the control plane lost its path to ${cast.primary.name} for ${TRANSIENT_FAULT_SECONDS} s; ${cast.primary.name} stayed the writer` }),
+    {
+      inject: async (drill, cast) => {
+        await cutControlPaths(drill, [cast.primary], 'blackhole');
+        try {
+          await sleep(TRANSIENT_FAULT_SECONDS * 1000);
+        } finally {
+          await restoreControlPaths(drill);
+        }
+        return `the control plane's path to ${cast.primary.name} black-holed for ${TRANSIENT_FAULT_SECONDS} s, then restored`;
+      },
+      restore: async (drill) => restoreControlPaths(drill),
     },
-    restore: async (drill) => restoreControlPaths(drill),
-  },
+  ),
   'fence-refused': {
     name: 'fence-refused',
     alarmDriven: true,
