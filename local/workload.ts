@@ -18,6 +18,7 @@ export class AckedWriter {
   private running = false;
   private loop: Promise<void> | undefined;
   lastError: string | undefined;
+  private connectionError: string | undefined;
 
   constructor(
     private readonly target: WriterTarget,
@@ -27,12 +28,15 @@ export class AckedWriter {
 
   private connect(): Promise<Client> {
     const client = new Client({ ...this.target, connectionTimeoutMillis: 3000, query_timeout: 5000, application_name: 'pgfo-test-writer' });
-    client.on('error', () => undefined);
+    // A session ended while idle surfaces here; the next query then only says the client is not
+    // queryable, so the cause is kept for lastError.
+    client.on('error', (error: Error) => (this.connectionError ??= error.message));
     return client.connect().then(() => client);
   }
 
   /** Creates the table (if needed) and starts writing. */
   async start(): Promise<void> {
+    this.connectionError = undefined;
     const client = await this.connect();
     await client.query(`CREATE TABLE IF NOT EXISTS ${this.table} (id bigint PRIMARY KEY, payload text NOT NULL)`);
     this.running = true;
@@ -47,7 +51,7 @@ export class AckedWriter {
           this.acked.push(id);
         }
       } catch (error) {
-        this.lastError = (error as Error).message;
+        this.lastError = this.connectionError ?? (error as Error).message;
       } finally {
         await client.end().catch(() => undefined);
       }

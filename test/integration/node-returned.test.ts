@@ -75,9 +75,11 @@ describe('a fenced node comes back', () => {
     expect(receipt.verdict.action).toBe('fence-again');
     expect(receipt.actions[0]).toBe('tagged pgfo:fenced');
     await bench.power.settle();
+    const stoppedAt = Date.now();
     expect(s.topology().isRunning('primary')).toBe(false);
     const tags = await ec2().send(new DescribeTagsCommand({ Filters: [{ Name: 'resource-id', Values: [instance()] }] }));
     expect(tags.Tags?.find((t) => t.Key === 'pgfo:fenced')?.Value).toBe(execution.name);
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // a few probe rounds after the stop
     const verdict = await s.verdict(execution);
     // Writable from its start until the control plane stopped it again (the window the host guard
     // closes); the published endpoints never led to it; once fenced again, one writer.
@@ -85,6 +87,11 @@ describe('a fenced node comes back', () => {
     expect(verdict.twoWriters.filter((r) => r.at > refencedAt)).toEqual([]);
     const repointedAt = execution.states.find((st) => st.name === 'RewriteDatabaseUrl')!.endMs!;
     expect(verdict.rounds.filter((r) => r.at >= repointedAt && r.published === 'primary')).toEqual([]);
-    expect(verdict.rounds.slice(-2).every((r) => r.writable.length === 1)).toBe(true);
+    // The rounds begun after the stop: never two writers, and the published node the one writer (a
+    // round whose probe of it timed out on a busy machine shows none, which is not a second writer).
+    const after = verdict.rounds.filter((r) => r.at > stoppedAt);
+    expect(after.length).toBeGreaterThan(0);
+    expect(after.every((r) => r.writable.length <= 1)).toBe(true);
+    expect(after.some((r) => r.writable.length === 1 && r.writable[0] === r.published)).toBe(true);
   }, 240_000);
 });

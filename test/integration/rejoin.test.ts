@@ -46,8 +46,10 @@ describe('rejoin a fenced or diverged node as a standby of the writer', () => {
     const verdict = await s.verdict(execution);
     expect(verdict.rounds.length).toBeGreaterThan(0);
     // The zombie is a second writer until the rejoin stops it; after the rejoin, never again.
+    // A round whose probe of the writer timed out on a busy machine shows no writer, which is not a second one.
     const last = verdict.rounds.slice(-3);
-    expect(last.every((r) => r.writable.length === 1)).toBe(true);
+    expect(last.every((r) => r.writable.length <= 1)).toBe(true);
+    expect(last.some((r) => r.writable.length === 1 && r.writable[0] === r.published)).toBe(true);
     return verdict;
   };
 
