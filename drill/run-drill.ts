@@ -5,7 +5,7 @@ import { ssmClient } from '../shared/aws/clients/ssm';
 import { LeaseStore } from '../shared/aws/lease';
 import { readParameterFresh } from '../shared/aws/ssm';
 import { databaseUrlTarget } from '../shared/database-url';
-import { SplitBrainProbe } from '../local/split-brain-probe';
+import { SplitBrainProbe, type ProbeRound } from '../local/split-brain-probe';
 import { legProblems, lossOf, observeRoles, sequenceNamed, sequenceProblems, type LegExpectation, type LegOutcome, type LegSpec, type Roles, type SequenceSpec } from './legs';
 import { EXAMPLE_CONFIG_FILE } from '../shared/config/load';
 import type { ClusterConfig, FailoverConfig } from '../shared/config/schema';
@@ -119,6 +119,8 @@ class DrillRun implements DrillRunState {
   error: string | null = null;
   legs: DrillLeg[] | undefined;
   probe: DrillReport['probe'] | undefined;
+  /** The split-brain probe: every 200 ms, which nodes take an application's write. */
+  protected probeRun: SplitBrainProbe | undefined;
 
   constructor(
     readonly options: DrillOptions,
@@ -160,6 +162,7 @@ class DrillRun implements DrillRunState {
     const cast = this.cast!;
     this.expected = scenario.expect(cast);
     const limits = deadlines(drill.cluster, this.alarm!);
+    this.probeRun = this.startProbe(drill);
     await progress.step('warm-up', () => this.warmUp(limits.alarmOk), (note) => note);
     if (this.options.faultDelayMs) await sleep(this.options.faultDelayMs);
     await progress.step('fault', () => this.inject(), (note) => note);
@@ -284,9 +287,20 @@ class DrillRun implements DrillRunState {
     window.dnsRtoMs = change.inSyncAt + drill.cluster.route53.ttl * 1000 - faultAt;
   }
 
+  protected startProbe(drill: DrillStack): SplitBrainProbe {
+    return SplitBrainProbe.start(drill.cluster, drill.stack.logins[drill.cluster.name]!.app, drill.emulatorEndpoint, 200);
+  }
+
+  /** Stops the probe and records how many rounds it made and the most writers one round saw. */
+  protected async stopProbe(): Promise<ProbeRound[]> {
+    const rounds = (await this.probeRun?.stop()) ?? [];
+    this.probe = { rounds: rounds.length, maxWriters: Math.max(0, ...rounds.map((r) => r.writable.length)) };
+    return rounds;
+  }
+
   private async verify(): Promise<EndState> {
     const drill = this.drill!;
-    await Promise.all([this.app?.stop(), this.monitor?.stop(), this.watch?.stop()]);
+    await Promise.all([this.stopProbe(), this.app?.stop(), this.monitor?.stop(), this.watch?.stop()]);
     const state = await observeEndState(drill.cluster, drill.topology, this.cast!.primary.name);
     const holder = outcomeOf(state.writers, this.cast!.primary.name).promoted ?? (state.writers.includes(this.cast!.primary.name) ? this.cast!.primary.name : null);
     const node = drill.cluster.nodes.find((n) => n.name === holder);
@@ -300,7 +314,7 @@ class DrillRun implements DrillRunState {
 
   /** Stops everything this process runs; tears the stack down unless it is to be kept. */
   protected async stopWatching(): Promise<void> {
-    await Promise.allSettled([this.app?.stop(), this.monitor?.stop(), this.watch?.stop(), this.writer?.stop()]);
+    await Promise.allSettled([this.probeRun?.stop(), this.app?.stop(), this.monitor?.stop(), this.watch?.stop(), this.writer?.stop()]);
   }
 
   async finish(keep: boolean): Promise<void> {
@@ -367,7 +381,6 @@ interface LegRecord {
 class SequenceRun extends DrillRun {
   readonly sequence: SequenceSpec;
   private readonly records: LegRecord[] = [];
-  private probeRun: SplitBrainProbe | undefined;
   private configAtStart: string | undefined;
   private cooldown: { configured: number; used: number } | undefined;
   private sequenceProblems: string[] = [];
@@ -400,7 +413,7 @@ class SequenceRun extends DrillRun {
     });
     this.configAtStart = readFileSync(drill.stack.configFile, 'utf8');
     const limits = deadlines(drill.cluster, this.alarm!);
-    this.probeRun = SplitBrainProbe.start(drill.cluster, drill.stack.logins[drill.cluster.name]!.app, drill.emulatorEndpoint, 200);
+    this.probeRun = this.startProbe(drill);
     await progress.step('warm-up', () => this.warmUp(limits.alarmOk), (note) => note);
     for (const [index, leg] of sequence.legs.entries()) await this.runLeg(index, leg, limits);
     this.endState = await progress.step('verify', () => this.verifySequence(), (s) => `writers: ${s.writers.join(', ') || 'none'}; DNS → ${s.dns.target}`);
@@ -567,7 +580,7 @@ class SequenceRun extends DrillRun {
 
   private async verifySequence(): Promise<EndState> {
     const drill = this.drill!;
-    const rounds = (await this.probeRun?.stop()) ?? [];
+    const rounds = await this.stopProbe();
     await Promise.all([this.app?.stop(), this.monitor?.stop(), this.watch?.stop()]);
     const state = await observeEndState(drill.cluster, drill.topology, this.cast!.primary.name);
     const final = state.writers.length === 1 ? state.writers[0]! : null;
@@ -586,7 +599,6 @@ class SequenceRun extends DrillRun {
       executions: drill.machine.executions().size,
       alarmDrivenLegs: this.sequence.legs.filter((l) => l.alarmDriven).length,
     });
-    this.probe = { rounds: rounds.length, maxWriters: Math.max(0, ...rounds.map((r) => r.writable.length)) };
     const last = this.records.at(-1);
     this.ackedRowsLost = rows.every((r) => r.lostAtEnd !== null) ? rows.reduce((sum, r) => sum + r.lostAtEnd!, 0) : null;
     this.reasons = this.records.flatMap((r, i) => r.report.reasons.map((reason) => `leg ${i + 1} (${r.report.name}): ${reason}`));
@@ -599,10 +611,6 @@ class SequenceRun extends DrillRun {
     };
     this.series = await readDrillSeries(drill.stack.config, drill.cluster, this.progress.startedAt).catch(() => undefined);
     return state;
-  }
-
-  protected override async stopWatching(): Promise<void> {
-    await Promise.allSettled([this.probeRun?.stop(), super.stopWatching()]);
   }
 
   override report(): DrillReport {

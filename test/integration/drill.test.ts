@@ -131,6 +131,9 @@ describe('the drill, run programmatically against the real topology and the emul
     expect(report.reasons.join('\n')).toMatch(/primary answers the database probe: no failover/);
     expect(report.rpo.ackedRowsLost).toBe(0);
     expect(report.nodes.map((n) => [n.name, n.observed])).toEqual([['primary', 'writable'], ['standby_az2', 'standby'], ['standby_dr', 'standby']]);
+    // The split-brain probe ran through the whole drill: never a second writer.
+    expect(report.probe!.rounds).toBeGreaterThan(10);
+    expect(report.probe!.maxWriters).toBe(1);
   }, 150_000);
 
   it('false alarm: the monitor loses sight of a healthy primary; nothing is promoted and the application never notices', async () => {
