@@ -6,7 +6,7 @@ import { catchUpFromFollowers } from '../../shared/actions/catch-up';
 import { executionInputSchema, type FailoverState, type PromotionResult } from '../../shared/workflow/state';
 import { StateMissingError } from '../../shared/errors';
 import { timed } from '../../shared/time';
-import { holdLease } from '../../shared/workflow/lease-guard';
+import { holdLease, readWhileHolding } from '../../shared/workflow/lease-guard';
 import { lambda } from '../../shared/lambda';
 import { log } from '../../shared/log';
 
@@ -19,13 +19,14 @@ export const promoteCandidate = (state: FailoverState): Promise<PromotionResult>
   timed(async () => {
     if (!state.candidate?.promote) throw new StateMissingError('promoteCandidate needs a candidate to promote ($.candidate)');
     const context = clusterContext(state.cluster);
-    await holdLease(context.config, context.cluster, state.executionName, 'promoteCandidate');
     const node = nodeNamed(context.cluster, state.candidate.node);
-    // Observing the nodes is a read: it runs beside the record check; nothing changes before both.
-    const [checked, observed] = await Promise.all([
+    // The lease is asserted while the record is checked and the nodes observed (reads change
+    // nothing); nothing changes before all three have answered.
+    const [checked, observed] = await readWhileHolding(
+      holdLease(context.config, context.cluster, state.executionName, 'promoteCandidate'),
       recordStillAt(context, state.candidate.generation, node.name, state.executionName),
       observeNodes(context, { reuseSessions: true }),
-    ]);
+    );
     const record = await openIncident(context, checked, { execution: state.executionName, from: state.candidate.previousPrimary, to: node.name });
     const excluded = new Set([state.candidate.previousPrimary, ...Object.keys(record.fenced)]);
     const catchUp = await catchUpFromFollowers(context, node, excluded, observed);

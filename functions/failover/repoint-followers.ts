@@ -4,7 +4,7 @@ import { clusterContext, nodeNamed } from '../../shared/config/cluster-context';
 import { executionInputSchema, type FailoverState } from '../../shared/workflow/state';
 import { StateMissingError } from '../../shared/errors';
 import { timed, type StepTiming } from '../../shared/time';
-import { holdLease } from '../../shared/workflow/lease-guard';
+import { holdLease, readWhileHolding } from '../../shared/workflow/lease-guard';
 import { lambda } from '../../shared/lambda';
 
 /**
@@ -16,9 +16,14 @@ export const repointFollowersStep = (state: FailoverState): Promise<FollowersRes
   timed(async () => {
     if (!state.promotion) throw new StateMissingError('repointFollowers needs the promotion result ($.promotion)');
     const context = clusterContext(state.cluster);
-    await holdLease(context.config, context.cluster, state.executionName, 'repointFollowers');
-    // Both reads at once; the followers are then recorded on this record (re-read if it changed).
-    const [record, observed] = await Promise.all([readRecord(context), observeNodes(context, { reuseSessions: true })]);
+    // The lease is asserted while the record and the nodes are read (reads change nothing); no
+    // standby is touched unless it is held. The followers are then recorded on this record (re-read
+    // if it changed).
+    const [record, observed] = await readWhileHolding(
+      holdLease(context.config, context.cluster, state.executionName, 'repointFollowers'),
+      readRecord(context),
+      observeNodes(context, { reuseSessions: true }),
+    );
     const excluded = new Map(Object.entries(record.fenced).map(([node, fence]) => [node, `fenced (${fence.reason})`]));
     if (state.candidate?.previousPrimary) excluded.set(state.candidate.previousPrimary, 'the failed writer');
     return repointFollowers(context, nodeNamed(context.cluster, state.promotion.node), {

@@ -11,8 +11,10 @@ export const rewriteDatabaseUrl = (state: FailoverState): Promise<DatabaseUrlRes
   timed(async () => {
     if (!state.promotion) throw new StateMissingError('rewriteDatabaseUrl needs the promotion result ($.promotion)');
     const { config, cluster } = clusterContext(state.cluster);
-    await holdLease(config, cluster, state.executionName, 'rewriteDatabaseUrl');
-    return rewriteDatabaseUrls(cluster, nodeNamed(cluster, state.promotion.node));
+    // The lease is asserted while the current values are read; nothing is written unless it is held.
+    return rewriteDatabaseUrls(cluster, nodeNamed(cluster, state.promotion.node), {
+      beforeWrite: holdLease(config, cluster, state.executionName, 'rewriteDatabaseUrl'),
+    });
   });
 
 export const handler = lambda('rewriteDatabaseUrl', rewriteDatabaseUrl, { input: executionInputSchema });

@@ -28,7 +28,7 @@ import { withFailoverConnection } from './failover-connection';
 import { nodeAddresses, observeNodes, readRecord, replicationAddress } from './topology';
 
 /** How often a re-pointed standby's receiver is looked at: one query over a session already open. */
-const POLL_MS = 50;
+const POLL_MS = 10;
 
 /**
  * The standby's replication slot must exist on the new writer, or its receiver never connects. The

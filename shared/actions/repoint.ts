@@ -124,15 +124,25 @@ export interface DatabaseUrlWrite {
  * re-run finishes the regions a failed run did not write). Values are never logged or returned:
  * only host and port are.
  * @throws AwsTransientError (when any failure may pass) or AwsPermanentError, naming the regions
- *   written and not written.
+ *   written and not written; or what `beforeWrite` rejected with, before anything was written.
  */
-export const rewriteDatabaseUrls = async (cluster: ClusterConfig, node: NodeConfig): Promise<{ parameters: DatabaseUrlWrite[] }> => {
+export const rewriteDatabaseUrls = async (
+  cluster: ClusterConfig,
+  node: NodeConfig,
+  options: { beforeWrite?: Promise<unknown> } = {},
+): Promise<{ parameters: DatabaseUrlWrite[] }> => {
+  // Every region's current value is read at once, while `beforeWrite` (the lease check) runs: a
+  // read changes nothing, and nothing is written unless it succeeded (its error is thrown as is).
+  const reads = cluster.databaseUrlParameters.map((target) => readParameterFresh(ssmClient(target.region), target.region, target.name));
+  const allRead = Promise.allSettled(reads);
+  if (options.beforeWrite) await options.beforeWrite;
+  await allRead;
   // Regions are independent (each write is idempotent): rewrite them all at the same time, and
   // let one region's failure stop none of the others.
   const results = await Promise.allSettled(
-    cluster.databaseUrlParameters.map(async (target) => {
+    cluster.databaseUrlParameters.map(async (target, i) => {
       const ssm = ssmClient(target.region);
-      const current = await readParameterFresh(ssm, target.region, target.name);
+      const current = await reads[i]!;
       const client = clientEndpoint(node);
       const next = repointDatabaseUrl(current, client.host, client.port);
       const changed = next !== current;

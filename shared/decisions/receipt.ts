@@ -97,11 +97,13 @@ const dnsOf = (state: FailoverState): Receipt['dns'] => {
 
 /** Builds the receipt from the execution state. Pure. */
 export const buildReceipt = (state: FailoverState, now: Date): Receipt => {
+  const branch = state.repoint?.followers;
+  const followers = branch && !('failed' in branch) ? branch : undefined;
   const stepResults: Array<[string, unknown]> = [
     ...STEP_KEYS.map((key): [string, unknown] => [key, state[key]]),
     ['databaseUrl', state.repoint?.databaseUrl],
     ['dns', state.repoint?.dns],
-    ['followers', state.followers],
+    ['followers', followers],
   ];
   const steps = stepResults.flatMap(([step, result]) => {
     const timing = timingOf(result);
@@ -120,7 +122,7 @@ export const buildReceipt = (state: FailoverState, now: Date): Receipt => {
     ...(state.promotion?.catchUp?.from ? [state.promotion.catchUp.detail] : []),
     ...(state.promotion ? [state.promotion.alreadyPrimary ? `${state.promotion.node} was already primary` : `${state.promotion.node} promoted in ${state.promotion.promoteMs} ms`] : []),
     ...(dnsPending ? [dnsPending] : []),
-    ...(state.followers ? state.followers.followers.map((f) => f.detail) : []),
+    ...(followers ? followers.followers.map((f) => f.detail) : []),
     ...(state.error ? [`${state.error.Error}: ${errorMessage(state.error.Cause)}`] : []),
   ];
   return {
@@ -157,9 +159,9 @@ export const buildReceipt = (state: FailoverState, now: Date): Receipt => {
         }
       : null,
     timeline: state.promotion?.timeline ?? null,
-    generation: state.followers?.generation ?? state.promotion?.generation ?? null,
-    followers: state.followers?.followers.map(({ node, outcome, repointed, detail }) => ({ node, outcome, repointed, detail })) ?? [],
-    synchronousStandbyNames: state.followers?.synchronousStandbyNames ?? null,
+    generation: followers?.generation ?? state.promotion?.generation ?? null,
+    followers: followers?.followers.map(({ node, outcome, repointed, detail }) => ({ node, outcome, repointed, detail })) ?? [],
+    synchronousStandbyNames: followers?.synchronousStandbyNames ?? null,
     dns,
     dnsPending,
     databaseUrl: urls && 'parameters' in urls ? urls.parameters.map(({ region, name, host, port }) => ({ region, name, host, port })) : [],

@@ -11,3 +11,16 @@ export const holdLease = async (config: FailoverConfig, cluster: ClusterConfig, 
   const held = await leaseStore(config).extend(cluster.name, executionName, cluster.policy.leaseSeconds);
   if (!held) throw new LeaseLostError(`${step}: execution ${executionName} no longer holds the lease of ${cluster.name}; stopping before any change`);
 };
+
+/**
+ * Runs a step's reads while its lease assertion (`holding`, from holdLease) is under way: reads
+ * change nothing, so they need not wait for it, but nothing is returned before it has answered. A
+ * lost lease is the error thrown even when a read failed too; otherwise the first failed read's.
+ */
+export const readWhileHolding = async <T extends unknown[]>(holding: Promise<void>, ...reads: { [K in keyof T]: Promise<T[K]> }): Promise<T> => {
+  const [held, ...results] = await Promise.allSettled([holding, ...reads]);
+  if (held.status === 'rejected') throw held.reason;
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as T;
+};

@@ -155,10 +155,17 @@ export interface DatabaseUrlFailed {
   error: { Error: string; Cause: string };
 }
 
-/** The Repoint state's result: its two branches, which never wait on each other. */
+/** What the Repoint state's followers branch ends with when it could not finish. */
+export interface FollowersFailed {
+  failed: true;
+  error: { Error: string; Cause: string };
+}
+
+/** The Repoint state's result: its three branches, which never wait on each other. */
 export interface RepointResult {
   databaseUrl: DatabaseUrlResult | DatabaseUrlFailed;
   dns: DnsResult | DnsPending;
+  followers: (FollowersResult & StepTiming) | FollowersFailed;
 }
 
 /** The whole state as the last steps see it. Earlier steps' keys are optional. */
@@ -169,6 +176,5 @@ export type FailoverState = ExecutionInput & {
   fence?: FenceResult;
   promotion?: PromotionResult;
   repoint?: RepointResult;
-  followers?: FollowersResult & StepTiming;
   error?: { Error: string; Cause: string };
 };

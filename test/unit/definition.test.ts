@@ -65,7 +65,7 @@ describe('failover state machine definition', () => {
 
   it('reaches a Fail state from every failure, and succeeds only through the receipt or an already-handled lease', () => {
     const notifying = ['RecordFailure', 'ReleaseLeaseAfterFailure', 'RecordLeaseLost'];
-    const changesTheWorld = ['FencePrimary', 'PromoteCandidate', 'Repoint', 'RepointFollowers'];
+    const changesTheWorld = ['FencePrimary', 'PromoteCandidate', 'Repoint'];
     const toFailure = { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'RecordFailure' };
     const afterLease = topLevel.filter(([name, s]) => ['Task', 'Parallel'].includes(String(s.Type)) && !notifying.includes(name));
     expect(afterLease.map(([name]) => name)).toEqual(expect.arrayContaining(changesTheWorld));
@@ -90,12 +90,13 @@ describe('failover state machine definition', () => {
     }
   });
 
-  it('repoints DATABASE_URL and the cluster record in branches that do not wait on each other, each catching its own failure', () => {
+  it('repoints DATABASE_URL, the cluster record and the followers in branches that do not wait on each other, each catching its own failure', () => {
     const branches = branchStates('Repoint');
     expect(definition.States.PromoteCandidate?.Next).toBe('Repoint');
     expect(branches.map((b) => b.map(([name]) => name))).toEqual([
       ['RewriteDatabaseUrl', 'DatabaseUrlIncomplete', 'DatabaseUrlLeaseLost'],
       ['RepointDns', 'DnsPending', 'DnsLeaseLost'],
+      ['RepointFollowers', 'FollowersIncomplete', 'FollowersLeaseLost'],
     ]);
     for (const branch of branches) {
       const [, task] = branch[0]!;
@@ -116,8 +117,13 @@ describe('failover state machine definition', () => {
     const written = definition.States['DatabaseUrlWritten?'] as { Choices: Array<{ Variable: string; Next: string }>; Default: string };
     expect(written.Choices).toEqual([expect.objectContaining({ Variable: '$.repoint.databaseUrl.failed', Next: 'DatabaseUrlFailed' })]);
     expect(definition.States.DatabaseUrlFailed).toMatchObject({ InputPath: '$.repoint.databaseUrl.error', ResultPath: '$.error', Next: 'RecordFailure' });
-    // A caught DNS failure ends the branch: the failover goes on, re-points the followers, then its receipt.
-    expect(written.Default).toBe('RepointFollowers');
-    expect(definition.States.RepointFollowers).toMatchObject({ Next: 'PublishReceipt' });
+    // So does a followers branch that caught its error (after the applications were moved).
+    expect(written.Default).toBe('FollowersFollowing?');
+    const following = definition.States['FollowersFollowing?'] as { Choices: Array<{ Variable: string; Next: string }>; Default: string };
+    expect(following.Choices).toEqual([expect.objectContaining({ Variable: '$.repoint.followers.failed', Next: 'FollowersFailed' })]);
+    expect(definition.States.FollowersFailed).toMatchObject({ InputPath: '$.repoint.followers.error', ResultPath: '$.error', Next: 'RecordFailure' });
+    // A caught DNS failure ends its branch: the failover goes on to its receipt.
+    expect(following.Default).toBe('PublishReceipt');
+    expect(definition.States.Repoint?.ResultSelector).toEqual({ 'databaseUrl.$': '$[0]', 'dns.$': '$[1]', 'followers.$': '$[2]' });
   });
 });

@@ -3,6 +3,7 @@ import {
   aChosenCandidate,
   aDatabaseUrl,
   aDns,
+  aFollowers,
   aDnsPending,
   aFence,
   aLease,
@@ -92,13 +93,20 @@ describe('buildReceipt: what a failover did and why', () => {
   describe('reasons', () => {
     it('lists the outage, the candidate’s reasons, the fencing and the promotion, in that order', () => {
       const receipt = buildReceipt(aPromotedExecution(), NOW);
-      expect(receipt.reasons).toEqual([anOutage().reason, ...aChosenCandidate().reasons, aFence().reason, 'standby_dr promoted in 650 ms']);
+      expect(receipt.reasons).toEqual([
+        anOutage().reason,
+        ...aChosenCandidate().reasons,
+        aFence().reason,
+        'standby_dr promoted in 650 ms',
+        'standby_az2 streams from standby_dr on timeline 2',
+      ]);
     });
 
     it('says a node was already primary when a previous run had promoted it', () => {
       const receipt = buildReceipt(aPromotedExecution({ promotion: aPromotion('standby_dr', { alreadyPrimary: true }) }), NOW);
       expect(receipt.alreadyPrimary).toBe(true);
-      expect(receipt.reasons.at(-1)).toBe('standby_dr was already primary');
+      expect(receipt.reasons).toContain('standby_dr was already primary');
+      expect(receipt.reasons.indexOf('standby_dr was already primary')).toBe(receipt.reasons.length - 2);
     });
   });
 
@@ -157,7 +165,7 @@ describe('buildReceipt: what a failover did and why', () => {
     it('lists the steps that ran in workflow order, with their times, and measures the total from the first step to now', () => {
       const state = aPromotedExecution({ lease: aLease(timing(0, 40)), repoint: aRepoint({ dns: aDns(timing(26, 1500)) }) });
       const receipt = buildReceipt(state, NOW);
-      expect(receipt.steps.map((s) => s.step)).toEqual(['lease', 'outage', 'candidate', 'fence', 'promotion', 'databaseUrl', 'dns']);
+      expect(receipt.steps.map((s) => s.step)).toEqual(['lease', 'outage', 'candidate', 'fence', 'promotion', 'databaseUrl', 'dns', 'followers']);
       expect(receipt.steps[6]).toEqual({ step: 'dns', ...timing(26, 1500) });
       expect(receipt.startedAt).toBe(timing(0, 40).startedAt);
       expect(receipt.finishedAt).toBe(NOW.toISOString());
@@ -190,7 +198,7 @@ describe('buildReceipt: what a failover did and why', () => {
       expect(receipt.dnsPending).toBe('DNS pending: AwsTransientError: route53:ChangeResourceRecordSets db.orders.internal in Z1 failed: ServiceUnavailable: injected fault');
       expect(receipt.reasons).toContain(receipt.dnsPending);
       expect(receipt.databaseUrl).toHaveLength(2);
-      expect(receipt.steps.map((s) => s.step)).toEqual(['lease', 'outage', 'candidate', 'fence', 'promotion', 'databaseUrl']);
+      expect(receipt.steps.map((s) => s.step)).toEqual(['lease', 'outage', 'candidate', 'fence', 'promotion', 'databaseUrl', 'followers']);
     });
 
     it('reports a record still propagating with its reason, and no pending DNS', () => {
@@ -208,6 +216,20 @@ describe('buildReceipt: what a failover did and why', () => {
       expect(receipt.error).toEqual({ name: 'AwsTransientError', message: error.Cause });
       expect(receipt.databaseUrl).toEqual([]);
       expect(receipt.dns).toMatchObject({ status: 'in-sync' });
+    });
+
+    it('reports the followers branch: the standbys it re-pointed, or, when it failed, none and the failover failed with its error', () => {
+      const done = buildReceipt(aPromotedExecution(), NOW);
+      expect(done.followers).toEqual([{ node: 'standby_az2', outcome: 'streaming', repointed: true, detail: 'standby_az2 streams from standby_dr on timeline 2' }]);
+      expect(done.generation).toBe(aFollowers().generation);
+
+      const error = { Error: 'DatabaseUnreachableError', Cause: 'standby_az2: connection refused' };
+      const failed = buildReceipt(aPromotedExecution({ repoint: aRepoint({ followers: { failed: true, error } }), error }), NOW);
+      expect(failed.outcome).toBe('failed');
+      expect(failed.followers).toEqual([]);
+      expect(failed.generation).toBe(aPromotion().generation);
+      expect(failed.steps.map((s) => s.step)).not.toContain('followers');
+      expect(failed.databaseUrl).toHaveLength(2);
     });
   });
 });
