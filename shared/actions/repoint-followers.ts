@@ -24,7 +24,8 @@ import {
 } from '../postgres/follow-sql';
 import { sleep } from '../time';
 import { clusterRecordStore } from '../workflow/environment';
-import { withFailoverConnection } from './failover-connection';
+import { failoverConnection, withFailoverConnection } from './failover-connection';
+import { closeQuietly } from '../postgres/connect';
 import { nodeAddresses, observeNodes, readRecord, replicationAddress } from './topology';
 
 /** How often a re-pointed standby's receiver is looked at: one query over a session already open. */
@@ -83,10 +84,12 @@ const awaitStreaming = async (
 
 /** One session per standby: re-points it to `writer`, then waits (bounded) until it streams from it. */
 const repointAndWatch = (context: ClusterContext, node: NodeConfig, writer: NodeConfig, timeline: number | null, writerClient: Client, deadline: number) =>
-  withFailoverConnection(context, node, async (client) => {
-    const changed = await repointOne(client, node, writer, writerClient);
-    return { ...changed, verified: await awaitStreaming(context, client, node, writer, timeline, writerClient, deadline) };
-  });
+  withFailoverConnection(context, node, (client) => repointOver(client, context, node, writer, timeline, writerClient, deadline));
+
+const repointOver = async (client: Client, context: ClusterContext, node: NodeConfig, writer: NodeConfig, timeline: number | null, writerClient: Client, deadline: number) => {
+  const changed = await repointOne(client, node, writer, writerClient);
+  return { ...changed, verified: await awaitStreaming(context, client, node, writer, timeline, writerClient, deadline) };
+};
 
 const skipReason = (seen: NodeTopology, excluded: Map<string, string>): { outcome: FollowerOutcome; detail: string } | null => {
   const why = excluded.get(seen.node);
@@ -122,44 +125,56 @@ export const repointFollowers = async (
   const observed = options.observed ?? (await observeNodes(context, { reuseSessions: true }));
   const writerSeen = observed.find((n) => n.node === writer.name);
   const timeline = writerSeen?.timeline ?? null;
-  return withFailoverConnection(
-    context,
-    writer,
-    async (writerClient) => {
-      const deadline = Date.now() + cluster.policy.followTimeoutSeconds * 1000;
-      const reports = await Promise.all(
-        observed
-          .filter((seen) => seen.node !== writer.name)
-          .map(async (seen): Promise<FollowerReport> => {
-            const node = cluster.nodes.find((n) => n.name === seen.node)!;
-            const skipped = skipReason(seen, options.excluded);
-            if (skipped) return { node: seen.node, repointed: false, slot: 'none', ...skipped };
-            const diverged = divergence(seen, { node: writer.name, timeline, forkLsn: options.forkLsn });
-            if (diverged) return { node: seen.node, outcome: 'diverged', repointed: false, slot: 'none', detail: diverged };
-            try {
-              const { repointed, slot, verified } = await repointAndWatch(context, node, writer, timeline, writerClient, deadline);
-              const slotNote = slot === 'cleared' ? ' (its slot does not exist on the writer and the failover login may not create it: now without a slot)' : '';
-              return { node: node.name, outcome: verified.streaming ? 'streaming' : 'not-streaming', repointed, slot, detail: `${verified.detail}${slotNote}` };
-            } catch (error) {
-              return { node: node.name, outcome: 'unreachable', repointed: false, slot: 'none', detail: `${node.name} could not be re-pointed: ${(error as Error).message}` };
-            }
-          }),
-      );
-      const streaming = reports.filter((r) => r.outcome === 'streaming').map((r) => cluster.nodes.find((n) => n.name === r.node)!);
-      const names = synchronousStandbyNamesFor(
-        { node: writer.name, region: writer.region },
-        streaming.map((n) => ({ node: n.name, region: n.region, configuredRole: n.role })),
-      );
-      if ((await readSynchronousStandbyNames(writerClient)) !== names) {
-        await setSynchronousStandbyNames(writerClient, names);
-        await reloadConfiguration(writerClient);
-      }
-      const generation = await recordFollowers(context, writer, timeline, observed, reports, options.by, options.record);
-      log.info('followers re-pointed', { cluster: cluster.name, writer: writer.name, followers: reports.map((r) => `${r.node}: ${r.outcome}`), synchronousStandbyNames: names });
-      return { writer: writer.name, timeline, followers: reports, synchronousStandbyNames: names, generation };
-    },
-    { queryTimeoutMs: 10_000 },
-  );
+  // Which standbys are left alone is known from what was observed; the others' sessions are opened
+  // at the same time as the writer's (no handshake waits for another).
+  const plans = observed
+    .filter((seen) => seen.node !== writer.name)
+    .map((seen): { report: FollowerReport } | { node: NodeConfig } => {
+      const node = cluster.nodes.find((n) => n.name === seen.node)!;
+      const skipped = skipReason(seen, options.excluded);
+      if (skipped) return { report: { node: seen.node, repointed: false, slot: 'none', ...skipped } };
+      const diverged = divergence(seen, { node: writer.name, timeline, forkLsn: options.forkLsn });
+      if (diverged) return { report: { node: seen.node, outcome: 'diverged', repointed: false, slot: 'none', detail: diverged } };
+      return { node };
+    });
+  const [writerSession, ...sessions] = await Promise.allSettled([
+    failoverConnection(context, writer, { queryTimeoutMs: 10_000 }),
+    ...plans.map((plan) => ('node' in plan ? failoverConnection(context, plan.node) : Promise.resolve(null))),
+  ]);
+  try {
+    if (writerSession.status === 'rejected') throw writerSession.reason;
+    const writerClient = writerSession.value;
+    const deadline = Date.now() + cluster.policy.followTimeoutSeconds * 1000;
+    const reports = await Promise.all(
+      plans.map(async (plan, i): Promise<FollowerReport> => {
+        if ('report' in plan) return plan.report;
+        const { node } = plan;
+        const session = sessions[i]!;
+        try {
+          if (session.status === 'rejected') throw session.reason;
+          const { repointed, slot, verified } = await repointOver(session.value!, context, node, writer, timeline, writerClient, deadline);
+          const slotNote = slot === 'cleared' ? ' (its slot does not exist on the writer and the failover login may not create it: now without a slot)' : '';
+          return { node: node.name, outcome: verified.streaming ? 'streaming' : 'not-streaming', repointed, slot, detail: `${verified.detail}${slotNote}` };
+        } catch (error) {
+          return { node: node.name, outcome: 'unreachable', repointed: false, slot: 'none', detail: `${node.name} could not be re-pointed: ${(error as Error).message}` };
+        }
+      }),
+    );
+    const streaming = reports.filter((r) => r.outcome === 'streaming').map((r) => cluster.nodes.find((n) => n.name === r.node)!);
+    const names = synchronousStandbyNamesFor(
+      { node: writer.name, region: writer.region },
+      streaming.map((n) => ({ node: n.name, region: n.region, configuredRole: n.role })),
+    );
+    if ((await readSynchronousStandbyNames(writerClient)) !== names) {
+      await setSynchronousStandbyNames(writerClient, names);
+      await reloadConfiguration(writerClient);
+    }
+    const generation = await recordFollowers(context, writer, timeline, observed, reports, options.by, options.record);
+    log.info('followers re-pointed', { cluster: cluster.name, writer: writer.name, followers: reports.map((r) => `${r.node}: ${r.outcome}`), synchronousStandbyNames: names });
+    return { writer: writer.name, timeline, followers: reports, synchronousStandbyNames: names, generation };
+  } finally {
+    await Promise.all([writerSession, ...sessions].map((s) => closeQuietly(s.status === 'fulfilled' ? (s.value ?? undefined) : undefined)));
+  }
 };
 
 /**
