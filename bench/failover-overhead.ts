@@ -36,8 +36,8 @@ export interface OverheadResult {
   receiptTotalMs: number;
   /**
    * The receipt's start → the end of its last DATABASE_URL write: how long the state machine takes
-   * until applications can move (the repoint ends the floor too; the followers, the receipt and the
-   * lease come after). Older results lack it.
+   * until applications can move (the repoint ends the floor too; the DNS and followers branches run
+   * beside it, the receipt and the lease come after). Older results lack it.
    */
   movedMs?: Spread | null;
   /** median(moved) / median(floor). */

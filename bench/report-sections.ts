@@ -17,6 +17,22 @@ const DEFAULT_ALARM = alarmSchema.parse({});
 const range = (s: Spread | null | undefined): string | null => (s ? `${s.min}–${s.max}` : null);
 const short = (client: string) => client.replace('@aws-sdk/client-', '');
 
+/**
+ * What the target leaves room for at the floor's own price of an AWS call (its calls are answered one
+ * at a time by the emulator): the number of calls a state machine could make within target × floor
+ * if it did nothing else at all.
+ */
+export const callBudget = (r: Pick<OverheadResult, 'floorParts' | 'floorMs' | 'target' | 'calls'>): string => {
+  const aws = r.floorParts.filter((p) => p.name !== 'promote');
+  const perCall = aws.reduce((sum, p) => sum + p.ms, 0) / r.calls.floor.aws;
+  if (aws.length === 0 || !(perCall > 0)) return '';
+  const budget = Math.floor((r.target * r.floorMs.median) / perCall);
+  return (
+    `At the floor’s own price of an AWS call here (${perCall.toFixed(1)} ms), ${r.target} × the floor leaves room for at most ${budget} calls ` +
+    `and no database work at all; the state machine makes ${r.calls.full.aws}. `
+  );
+};
+
 const overheadReading = (r: OverheadResult): string => {
   const kind = (name: string) => r.slowestCalls.find((c) => c.name === name);
   const connects = kind('pg connect');
@@ -25,9 +41,10 @@ const overheadReading = (r: OverheadResult): string => {
     `Reading: the floor makes ${r.calls.floor.aws} AWS calls and opens ${r.calls.floor.pgConnects} database connection; the state machine makes ` +
     `${r.calls.full.aws} and opens ${r.calls.full.pgConnects}: the lease (pause check, take, release), ${DEFAULT_POLICY.rechecks + 1} confirmation checks ` +
     '(cluster record, EC2 status, metric history, the nodes), the candidates’ positions and the published history, fencing (stop, then ' +
-    'describe), the record check, incident and promotion before and after pg_promote, both DATABASE_URL regions (read, write) beside the ' +
-    'DNS intent, UPSERT, its settlement and GetChange, re-pointing the followers and recording them, and the receipt (metric, event, ' +
-    'history record): safety and accounting steps the floor skips by definition. ' +
+    'describe), the record check, incident and promotion before and after pg_promote, then three branches at once: both DATABASE_URL ' +
+    'regions (read, write), the DNS intent, UPSERT, its settlement and GetChange, and re-pointing the followers and recording them; and ' +
+    'the receipt (metric, event, history record): safety and accounting steps the floor skips by definition. ' +
+    callBudget(r) +
     `The most frequent AWS calls: ${aws.map((c) => `${c.name} ${c.count} (${c.ms} ms summed)`).join(', ') || 'none'}. ` +
     `Database connections: ${connects?.count ?? '–'} (${connects?.ms ?? '–'} ms summed). The failover’s read-only observations (topology, ` +
     'outage signals, candidates’ positions, the catch-up poll) go over kept sessions, so most of those are to the failed writer (refused at ' +
@@ -57,7 +74,7 @@ export const overheadSection = (r: OverheadResult, before: Baseline['overhead'])
     '',
     `Ratio (median state machine / median floor): **${r.ratio}** (target < ${r.target}); median of the per-run ratios: ${r.pairedRatio}; ` +
       `against the physical floor: ${r.ratioToPhysicalFloor}. ` +
-      (r.movedRatio ? `Until the last DATABASE_URL is written (what the floor ends with; the followers, the receipt and the lease come after): ${r.movedRatio}. ` : '') +
+      (r.movedRatio ? `Until the last DATABASE_URL is written (what the floor ends with; the DNS and followers branches run beside it, the receipt and the lease come after): ${r.movedRatio}. ` : '') +
       `${r.runs} runs each, alternating, fresh topology per run, one warm-up pair discarded; both sides warm (SDK clients used once, ` +
       'configuration loaded, password cached) and talking to the emulator directly.',
     '',

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OverheadResult } from '../../bench/failover-overhead';
 import { renderReport, summaryRows } from '../../bench/report';
-import { drillSection } from '../../bench/report-sections';
+import { callBudget, drillSection } from '../../bench/report-sections';
 import type { Baseline, BenchResult } from '../../bench/result';
 import type { ScenarioDistribution } from '../../bench/drill-rto';
 import { alarmSchema, policySchema } from '../../shared/config/schema';
@@ -49,6 +49,22 @@ describe('bench report', () => {
     expect(text).toContain('**2.1** (target < 1.5)');
     expect(text).toContain(`| before (baseline) | ${baseline.overhead.floorMedianMs} | ${baseline.overhead.fullMedianMs} | ${baseline.overhead.ratio} |`);
     expect(text).toMatch(/## 3\. Cold start and bundle size\n\nNot run/);
+  });
+
+  it('gives the call budget the target leaves at the floor’s own price of an AWS call', () => {
+    const measured = {
+      ...overhead(2.1),
+      floorParts: [
+        { name: 'promote', ms: 110 },
+        { name: 'dns', ms: 14 },
+        { name: 'databaseUrl', ms: 7 },
+      ],
+    };
+    // 21 ms for the floor's 3 calls: 7 ms a call; 1.5 × 140 ms = 210 ms, room for 30 calls.
+    expect(callBudget(measured)).toBe('At the floor’s own price of an AWS call here (7.0 ms), 1.5 × the floor leaves room for at most 30 calls and no database work at all; the state machine makes 18. ');
+    expect(renderReport({ ...aResult(2.1), overhead: { durationSeconds: 90, loadBefore: 1, loadAfter: 1.2, result: measured } })).toContain('room for at most 30 calls');
+    // Without the floor's AWS parts there is no price to go by: nothing is claimed.
+    expect(callBudget(overhead(2.1))).toBe('');
   });
 
   it('describes the RTO with the configuration defaults, not figures written into the prose', () => {
