@@ -5,11 +5,12 @@ import { nodeNamed } from '../config/cluster-context';
 import { leaseStore } from '../workflow/environment';
 import { failoverConnection } from '../actions/failover-connection';
 import { formatBytes } from '../decisions/lag';
+import { switchoverReadiness } from '../decisions/failback';
 import { promoteNode } from '../actions/promote';
 import { repointRecord, rewriteDatabaseUrls, type RepointWriter } from '../actions/repoint';
 import { log } from '../log';
 import { closeQuietly } from '../postgres/connect';
-import { endClientSessions, replayPosition, setReadOnly, standbyOnWriter, writerPosition } from '../postgres/switchover-sql';
+import { endClientSessions, replayPosition, setReadOnly, writerPosition } from '../postgres/switchover-sql';
 import { sleep } from '../time';
 import { observeTopology, readRecord } from '../actions/topology';
 import { storePromotion, writerTimeline } from '../actions/record-promotion';
@@ -165,21 +166,20 @@ const switchoverSteps = async (context: ClusterContext, request: SwitchoverReque
     if (!targetSeen?.reachable || targetSeen.inRecovery !== true) {
       return { ...base, outcome: 'refused', from: from.name, steps, reasons: [`${target.name} is not a reachable standby (${targetSeen?.reason ?? 'not in recovery'})`] };
     }
+    // The one definition of "ready to take over" (plan --to shows the same): streaming from the
+    // writer, on its timeline, within maxLagBytes, as the nodes were just observed.
+    const writerSeen = nodes.find((n) => n.node === from.name);
+    const readiness = writerSeen
+      ? switchoverReadiness(writerSeen, targetSeen, cluster.policy.maxLagBytes)
+      : { ready: false, reason: `${from.name} was not observed: ${target.name}'s readiness cannot be proven` };
+    if (!readiness.ready) return { ...base, outcome: 'refused', from: from.name, steps, reasons: [readiness.reason] };
+    reasons.push(readiness.reason);
     const primary = await failoverConnection(context, from, { queryTimeoutMs: 10000 });
     const standby = await failoverConnection(context, target, { queryTimeoutMs: 10000 }).catch(async (error) => {
       await closeQuietly(primary);
       throw error;
     });
     try {
-      const view = await standbyOnWriter(primary, target.name);
-      const refusal =
-        !view || view.state !== 'streaming'
-          ? `${target.name} is not streaming from ${from.name} (${view?.state ?? 'no replication connection'})`
-          : (view.replayLagBytes ?? 0) > cluster.policy.maxLagBytes
-            ? `${target.name} is ${formatBytes(view.replayLagBytes ?? 0)} behind (cap ${formatBytes(cluster.policy.maxLagBytes)})`
-            : null;
-      if (refusal) return { ...base, outcome: 'refused', from: from.name, steps, reasons: [refusal] };
-      reasons.push(`${target.name} streams from ${from.name} (${view!.syncState}), ${formatBytes(view!.replayLagBytes ?? 0)} to replay`);
 
       const budgetMs = catchUpBudgetMs(request.catchUpTimeoutSeconds, deadlineAt, Date.now(), cluster.policy);
       if (budgetMs < 1000) {

@@ -161,6 +161,25 @@ describe('operators on the real topology', () => {
     expect(await writableNodes()).toEqual(['primary']);
   });
 
+  it('refuses a switchover to a standby behind the lag guard with the reason plan --to gives, and changes nothing', async () => {
+    // Replay stops on the target while the writer writes well past maxLagBytes (commits do not wait
+    // for replay): it still streams, on the writer's timeline, but is too far behind.
+    await topology().query('standby_az2', 'SELECT pg_wal_replay_pause()');
+    await topology().query('primary', 'CREATE TABLE IF NOT EXISTS lag_pad (x text)');
+    await topology().query('primary', "INSERT INTO lag_pad SELECT repeat('x', 1000) FROM generate_series(1, 40000)");
+    const before = await publishedTargets(cluster());
+    const behind = /^standby_az2 streams from primary but is [\d.]+ MB behind \(cap 16 MB\)$/;
+
+    const planned = await plan({ cluster: 'orders', to: 'standby_az2' });
+    const receipt = await runSwitchover({ cluster: 'orders', to: 'standby_az2', catchUpTimeoutSeconds: 5 });
+
+    expect(planned.candidate).toMatchObject({ promote: false, reason: expect.stringMatching(behind) });
+    expect(receipt).toMatchObject({ outcome: 'refused', from: 'primary', reasons: [expect.stringMatching(behind)] });
+    expect(await writableNodes()).toEqual(['primary']);
+    expect(await publishedTargets(cluster())).toEqual(before);
+    await topology().query('standby_az2', 'SELECT pg_wal_replay_resume()');
+  });
+
   it('refuses a switchover while a failover holds the lease, with the reason', async () => {
     const store = new LeaseStore(dynamoClient(bench.stack.config.controlRegion), LOCAL_DEPLOYMENT.leaseTable);
     await store.acquire('orders', 'orders-alarm-20261126120000000', 'failover', 600);
