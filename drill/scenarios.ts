@@ -243,19 +243,28 @@ const stall = async (drill: DrillStack, node: NodeConfig, seconds: number): Prom
 };
 
 /** A fault that lasts TRANSIENT_FAULT_SECONDS and must promote nothing; the alarm may or may not fire. */
-const transient = (
+/**
+ * A scenario that passes when nothing is promoted: the writer stays the one writer and no
+ * acknowledged row is lost. `alarmOptional` for a fault that may end before the alarm fires.
+ */
+const notPromoted = (
   name: DrillScenario,
-  outcome: (cast: Cast) => Pick<Expectation, 'description' | 'appMayStall'>,
+  outcome: (cast: Cast) => Pick<Expectation, 'description' | 'reason' | 'appMayStall'>,
   fault: Pick<Scenario, 'inject' | 'restore'>,
+  options: { alarmOptional?: boolean } = {},
 ): Scenario => ({
   name,
   alarmDriven: true,
-  alarmOptional: true,
+  ...(options.alarmOptional ? { alarmOptional: true } : {}),
   payloadBytes: 1000,
   expect: (cast) => ({ outcome: 'not-promoted', promoted: null, zeroLoss: true, ...outcome(cast) }),
   prepare: async () => undefined,
   ...fault,
 });
+
+/** A fault that ends on its own (a stall, a lost path): the alarm may or may not fire, nothing may be promoted. */
+const transient = (name: DrillScenario, outcome: (cast: Cast) => Pick<Expectation, 'description' | 'appMayStall'>, fault: Pick<Scenario, 'inject' | 'restore'>): Scenario =>
+  notPromoted(name, outcome, fault, { alarmOptional: true });
 
 const SCENARIOS: Record<SingleFaultScenario, Scenario> = {
   'primary-stall': transient(
@@ -290,68 +299,60 @@ const SCENARIOS: Record<SingleFaultScenario, Scenario> = {
       restore: async (drill) => restoreControlPaths(drill),
     },
   ),
-  'fence-refused': {
-    name: 'fence-refused',
-    alarmDriven: true,
-    payloadBytes: 1000,
-    expect: (cast) => ({
-      outcome: 'not-promoted',
-      promoted: null,
-      zeroLoss: true,
+  'fence-refused': notPromoted(
+    'fence-refused',
+    (cast) => ({
       description: `nothing promoted: ${cast.primary.name} could not be fenced (EC2 refused StopInstances) and stays the one writer`,
       reason: /EC2 refused: .*UnauthorizedOperation[\s\S]*not proceeding/,
       appMayStall: `${cast.primary.name}'s synchronous standby is cut off from it: commits wait for it`,
     }),
-    prepare: async () => undefined,
-    // The primary is cut off from the control plane and from every standby but keeps serving local
-    // clients; the EC2 API in its region answers and refuses StopInstances (as a missing tag
-    // condition or an SCP would).
-    inject: async (drill, cast) => {
-      drill.faults.fail({
-        match: calls.ec2Stop(cast.primary.region),
-        status: 403,
-        times: Number.POSITIVE_INFINITY,
-        ec2Error: { code: 'UnauthorizedOperation', message: 'You are not authorized to perform this operation.' },
-      });
-      await cutControlPaths(drill, [cast.primary]);
-      await refuseReplication(drill, cast.primary);
-      for (const node of drill.cluster.nodes) drill.topology.links[node.name]?.cut('reset');
-      return `${cast.primary.name} cut off from the control plane and every standby (still serving local clients); EC2 in ${cast.primary.region} refuses StopInstances (UnauthorizedOperation)`;
+    {
+      // The primary is cut off from the control plane and from every standby but keeps serving local
+      // clients; the EC2 API in its region answers and refuses StopInstances (as a missing tag
+      // condition or an SCP would).
+      inject: async (drill, cast) => {
+        drill.faults.fail({
+          match: calls.ec2Stop(cast.primary.region),
+          status: 403,
+          times: Number.POSITIVE_INFINITY,
+          ec2Error: { code: 'UnauthorizedOperation', message: 'You are not authorized to perform this operation.' },
+        });
+        await cutControlPaths(drill, [cast.primary]);
+        await refuseReplication(drill, cast.primary);
+        for (const node of drill.cluster.nodes) drill.topology.links[node.name]?.cut('reset');
+        return `${cast.primary.name} cut off from the control plane and every standby (still serving local clients); EC2 in ${cast.primary.region} refuses StopInstances (UnauthorizedOperation)`;
+      },
+      restore: async (drill, cast) => {
+        drill.faults.clear();
+        await restoreControlPaths(drill);
+        await allowReplication(drill, cast.primary);
+        for (const node of drill.cluster.nodes) drill.topology.links[node.name]?.restore();
+      },
     },
-    restore: async (drill, cast) => {
-      drill.faults.clear();
-      await restoreControlPaths(drill);
-      await allowReplication(drill, cast.primary);
-      for (const node of drill.cluster.nodes) drill.topology.links[node.name]?.restore();
-    },
-  },
-  partition: {
-    name: 'partition',
-    alarmDriven: true,
-    payloadBytes: 1000,
-    expect: (cast) => ({
-      outcome: 'not-promoted',
-      promoted: null,
-      zeroLoss: true,
+  ),
+  partition: notPromoted(
+    'partition',
+    (cast) => ({
       description: `nothing promoted, nothing fenced: ${cast.primary.name}'s region is healthy, only the paths between the regions are cut`,
       reason: /a person must decide|cross-region promotion needs the cloud's own evidence/,
     }),
-    prepare: async () => undefined,
-    // Every path between the regions is cut: replication to the other regions, and the control
-    // plane's paths (it runs in the control region) to every node of the other regions.
-    inject: async (drill, cast) => {
-      const control = drill.stack.config.controlRegion;
-      const far = drill.cluster.nodes.filter((n) => n.region !== control);
-      await cutControlPaths(drill, far);
-      const crossing = drill.cluster.nodes.filter((n) => n.region !== cast.primary.region && drill.topology.links[n.name]);
-      for (const node of crossing) drill.topology.links[node.name]!.cut('reset');
-      return `paths between the regions cut: the control plane (${control}) loses ${far.map((n) => n.name).join(', ')}; replication to ${crossing.map((n) => n.name).join(', ') || 'no node'} cut`;
+    {
+      // Every path between the regions is cut: replication to the other regions, and the control
+      // plane's paths (it runs in the control region) to every node of the other regions.
+      inject: async (drill, cast) => {
+        const control = drill.stack.config.controlRegion;
+        const far = drill.cluster.nodes.filter((n) => n.region !== control);
+        await cutControlPaths(drill, far);
+        const crossing = drill.cluster.nodes.filter((n) => n.region !== cast.primary.region && drill.topology.links[n.name]);
+        for (const node of crossing) drill.topology.links[node.name]!.cut('reset');
+        return `paths between the regions cut: the control plane (${control}) loses ${far.map((n) => n.name).join(', ')}; replication to ${crossing.map((n) => n.name).join(', ') || 'no node'} cut`;
+      },
+      restore: async (drill) => {
+        await restoreControlPaths(drill);
+        for (const node of drill.cluster.nodes) drill.topology.links[node.name]?.restore();
+      },
     },
-    restore: async (drill) => {
-      await restoreControlPaths(drill);
-      for (const node of drill.cluster.nodes) drill.topology.links[node.name]?.restore();
-    },
-  },
+  ),
 
   'region-outage': {
     name: 'region-outage',
