@@ -83,6 +83,21 @@ describe('failover state machine definition', () => {
     expect(definition.States['LeaseAcquired?']?.Default).toBe('RecordAlreadyHandled');
   });
 
+  it('retries Lambda service errors and, once, an invocation that timed out or crashed (Lambda.Unknown), on every Task', () => {
+    const tasks = states.filter(([, s]) => s.Type === 'Task');
+    expect(tasks.length).toBeGreaterThan(10);
+    for (const [name, state] of tasks) {
+      const retry = (state.Retry as Array<{ ErrorEquals: string[]; MaxAttempts: number }>) ?? [];
+      const service = retry.find((r) => r.ErrorEquals.includes('Lambda.ServiceException'));
+      expect({ name, service: service?.ErrorEquals }).toEqual({
+        name,
+        service: expect.arrayContaining(['Lambda.ClientExecutionTimeoutException', 'Lambda.ServiceException', 'Lambda.TooManyRequestsException']),
+      });
+      // Every step can run twice: a function that hit its own timeout gets one more go, not more.
+      expect({ name, unknown: retry.filter((r) => r.ErrorEquals.includes('Lambda.Unknown')).map((r) => r.MaxAttempts) }).toEqual({ name, unknown: [1] });
+    }
+  });
+
   it('never retries a lost lease', () => {
     for (const [name, state] of states) {
       const retried = ((state.Retry as Array<{ ErrorEquals: string[] }>) ?? []).flatMap((r) => r.ErrorEquals);
