@@ -58,6 +58,8 @@ export const startFailoverBench = async (
     passwords?: LocalStackOptions['passwords'];
     /** Length of an instance's `stopping` phase (PostgreSQL still running). @default DEFAULT_STOPPING_MS */
     stoppingMs?: number;
+    /** Awaited before each Task's real handler (see LocalStateMachineOptions.beforeTask). */
+    beforeTask?: (state: string) => Promise<void>;
   } = {},
 ): Promise<FailoverBench> => {
   const emulator = process.env.AWS_ENDPOINT_URL;
@@ -80,7 +82,7 @@ export const startFailoverBench = async (
   const power = InstancePower.start(stack, { emulatorEndpoint: emulator, ...(options.stoppingMs !== undefined ? { stoppingMs: options.stoppingMs } : {}) });
   faults.view(power.view);
   const boot = await InstanceBoot.start(stack, localHandlers.nodeReturned);
-  const machine = localFailoverMachine({ retryIntervalMs: 50 });
+  const machine = localFailoverMachine({ retryIntervalMs: 50, ...(options.beforeTask ? { beforeTask: options.beforeTask } : {}) });
   const trigger = localTrigger(machine);
   const failoverAlarm = (clusterName?: string) => {
     const cluster = clusterName ?? stack.config.clusters[0]!.name;

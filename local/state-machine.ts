@@ -79,6 +79,11 @@ export interface LocalStateMachineOptions {
   retryIntervalMs?: number;
   /** Called as each state is entered (progress for people watching). */
   onStateEntered?: (execution: string, state: string) => void;
+  /**
+   * Awaited before a Task's real handler runs (tests: a fault at an exact point of the workflow,
+   * such as the lease taken away just before a step). The handler itself is never replaced.
+   */
+  beforeTask?: (state: string) => Promise<void>;
 }
 
 /**
@@ -104,7 +109,8 @@ export class LocalStateMachine {
       const key = functionKeyOf(state);
       const handler = key ? handlers[key] : undefined;
       if (!key || !handler) throw new Error(`state ${stateName}: no local handler for function ${key ?? '(none)'}`);
-      this.overrides[stateName] = (input) => handler(input, lambdaContext(key));
+      const before = options.beforeTask;
+      this.overrides[stateName] = before ? async (input) => (await before(stateName), handler(input, lambdaContext(key))) : (input) => handler(input, lambdaContext(key));
     }
     this.machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
   }

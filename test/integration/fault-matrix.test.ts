@@ -289,6 +289,40 @@ describe('fault matrix', () => {
     await expectNoSplitBrain(execution);
   });
 
+  it('a lease lost between the promotion and the repoint stops all three branches before they change anything', async () => {
+    const store = () => new LeaseStore(dynamoClient(bench.stack.config.controlRegion), LOCAL_DEPLOYMENT.leaseTable);
+    const branches = ['RewriteDatabaseUrl', 'RepointDns', 'RepointFollowers'];
+    let stolen: Promise<void> | undefined;
+    // Once, before any branch's handler runs: the lease expires under the execution and an
+    // operator's switchover takes it.
+    const steal = async () => {
+      const { holder } = await store().read('orders');
+      expect(await store().release('orders', holder!, 0)).toBe(true);
+      expect((await store().acquire('orders', 'intruder', 'switchover', 600)).acquired).toBe(true);
+    };
+    bench = await startFailoverBench({ beforeTask: (state) => (branches.includes(state) ? (stolen ??= steal()) : Promise.resolve()) });
+    s = scenario(bench, emulator());
+    s.startProbe();
+    const conninfo = () => s.topology().query<{ v: string }>('standby_dr', "SELECT current_setting('primary_conninfo') AS v");
+    const followedBefore = await conninfo();
+    const publishedBefore = await publishedTargets(s.cluster());
+    await s.stopInstances('primary');
+
+    const execution = await s.failover();
+
+    expect(execution).toMatchObject({ status: 'FAILED', error: 'LeaseLostError' });
+    const names = execution.states.map((st) => st.name);
+    expect(names).toEqual(expect.arrayContaining(['PromoteCandidate', ...branches, 'RecordLeaseLost']));
+    expect(names).not.toContain('PublishReceipt');
+    // Promoted, but nothing after it: no DATABASE_URL, no DNS intent or change, no standby re-pointed.
+    expect(bench.faults.seen.filter((c) => calls.ssmPut(c) || calls.route53Change(c))).toEqual([]);
+    expect(await store().readDnsIntent('orders')).toBeNull();
+    expect(await publishedTargets(s.cluster())).toEqual(publishedBefore);
+    expect(await conninfo()).toEqual(followedBefore);
+    expect((await store().read('orders')).holder).toBe('intruder');
+    await expectNoSplitBrain(execution);
+  });
+
   it('EC2 failing once while fencing: retried, fenced, promoted', async () => {
     await start();
     await s.stopInstances('primary');
