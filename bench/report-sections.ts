@@ -76,7 +76,8 @@ export const overheadSection = (r: OverheadResult, before: Baseline['overhead'])
       `against the physical floor: ${r.ratioToPhysicalFloor}. ` +
       (r.movedRatio ? `Until the last DATABASE_URL is written (what the floor ends with; the DNS and followers branches run beside it, the receipt and the lease come after): ${r.movedRatio}. ` : '') +
       `${r.runs} runs each, alternating, fresh topology per run, one warm-up pair discarded; both sides warm (SDK clients used once, ` +
-      'configuration loaded, password cached) and talking to the emulator directly.',
+      'configuration loaded, password cached) and talking to the emulator directly. The state machine’s clock starts when the alarm event ' +
+      'is delivered to the trigger; the alarm’s change of state, CloudWatch’s work, is made in the emulator before it.',
     '',
     'Where the state machine’s time goes (median per state; calls made in it):',
     '',

@@ -38,9 +38,10 @@ export interface FailoverBench {
   machine: LocalStateMachine;
   /**
    * Puts the failover alarm in ALARM (in the emulator, which the re-checks read) and delivers its
-   * ALARM event to the trigger, as EventBridge would.
+   * ALARM event to the trigger, as EventBridge would. `stateSet`: the caller already put it in ALARM
+   * (setAlarm), so only the event is delivered (the bench times from the event).
    */
-  alarm(at?: Date, cluster?: string): Promise<TriggerResult>;
+  alarm(at?: Date, cluster?: string, options?: { stateSet?: boolean }): Promise<TriggerResult>;
   /** Sets the failover alarm's state in the emulator (an alarm that clears ends the re-checks). */
   setAlarm(state: 'OK' | 'ALARM', cluster?: string): Promise<void>;
   execution(name: string): Promise<LocalExecution>;
@@ -94,9 +95,9 @@ export const startFailoverBench = async (
     power,
     boot,
     machine,
-    alarm: async (at = new Date(), clusterName) => {
+    alarm: async (at = new Date(), clusterName, options = {}) => {
       const alarm = failoverAlarm(clusterName);
-      await mirrorAlarmState(cloudWatchClient(stack.config.controlRegion), alarm, 'ALARM', 'test');
+      if (!options.stateSet) await mirrorAlarmState(cloudWatchClient(stack.config.controlRegion), alarm, 'ALARM', 'test');
       const event = alarmStateChangeEvent(alarm, { region: stack.config.controlRegion, value: 'ALARM', previous: 'OK', reason: 'test', at });
       return trigger(event);
     },
