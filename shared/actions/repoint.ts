@@ -8,6 +8,7 @@ import type { ClusterConfig, NodeConfig } from '../config/schema';
 import { clientEndpoint } from '../config/cluster-context';
 import { databaseUrlTarget, repointDatabaseUrl } from '../database-url';
 import { AwsPermanentError, AwsTransientError } from '../errors';
+import { readWhileHolding } from '../workflow/lease-guard';
 
 /**
  * Where the cluster record stands after a repoint:
@@ -129,14 +130,13 @@ export interface DatabaseUrlWrite {
 export const rewriteDatabaseUrls = async (
   cluster: ClusterConfig,
   node: NodeConfig,
-  options: { beforeWrite?: Promise<unknown> } = {},
+  options: { beforeWrite?: Promise<void> } = {},
 ): Promise<{ parameters: DatabaseUrlWrite[] }> => {
   // Every region's current value is read at once, while `beforeWrite` (the lease check) runs: a
   // read changes nothing, and nothing is written unless it succeeded (its error is thrown as is).
+  // A region whose read failed is reported below with the others, not here.
   const reads = cluster.databaseUrlParameters.map((target) => readParameterFresh(ssmClient(target.region), target.region, target.name));
-  const allRead = Promise.allSettled(reads);
-  if (options.beforeWrite) await options.beforeWrite;
-  await allRead;
+  await readWhileHolding(options.beforeWrite ?? Promise.resolve(), Promise.allSettled(reads));
   // Regions are independent (each write is idempotent): rewrite them all at the same time, and
   // let one region's failure stop none of the others.
   const results = await Promise.allSettled(
