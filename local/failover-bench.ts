@@ -11,6 +11,7 @@ import { InstanceBoot } from './instance-boot';
 import type { LocalExecution, LocalStateMachine } from './state-machine';
 import { FaultProxy } from './fault-proxy';
 import { InstancePower } from './instance-power';
+import type { TopologyPool } from './topology-pool';
 import { LOCAL_DEPLOYMENT, startLocalStack, type LocalStack, type LocalStackOptions } from './local-stack';
 
 /** Shortened waits for tests: set in the configuration, never in the definition. */
@@ -61,6 +62,8 @@ export const startFailoverBench = async (
     stoppingMs?: number;
     /** Awaited before each Task's real handler (see LocalStateMachineOptions.beforeTask). */
     beforeTask?: (state: string) => Promise<void>;
+    /** Topologies reused across a suite's benches (see TopologyPool). */
+    pool?: TopologyPool;
   } = {},
 ): Promise<FailoverBench> => {
   const emulator = process.env.AWS_ENDPOINT_URL;
@@ -68,6 +71,7 @@ export const startFailoverBench = async (
   const faults = await FaultProxy.start(emulator);
   const stack = await startLocalStack({
     ...(options.passwords ? { passwords: options.passwords } : {}),
+    ...(options.pool ? { pool: options.pool } : {}),
     mutate: (config) => {
       fastPolicy(config);
       options.mutate?.(config);

@@ -147,6 +147,7 @@ export class LinkProxy {
   readonly host = '127.0.0.1';
   delayMs = 0;
   private mode: Mode = 'normal';
+  private bandwidth: number | null = null;
   private readonly conns = new Set<Connection>();
   private readonly down = new Bucket(); // target -> client
   private readonly up = new Bucket(); // client -> target
@@ -185,6 +186,7 @@ export class LinkProxy {
   }
 
   setBandwidth(bytesPerSecond: number | null): void {
+    this.bandwidth = bytesPerSecond;
     this.up.set(bytesPerSecond);
     this.down.set(bytesPerSecond);
     this.kickAll();
@@ -208,6 +210,11 @@ export class LinkProxy {
     this.delayMs = 0;
     this.setBandwidth(null);
     for (const c of this.conns) if (c.blackholed) this.destroy(c, true);
+  }
+
+  /** Forwarding as built: not cut, delayed or throttled. */
+  isNormal(): boolean {
+    return this.mode === 'normal' && this.delayMs === 0 && this.bandwidth === null;
   }
 
   stats(): LinkStats {

@@ -11,6 +11,7 @@ import { deploymentNames } from '../shared/infra/resources';
 import { createTopology, type Login, type Topology } from './topology';
 import { localHosts, LOCAL_HOSTS_ENV } from './run-command';
 import { seedEmulator } from './seed';
+import type { PooledTopologies, TopologyPool } from './topology-pool';
 
 /**
  * A password with characters that break naive URL and SQL pasting (@ : / ? # % ' and a space), so
@@ -27,6 +28,8 @@ export interface LocalStackOptions {
   mutate?: (config: FailoverConfig) => void;
   /** These passwords for the logins of every cluster instead of random hostile ones (the secrets canary). */
   passwords?: Partial<Record<LoginKind, string>>;
+  /** Reuse the topologies of an earlier stack of the same shape, reset to how they were built (a suite's tests). */
+  pool?: TopologyPool;
 }
 
 export type LoginKind = 'monitor' | 'failover' | 'app';
@@ -58,6 +61,50 @@ const withPorts = (cluster: ClusterConfig, topology: Topology): ClusterConfig =>
 });
 
 /**
+ * What makes two stacks' topologies interchangeable: the nodes, roles, regions, database, logins and
+ * fixed ports. Policies, alarms and everything the emulator holds may differ.
+ */
+const stackShape = (template: FailoverConfig, options: LocalStackOptions): string =>
+  JSON.stringify({
+    passwords: options.passwords ?? null,
+    clusters: template.clusters.map((c) => ({
+      name: c.name,
+      database: c.database,
+      credentials: c.credentials,
+      nodes: c.nodes.map((n) => [n.name, n.role, n.region, options.portsFromConfig ? n.port : 0]),
+    })),
+  });
+
+/** One topology per cluster, with new logins; what was built is torn down when one of them fails. */
+const buildTopologies = async (template: FailoverConfig, options: LocalStackOptions): Promise<PooledTopologies> => {
+  const built: PooledTopologies = { topologies: {}, logins: {}, parameterPasswords: {} };
+  const { parameterPasswords } = built;
+  const passwordFor = (parameter: string, kind: LoginKind) => (parameterPasswords[parameter] ??= options.passwords?.[kind] ?? hostilePassword());
+  const results = await Promise.allSettled(
+    template.clusters.map(async (cluster) => {
+      const clusterLogins = {
+        monitor: { user: cluster.credentials.monitor.user, password: passwordFor(cluster.credentials.monitor.passwordParameter, 'monitor') },
+        failover: { user: cluster.credentials.failover.user, password: passwordFor(cluster.credentials.failover.passwordParameter, 'failover') },
+        app: { user: `app_${cluster.name}`.toLowerCase(), password: options.passwords?.app ?? hostilePassword() },
+      };
+      Object.values(clusterLogins).forEach((login) => registerSecret(login.password));
+      built.logins[cluster.name] = clusterLogins;
+      built.topologies[cluster.name] = await createTopology({
+        database: cluster.database,
+        logins: clusterLogins,
+        nodes: cluster.nodes.map((node) => ({ name: node.name, role: node.role, region: node.region, port: options.portsFromConfig ? node.port : 0 })),
+      });
+    }),
+  );
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
+    await Promise.all(Object.values(built.topologies).map((t) => t.teardown()));
+    throw failed.reason;
+  }
+  return built;
+};
+
+/**
  * Brings up one real replication topology per configured cluster and seeds the (already running)
  * AWS emulator with what the configuration refers to. Everything is torn down by `teardown`, and
  * what was built so far is torn down when a step fails.
@@ -69,38 +116,19 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     parseConfig(template, 'adjusted template');
   }
   const workDir = mkdtempSync(join(tmpdir(), 'pgfo-stack-'));
-  const topologies: Record<string, Topology> = {};
-  const logins: LocalStack['logins'] = {};
+  let built: PooledTopologies | undefined;
+  const shape = stackShape(template, options);
   const teardown = async () => {
-    await Promise.all(Object.values(topologies).map((t) => t.teardown()));
+    if (built && options.pool) await options.pool.release(shape, built);
+    else if (built) await Promise.all(Object.values(built.topologies).map((t) => t.teardown()));
     rmSync(workDir, { recursive: true, force: true });
   };
   try {
-    const parameterPasswords: Record<string, string> = {};
-    const passwordFor = (parameter: string, kind: LoginKind) => (parameterPasswords[parameter] ??= options.passwords?.[kind] ?? hostilePassword());
-    const clusters = await Promise.all(
-      template.clusters.map(async (cluster) => {
-        const clusterLogins = {
-          monitor: { user: cluster.credentials.monitor.user, password: passwordFor(cluster.credentials.monitor.passwordParameter, 'monitor') },
-          failover: { user: cluster.credentials.failover.user, password: passwordFor(cluster.credentials.failover.passwordParameter, 'failover') },
-          app: { user: `app_${cluster.name}`.toLowerCase(), password: options.passwords?.app ?? hostilePassword() },
-        };
-        Object.values(clusterLogins).forEach((login) => registerSecret(login.password));
-        logins[cluster.name] = clusterLogins;
-        const topology = await createTopology({
-          database: cluster.database,
-          logins: clusterLogins,
-          nodes: cluster.nodes.map((node) => ({
-            name: node.name,
-            role: node.role,
-            region: node.region,
-            port: options.portsFromConfig ? node.port : 0,
-          })),
-        });
-        topologies[cluster.name] = topology;
-        return withPorts(cluster, topology);
-      }),
-    );
+    const build = () => buildTopologies(template, options);
+    built = options.pool ? await options.pool.acquire(shape, build) : await build();
+    const { topologies, logins, parameterPasswords } = built;
+    for (const clusterLogins of Object.values(logins)) Object.values(clusterLogins).forEach((login) => registerSecret(login.password));
+    const clusters = template.clusters.map((cluster) => withPorts(cluster, topologies[cluster.name]!));
     const withTopology = parseConfig({ ...template, clusters }, 'local stack');
     const app = Object.fromEntries(Object.entries(logins).map(([name, l]) => [name, l.app]));
     const config = parseConfig(await seedEmulator(withTopology, { parameterPasswords, app, stage: LOCAL_STAGE }), 'local stack');

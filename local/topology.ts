@@ -3,13 +3,14 @@
  * built with pg_basebackup, async standbys optionally routed through a LinkProxy (the DR link).
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Client, escapeIdentifier as ident, escapeLiteral as lit } from 'pg';
 import { LinkProxy } from './link-proxy';
 import * as pg from './pg-node';
 import { chownForPg, makePgDir } from './run-as';
+import { copyFromSnapshot, copyToSnapshot, printDiff, printNode, strayFiles, type NodePrint, type SnapshotTarget } from './topology-snapshot';
 import { register, unregister } from './topology-cleanup';
 import { waitFor } from './wait';
 
@@ -63,6 +64,19 @@ export interface Topology {
   pauseReplay(node: string): Promise<void>;
   resumeReplay(node: string): Promise<void>;
   waitForStreaming(standby: string, timeoutMs?: number): Promise<void>;
+  /**
+   * Copies the topology as it is now (every node stopped cleanly for the copy, then started again)
+   * and records what each node looks like, for {@link Topology.restore}.
+   */
+  snapshot(): Promise<void>;
+  /**
+   * Back to the snapshot: every node stopped, its data directory copied back, every link and route
+   * restored, the nodes started and streaming again. Throws, naming each difference, when the
+   * result does not look like the snapshot did.
+   */
+  restore(): Promise<void>;
+  /** How the topology differs from its snapshot now (empty: nothing left behind). */
+  leftovers(): Promise<string[]>;
   teardown(): Promise<void>;
 }
 
@@ -353,6 +367,68 @@ class TopologyImpl implements Topology {
       },
       { timeoutMs },
     );
+  }
+
+  private snapshotPrints: Record<string, NodePrint> | undefined;
+
+  private get snapshotTarget(): SnapshotTarget {
+    return {
+      nodeNames: Object.keys(this.nodes),
+      primaryName: this.primaryName,
+      dataDir: (node) => this.node(node).dirs.dataDir,
+      cwd: this.dir,
+      isRunning: (node) => this.isRunning(node),
+      query: (node, sql) => this.query(node, sql),
+    };
+  }
+
+  private get standbyNames(): string[] {
+    return Object.keys(this.nodes).filter((n) => n !== this.primaryName);
+  }
+
+  /** The primary first, then the standbys, waiting until each streams again. */
+  private async startAll(): Promise<void> {
+    await this.start(this.primaryName);
+    await Promise.all(this.standbyNames.map((n) => this.start(n)));
+    await Promise.all(this.standbyNames.map((n) => this.waitForStreaming(n)));
+  }
+
+  private async print(): Promise<Record<string, NodePrint>> {
+    const target = this.snapshotTarget;
+    return Object.fromEntries(await Promise.all(target.nodeNames.map(async (n) => [n, await printNode(target, n)] as const)));
+  }
+
+  async snapshot(): Promise<void> {
+    // the primary first: a fast shutdown sends its last WAL to the standbys, so the copies agree
+    await this.stop(this.primaryName, 'fast');
+    await Promise.all(this.standbyNames.map((n) => this.stop(n, 'fast')));
+    await copyToSnapshot(this.snapshotTarget);
+    await this.startAll();
+    this.snapshotPrints = await this.print();
+  }
+
+  async restore(): Promise<void> {
+    if (!this.snapshotPrints) throw new Error('restore() needs a snapshot() first');
+    await Promise.all(Object.keys(this.nodes).map((n) => this.stop(n, 'immediate')));
+    for (const link of new Set([...Object.values(this.links), ...Object.values(this.routes)])) link.restore();
+    for (const n of Object.keys(this.nodes)) {
+      const nodeDir = dirname(this.node(n).dirs.dataDir);
+      for (const stray of strayFiles(nodeDir, readdirSync(nodeDir))) rmSync(stray, { recursive: true, force: true });
+    }
+    await copyFromSnapshot(this.snapshotTarget);
+    await this.startAll();
+    const left = await this.leftovers();
+    if (left.length) throw new Error(`the reset left something behind:\n  ${left.join('\n  ')}`);
+  }
+
+  async leftovers(): Promise<string[]> {
+    const was = this.snapshotPrints;
+    if (!was) throw new Error('leftovers() needs a snapshot() first');
+    const now = await this.print();
+    const links = [...Object.entries(this.links), ...Object.entries(this.routes)]
+      .filter(([, link]) => !link.isNormal())
+      .map(([name]) => `link ${name}: cut, delayed or throttled`);
+    return [...Object.keys(was).flatMap((n) => printDiff(n, was[n]!, now[n]!)), ...links];
   }
 
   async teardown(): Promise<void> {

@@ -3,13 +3,12 @@ import { readCname } from '../../shared/aws/route53';
 import { convergeRecord, publishedTargets, repointRecord } from '../../shared/actions/repoint';
 import { dynamoClient } from '../../shared/aws/clients/dynamodb';
 import { LeaseStore } from '../../shared/aws/lease';
-import { resetEmulator } from '../../local/emulator';
 import { calls } from '../../local/fault-proxy';
-import { startFailoverBench, type FailoverBench } from '../../local/failover-bench';
+import type { FailoverBench } from '../../local/failover-bench';
 import { localHandlers } from '../../local/handlers';
 import { LOCAL_DEPLOYMENT } from '../../local/local-stack';
 import type { LocalExecution } from '../../local/state-machine';
-import { scenario } from '../harness/scenario';
+import { failoverFixture, type Scenario } from '../harness/fixture';
 
 /**
  * The repoint: DATABASE_URL and the cluster record in branches that do not wait on each other.
@@ -18,33 +17,13 @@ import { scenario } from '../harness/scenario';
  * through every test.
  */
 describe('repoint: DATABASE_URL never waits for Route 53', () => {
+  const f = failoverFixture();
   let bench: FailoverBench;
-  let s: ReturnType<typeof scenario>;
-  const emulator = () => process.env.AWS_ENDPOINT_URL_EMULATOR!;
+  let s: Scenario;
+  const { emulator, expectNoSplitBrain } = f;
+  const start = async () => ({ bench, s } = await f.start());
   const store = () => new LeaseStore(dynamoClient(bench.stack.config.controlRegion), LOCAL_DEPLOYMENT.leaseTable);
   const stepEnd = (execution: LocalExecution, step: string) => Date.parse(s.receipt(execution).steps.find((st) => st.step === step)!.endedAt);
-
-  const start = async () => {
-    bench = await startFailoverBench();
-    s = scenario(bench, emulator());
-    s.startProbe();
-  };
-  const expectNoSplitBrain = async (execution: LocalExecution) => {
-    const verdict = await s.verdict(execution);
-    expect(verdict.rounds.length).toBeGreaterThan(0);
-    expect(verdict.twoWriters).toEqual([]);
-    expect(verdict.publishedToNonWriter).toEqual([]);
-    return verdict;
-  };
-
-  beforeAll(() => {
-    process.env.AWS_ENDPOINT_URL_EMULATOR = process.env.AWS_ENDPOINT_URL;
-  });
-  beforeEach(async () => resetEmulator(emulator()));
-  afterEach(async () => {
-    await s?.stopProbe();
-    await bench?.teardown();
-  });
 
   it('writes DATABASE_URL in every region while the Route 53 change is still PENDING, and reports the record in sync once it is', async () => {
     await start();

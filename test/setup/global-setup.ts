@@ -1,12 +1,20 @@
-import { emulatorEnv, startEmulator, type Emulator } from '../../local/emulator';
+import type { Config } from '@jest/types';
+import { startEmulator, type Emulator } from '../../local/emulator';
 
 declare global {
-  var __PGFO_EMULATOR__: Emulator | undefined;
+  var __PGFO_EMULATORS__: Emulator[] | undefined;
 }
 
-/** One emulator for the whole integration run; suites reset it in their own setup. */
-export default async function globalSetup(): Promise<void> {
-  const emulator = await startEmulator();
-  globalThis.__PGFO_EMULATOR__ = emulator;
-  Object.assign(process.env, emulatorEnv(emulator.endpoint));
+/** Where global setup leaves the emulators' endpoints for the workers (comma-separated, by worker). */
+export const EMULATORS_ENV = 'PGFO_TEST_EMULATORS';
+
+/**
+ * One emulator per jest worker: suites reset their emulator in their own setup, so two suites
+ * running at once must never share one (test/setup/worker-emulator.ts picks the worker's).
+ */
+export default async function globalSetup(config: Config.GlobalConfig): Promise<void> {
+  const workers = config.maxWorkers > 0 ? config.maxWorkers : 1;
+  const emulators = await Promise.all(Array.from({ length: workers }, () => startEmulator()));
+  globalThis.__PGFO_EMULATORS__ = emulators;
+  process.env[EMULATORS_ENV] = emulators.map((e) => e.endpoint).join(',');
 }

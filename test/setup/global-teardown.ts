@@ -1,3 +1,3 @@
 export default async function globalTeardown(): Promise<void> {
-  await globalThis.__PGFO_EMULATOR__?.stop();
+  await Promise.all((globalThis.__PGFO_EMULATORS__ ?? []).map((e) => e.stop()));
 }
