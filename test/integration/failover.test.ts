@@ -6,15 +6,23 @@ import { readCname } from '../../shared/aws/route53';
 import { readParameterFresh } from '../../shared/aws/ssm';
 import { databaseUrlTarget } from '../../shared/database-url';
 import type { Receipt } from '../../shared/decisions/receipt';
-import { resetEmulator } from '../../local/emulator';
 import { calls } from '../../local/fault-proxy';
-import { startFailoverBench, type FailoverBench } from '../../local/failover-bench';
+import type { FailoverBench } from '../../local/failover-bench';
+import type { LocalExecution } from '../../local/state-machine';
+import { failoverFixture, type BenchOptions } from '../harness/fixture';
 import { AckedWriter } from '../../local/workload';
 
 const MB = 1024 * 1024;
 
 describe('automatic failover on the real topology', () => {
+  const f = failoverFixture();
   let bench: FailoverBench;
+  const start = async (options?: BenchOptions) => ({ bench } = await f.start(options));
+  /** No round of the probe saw two writers, before or after the fence. */
+  const expectOneWriterThroughout = async (execution: LocalExecution) => {
+    const verdict = await f.expectNoSplitBrain(execution);
+    expect(verdict.rounds.filter((r) => r.writable.length > 1)).toEqual([]);
+  };
 
   const cluster = () => bench.stack.cluster();
   const topology = () => bench.stack.topologies.orders!;
@@ -75,16 +83,8 @@ describe('automatic failover on the real topology', () => {
     return bench.execution(trigger.executionName!);
   };
 
-  beforeEach(async () => {
-    await resetEmulator(process.env.AWS_ENDPOINT_URL!);
-  });
-
-  afterEach(async () => {
-    await bench?.teardown();
-  });
-
   it('promotes the synchronous standby when only the primary crashed, losing no acknowledged row', async () => {
-    bench = await startFailoverBench();
+    await start();
     const writer = new AckedWriter(appTarget('primary'));
     await writeWhileMonitored(writer, 1500);
     await stopInstances('primary');
@@ -115,11 +115,12 @@ describe('automatic failover on the real topology', () => {
     expect(receipt).toMatchObject({ timeline: 2, synchronousStandbyNames: '' });
     const streaming = await topology().query<{ application_name: string }>('standby_az2', "SELECT application_name FROM pg_stat_replication WHERE state = 'streaming'");
     expect(streaming.map((r) => r.application_name)).toEqual(['standby_dr']);
+    await expectOneWriterThroughout(execution);
   });
 
   it('promotes the DR replica in a region outage, fences the old primary and accounts for the async loss', async () => {
     // A guard wide enough for this burst: the point here is the loss accounting, not the refusal.
-    bench = await startFailoverBench({ mutate: (config) => Object.assign(config.clusters[0]!.policy, { maxLagBytes: 256 * MB, maxLagSeconds: 600 }) });
+    await start({ mutate: (config) => Object.assign(config.clusters[0]!.policy, { maxLagBytes: 256 * MB, maxLagSeconds: 600 }) });
     topology().links.standby_dr!.setBandwidth(96 * 1024);
     const writer = new AckedWriter(appTarget('primary'), 2000);
     await writeWhileMonitored(writer, 3000);
@@ -150,10 +151,11 @@ describe('automatic failover on the real topology', () => {
     expect(loss.bytes).toBeGreaterThan(lost * 2000 * 0.25);
     expect(loss.seconds).not.toBeNull();
     process.stdout.write(`region outage: ${lost} of ${acked} acked rows lost; receipt ${loss.bytes} bytes / ${loss.seconds} s\n`);
+    await expectOneWriterThroughout(execution);
   });
 
   it('does not fail over on a false alarm and names the signal that vetoed', async () => {
-    bench = await startFailoverBench();
+    await start();
 
     const execution = await runFailover({ alarmClears: true });
 
@@ -166,10 +168,11 @@ describe('automatic failover on the real topology', () => {
     expect(await writable('standby_az2')).toBe(false);
     expect(await instanceState('primary')).toBe('running');
     expect((await published()).record).toBe(node('primary').dnsName);
+    await expectOneWriterThroughout(execution);
   });
 
   it('refuses a DR replica over the lag cap, says by how much, and leaves every node and record as it was', async () => {
-    bench = await startFailoverBench({ mutate: (config) => (config.clusters[0]!.policy.maxLagBytes = 1 * MB) });
+    await start({ mutate: (config) => (config.clusters[0]!.policy.maxLagBytes = 1 * MB) });
     topology().links.standby_dr!.setBandwidth(32 * 1024);
     const writer = new AckedWriter(appTarget('primary'), 4000);
     await writeWhileMonitored(writer, 2500);
@@ -192,10 +195,11 @@ describe('automatic failover on the real topology', () => {
     expect((await published()).record).toBe(node('primary').dnsName);
     expect((await published()).urls.every((u) => u.port === node('primary').port)).toBe(true);
     expect((receipt as Receipt & { notificationErrors: string[] }).notificationErrors).toEqual([]);
+    await expectOneWriterThroughout(execution);
   });
 
   it('promotes exactly once when alarms arrive twice at once and an event is delivered twice', async () => {
-    bench = await startFailoverBench();
+    await start();
     await stopInstances('primary');
     const at = new Date();
 
@@ -216,10 +220,12 @@ describe('automatic failover on the real topology', () => {
     const wal = await topology().query<{ tli: string }>('standby_az2', 'SELECT substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8) AS tli');
     expect(await writable('standby_az2')).toBe(true);
     expect(wal[0]?.tli).toBe('00000002');
+    const promotedRun = executions.find((e) => (e.output as Record<string, unknown>).outcome === 'promoted')!;
+    await expectOneWriterThroughout(promotedRun);
   });
 
   it('retries a Route 53 call that fails once and completes', async () => {
-    bench = await startFailoverBench();
+    await start();
     await stopInstances('primary');
     const rule = bench.faults.fail({ match: calls.route53Change, status: 503, times: 1 });
 
@@ -229,10 +235,11 @@ describe('automatic failover on the real topology', () => {
     expect(rule.times).toBe(0);
     expect(execution.states.find((s) => s.name === 'RepointDns')?.retries).toBeGreaterThanOrEqual(1);
     expect((await published()).record).toBe(node('standby_az2').dnsName);
+    await expectOneWriterThroughout(execution);
   });
 
   it('fails with a named error when SSM keeps failing, and a re-run completes without promoting again', async () => {
-    bench = await startFailoverBench();
+    await start();
     await stopInstances('primary');
     bench.faults.fail({ match: calls.ssmPut, status: 503, times: Infinity });
 
@@ -252,5 +259,6 @@ describe('automatic failover on the real topology', () => {
     const receipt = rerun.output as Receipt;
     expect(receipt).toMatchObject({ outcome: 'promoted', promoted: 'standby_az2', alreadyPrimary: true });
     expect((await published()).urls.every((u) => u.port === node('standby_az2').port)).toBe(true);
+    await expectOneWriterThroughout(rerun);
   });
 });

@@ -5,7 +5,6 @@ import { EC2Client, StartInstancesCommand } from '@aws-sdk/client-ec2';
 import { sampleAndPublish } from '../../functions/monitor/handler';
 import { runSwitchover } from '../../functions/operators/switchover';
 import { publishedTargets } from '../../shared/actions/repoint';
-import { resetEmulator } from '../../local/emulator';
 import { LeaseStore } from '../../shared/aws/lease';
 import { ClusterRecordStore } from '../../shared/aws/cluster-record';
 import { instanceTags } from '../../shared/aws/ec2';
@@ -14,9 +13,9 @@ import { dynamoClient } from '../../shared/aws/clients/dynamodb';
 import { LOCAL_DEPLOYMENT } from '../../local/local-stack';
 import { readMetric } from '../../local/cloudwatch-readback';
 import { calls } from '../../local/fault-proxy';
-import { startFailoverBench, type FailoverBench } from '../../local/failover-bench';
+import type { FailoverBench } from '../../local/failover-bench';
 import { LinkProxy } from '../../local/link-proxy';
-import { scenario } from '../harness/scenario';
+import { failoverFixture, type BenchOptions, type Scenario } from '../harness/fixture';
 import type { FailoverConfig } from '../../shared/config/schema';
 
 /**
@@ -26,33 +25,12 @@ import type { FailoverConfig } from '../../shared/config/schema';
  * lists them all.)
  */
 describe('fault matrix', () => {
+  const f = failoverFixture();
   let bench: FailoverBench;
-  let s: ReturnType<typeof scenario>;
-  const emulator = () => process.env.AWS_ENDPOINT_URL_EMULATOR!;
-
-  const start = async (mutate?: (config: FailoverConfig) => void) => {
-    bench = await startFailoverBench(mutate ? { mutate } : {});
-    s = scenario(bench, emulator());
-    s.startProbe();
-  };
-  /** Never two writers after the fence; the published endpoint never leads to a non-writer after the repoint. */
-  const expectNoSplitBrain = async (execution: Awaited<ReturnType<typeof s.failover>>) => {
-    const verdict = await s.verdict(execution);
-    expect(verdict.rounds.length).toBeGreaterThan(0);
-    expect(verdict.twoWriters).toEqual([]);
-    expect(verdict.publishedToNonWriter).toEqual([]);
-    return verdict;
-  };
-
-  beforeAll(() => {
-    // The bench points AWS_ENDPOINT_URL at its fault proxy; probes read the emulator directly.
-    process.env.AWS_ENDPOINT_URL_EMULATOR = process.env.AWS_ENDPOINT_URL;
-  });
-  beforeEach(async () => resetEmulator(emulator()));
-  afterEach(async () => {
-    await s?.stopProbe();
-    await bench?.teardown();
-  });
+  let s: Scenario;
+  const { emulator, expectNoSplitBrain } = f;
+  const start = async (options: BenchOptions | ((config: FailoverConfig) => void) = {}) =>
+    ({ bench, s } = await f.start(typeof options === 'function' ? { mutate: options } : options));
 
   it('primary alive but unreachable from the control plane only: no failover; re-checked while the alarm stays in ALARM, then a person must decide; one writer', async () => {
     await start();
@@ -247,9 +225,7 @@ describe('fault matrix', () => {
   });
 
   it('an instance still "stopping" when the fence wait ends: not fenced, nothing promoted', async () => {
-    bench = await startFailoverBench({ stoppingMs: 6000, mutate: (config) => (config.clusters[0]!.policy.fenceTimeoutSeconds = 1) });
-    s = scenario(bench, emulator());
-    s.startProbe();
+    await start({ stoppingMs: 6000, mutate: (config) => (config.clusters[0]!.policy.fenceTimeoutSeconds = 1) });
     const controlLink = await s.isolatePrimary();
 
     const execution = await s.failover();
@@ -300,9 +276,7 @@ describe('fault matrix', () => {
       expect(await store().release('orders', holder!, 0)).toBe(true);
       expect((await store().acquire('orders', 'intruder', 'switchover', 600)).acquired).toBe(true);
     };
-    bench = await startFailoverBench({ beforeTask: (state) => (branches.includes(state) ? (stolen ??= steal()) : Promise.resolve()) });
-    s = scenario(bench, emulator());
-    s.startProbe();
+    await start({ beforeTask: (state) => (branches.includes(state) ? (stolen ??= steal()) : Promise.resolve()) });
     const conninfo = () => s.topology().query<{ v: string }>('standby_dr', "SELECT current_setting('primary_conninfo') AS v");
     const followedBefore = await conninfo();
     const publishedBefore = await publishedTargets(s.cluster());

@@ -1,20 +1,21 @@
 import { CreateTagsCommand, DescribeTagsCommand, EC2Client, StartInstancesCommand } from '@aws-sdk/client-ec2';
-import { resetEmulator } from '../../local/emulator';
-import { startFailoverBench, type FailoverBench } from '../../local/failover-bench';
+import type { FailoverBench } from '../../local/failover-bench';
 import { localHandlers } from '../../local/handlers';
 import { waitFor } from '../../local/wait';
 import type { HistoryEntry } from '../../shared/operators/history';
 import type { ReturnedNodeReceipt } from '../../shared/operators/returned-node';
-import { scenario } from '../harness/scenario';
+import { failoverFixture, type Scenario } from '../harness/fixture';
 
 /**
  * A fenced node's instance is started again (an operator, an auto-recovery, the region coming back):
  * the host guard and the control plane keep it from being a second writer. Split-brain probe throughout.
  */
 describe('a fenced node comes back', () => {
+  const f = failoverFixture({});
   let bench: FailoverBench;
-  let s: ReturnType<typeof scenario>;
-  const emulator = () => process.env.AWS_ENDPOINT_URL_EMULATOR!;
+  let s: Scenario;
+  const { emulator } = f;
+  beforeEach(() => ({ bench, s } = f));
   const ec2 = () => new EC2Client({ region: s.node('primary').region, endpoint: emulator() });
   const instance = () => s.node('primary').instanceId;
 
@@ -35,20 +36,6 @@ describe('a fenced node comes back', () => {
     return bench.boot.boots.find((b) => b.node === 'primary')!;
   };
   const history = async () => ((await localHandlers.history({ cluster: s.cluster().name })) as { entries: HistoryEntry[] }).entries;
-
-  beforeAll(() => {
-    process.env.AWS_ENDPOINT_URL_EMULATOR = process.env.AWS_ENDPOINT_URL;
-  });
-  beforeEach(async () => {
-    await resetEmulator(emulator());
-    bench = await startFailoverBench();
-    s = scenario(bench, emulator());
-    s.startProbe();
-  });
-  afterEach(async () => {
-    await s?.stopProbe();
-    await bench?.teardown();
-  });
 
   it('with the host guard: it starts read-only, never a writer, and is recorded as needing a rejoin', async () => {
     const execution = await failOverAndFence();

@@ -5,8 +5,8 @@ import { history } from '../../functions/operators/history';
 import { LeaseStore } from '../../shared/aws/lease';
 import { dynamoClient } from '../../shared/aws/clients/dynamodb';
 import { publishedTargets } from '../../shared/actions/repoint';
-import { resetEmulator } from '../../local/emulator';
-import { startFailoverBench, type FailoverBench } from '../../local/failover-bench';
+import type { FailoverBench } from '../../local/failover-bench';
+import { failoverFixture } from '../harness/fixture';
 import { LOCAL_DEPLOYMENT } from '../../local/local-stack';
 import { AckedWriter } from '../../local/workload';
 import { Client } from 'pg';
@@ -14,7 +14,10 @@ import { Client } from 'pg';
 const invoke = (handler: unknown, event: unknown) => (handler as (e: unknown, c: unknown) => Promise<unknown>)(event, {});
 
 describe('operators on the real topology', () => {
+  // Operators' actions, not faults: the tests count writers themselves (no background probe sessions).
+  const f = failoverFixture({ probe: false });
   let bench: FailoverBench;
+  beforeEach(() => ({ bench } = f));
   const cluster = () => bench.stack.cluster();
   const topology = () => bench.stack.topologies.orders!;
   const node = (name: string) => cluster().nodes.find((n) => n.name === name)!;
@@ -32,12 +35,6 @@ describe('operators on the real topology', () => {
     }
     return out;
   };
-
-  beforeEach(async () => {
-    await resetEmulator(process.env.AWS_ENDPOINT_URL!);
-    bench = await startFailoverBench();
-  });
-  afterEach(async () => bench?.teardown());
 
   it('switches over under continuous writes with zero acknowledged rows lost and one writer left', async () => {
     const writer = new AckedWriter(appTarget('primary'), 500);

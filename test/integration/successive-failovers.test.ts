@@ -6,161 +6,31 @@ import { ClusterRecordStore } from '../../shared/aws/cluster-record';
 import { LeaseStore } from '../../shared/aws/lease';
 import { nextRecord } from '../../shared/decisions/cluster-record';
 import type { FailoverState } from '../../shared/workflow/state';
-import { resetEmulator } from '../../local/emulator';
-import { startFailoverBench, type FailoverBench } from '../../local/failover-bench';
+import type { FailoverBench } from '../../local/failover-bench';
 import { LOCAL_DEPLOYMENT } from '../../local/local-stack';
-import type { LocalExecution } from '../../local/state-machine';
-import { AckedWriter } from '../../local/workload';
 import { localHandlers } from '../../local/handlers';
 import type { ClusterStatus } from '../../shared/operators/status';
 import type { ResolveResult } from '../../shared/operators/resolve';
 import { nextSecond, readMetric } from '../../local/cloudwatch-readback';
-import { scenario } from '../harness/scenario';
+import { failoverFixture, type Scenario } from '../harness/fixture';
+import { noCooldown, successiveHelpers } from '../harness/successive';
 
 /**
  * Failovers one after another on the real topology, the configuration never edited: the control
  * plane finds the writer from its cluster record and the nodes, re-points the surviving standbys
  * after every promotion, and fences the writer that failed — not the one that failed before.
+ * Two failovers in a row under load (crash then crash, in-region then region outage) are long
+ * sequences: they run with the drills (test/drills/successive-failovers.test.ts).
  */
 describe('successive failovers without editing the configuration', () => {
+  // Cooldown off: the second fault comes right after the first failover.
+  const f = failoverFixture();
   let bench: FailoverBench;
-  let s: ReturnType<typeof scenario>;
-  const emulator = () => process.env.AWS_ENDPOINT_URL_EMULATOR!;
+  let s: Scenario;
+  const { expectNoSplitBrain } = f;
+  const start = async () => ({ bench, s } = await f.start({ probe: false, mutate: noCooldown }));
   const records = () => new ClusterRecordStore(dynamoClient(bench.stack.config.controlRegion), LOCAL_DEPLOYMENT.leaseTable);
-
-  /** Cooldown off: the second fault comes right after the first failover. */
-  const start = async () => {
-    bench = await startFailoverBench({ mutate: (config) => (config.clusters[0]!.policy.cooldownSeconds = 0) });
-    s = scenario(bench, emulator());
-  };
-  const expectNoSplitBrain = async (execution: LocalExecution) => {
-    const verdict = await s.verdict(execution);
-    expect(verdict.rounds.length).toBeGreaterThan(0);
-    expect(verdict.twoWriters).toEqual([]);
-    expect(verdict.publishedToNonWriter).toEqual([]);
-  };
-  /**
-   * Writes under monitoring (positions published as in production), then the writer's host dies; the
-   * monitor samples on after, as it does in production, so it sees the writer gone (the receipt's
-   * bound extrapolates the writes it did not see up to that moment).
-   */
-  const writeThenCrash = async (writer: AckedWriter, node: string, ms = 1500) => {
-    await writer.start();
-    const monitor = monitorUntilStopped();
-    await new Promise((r) => setTimeout(r, ms));
-    await s.stopInstances(node);
-    await writer.stop();
-    await monitor();
-  };
-  /**
-   * The monitor sampling every 250 ms until the returned function is called (and a little after),
-   * as it runs all the time in production: it sees the writer through its host's stopping phase and
-   * then gone, so the receipt's bound extrapolates only the last moment it did not see.
-   */
-  const monitorUntilStopped = () => {
-    let on = true;
-    const loop = (async () => {
-      while (on) await sampleAndPublish({ samples: 2, intervalMs: 250 });
-    })();
-    return async () => {
-      await new Promise((r) => setTimeout(r, 600));
-      on = false;
-      await loop;
-    };
-  };
-  /**
-   * The second writer's host died with the DR promoted from it: the failover went to the DR on
-   * timeline 3 and fenced the writer that failed; its acknowledged rows missing on the DR (asynchronous
-   * to it) are at most the writes in flight, within the receipt's bound (500 bytes of payload a row).
-   */
-  const expectDrTookOverFrom = async (execution: LocalExecution, failed: string, writer: AckedWriter) => {
-    expect(execution.status).toBe('SUCCEEDED');
-    const receipt = s.receipt(execution);
-    expect(receipt).toMatchObject({ outcome: 'promoted', promoted: 'standby_dr', previousPrimary: failed, timeline: 3 });
-    expect(receipt.fencing).toMatchObject({ node: failed, fenced: true });
-    expect(await timelineOf('standby_dr')).toBe(3);
-    const { acked, lost } = await writer.lostOn(s.appTarget('standby_dr'));
-    expect(acked).toBeGreaterThan(50);
-    expect(lost * 500).toBeLessThanOrEqual(receipt.dataLoss?.upperBoundBytes ?? receipt.dataLoss?.bytes ?? 0);
-    return receipt;
-  };
-  const streamsFrom = async (writer: string) =>
-    (await s.topology().query<{ application_name: string }>(writer, "SELECT application_name FROM pg_stat_replication WHERE state = 'streaming'")).map((r) => r.application_name);
-  const timelineOf = async (node: string) =>
-    Number.parseInt((await s.topology().query<{ tli: string }>(node, 'SELECT substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8) AS tli'))[0]!.tli, 16);
-
-  beforeAll(() => {
-    process.env.AWS_ENDPOINT_URL_EMULATOR = process.env.AWS_ENDPOINT_URL;
-  });
-  beforeEach(async () => resetEmulator(emulator()));
-  afterEach(async () => {
-    await s?.stopProbe();
-    await bench?.teardown();
-  });
-
-  it('crash, then crash of the new writer: the DR promoted with every acknowledged row, the failed writer fenced', async () => {
-    await start();
-    s.startProbe();
-    const first = s.writer('primary');
-    await writeThenCrash(first, 'primary');
-
-    const one = await s.failover();
-
-    expect(one.status).toBe('SUCCEEDED');
-    expect(s.receipt(one)).toMatchObject({ outcome: 'promoted', promoted: 'standby_az2', previousPrimary: 'primary', timeline: 2 });
-    expect(s.receipt(one).followers).toContainEqual(expect.objectContaining({ node: 'standby_dr', outcome: 'streaming' }));
-    expect(await streamsFrom('standby_az2')).toEqual(['standby_dr']);
-    await expectNoSplitBrain(one);
-
-    // The application keeps writing on the new writer; then its host dies too.
-    s.startProbe();
-    const second = new AckedWriter(s.appTarget('standby_az2'), 500, 'pgfo_acked_after_first');
-    await writeThenCrash(second, 'standby_az2');
-
-    const two = await s.failover();
-
-    // The writer that failed is fenced, not the primary that had been dead since the first failover.
-    const receipt = await expectDrTookOverFrom(two, 'standby_az2', second);
-    // The DR streamed from the new writer: nothing acknowledged on the first writer (synchronous) is missing.
-    const before = await first.lostOn(s.appTarget('standby_dr'));
-    expect(before.acked).toBeGreaterThan(50);
-    expect(before.lost).toBe(0);
-    // No standby is left in reach: commits wait for none.
-    expect(receipt.synchronousStandbyNames).toBe('');
-    const record = await records().read(s.cluster().name);
-    expect(record).toMatchObject({ writer: 'standby_dr', timeline: 3, lastIncident: { from: 'standby_az2', to: 'standby_dr', completed: true } });
-    expect(Object.keys(record!.fenced).sort()).toEqual(['primary', 'standby_az2']);
-    await expectNoSplitBrain(two);
-    // Two crashes and two failovers, each host passing through its `stopping` phase.
-  }, 120_000);
-
-  it('in-region failover, then an outage of that region: the DR promoted from the new writer, the failed writer fenced', async () => {
-    await start();
-    s.startProbe();
-    const first = s.writer('primary');
-    await writeThenCrash(first, 'primary');
-    const one = await s.failover();
-    expect(s.receipt(one)).toMatchObject({ outcome: 'promoted', promoted: 'standby_az2', timeline: 2 });
-    await expectNoSplitBrain(one);
-
-    // The application writes on the new writer; then its whole region goes: the host and every path out.
-    s.startProbe();
-    const second = new AckedWriter(s.appTarget('standby_az2'), 500, 'pgfo_acked_after_first');
-    await second.start();
-    const monitor = monitorUntilStopped();
-    await new Promise((r) => setTimeout(r, 1500));
-    expect(s.topology().cutRegion(s.node('standby_az2').region)).not.toEqual([]);
-    await s.stopInstances('standby_az2');
-    await second.stop();
-    await monitor();
-
-    const two = await s.failover();
-
-    await expectDrTookOverFrom(two, 'standby_az2', second);
-    expect((await first.lostOn(s.appTarget('standby_dr'))).lost).toBe(0);
-    expect(await records().read(s.cluster().name)).toMatchObject({ writer: 'standby_dr', timeline: 3 });
-    await expectNoSplitBrain(two);
-  });
+  const { writeThenCrash, streamsFrom } = successiveHelpers(() => s);
 
   it('a standby that received WAL past the fork cannot follow the new writer: reported as diverged, left a standby, not promoted', async () => {
     await start();
