@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { isAlive } from '../../local/pg-node';
@@ -234,3 +234,61 @@ function pgrep(pattern: string): string[] {
     return []; // pgrep exits 1 when nothing matches
   }
 }
+
+describe('topology reset to its snapshot (the suites reuse one topology between tests)', () => {
+  let topo: Topology;
+  beforeAll(async () => {
+    topo = await createTopology({ ...options, database: 'reset_probe' });
+    await topo.snapshot();
+  });
+  afterAll(async () => topo?.teardown());
+
+  /** What a failover test leaves: a promoted standby, a table, settings, a role, a client rule and a cut link. */
+  const dirty = async () => {
+    await topo.query('primary', 'CREATE TABLE left_behind (id int)');
+    await topo.query('primary', 'ALTER SYSTEM SET default_transaction_read_only = on');
+    await topo.query('primary', 'CREATE ROLE intruder');
+    writeFileSync(join(topo.nodes.primary!.dataDir, 'pg_hba.conf'), `host replication all 0.0.0.0/0 reject\n${readFileSync(join(topo.nodes.primary!.dataDir, 'pg_hba.conf'), 'utf8')}`);
+    await topo.query('primary', 'SELECT pg_reload_conf()');
+    await topo.query('standby_az2', 'SELECT pg_promote(true, 30)');
+    topo.links.standby_dr!.cut('blackhole');
+  };
+
+  it('names everything a test left behind, never a setting value, and a reset takes it all away', async () => {
+    expect(await topo.leftovers()).toEqual([]);
+    await dirty();
+
+    const left = await topo.leftovers();
+
+    expect(left).toEqual(
+      expect.arrayContaining([
+        'primary: relation public.left_behind was not there',
+        'primary: role intruder was not there',
+        'primary: setting default_transaction_read_only differs',
+        'primary: pg_hba rule host replication all 0.0.0.0 0.0.0.0 reject was not there',
+        'standby_az2: pg_is_in_recovery() false, was true',
+        'link standby_dr: cut, delayed or throttled',
+      ]),
+    );
+    expect(left.join('\n')).not.toContain(topo.replicationPassword);
+
+    await topo.restore();
+
+    expect(await topo.leftovers()).toEqual([]);
+    expect(await inRecovery(topo, 'standby_az2')).toBe(true);
+    await topo.query('primary', 'CREATE TABLE after_reset (id int)');
+    await topo.query('primary', 'INSERT INTO after_reset VALUES (1)');
+    await waitFor('the row written after the reset on both standbys', async () => {
+      const counts = await Promise.all(['standby_az2', 'standby_dr'].map((n) => topo.query(n, "SELECT 1 FROM pg_class WHERE relname = 'after_reset'")));
+      return counts.every((rows) => rows.length === 1);
+    });
+    await topo.restore();
+  });
+
+  it('refuses a reset whose result differs from what the snapshot recorded, naming the difference', async () => {
+    // The copy itself is damaged: what comes back is not what was recorded when it was taken.
+    writeFileSync(join(`${topo.nodes.primary!.dataDir}.snapshot`, 'postgresql.auto.conf'), "default_transaction_read_only = 'on'\n", { flag: 'a' });
+
+    await expect(topo.restore()).rejects.toThrow(/the reset left something behind:\n {2}primary: setting default_transaction_read_only differs/);
+  });
+});
