@@ -1,22 +1,19 @@
 import { closeFailoverSessions, keptFailoverSessions } from '../../shared/actions/failover-connection';
 import { databaseSignal, standbysSignal } from '../../shared/actions/signals';
 import { clusterContext, nodeNamed } from '../../shared/config/cluster-context';
-import { resetEmulator } from '../../local/emulator';
-import { startFailoverBench, type FailoverBench } from '../../local/failover-bench';
+import type { FailoverBench } from '../../local/failover-bench';
+import { failoverFixture } from '../harness/fixture';
 
 /** The failover's read-only checks reuse their database sessions; a stale one never reads as "down". */
 describe('failover checks reuse database sessions', () => {
+  // No probe: the tests count the control plane's own sessions.
+  const f = failoverFixture({ probe: false });
   let bench: FailoverBench;
+  beforeEach(() => ({ bench } = f));
   const context = () => clusterContext('orders');
   const primary = () => nodeNamed(context().cluster, 'primary');
   const failoverBackends = async () =>
     (await bench.stack.topologies.orders!.query<{ pid: number }>('primary', "SELECT pid FROM pg_stat_activity WHERE application_name = 'pgfo-failover'")).map((r) => Number(r.pid));
-
-  beforeEach(async () => {
-    await resetEmulator(process.env.AWS_ENDPOINT_URL!);
-    bench = await startFailoverBench();
-  });
-  afterEach(async () => bench?.teardown());
 
   it('asks the primary twice over one session, and the standbys over one session each', async () => {
     await closeFailoverSessions();
