@@ -6,6 +6,7 @@ import type { BuildOptions } from 'esbuild';
 import { buildNaive, bundle, deployedBuildOptions, functionEntries, PROJECT_ROOT, type BundleAnalysis } from './bundles';
 import { progress } from './progress';
 import { median, ratio, round, roundOrNull } from './stats';
+import { LOCAL_STAGE } from '../shared/config/stage-guard';
 
 export interface FunctionBundle {
   name: string;
@@ -61,10 +62,11 @@ const withoutConfigFile = (env: NodeJS.ProcessEnv): NodeJS.ProcessEnv => {
 };
 
 const packageService = (dir: string): Template => {
-  const result = spawnSync('npx', ['serverless', 'package', '--package', dir, '--stage', 'bench'], {
+  const result = spawnSync('npx', ['serverless', 'package', '--package', dir, '--stage', LOCAL_STAGE], {
     cwd: PROJECT_ROOT,
     encoding: 'utf8',
-    // The example configuration (PGFO_CONFIG_FILE unset), no AWS credentials: packaging is offline.
+    // The example configuration (PGFO_CONFIG_FILE unset: loopback hosts, made-up ids, which only the
+    // local stage packages), no AWS credentials: packaging is offline.
     env: { ...withoutConfigFile(process.env), SLS_TELEMETRY_DISABLED: '1', AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' },
     timeout: 300000,
   });

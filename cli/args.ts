@@ -1,58 +1,91 @@
 import { parseCommandLine, UsageError, type FlagSpec } from '../shared/command-line';
+import { COMMAND_NAMES, COMMANDS, flagsOf, GLOBAL_FLAGS, isCommand, type CommandName, type FlagDefinition } from './commands';
 
 export { UsageError };
 
-export interface ParsedArgs {
-  command: string | undefined;
-  flags: Record<string, string | boolean>;
+/** A usage mistake made on a known command: its own usage is printed with the message. */
+export class CommandUsageError extends UsageError {
+  constructor(
+    readonly command: CommandName,
+    message: string,
+  ) {
+    super(`${command}: ${message}`);
+  }
 }
 
-/** Every flag of every command; each command then refuses the ones it does not take (expectFlags). */
-const FLAGS: FlagSpec = {
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-  local: { type: 'string' },
-  stage: { type: 'string' },
-  region: { type: 'string' },
-  service: { type: 'string' },
-  cluster: { type: 'string' },
-  to: { type: 'string' },
-  timeout: { type: 'string' },
-  'accept-data-loss': { type: 'boolean' },
-  reason: { type: 'string' },
-  limit: { type: 'string' },
-  node: { type: 'string' },
-  'dry-run': { type: 'boolean' },
-  mode: { type: 'string' },
+export type Flags = Record<string, string | boolean>;
+
+export interface ParsedArgs {
+  command: string | undefined;
+  flags: Flags;
+}
+
+/**
+ * What node:util's parser must know: every flag of the table, each once. A name given two kinds by
+ * two commands (a switch in one, a value in another) could not be parsed: refused at start.
+ */
+const parserSpec = (): FlagSpec => {
+  const spec: FlagSpec = {};
+  for (const flags of [GLOBAL_FLAGS, ...COMMAND_NAMES.map((c) => COMMANDS[c].flags)]) {
+    for (const [name, flag] of Object.entries(flags as Record<string, FlagDefinition>)) {
+      const type = flag.kind === 'boolean' ? 'boolean' : 'string';
+      if (spec[name] && spec[name].type !== type) throw new Error(`cli/commands.ts: --${name} is a ${spec[name].type} flag in one command and a ${type} flag in another`);
+      spec[name] = { type, ...(name === 'help' ? { short: 'h' } : {}) };
+    }
+  }
+  return spec;
 };
 
-/** Parses `command --flag value --switch` (also `--flag=value`) strictly: unknown flags are refused here. */
+/**
+ * Parses `COMMAND --flag value --switch` (also `--flag=value`) strictly: a flag no command knows is
+ * refused here, one the command does not take by `commandRequest`.
+ */
 export const parseArgs = (argv: string[]): ParsedArgs => {
-  const { values, positionals } = parseCommandLine(argv, FLAGS, { positionals: 1 });
+  const { values, positionals } = parseCommandLine(argv, parserSpec(), { positionals: 1 });
   const flags = Object.fromEntries(Object.entries(values).filter((entry): entry is [string, string | boolean] => entry[1] !== undefined));
   return { command: positionals[0], flags };
 };
 
-/** Refuses flags a command does not know, naming them. */
-export const expectFlags = (command: string, flags: Record<string, unknown>, allowed: string[]): void => {
-  const unknown = Object.keys(flags).filter((f) => !allowed.includes(f));
-  if (unknown.length > 0) throw new UsageError(`${command}: unknown option(s) ${unknown.map((f) => `--${f}`).join(', ')}`);
+/** The command named on the command line. @throws UsageError for a name the table does not have. */
+export const commandOf = (name: string): CommandName => {
+  if (!isCommand(name)) throw new UsageError(`unknown command "${name}" (one of ${COMMAND_NAMES.join(', ')})`);
+  return name;
 };
 
-export const stringFlag = (flags: Record<string, string | boolean>, name: string): string | undefined => {
+const camelCase = (name: string): string => name.replace(/-(.)/g, (_, c: string) => c.toUpperCase());
+
+const valueOf = (command: CommandName, name: string, flag: FlagDefinition, given: string | boolean): string | number | boolean => {
+  if (flag.kind === 'number') {
+    if (typeof given !== 'string' || !/^\d+$/.test(given)) throw new CommandUsageError(command, `--${name} must be a whole number (got "${String(given)}")`);
+    return Number(given);
+  }
+  if (flag.choices && !flag.choices.includes(String(given))) {
+    throw new CommandUsageError(command, `--${name} must be one of ${flag.choices.join(', ')} (got "${String(given)}")`);
+  }
+  return given;
+};
+
+/**
+ * The request a command sends, built from its flags by the table: a flag the command does not take
+ * or a required flag left out is refused, naming it. Global flags are not part of the request.
+ */
+export const commandRequest = (command: CommandName, flags: Flags): Record<string, unknown> => {
+  const known = flagsOf(command);
+  const unknown = Object.keys(flags).filter((name) => !Object.hasOwn(known, name));
+  if (unknown.length > 0) throw new CommandUsageError(command, `${unknown.map((f) => `--${f}`).join(', ')}: not a flag of ${command}`);
+  const request: Record<string, unknown> = {};
+  for (const [name, flag] of Object.entries(COMMANDS[command].flags as Record<string, FlagDefinition>)) {
+    const given = flags[name];
+    if (given === undefined && flag.kind === 'required') throw new CommandUsageError(command, `--${name} is required`);
+    const value = given === undefined ? flag.fallback?.() : valueOf(command, name, flag, given);
+    if (value !== undefined) request[flag.field ?? camelCase(name)] = value;
+  }
+  return request;
+};
+
+/** A global flag's value (`--local`, `--stage`, ...), or its default; undefined when it has none. */
+export const globalFlag = (flags: Flags, name: keyof typeof GLOBAL_FLAGS): string | undefined => {
   const value = flags[name];
-  return typeof value === 'string' ? value : undefined;
-};
-
-export const requiredFlag = (command: string, flags: Record<string, string | boolean>, name: string): string => {
-  const value = stringFlag(flags, name);
-  if (!value) throw new UsageError(`${command}: --${name} is required`);
-  return value;
-};
-
-export const intFlag = (flags: Record<string, string | boolean>, name: string): number | undefined => {
-  const value = stringFlag(flags, name);
-  if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value)) throw new UsageError(`--${name} must be a whole number (got "${value}")`);
-  return Number(value);
+  const flag: FlagDefinition = GLOBAL_FLAGS[name];
+  return typeof value === 'string' ? value : flag.default;
 };

@@ -22,6 +22,8 @@ export interface FailoverOutcome {
 export interface Backend {
   call(fn: OperatorFunction, request: Record<string, unknown>): Promise<unknown>;
   failover(request: Record<string, unknown>, progress: (line: string) => void): Promise<FailoverOutcome>;
+  /** Ends every session and client the backend opened, so that the process can exit by itself. */
+  close(): Promise<void>;
 }
 
 /** An error a handler raised (its name is the contract: InvalidInputError means a bad request). */
@@ -77,6 +79,11 @@ export const awsBackend = (options: { service: string; stage: string; region?: s
         await sleep(2000);
       }
     },
+    close: () => {
+      lambda.destroy();
+      sfn.destroy();
+      return Promise.resolve();
+    },
   };
 };
 
@@ -127,5 +134,6 @@ export const localBackend = async (envFile: string): Promise<Backend> => {
         ...(execution.cause ? { cause: execution.cause } : {}),
       };
     },
+    close: () => local.closeLocalHandlers(),
   };
 };

@@ -1,196 +1,82 @@
-import { expectFlags, intFlag, parseArgs, requiredFlag, stringFlag, UsageError } from './args';
+import { commandOf, commandRequest, CommandUsageError, globalFlag, parseArgs, UsageError, type Flags } from './args';
 import { awsBackend, localBackend, RemoteError, type Backend } from './backends';
-import { formatHistory, formatPlan, formatReceipt, formatRejoin, formatResolve, formatStatus, formatSwitchover } from './format';
-import type { RejoinReceipt } from '../shared/operators/rejoin';
-import type { Receipt } from '../shared/decisions/receipt';
-import type { FailoverPlan } from '../shared/operators/plan';
-import type { ClusterStatus } from '../shared/operators/status';
-import type { SwitchoverReceipt } from '../shared/operators/switchover';
-import type { HistoryEntry } from '../shared/operators/history';
-import type { PauseResult } from '../shared/operators/pause';
-import type { ResolveResult } from '../shared/operators/resolve';
-import { userInfo } from 'node:os';
+import { RUNNERS } from './run';
+import { commandSynopsis, commandUsage, EXIT, usage } from './usage';
 
-/** Who runs the CLI, as a pause records it (--by overrides). */
-const operatorName = (): string => {
-  try {
-    return process.env.USER || userInfo().username || 'operator';
-  } catch {
-    return 'operator';
-  }
-};
+export { EXIT };
 
-/** Exit codes scripts can rely on. */
-export const EXIT = { ok: 0, negative: 1, usage: 2, error: 3 } as const;
-
-export const USAGE = `usage: pgfo [--json] [--local ENV_FILE | --stage STAGE --region REGION --service NAME] COMMAND [options]
-
-commands:
-  status     [--cluster C]                              roles, lag, and where DNS and DATABASE_URL point
-  plan       --cluster C [--to NODE]                    what a failover would do now, and why (changes nothing)
-  switchover --cluster C --to NODE [--timeout SECONDS]  planned zero-loss switchover
-  failover   --cluster C [--to NODE] [--accept-data-loss] [--reason TEXT] [--accept-unfenced-by NAME]
-                                                        operator-declared outage (keeps the lag guard unless
-                                                        --accept-data-loss; moves traffic without a proven
-                                                        fence only with --accept-unfenced-by)
-  history    [--cluster C] [--limit N]                  past failovers, switchovers and rejoins
-  rejoin     --cluster C --node N [--dry-run] [--mode auto|rewind|basebackup]
-                                                        bring a fenced or diverged node back as a standby
-                                                        of the writer (--dry-run: report what it would
-                                                        discard, change nothing)
-  pause      --cluster C [--reason TEXT] [--by NAME]    stop automatic failovers (operators' actions still run)
-  resume     --cluster C [--by NAME]                    let automatic failovers run again
-  resolve    --cluster C --writer N --reason TEXT [--by NAME]
-                                                        record N, the one node observed accepting writes, as
-                                                        the writer (ends a contradiction the workflow refused
-                                                        on, once what must not write is stopped or rejoined)
-
---local ENV_FILE runs the handlers in this process against a local stack (JSON file of environment
-variables, as written by 'npm run drill -- --keep'); otherwise the deployed Lambdas are invoked
-(<service>-<stage>-<function>, default service pgfo, stage prod).
-
-exit codes: 0 done; 1 refused, aborted, not promoted or endpoints disagree; 2 usage or invalid
-request; 3 error while running.`;
+/**
+ * The usage text, generated from the command table (cli/commands.ts): every command with its flags,
+ * the global flags, the JSON error format and the exit codes. `pgfo COMMAND --help` prints one
+ * command's part (commandUsage).
+ */
+export const USAGE = usage();
 
 export interface Io {
   out: (text: string) => void;
   err: (text: string) => void;
 }
 
-const GLOBAL_FLAGS = ['json', 'local', 'stage', 'region', 'service'];
+const processIo: Io = { out: (t) => process.stdout.write(`${t}\n`), err: (t) => process.stderr.write(`${t}\n`) };
 
-const run = async (backend: Backend, command: string, flags: Record<string, string | boolean>, io: Io): Promise<number> => {
-  const json = flags.json === true;
-  const print = (value: unknown, human: string) => io.out(json ? JSON.stringify(value, null, 2) : human);
-  const cluster = stringFlag(flags, 'cluster');
-  switch (command) {
-    case 'status': {
-      expectFlags(command, flags, [...GLOBAL_FLAGS, 'cluster']);
-      const result = (await backend.call('status', cluster ? { cluster } : {})) as { clusters: ClusterStatus[] };
-      print(result, formatStatus(result.clusters));
-      return result.clusters.every((c) => c.consistent) ? EXIT.ok : EXIT.negative;
-    }
-    case 'plan': {
-      expectFlags(command, flags, [...GLOBAL_FLAGS, 'cluster', 'to']);
-      const to = stringFlag(flags, 'to');
-      const result = (await backend.call('plan', { cluster: requiredFlag(command, flags, 'cluster'), ...(to ? { to } : {}) })) as FailoverPlan;
-      print(result, formatPlan(result));
-      return EXIT.ok;
-    }
-    case 'switchover': {
-      expectFlags(command, flags, [...GLOBAL_FLAGS, 'cluster', 'to', 'timeout']);
-      const request = {
-        cluster: requiredFlag(command, flags, 'cluster'),
-        to: requiredFlag(command, flags, 'to'),
-        ...(intFlag(flags, 'timeout') !== undefined ? { catchUpTimeoutSeconds: intFlag(flags, 'timeout') } : {}),
-      };
-      if (!json) io.err(`switching ${request.cluster} over to ${request.to}: stopping writes, waiting for it to catch up...`);
-      const receipt = (await backend.call('switchover', request)) as SwitchoverReceipt;
-      print(receipt, formatSwitchover(receipt));
-      return receipt.outcome === 'switched' ? EXIT.ok : EXIT.negative;
-    }
-    case 'failover': {
-      expectFlags(command, flags, [...GLOBAL_FLAGS, 'cluster', 'to', 'accept-data-loss', 'reason', 'accept-unfenced-by']);
-      const to = stringFlag(flags, 'to');
-      const reason = stringFlag(flags, 'reason');
-      const acceptUnfencedBy = stringFlag(flags, 'accept-unfenced-by');
-      const request = {
-        cluster: requiredFlag(command, flags, 'cluster'),
-        acceptDataLoss: flags['accept-data-loss'] === true,
-        ...(to ? { to } : {}),
-        ...(reason ? { reason } : {}),
-        ...(acceptUnfencedBy ? { acceptUnfencedBy } : {}),
-      };
-      const outcome = await backend.failover(request, (line) => !json && io.err(line));
-      if (outcome.status !== 'SUCCEEDED') {
-        print(outcome, `failover ${outcome.executionName} ${outcome.status}: ${outcome.error ?? ''} ${outcome.cause ?? ''}`.trim());
-        return EXIT.error;
-      }
-      const receipt = outcome.output as Receipt & { acquired?: boolean; reason?: string };
-      if (receipt.acquired === false) {
-        print(outcome, `failover not started: ${receipt.reason}`);
-        return EXIT.negative;
-      }
-      print(outcome, formatReceipt(receipt));
-      return receipt.outcome === 'promoted' ? EXIT.ok : EXIT.negative;
-    }
-    case 'history': {
-      expectFlags(command, flags, [...GLOBAL_FLAGS, 'cluster', 'limit']);
-      const limit = intFlag(flags, 'limit');
-      const result = (await backend.call('history', { ...(cluster ? { cluster } : {}), ...(limit !== undefined ? { limit } : {}) })) as {
-        entries: HistoryEntry[];
-      };
-      print(result, formatHistory(result.entries));
-      return EXIT.ok;
-    }
-    case 'rejoin': {
-      expectFlags(command, flags, [...GLOBAL_FLAGS, 'cluster', 'node', 'dry-run', 'mode']);
-      const mode = stringFlag(flags, 'mode');
-      const request = {
-        cluster: requiredFlag(command, flags, 'cluster'),
-        node: requiredFlag(command, flags, 'node'),
-        dryRun: flags['dry-run'] === true,
-        ...(mode ? { mode } : {}),
-      };
-      if (!json) io.err(`${request.dryRun ? 'checking' : 'rejoining'} ${request.node} of ${request.cluster}${request.dryRun ? ' (dry run)' : ': stopping it, rewinding, restarting as a standby'}...`);
-      const receipt = (await backend.call('rejoin', request)) as RejoinReceipt;
-      print(receipt, formatRejoin(receipt));
-      return receipt.outcome === 'rejoined' || receipt.outcome === 'dry-run' ? EXIT.ok : EXIT.negative;
-    }
-    case 'pause':
-    case 'resume': {
-      expectFlags(command, flags, [...GLOBAL_FLAGS, 'cluster', 'by', ...(command === 'pause' ? ['reason'] : [])]);
-      const reason = stringFlag(flags, 'reason');
-      const request = {
-        cluster: requiredFlag(command, flags, 'cluster'),
-        by: stringFlag(flags, 'by') ?? operatorName(),
-        ...(command === 'pause' && reason ? { reason } : {}),
-      };
-      const result = (await backend.call(command, request)) as PauseResult;
-      print(result, `${result.summary}${result.changed ? '' : ' (unchanged)'}`);
-      return EXIT.ok;
-    }
-    case 'resolve': {
-      expectFlags(command, flags, [...GLOBAL_FLAGS, 'cluster', 'writer', 'reason', 'by']);
-      const request = {
-        cluster: requiredFlag(command, flags, 'cluster'),
-        writer: requiredFlag(command, flags, 'writer'),
-        reason: requiredFlag(command, flags, 'reason'),
-        by: stringFlag(flags, 'by') ?? operatorName(),
-      };
-      const result = (await backend.call('resolve', request)) as ResolveResult;
-      print(result, formatResolve(result));
-      return result.outcome === 'refused' ? EXIT.negative : EXIT.ok;
-    }
-    default:
-      throw new UsageError(`unknown command "${command}"`);
+const openBackend = async (flags: Flags): Promise<Backend> => {
+  const local = globalFlag(flags, 'local');
+  if (local) return localBackend(local);
+  const region = globalFlag(flags, 'region');
+  return awsBackend({ service: globalFlag(flags, 'service')!, stage: globalFlag(flags, 'stage')!, ...(region ? { region } : {}) });
+};
+
+/** Runs `use` and closes the backend whatever happens: nothing it opened keeps the process alive. */
+const withBackend = async <T>(flags: Flags, use: (backend: Backend) => Promise<T>): Promise<T> => {
+  const backend = await openBackend(flags);
+  try {
+    return await use(backend);
+  } finally {
+    await backend.close();
   }
 };
 
+const isUsageError = (error: unknown): boolean =>
+  error instanceof UsageError || (error instanceof RemoteError && ['UsageError', 'InvalidInputError'].includes(error.errorType));
+
+/** Says what went wrong, in JSON on standard output with --json, else on standard error. */
+const reportError = (error: unknown, json: boolean, io: Io): number => {
+  const { name, message } = error instanceof Error ? error : new Error(String(error));
+  const code = isUsageError(error) ? EXIT.usage : EXIT.error;
+  if (json) {
+    io.out(JSON.stringify({ error: { name, message } }, null, 2));
+  } else if (error instanceof CommandUsageError) {
+    io.err(`pgfo: ${message}\n${commandSynopsis(error.command)}\n(every flag: pgfo ${error.command} --help)`);
+  } else if (error instanceof UsageError) {
+    io.err(`pgfo: ${message}\n(the usage: pgfo --help)`);
+  } else {
+    io.err(code === EXIT.usage ? `pgfo: ${message}` : `pgfo: ${name}: ${message}`);
+  }
+  return code;
+};
+
 /** The CLI, callable from tests: returns the exit code instead of exiting. */
-export const main = async (argv: string[], io: Io = { out: (t) => process.stdout.write(`${t}\n`), err: (t) => process.stderr.write(`${t}\n`) }) => {
+export const main = async (argv: string[], io: Io = processIo): Promise<number> => {
+  // Known before parsing, so that a command line the parser refuses is answered in JSON too.
+  const json = argv.includes('--json');
   try {
     const { command, flags } = parseArgs(argv);
-    if (flags.help || !command) {
+    if (!command && flags.help) {
       io.out(USAGE);
-      return command || flags.help ? EXIT.ok : EXIT.usage;
+      return EXIT.ok;
     }
-    const local = stringFlag(flags, 'local');
-    const region = stringFlag(flags, 'region');
-    const backend = local
-      ? await localBackend(local)
-      : awsBackend({ service: stringFlag(flags, 'service') ?? 'pgfo', stage: stringFlag(flags, 'stage') ?? 'prod', ...(region ? { region } : {}) });
-    return await run(backend, command, flags, io);
+    if (!command) throw new UsageError('no command given');
+    const name = commandOf(command);
+    if (flags.help) {
+      io.out(commandUsage(name));
+      return EXIT.ok;
+    }
+    const request = commandRequest(name, flags);
+    const progress = json ? () => undefined : io.err;
+    const result = await withBackend(flags, (backend) => RUNNERS[name](backend, request, progress));
+    io.out(json ? JSON.stringify(result.value, null, 2) : result.text);
+    return result.code;
   } catch (error) {
-    if (error instanceof UsageError || (error instanceof RemoteError && error.errorType === 'UsageError')) {
-      io.err(`pgfo: ${error.message}\n\n${USAGE}`);
-      return EXIT.usage;
-    }
-    if (error instanceof RemoteError && error.errorType === 'InvalidInputError') {
-      io.err(`pgfo: ${error.message}`);
-      return EXIT.usage;
-    }
-    io.err(`pgfo: ${(error as Error).name}: ${(error as Error).message}`);
-    return EXIT.error;
+    return reportError(error, json, io);
   }
 };

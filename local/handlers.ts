@@ -3,6 +3,8 @@ import { makeStartFailover } from '../functions/failover/start-failover';
 import { handler as convergeDns } from '../functions/failover/converge-dns';
 import { handler as convergeFences } from '../functions/failover/converge-fences';
 import type { PendingFencesResult } from '../shared/actions/pending-fences';
+import { closeFailoverSessions } from '../shared/actions/failover-connection';
+import { destroyClients } from '../shared/aws/clients';
 import { handler as monitor } from '../functions/monitor/handler';
 import { handler as nodeReturned } from '../functions/failover/node-returned';
 import { makeManualFailover } from '../functions/operators/failover';
@@ -71,3 +73,12 @@ export const localTrigger = (machine: LocalStateMachine): Invoke<TriggerResult> 
 /** The operator's failover Lambda as deployed, starting executions on `machine`. */
 export const localManualFailover = (machine: LocalStateMachine): Invoke<ManualFailoverResult> =>
   asInvoke(lambda('failover', makeManualFailover(localStarter(machine)), { input: manualFailoverRequestSchema }), 'failover');
+
+/**
+ * Ends what the handlers keep between invocations (the failover login's kept sessions, the SDK
+ * clients' sockets), which a Lambda freezes but a process that is done must close to exit.
+ */
+export const closeLocalHandlers = async (): Promise<void> => {
+  await closeFailoverSessions();
+  destroyClients();
+};

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXAMPLE_CONFIG_FILE, loadConfigFile, parseConfig } from '../shared/config/load';
+import { LOCAL_STAGE } from '../shared/config/stage-guard';
 import type { ClusterConfig, FailoverConfig } from '../shared/config/schema';
 import { resetClients } from '../shared/aws/clients';
 import { clearSecretCache } from '../shared/aws/ssm';
@@ -35,7 +36,6 @@ export interface LocalStackOptions {
 export type LoginKind = 'monitor' | 'failover' | 'app';
 
 /** Names the functions find through the environment, as serverless.yml sets them when deployed. */
-export const LOCAL_STAGE = 'local';
 export const LOCAL_DEPLOYMENT = deploymentNames('pgfo', LOCAL_STAGE);
 
 export interface LocalStack {

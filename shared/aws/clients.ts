@@ -26,3 +26,12 @@ export const perRegion =
 
 /** Drops cached clients (after the environment's endpoints change, e.g. between local stacks). */
 export const resetClients = (): void => cache.clear();
+
+/**
+ * Ends every cached client's connections and drops it: a process that is done (the CLI) exits
+ * without waiting for keep-alive sockets. A client taken before this must not be used after it.
+ */
+export const destroyClients = (): void => {
+  for (const client of cache.values()) (client as { destroy?: () => void }).destroy?.();
+  cache.clear();
+};

@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { ConfigError } from '../errors';
 import { configSchema, type FailoverConfig } from './schema';
 import { semanticProblems } from './rules';
+import { LOCAL_STAGE, stageProblems } from './stage-guard';
 
 /** Environment variable naming the configuration file the functions read. */
 export const CONFIG_FILE_ENV = 'PGFO_CONFIG_FILE';
@@ -76,6 +77,23 @@ export const loadConfigFile = (file: string): FailoverConfig => {
     });
   }
   return parseConfigText(text, file);
+};
+
+/**
+ * Reads the configuration a package for `stage` deploys: validated, then refused when it names this
+ * machine or placeholder ids and the stage is not the local one (stageProblems).
+ * @param source names the file in errors (e.g. that it is the default, no file having been given).
+ * @throws ConfigError naming every such field.
+ */
+export const loadConfigForStage = (file: string, stage: string, source = file): FailoverConfig => {
+  const config = loadConfigFile(file);
+  const problems = stageProblems(config, stage);
+  if (problems.length > 0) {
+    throw new ConfigError(
+      `${source}: not deployable to stage ${stage}:\n  ${problems.join('\n  ')}\n(only stage ${LOCAL_STAGE} accepts them: the local stack and packaging checks)`,
+    );
+  }
+  return config;
 };
 
 let cached: { file: string; config: FailoverConfig } | undefined;

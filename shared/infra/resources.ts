@@ -1,4 +1,4 @@
-import { loadConfigFile } from '../config/load';
+import { loadConfigForStage } from '../config/load';
 import type { FailoverConfig } from '../config/schema';
 import { alarmDefinitions, alarmResource } from './alarms';
 import { dashboardResources } from './dashboard';
@@ -243,11 +243,13 @@ export const generateResources = ({ config, service, stage }: GenerateOptions): 
 };
 
 /**
- * Entry point for serverless.yml: validates the configuration at package time (a bad file stops
- * the build with the field named) and returns what the template needs.
+ * Entry point for serverless.yml: validates the configuration at package time (a bad file, or one
+ * that names this machine or placeholder ids for a stage other than the local one, stops the build
+ * with the field named) and returns what the template needs.
+ * @param source names the file in errors (serverless.cjs says when it is the default).
  */
-export const forServerless = (configFile: string, service: string, stage: string) => {
-  const config = loadConfigFile(configFile);
+export const forServerless = (configFile: string, service: string, stage: string, source = configFile) => {
+  const config = loadConfigForStage(configFile, stage, source);
   const names = { ...deploymentNames(service, stage), service, stage };
   const caFiles = config.clusters.flatMap((c) =>
     [c.tls, ...c.nodes.map((n) => n.tls), ...c.subscribers.map((sub) => sub.tls)].flatMap((tls) => (tls?.caFile ? [tls.caFile] : [])),

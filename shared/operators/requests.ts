@@ -40,6 +40,9 @@ export const historyRequestSchema = z.strictObject({
   limit: z.number().int().min(1).max(100).default(20),
 });
 
+/** How a rejoin brings a node back: pg_rewind, a base backup, or rewind falling back to a base backup. */
+export const REJOIN_MODES = ['auto', 'rewind', 'basebackup'] as const;
+
 export const rejoinRequestSchema = z.strictObject({
   cluster: clusterName,
   /** The fenced or diverged node to bring back as a standby of the current writer. */
@@ -47,7 +50,7 @@ export const rejoinRequestSchema = z.strictObject({
   /** Report what would be discarded (bytes and commits written after the fork), change nothing. */
   dryRun: z.boolean().default(false),
   /** auto: pg_rewind, or a fresh base backup when rewind cannot work. @default auto */
-  mode: z.enum(['auto', 'rewind', 'basebackup']).default('auto'),
+  mode: z.enum(REJOIN_MODES).default('auto'),
 });
 
 /** Who asks, as the receipts and status show it (an IAM principal or a person's name). */

@@ -1,9 +1,57 @@
+import { spawn } from 'node:child_process';
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { COMMAND_NAMES, COMMANDS, type CommandName } from '../../cli/commands';
 import { EXIT, main } from '../../cli/main';
 import { resetEmulator } from '../../local/emulator';
 import { startFailoverBench, type FailoverBench } from '../../local/failover-bench';
+
+/** How long a command may take before the test calls it hung (plan used to print, then never exit). */
+const EXIT_WITHIN_MS = 30000;
+
+/**
+ * Each command as an operator runs it after the failover below (standby_dr the writer, primary
+ * fenced), with every one of its flags; none changes the writer.
+ */
+const AFTER_FAILOVER: Record<CommandName, { flags: Record<string, string | true>; exit: number }> = {
+  status: { flags: { cluster: 'orders' }, exit: EXIT.ok },
+  plan: { flags: { cluster: 'orders', to: 'standby_az2' }, exit: EXIT.negative },
+  switchover: { flags: { cluster: 'orders', to: 'primary', timeout: '5' }, exit: EXIT.negative },
+  failover: { flags: { cluster: 'orders', to: 'primary', 'accept-data-loss': true, reason: 'table test', 'accept-unfenced-by': 'tester' }, exit: EXIT.negative },
+  history: { flags: { cluster: 'orders', limit: '3' }, exit: EXIT.ok },
+  rejoin: { flags: { cluster: 'orders', node: 'standby_dr', 'dry-run': true, mode: 'rewind' }, exit: EXIT.negative },
+  pause: { flags: { cluster: 'orders', reason: 'table test', by: 'tester' }, exit: EXIT.ok },
+  resume: { flags: { cluster: 'orders', by: 'tester' }, exit: EXIT.ok },
+  resolve: { flags: { cluster: 'orders', writer: 'standby_dr', reason: 'table test', by: 'tester' }, exit: EXIT.ok },
+};
+
+const argvOf = (flags: Record<string, string | true>): string[] =>
+  Object.entries(flags).flatMap(([name, value]) => (value === true ? [`--${name}`] : [`--${name}`, value]));
+
+interface Exited {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  ms: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the launcher in a process of its own, as an operator does; killed if it has not exited by itself in time. */
+const spawnPgfo = (argv: string[]): Promise<Exited> =>
+  new Promise((resolve, reject) => {
+    const started = Date.now();
+    const child = spawn(process.execPath, ['bin/pgfo.cjs', ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const output = { stdout: '', stderr: '' };
+    child.stdout.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), EXIT_WITHIN_MS);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, ms: Date.now() - started, ...output });
+    });
+  });
 
 describe('pgfo CLI against a local stack (--local)', () => {
   let bench: FailoverBench;
@@ -39,9 +87,9 @@ describe('pgfo CLI against a local stack (--local)', () => {
     expect(out).toMatch(/record: generation \d+, writer primary/);
   });
 
-  it('plans as JSON for scripts', async () => {
+  it('plans as JSON for scripts, exit 1: no failover would go ahead while the primary answers', async () => {
     const { code, out } = await pgfo('--json', 'plan', '--cluster', 'orders');
-    expect(code).toBe(EXIT.ok);
+    expect(code).toBe(EXIT.negative);
     expect(JSON.parse(out)).toMatchObject({ cluster: 'orders', wouldFailOver: false, candidate: { node: 'standby_az2' } });
   });
 
@@ -82,4 +130,17 @@ describe('pgfo CLI against a local stack (--local)', () => {
     expect(history.out).toMatch(/orders\s+failover\s+promoted\s+primary\s+standby_dr/);
   });
 
+  it('gives each command every flag the table lists for it', () => {
+    for (const command of COMMAND_NAMES) expect({ command, flags: Object.keys(AFTER_FAILOVER[command].flags) }).toEqual({ command, flags: Object.keys(COMMANDS[command].flags) });
+  });
+
+  it.each(COMMAND_NAMES)('%s runs in a process of its own that exits by itself with its exit code', async (command) => {
+    const { flags, exit } = AFTER_FAILOVER[command];
+    const exited = await spawnPgfo(['--local', envFile, command, ...argvOf(flags)]);
+    // The CLI's own error lines start with "pgfo: "; none is expected.
+    const errors = exited.stderr.split('\n').filter((line) => line.startsWith('pgfo: '));
+    expect({ command, code: exited.code, signal: exited.signal, errors }).toEqual({ command, code: exit, signal: null, errors: [] });
+    expect(exited.stdout).toContain('orders');
+    expect(exited.ms).toBeLessThan(EXIT_WITHIN_MS);
+  }, EXIT_WITHIN_MS + 5000);
 });

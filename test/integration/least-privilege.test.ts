@@ -6,6 +6,7 @@ import { stringify } from 'yaml';
 import type { FailoverConfig } from '../../shared/config/schema';
 import { allStates, functionKeyOf, loadDefinition } from '../../local/state-machine';
 import { aConfig } from '../fixtures/config';
+import { LOCAL_STAGE } from '../../shared/config/stage-guard';
 
 type Resource = { Type: string; Properties: Record<string, any> };
 interface Statement {
@@ -23,7 +24,8 @@ interface Grant {
   condition: Statement['Condition'];
 }
 
-const STAGE = 'x';
+/** The configuration is the local example's (loopback hosts, made-up ids): only the local stage packages it. */
+const STAGE = LOCAL_STAGE;
 const PREFIX = `pgfo-${STAGE}`;
 const arn = (service: string, region: string, account: boolean, rest: string) =>
   `arn:\${AWS::Partition}:${service}:${region}:${account ? '${AWS::AccountId}' : ''}:${rest}`;

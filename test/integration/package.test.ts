@@ -6,16 +6,24 @@ import { stringify } from 'yaml';
 import { EVENT_SOURCE } from '../../functions/failover/publish-receipt';
 import { DATABASE_FUNCTIONS } from '../../shared/infra/resources';
 import { DURATION_ALARM_SHARE, FUNCTION_TIMEOUTS } from '../../shared/infra/control-plane';
-import { loadConfigFile } from '../../shared/config/load';
+import { CONFIG_FILE_ENV, loadConfigFile } from '../../shared/config/load';
+import { LOCAL_STAGE } from '../../shared/config/stage-guard';
 import { aConfig } from '../fixtures/config';
 
 type Template = { Resources: Record<string, { Type: string; Properties: Record<string, any> }> };
 
-const packageService = (configFile: string) => {
+/** The stage these packages use: they package example configurations (loopback hosts, made-up ids) on purpose. */
+const STAGE = LOCAL_STAGE;
+const PREFIX = `pgfo-${STAGE}`;
+
+/** Packages the service offline with `configFile` (none: PGFO_CONFIG_FILE unset, the default applies). */
+const packageService = (configFile: string | undefined, stage = STAGE) => {
   const out = mkdtempSync(join(tmpdir(), 'pgfo-package-'));
-  const result = spawnSync('npx', ['serverless', 'package', '--package', out, '--stage', 'test'], {
+  const env: NodeJS.ProcessEnv = { ...process.env, SLS_TELEMETRY_DISABLED: '1', AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' };
+  delete env[CONFIG_FILE_ENV];
+  const result = spawnSync('npx', ['serverless', 'package', '--package', out, '--stage', stage], {
     encoding: 'utf8',
-    env: { ...process.env, PGFO_CONFIG_FILE: configFile, SLS_TELEMETRY_DISABLED: '1', AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' },
+    env: configFile ? { ...env, [CONFIG_FILE_ENV]: configFile } : env,
     timeout: 120000,
   });
   return { out, result };
@@ -80,13 +88,13 @@ describe('serverless package (offline, no AWS credentials)', () => {
   it('generates the alarms and a dashboard for every configured cluster', () => {
     const alarms = ofType(template, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties.AlarmName as string);
     for (const cluster of ['orders', 'billing']) {
-      expect(alarms).toContain(`pgfo-test-${cluster}-primary-unreachable`);
-      expect(alarms).toContain(`pgfo-test-${cluster}-standby_dr-replication-lag`);
-      expect(alarms).toContain(`pgfo-test-${cluster}-monitor-blind`);
+      expect(alarms).toContain(`${PREFIX}-${cluster}-primary-unreachable`);
+      expect(alarms).toContain(`${PREFIX}-${cluster}-standby_dr-replication-lag`);
+      expect(alarms).toContain(`${PREFIX}-${cluster}-monitor-blind`);
     }
-    expect(alarms.filter((name) => !name.startsWith('pgfo-test-control-'))).toHaveLength(16);
+    expect(alarms.filter((name) => !name.startsWith(`${PREFIX}-control-`))).toHaveLength(16);
     const dashboards = ofType(template, 'AWS::CloudWatch::Dashboard').map(([, d]) => d.Properties.DashboardName);
-    expect(dashboards.sort()).toEqual(['pgfo-test-billing', 'pgfo-test-orders']);
+    expect(dashboards.sort()).toEqual([`${PREFIX}-billing`, `${PREFIX}-orders`]);
   });
 
   it('has no IAM statement with a wildcard action', () => {
@@ -116,6 +124,16 @@ describe('serverless package (offline, no AWS credentials)', () => {
     rmSync(badOut, { recursive: true, force: true });
     expect(result.status).not.toBe(0);
     expect(result.stdout + result.stderr).toMatch(/clusters\[0\]\.policy\.rpoSeconds: .*\(got -5\)/);
+  });
+
+  it(`refuses to package the default example for a stage other than ${STAGE}, naming each loopback host and placeholder id`, () => {
+    const { out: refusedOut, result } = packageService(undefined, 'prod');
+    rmSync(refusedOut, { recursive: true, force: true });
+    const output = result.stdout + result.stderr;
+    expect(result.status).not.toBe(0);
+    expect(output).toContain(`config/clusters.example.yml (the default: ${CONFIG_FILE_ENV} is not set): not deployable to stage prod`);
+    expect(output).toContain('clusters[0].nodes[1].host: loopback address 127.0.0.1 is refused for stage prod');
+    expect(output).toContain('clusters[0].route53.hostedZoneId: placeholder id Z0LOCALPLACEHOLDER (it spells PLACEHOLDER) is refused for stage prod');
   });
 });
 
@@ -170,17 +188,17 @@ describe('serverless package of a configuration for a real account (VPC, TLS, to
   it('watches the control plane: monitor errors, throttles and duration near its timeout, failed executions, trigger errors, dead letters', () => {
     const alarms = Object.fromEntries(ofType(template, 'AWS::CloudWatch::Alarm').map(([, a]) => [a.Properties.AlarmName, a.Properties]));
     for (const suffix of ['monitor-errors', 'monitor-throttles', 'monitor-duration', 'trigger-errors', 'executions-failed', 'executions-timedout', 'dead-letters']) {
-      expect(Object.keys(alarms)).toContain(`pgfo-test-control-${suffix}`);
+      expect(Object.keys(alarms)).toContain(`${PREFIX}-control-${suffix}`);
     }
     const monitor = template.Resources.MonitorLambdaFunction!.Properties;
     expect(monitor.Timeout).toBe(FUNCTION_TIMEOUTS.monitor);
     expect(template.Resources.StartFailoverLambdaFunction!.Properties.Timeout).toBe(FUNCTION_TIMEOUTS.startFailover);
-    expect(alarms['pgfo-test-control-monitor-duration']!.Threshold).toBe(monitor.Timeout * 1000 * DURATION_ALARM_SHARE);
+    expect(alarms[`${PREFIX}-control-monitor-duration`]!.Threshold).toBe(monitor.Timeout * 1000 * DURATION_ALARM_SHARE);
   });
 
   it('sends undeliverable trigger events and failed trigger invocations to the dead-letter queue, and reserves concurrency', () => {
     const dlq = { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] };
-    const rule = ofType(template, 'AWS::Events::Rule').find(([, r]) => r.Properties.Name === 'pgfo-test-failover-trigger')!;
+    const rule = ofType(template, 'AWS::Events::Rule').find(([, r]) => r.Properties.Name === `${PREFIX}-failover-trigger`)!;
     expect(rule[1].Properties.Targets[0].DeadLetterConfig).toEqual({ Arn: dlq });
     const invokeConfig = ofType(template, 'AWS::Lambda::EventInvokeConfig').find(([, c]) => c.Properties.FunctionName['Fn::GetAtt'][0] === 'StartFailoverLambdaFunction')!;
     expect(invokeConfig[1].Properties.DestinationConfig).toEqual({ OnFailure: { Destination: dlq } });
