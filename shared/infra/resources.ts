@@ -243,6 +243,17 @@ export const generateResources = ({ config, service, stage }: GenerateOptions): 
 };
 
 /**
+ * The VPC settings as one line (`none` without a VPC), set as an environment variable on every
+ * function. The framework names a function's published version by a hash of the function's
+ * properties taken before resources.extensions adds the VPC: without this, a VPC change alone would
+ * leave the state machine invoking versions attached to the old subnets.
+ */
+export const vpcFingerprint = (config: FailoverConfig): string => {
+  const { vpc } = config.deployment;
+  return vpc ? `subnets ${vpc.subnetIds.join(',')}; security groups ${vpc.securityGroupIds.join(',')}` : 'none';
+};
+
+/**
  * Entry point for serverless.yml: validates the configuration at package time (a bad file stops
  * the build with the field named) and returns what the template needs.
  */
@@ -267,6 +278,7 @@ export const forServerless = (configFile: string, service: string, stage: string
       .filter((a) => a.triggersFailover)
       .map((a) => a.alarmName),
     controlPlaneAlarmNames: controlPlaneAlarmNames(names),
+    vpcFingerprint: vpcFingerprint(config),
     resources: generateResources({ config, service, stage }),
   };
 };
