@@ -28,6 +28,7 @@ import {
   describeFailoverAlarmsStatement,
   tagFencedStatement,
 } from './iam-failover';
+import { operatorPolicyOutputs, operatorPolicyResources } from './iam-operators';
 import { functionName } from './names';
 import { rejoinDocument } from './rejoin-document';
 
@@ -239,8 +240,14 @@ export const generateResources = ({ config, service, stage }: GenerateOptions): 
     ...Object.fromEntries(alarms.map((alarm) => [alarm.logicalId, tagged(alarmResource(alarm, notify))])),
     ...dashboardResources(config, alarms, names.prefix),
     ...controlPlaneResources(config.deployment, names),
+    ...operatorPolicyResources(names),
   };
 };
+
+/** The stack's outputs: the operators' policies. */
+export const stackOutputs = (): Record<string, unknown> => ({
+  ...operatorPolicyOutputs(),
+});
 
 /**
  * The VPC settings as one line (`none` without a VPC), set as an environment variable on every
@@ -280,5 +287,6 @@ export const forServerless = (configFile: string, service: string, stage: string
     controlPlaneAlarmNames: controlPlaneAlarmNames(names),
     vpcFingerprint: vpcFingerprint(config),
     resources: generateResources({ config, service, stage }),
+    outputs: stackOutputs(),
   };
 };

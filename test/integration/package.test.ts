@@ -6,12 +6,14 @@ import { stringify } from 'yaml';
 import { EVENT_SOURCE } from '../../functions/failover/publish-receipt';
 import { DATABASE_FUNCTIONS } from '../../shared/infra/resources';
 import { DURATION_ALARM_SHARE, FUNCTION_TIMEOUTS, functionLogicalId } from '../../shared/infra/control-plane';
+import { OPERATOR_POLICIES } from '../../shared/infra/iam-operators';
 import { loadConfigFile } from '../../shared/config/load';
 import { allStates, functionKeyOf, loadDefinition } from '../../local/state-machine';
 import { aConfig } from '../fixtures/config';
 
 type Template = {
   Resources: Record<string, { Type: string; DeletionPolicy?: string; Properties: Record<string, any> }>;
+  Outputs: Record<string, { Value: unknown }>;
 };
 
 const packageService = (configFile: string) => {
@@ -113,10 +115,23 @@ describe('serverless package (offline, no AWS credentials)', () => {
     // That the workflow's role may invoke versions (`<function ARN>:*`) is proved in least-privilege.test.ts.
   });
 
+  it("creates the operators' read-only and operator policies, and outputs their ARNs", () => {
+    const policies = ofType(template, 'AWS::IAM::ManagedPolicy').map(([id, p]) => [id, p.Properties.ManagedPolicyName]);
+    expect(policies.sort()).toEqual([
+      [OPERATOR_POLICIES.operate.id, 'pgfo-test-operator'],
+      [OPERATOR_POLICIES.read.id, 'pgfo-test-read-only'],
+    ]);
+    expect(template.Outputs).toMatchObject({
+      OperatorReadOnlyPolicyArn: { Value: { Ref: OPERATOR_POLICIES.read.id } },
+      OperatorPolicyArn: { Value: { Ref: OPERATOR_POLICIES.operate.id } },
+    });
+  });
+
   it('has no IAM statement with a wildcard action', () => {
-    const statements = ofType(template, 'AWS::IAM::Role').flatMap(([, role]) =>
-      (role.Properties.Policies ?? []).flatMap((p: any) => p.PolicyDocument.Statement),
-    );
+    const statements = [
+      ...ofType(template, 'AWS::IAM::Role').flatMap(([, role]) => (role.Properties.Policies ?? []).flatMap((p: any) => p.PolicyDocument.Statement)),
+      ...ofType(template, 'AWS::IAM::ManagedPolicy').flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement),
+    ];
     expect(statements.length).toBeGreaterThan(0);
     for (const statement of statements) {
       for (const action of [statement.Action].flat()) expect(action).not.toMatch(/\*/);
