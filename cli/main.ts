@@ -1,10 +1,9 @@
 import { expectFlags, intFlag, parseArgs, requiredFlag, stringFlag, UsageError } from './args';
 import { awsBackend, localBackend, RemoteError, type Backend } from './backends';
-import { formatHistory, formatPlan, formatReceipt, formatRejoin, formatResolve, formatStatus, formatSwitchover } from './format';
+import { formatHistory, formatPlan, formatReceipt, formatRejoin, formatResolve, formatStatus, formatSwitchover, statusReport, type StatusAnswer } from './format';
 import type { RejoinReceipt } from '../shared/operators/rejoin';
 import type { Receipt } from '../shared/decisions/receipt';
 import type { FailoverPlan } from '../shared/operators/plan';
-import type { ClusterStatus } from '../shared/operators/status';
 import type { SwitchoverReceipt } from '../shared/operators/switchover';
 import type { HistoryEntry } from '../shared/operators/history';
 import type { PauseResult } from '../shared/operators/pause';
@@ -66,8 +65,8 @@ const run = async (backend: Backend, command: string, flags: Record<string, stri
   switch (command) {
     case 'status': {
       expectFlags(command, flags, [...GLOBAL_FLAGS, 'cluster']);
-      const result = (await backend.call('status', cluster ? { cluster } : {})) as { clusters: ClusterStatus[] };
-      print(result, formatStatus(result.clusters));
+      const result = (await backend.call('status', cluster ? { cluster } : {})) as StatusAnswer;
+      print(statusReport(result), formatStatus(result));
       return result.clusters.every((c) => c.consistent) ? EXIT.ok : EXIT.negative;
     }
     case 'plan': {

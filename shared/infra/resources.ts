@@ -31,6 +31,7 @@ import {
 import { operatorPolicyOutputs, operatorPolicyResources } from './iam-operators';
 import { functionName } from './names';
 import { rejoinDocument } from './rejoin-document';
+import { PGFO_VERSION } from '../version';
 
 export interface GenerateOptions {
   config: FailoverConfig;
@@ -244,9 +245,10 @@ export const generateResources = ({ config, service, stage }: GenerateOptions): 
   };
 };
 
-/** The stack's outputs: the operators' policies. */
+/** The stack's outputs: the operators' policies and the release it runs. */
 export const stackOutputs = (): Record<string, unknown> => ({
   ...operatorPolicyOutputs(),
+  Version: { Description: 'The pgfo release this stack runs (package.json)', Value: PGFO_VERSION },
 });
 
 /**

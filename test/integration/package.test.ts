@@ -8,6 +8,7 @@ import { DATABASE_FUNCTIONS } from '../../shared/infra/resources';
 import { DURATION_ALARM_SHARE, FUNCTION_TIMEOUTS, functionLogicalId } from '../../shared/infra/control-plane';
 import { OPERATOR_POLICIES } from '../../shared/infra/iam-operators';
 import { loadConfigFile } from '../../shared/config/load';
+import { PGFO_VERSION } from '../../shared/version';
 import { allStates, functionKeyOf, loadDefinition } from '../../local/state-machine';
 import { aConfig } from '../fixtures/config';
 
@@ -115,7 +116,7 @@ describe('serverless package (offline, no AWS credentials)', () => {
     // That the workflow's role may invoke versions (`<function ARN>:*`) is proved in least-privilege.test.ts.
   });
 
-  it("creates the operators' read-only and operator policies, and outputs their ARNs", () => {
+  it("creates the operators' read-only and operator policies, and outputs their ARNs and the release", () => {
     const policies = ofType(template, 'AWS::IAM::ManagedPolicy').map(([id, p]) => [id, p.Properties.ManagedPolicyName]);
     expect(policies.sort()).toEqual([
       [OPERATOR_POLICIES.operate.id, 'pgfo-test-operator'],
@@ -124,6 +125,7 @@ describe('serverless package (offline, no AWS credentials)', () => {
     expect(template.Outputs).toMatchObject({
       OperatorReadOnlyPolicyArn: { Value: { Ref: OPERATOR_POLICIES.read.id } },
       OperatorPolicyArn: { Value: { Ref: OPERATOR_POLICIES.operate.id } },
+      Version: { Value: PGFO_VERSION },
     });
   });
 
