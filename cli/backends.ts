@@ -6,9 +6,9 @@ import { sleep } from '../shared/time';
 import type * as Log from '../shared/log';
 import type * as LocalHandlers from '../local/handlers';
 
-import type { OperatorFunction } from '../shared/operators/requests';
+import type { InvokedFunction, OperatorFunction } from '../shared/operators/access';
 
-export type { OperatorFunction } from '../shared/operators/requests';
+export type { OperatorFunction } from '../shared/operators/access';
 
 export interface FailoverOutcome {
   executionName: string;
@@ -41,7 +41,8 @@ export class RemoteError extends Error {
 export const awsBackend = (options: { service: string; stage: string; region?: string }): Backend => {
   const lambda = new LambdaClient(options.region ? { region: options.region } : {});
   const sfn = new SFNClient(options.region ? { region: options.region } : {});
-  const invoke = async (fn: string, request: Record<string, unknown>) => {
+  // Only the functions of OPERATOR_ACCESS: the operators' IAM policies cover exactly those.
+  const invoke = async (fn: InvokedFunction, request: Record<string, unknown>) => {
     const out = await lambda.send(
       new InvokeCommand({ FunctionName: functionName(options.service, options.stage, fn), Payload: Buffer.from(JSON.stringify(request)) }),
     );

@@ -1,48 +1,66 @@
 import type { Receipt } from '../shared/decisions/receipt';
 import type { FailoverPlan } from '../shared/operators/plan';
-import type { ClusterStatus } from '../shared/operators/status';
+import type { ClusterStatus, StatusResult } from '../shared/operators/status';
 import type { SwitchoverReceipt } from '../shared/operators/switchover';
 import type { RejoinReceipt } from '../shared/operators/rejoin';
 import type { HistoryEntry } from '../shared/operators/history';
 import type { ResolveResult } from '../shared/operators/resolve';
+import { PGFO_VERSION } from '../shared/version';
 import { bytes, renderTable } from './table';
 
 const yesNo = (value: boolean | null | undefined) => (value === null || value === undefined ? '-' : value ? 'yes' : 'no');
 
-export const formatStatus = (clusters: ClusterStatus[]): string =>
-  clusters
-    .map((c) => {
-      const head = `cluster ${c.cluster}: writer ${c.writer ?? `NONE (${c.writers.length} writable)`}, ${c.consistent ? 'DNS and DATABASE_URL agree' : c.contradictions.length ? 'CONTRADICTORY STATE' : 'PUBLISHED ENDPOINTS DISAGREE'}`;
-      const record = `record: generation ${c.record.generation}, writer ${c.record.writer} on timeline ${c.record.timeline ?? 'unknown'}; automatic failover ${c.paused ?? 'active'}`;
-      const nodes = renderTable(
-        ['NODE', 'CONFIGURED', 'ROLE', 'TIMELINE', 'UPSTREAM', 'FENCED', 'RECEIVER', 'STREAMING', 'SYNC', 'FLUSH LAG', 'REPLAY LAG', 'REPLAY LAG (s)'],
-        c.nodes.map((n) => [
-          n.name,
-          n.configuredRole,
-          n.role,
-          n.timeline === null ? '-' : String(n.timeline),
-          n.upstream ?? '-',
-          n.fenced ? 'yes' : 'no',
-          yesNo(n.receiverStreaming),
-          yesNo(n.streamingToWriter),
-          yesNo(n.synchronous),
-          bytes(n.flushLagBytes),
-          bytes(n.replayLagBytes),
-          n.replayLagSeconds === null ? '-' : n.replayLagSeconds.toFixed(1),
-        ]),
-      );
-      const published = renderTable(
-        ['PUBLISHED', 'WHERE', 'POINTS AT', 'NODE', 'AGREES'],
-        [
-          ['DNS', c.dns.record, c.dns.target, c.dns.node, yesNo(c.dns.agrees)],
-          ...c.databaseUrl.map((u) => ['DATABASE_URL', `${u.region} ${u.name}`, `${u.host}:${u.port}`, u.node, yesNo(u.agrees)]),
-        ],
-      );
-      const unreachable = c.nodes.filter((n) => n.reason).map((n) => `  ${n.name}: ${n.reason}`);
-      const contradictions = c.contradictions.map((x) => `  ${x}`);
-      return [head, record, nodes, published, ...(contradictions.length ? ['contradictions:', ...contradictions] : []), ...(unreachable.length ? ['unreachable:', ...unreachable] : [])].join('\n\n');
-    })
-    .join('\n\n');
+/** What a status function answers; a deployment from before releases were reported sends no version. */
+export type StatusAnswer = Pick<StatusResult, 'clusters'> & { version?: unknown };
+
+/** The release at each end: this CLI's, and the deployment's (null when it reports none). */
+export const versions = (answer: StatusAnswer): { cli: string; deployment: string | null } => ({
+  cli: PGFO_VERSION,
+  deployment: typeof answer.version === 'string' ? answer.version : null,
+});
+
+/** `pgfo status --json`: both ends' releases, then every cluster. */
+export const statusReport = (answer: StatusAnswer) => ({ versions: versions(answer), clusters: answer.clusters });
+
+const formatVersions = ({ cli, deployment }: ReturnType<typeof versions>): string =>
+  deployment === null
+    ? `pgfo ${cli} (this CLI); deployment: no version reported (its status function predates version reporting)`
+    : `pgfo ${cli} (this CLI); deployment ${deployment}${deployment === cli ? '' : ' (they differ: docs/upgrade.md)'}`;
+
+const formatCluster = (c: ClusterStatus): string => {
+  const head = `cluster ${c.cluster}: writer ${c.writer ?? `NONE (${c.writers.length} writable)`}, ${c.consistent ? 'DNS and DATABASE_URL agree' : c.contradictions.length ? 'CONTRADICTORY STATE' : 'PUBLISHED ENDPOINTS DISAGREE'}`;
+  const record = `record: generation ${c.record.generation}, writer ${c.record.writer} on timeline ${c.record.timeline ?? 'unknown'}; automatic failover ${c.paused ?? 'active'}`;
+  const nodes = renderTable(
+    ['NODE', 'CONFIGURED', 'ROLE', 'TIMELINE', 'UPSTREAM', 'FENCED', 'RECEIVER', 'STREAMING', 'SYNC', 'FLUSH LAG', 'REPLAY LAG', 'REPLAY LAG (s)'],
+    c.nodes.map((n) => [
+      n.name,
+      n.configuredRole,
+      n.role,
+      n.timeline === null ? '-' : String(n.timeline),
+      n.upstream ?? '-',
+      n.fenced ? 'yes' : 'no',
+      yesNo(n.receiverStreaming),
+      yesNo(n.streamingToWriter),
+      yesNo(n.synchronous),
+      bytes(n.flushLagBytes),
+      bytes(n.replayLagBytes),
+      n.replayLagSeconds === null ? '-' : n.replayLagSeconds.toFixed(1),
+    ]),
+  );
+  const published = renderTable(
+    ['PUBLISHED', 'WHERE', 'POINTS AT', 'NODE', 'AGREES'],
+    [
+      ['DNS', c.dns.record, c.dns.target, c.dns.node, yesNo(c.dns.agrees)],
+      ...c.databaseUrl.map((u) => ['DATABASE_URL', `${u.region} ${u.name}`, `${u.host}:${u.port}`, u.node, yesNo(u.agrees)]),
+    ],
+  );
+  const unreachable = c.nodes.filter((n) => n.reason).map((n) => `  ${n.name}: ${n.reason}`);
+  const contradictions = c.contradictions.map((x) => `  ${x}`);
+  return [head, record, nodes, published, ...(contradictions.length ? ['contradictions:', ...contradictions] : []), ...(unreachable.length ? ['unreachable:', ...unreachable] : [])].join('\n\n');
+};
+
+export const formatStatus = (answer: StatusAnswer): string =>
+  [formatVersions(versions(answer)), ...answer.clusters.map(formatCluster)].join('\n\n');
 
 export const formatPlan = (plan: FailoverPlan): string =>
   [

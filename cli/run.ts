@@ -1,11 +1,10 @@
 import type { Backend } from './backends';
 import type { CommandName } from './commands';
-import { formatHistory, formatPlan, formatReceipt, formatRejoin, formatResolve, formatStatus, formatSwitchover } from './format';
+import { formatHistory, formatPlan, formatReceipt, formatRejoin, formatResolve, formatStatus, formatSwitchover, statusReport, type StatusAnswer } from './format';
 import { EXIT } from './usage';
 import type { RejoinReceipt } from '../shared/operators/rejoin';
 import type { Receipt } from '../shared/decisions/receipt';
 import type { FailoverPlan } from '../shared/operators/plan';
-import type { ClusterStatus } from '../shared/operators/status';
 import type { SwitchoverReceipt } from '../shared/operators/switchover';
 import type { HistoryEntry } from '../shared/operators/history';
 import type { PauseResult } from '../shared/operators/pause';
@@ -22,8 +21,8 @@ export interface CommandResult {
 type Runner = (backend: Backend, request: Record<string, unknown>, progress: (line: string) => void) => Promise<CommandResult>;
 
 const status: Runner = async (backend, request) => {
-  const result = (await backend.call('status', request)) as { clusters: ClusterStatus[] };
-  return { value: result, text: formatStatus(result.clusters), code: result.clusters.every((c) => c.consistent) ? EXIT.ok : EXIT.negative };
+  const result = (await backend.call('status', request)) as StatusAnswer;
+  return { value: statusReport(result), text: formatStatus(result), code: result.clusters.every((c) => c.consistent) ? EXIT.ok : EXIT.negative };
 };
 
 const plan: Runner = async (backend, request) => {

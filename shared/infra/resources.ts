@@ -28,8 +28,10 @@ import {
   describeFailoverAlarmsStatement,
   tagFencedStatement,
 } from './iam-failover';
+import { operatorPolicyOutputs, operatorPolicyResources } from './iam-operators';
 import { functionName } from './names';
 import { rejoinDocument } from './rejoin-document';
+import { PGFO_VERSION } from '../version';
 
 export interface GenerateOptions {
   config: FailoverConfig;
@@ -239,7 +241,25 @@ export const generateResources = ({ config, service, stage }: GenerateOptions): 
     ...Object.fromEntries(alarms.map((alarm) => [alarm.logicalId, tagged(alarmResource(alarm, notify))])),
     ...dashboardResources(config, alarms, names.prefix),
     ...controlPlaneResources(config.deployment, names),
+    ...operatorPolicyResources(names),
   };
+};
+
+/** The stack's outputs: the operators' policies and the release it runs. */
+export const stackOutputs = (): Record<string, unknown> => ({
+  ...operatorPolicyOutputs(),
+  Version: { Description: 'The pgfo release this stack runs (package.json)', Value: PGFO_VERSION },
+});
+
+/**
+ * The VPC settings as one line (`none` without a VPC), set as an environment variable on every
+ * function. The framework names a function's published version by a hash of the function's
+ * properties taken before resources.extensions adds the VPC: without this, a VPC change alone would
+ * leave the state machine invoking versions attached to the old subnets.
+ */
+export const vpcFingerprint = (config: FailoverConfig): string => {
+  const { vpc } = config.deployment;
+  return vpc ? `subnets ${vpc.subnetIds.join(',')}; security groups ${vpc.securityGroupIds.join(',')}` : 'none';
 };
 
 /**
@@ -269,6 +289,8 @@ export const forServerless = (configFile: string, service: string, stage: string
       .filter((a) => a.triggersFailover)
       .map((a) => a.alarmName),
     controlPlaneAlarmNames: controlPlaneAlarmNames(names),
+    vpcFingerprint: vpcFingerprint(config),
     resources: generateResources({ config, service, stage }),
+    outputs: stackOutputs(),
   };
 };

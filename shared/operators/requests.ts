@@ -81,4 +81,4 @@ export const resumeRequestSchema = z.strictObject({
 });
 
 /** The operator functions the CLI calls (each a Lambda of its own, and a local handler). */
-export type OperatorFunction = 'status' | 'plan' | 'switchover' | 'history' | 'rejoin' | 'pause' | 'resume' | 'resolve';
+export type { OperatorFunction } from './access';

@@ -47,6 +47,13 @@ export interface ClusterStatus {
   contradictions: string[];
 }
 
+/** The status function's answer: every selected cluster, and the release the deployment runs. */
+export interface StatusResult {
+  /** package.json's version of the deployed code (absent from releases before it was reported). */
+  version: string;
+  clusters: ClusterStatus[];
+}
+
 const strip = (name: string) => name.replace(/\.$/, '').toLowerCase();
 
 /** One cluster's state: roles and lag as the nodes report them, and where clients are sent. */

@@ -6,6 +6,7 @@ import { COMMAND_NAMES, COMMANDS, type CommandName } from '../../cli/commands';
 import { EXIT, main } from '../../cli/main';
 import { resetEmulator } from '../../local/emulator';
 import { startFailoverBench, type FailoverBench } from '../../local/failover-bench';
+import { PGFO_VERSION } from '../../shared/version';
 
 /** How long a command may take before the test calls it hung (plan used to print, then never exit). */
 const EXIT_WITHIN_MS = 30000;
@@ -85,6 +86,16 @@ describe('pgfo CLI against a local stack (--local)', () => {
     // timeline, upstream, fenced, then receiver, streaming, sync
     expect(out).toMatch(/standby_az2\s+sync-standby\s+standby\s+1\s+primary\s+no\s+yes\s+yes\s+yes/);
     expect(out).toMatch(/record: generation \d+, writer primary/);
+    // The local handlers are this checkout's code: the deployment's release is the CLI's.
+    expect(out.split('\n')[0]).toBe(`pgfo ${PGFO_VERSION} (this CLI); deployment ${PGFO_VERSION}`);
+  });
+
+  it("shows status as JSON with the CLI's and the deployment's release", async () => {
+    const { code, out } = await pgfo('--json', 'status', '--cluster', 'orders');
+    expect(code).toBe(EXIT.ok);
+    const report = JSON.parse(out);
+    expect(report.versions).toEqual({ cli: PGFO_VERSION, deployment: PGFO_VERSION });
+    expect(report.clusters.map((c: { cluster: string }) => c.cluster)).toEqual(['orders']);
   });
 
   it('plans as JSON for scripts, exit 1: no failover would go ahead while the primary answers', async () => {

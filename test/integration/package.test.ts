@@ -5,12 +5,18 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { EVENT_SOURCE } from '../../functions/failover/publish-receipt';
 import { DATABASE_FUNCTIONS } from '../../shared/infra/resources';
-import { DURATION_ALARM_SHARE, FUNCTION_TIMEOUTS } from '../../shared/infra/control-plane';
+import { DURATION_ALARM_SHARE, FUNCTION_TIMEOUTS, functionLogicalId } from '../../shared/infra/control-plane';
+import { OPERATOR_POLICIES } from '../../shared/infra/iam-operators';
 import { CONFIG_FILE_ENV, loadConfigFile } from '../../shared/config/load';
 import { LOCAL_STAGE } from '../../shared/config/stage-guard';
+import { PGFO_VERSION } from '../../shared/version';
+import { allStates, functionKeyOf, loadDefinition } from '../../local/state-machine';
 import { aConfig } from '../fixtures/config';
 
-type Template = { Resources: Record<string, { Type: string; Properties: Record<string, any> }> };
+type Template = {
+  Resources: Record<string, { Type: string; DeletionPolicy?: string; Properties: Record<string, any> }>;
+  Outputs: Record<string, { Value: unknown }>;
+};
 
 /** The stage these packages use: they package example configurations (loopback hosts, made-up ids) on purpose. */
 const STAGE = LOCAL_STAGE;
@@ -97,10 +103,45 @@ describe('serverless package (offline, no AWS credentials)', () => {
     expect(dashboards.sort()).toEqual([`${PREFIX}-billing`, `${PREFIX}-orders`]);
   });
 
+  it('binds every Task of the workflow to the version of its function this package publishes, kept after later deploys', () => {
+    const machines = ofType(template, 'AWS::StepFunctions::StateMachine');
+    expect(machines).toHaveLength(1);
+    const [body, params] = machines[0]![1].Properties.DefinitionString['Fn::Sub'] as [string, Record<string, { Ref?: string }>];
+    const source = new Map(allStates(loadDefinition()).filter(([, s]) => s.Type === 'Task').map(([name, s]) => [name, functionKeyOf(s)!]));
+    const tasks = allStates(JSON.parse(body)).filter(([, s]) => s.Type === 'Task');
+    expect(tasks.map(([name]) => name).sort()).toEqual([...source.keys()].sort());
+    for (const [name, task] of tasks) {
+      const param = /^\$\{(\w+)\}$/.exec(String(task.Resource))?.[1];
+      const ref = param === undefined ? undefined : params[param]?.Ref;
+      const version = ref === undefined ? undefined : template.Resources[ref];
+      expect({ name, type: version?.Type, of: version?.Properties.FunctionName, kept: version?.DeletionPolicy }).toEqual({
+        name,
+        type: 'AWS::Lambda::Version',
+        of: { Ref: functionLogicalId(source.get(name)!) },
+        kept: 'Retain',
+      });
+    }
+    // That the workflow's role may invoke versions (`<function ARN>:*`) is proved in least-privilege.test.ts.
+  });
+
+  it("creates the operators' read-only and operator policies, and outputs their ARNs and the release", () => {
+    const policies = ofType(template, 'AWS::IAM::ManagedPolicy').map(([id, p]) => [id, p.Properties.ManagedPolicyName]);
+    expect(policies.sort()).toEqual([
+      [OPERATOR_POLICIES.operate.id, 'pgfo-test-operator'],
+      [OPERATOR_POLICIES.read.id, 'pgfo-test-read-only'],
+    ]);
+    expect(template.Outputs).toMatchObject({
+      OperatorReadOnlyPolicyArn: { Value: { Ref: OPERATOR_POLICIES.read.id } },
+      OperatorPolicyArn: { Value: { Ref: OPERATOR_POLICIES.operate.id } },
+      Version: { Value: PGFO_VERSION },
+    });
+  });
+
   it('has no IAM statement with a wildcard action', () => {
-    const statements = ofType(template, 'AWS::IAM::Role').flatMap(([, role]) =>
-      (role.Properties.Policies ?? []).flatMap((p: any) => p.PolicyDocument.Statement),
-    );
+    const statements = [
+      ...ofType(template, 'AWS::IAM::Role').flatMap(([, role]) => (role.Properties.Policies ?? []).flatMap((p: any) => p.PolicyDocument.Statement)),
+      ...ofType(template, 'AWS::IAM::ManagedPolicy').flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement),
+    ];
     expect(statements.length).toBeGreaterThan(0);
     for (const statement of statements) {
       for (const action of [statement.Action].flat()) expect(action).not.toMatch(/\*/);
@@ -161,6 +202,14 @@ describe('serverless package of a configuration for a real account (VPC, TLS, to
     for (const [id, fn] of functions()) {
       const expected = opensSessions.includes(keyOf(id)) ? { SubnetIds: vpc.subnetIds, SecurityGroupIds: vpc.securityGroupIds } : undefined;
       expect({ id, vpc: fn.Properties.VpcConfig }).toEqual({ id, vpc: expected });
+    }
+  });
+
+  it("names the VPC in every function's environment, which the framework hashes into the version's name (resources.extensions it does not)", () => {
+    const vpc = config.deployment.vpc!;
+    for (const [id, fn] of functions()) {
+      const fingerprint = String(fn.Properties.Environment.Variables.PGFO_VPC);
+      expect({ id, names: [...vpc.subnetIds, ...vpc.securityGroupIds].every((x) => fingerprint.includes(x)) }).toEqual({ id, names: true });
     }
   });
 

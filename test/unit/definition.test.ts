@@ -53,6 +53,18 @@ describe('failover state machine definition', () => {
     expect(() => new LocalStateMachine(failoverTaskHandlers as never)).not.toThrow();
   });
 
+  it('is deployed to invoke the versions its deploy publishes, not $LATEST (an execution finishes on its code)', () => {
+    const serverless = parse(readFileSync('serverless.yml', 'utf8').replace(/!Ref /g, '')) as {
+      provider: { versionFunctions?: boolean };
+      stepFunctions: { stateMachines: Record<string, { definition: string; useExactVersion?: boolean }> };
+    };
+    // test/integration/package.test.ts checks the packaged template: every Task's Resource is a version.
+    expect(serverless.provider.versionFunctions).toBe(true);
+    expect(Object.values(serverless.stepFunctions.stateMachines).map((m) => [m.definition, m.useExactVersion])).toEqual([
+      ['${file(./statemachines/failover.asl.json)}', true],
+    ]);
+  });
+
   it('gives every Task a timeout that fits inside its function timeout', () => {
     const serverless = parse(readFileSync('serverless.yml', 'utf8').replace(/!Ref /g, '')) as {
       functions: Record<string, { timeout?: number }>;
