@@ -127,8 +127,8 @@ describe('serverless package (offline, no AWS credentials)', () => {
   it("creates the operators' read-only and operator policies, and outputs their ARNs and the release", () => {
     const policies = ofType(template, 'AWS::IAM::ManagedPolicy').map(([id, p]) => [id, p.Properties.ManagedPolicyName]);
     expect(policies.sort()).toEqual([
-      [OPERATOR_POLICIES.operate.id, 'pgfo-test-operator'],
-      [OPERATOR_POLICIES.read.id, 'pgfo-test-read-only'],
+      [OPERATOR_POLICIES.operate.id, `pgfo-${LOCAL_STAGE}-operator`],
+      [OPERATOR_POLICIES.read.id, `pgfo-${LOCAL_STAGE}-read-only`],
     ]);
     expect(template.Outputs).toMatchObject({
       OperatorReadOnlyPolicyArn: { Value: { Ref: OPERATOR_POLICIES.read.id } },
