@@ -47,6 +47,8 @@ const targetOf = (url: string, where: string): string => {
   return `${parsed.hostname}:${parsed.port || '5432'}`;
 };
 
+const ignore = (): void => undefined;
+
 /** SSM errors worth another attempt (throttling, 5xx, no answer); any other fails the call at once. */
 const retryableRead = (error: unknown): boolean => error instanceof AwsTransientError;
 
@@ -157,14 +159,22 @@ export class WriterPool {
       this.#retire(connection, reason);
       return { error, reason };
     }
+    // A checked-out client whose connection dies also emits 'error' (node-postgres leaves that to
+    // whoever checked it out); unheard, that event would end the process. The same error fails the
+    // statement in flight, or the next one, which is where it is handled.
+    client.on('error', ignore);
+    const release = (destroy: boolean) => {
+      client.removeListener('error', ignore);
+      client.release(destroy);
+    };
     try {
       const value = await work(client);
-      client.release();
+      release(false);
       return { value };
     } catch (error) {
       const reason = reconnectReason(error);
       // A connection that failed is destroyed, not handed to the next caller.
-      client.release(reason !== null);
+      release(reason !== null);
       if (reason === null) throw error;
       this.#retire(connection, reason);
       if (!retryAfterWork(error)) throw error;

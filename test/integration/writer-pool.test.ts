@@ -1,9 +1,10 @@
 import { inspect } from 'node:util';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { DatabaseUnavailableError, WriterPool, type WriterPoolEvent } from '../../client';
+import { DatabaseUnavailableError, reconnectReason, WriterPool, type WriterPoolEvent } from '../../client';
 import { readParameterFresh, writeSecureString } from '../../shared/aws/ssm';
 import { databaseUrlTarget, repointDatabaseUrl } from '../../shared/database-url';
 import { resetEmulator } from '../../local/emulator';
+import { LinkProxy } from '../../local/link-proxy';
 import { startLocalStack, type LocalStack } from '../../local/local-stack';
 import { waitFor } from '../../local/wait';
 
@@ -70,6 +71,42 @@ describe('an application pool that follows DATABASE_URL', () => {
       expect(JSON.stringify(events)).not.toMatch(new RegExp(`postgres(ql)?://|${secret()}`));
     } finally {
       await db.end();
+    }
+  });
+
+  it('returns the error of a statement whose connection was cut under it, without running it again, and reconnects for the next call', async () => {
+    const url = await readUrl();
+    const writer = databaseUrlTarget(url);
+    const node = Object.keys(topology().nodes).find((name) => addressOf(name) === `${writer.host}:${writer.port}`)!;
+    // The network between the application and the writer, which the test cuts.
+    const link = await LinkProxy.start({ host: writer.host, port: writer.port });
+    await writeUrl(repointDatabaseUrl(url, '127.0.0.1', link.port));
+    const events: WriterPoolEvent[] = [];
+    const db = aPool(events, 4);
+    try {
+      await db.query('SELECT 1');
+      const sleeping = db.query('SELECT pg_sleep(30)').catch((e: unknown) => e);
+      await waitFor(
+        'the statement to run',
+        async () => (await topology().query(node, "SELECT 1 FROM pg_stat_activity WHERE application_name = 'pgfo-writer-pool' AND query LIKE 'SELECT pg_sleep%'")).length > 0,
+        { timeoutMs: 10_000 },
+      );
+
+      link.cut('reset');
+      const error = await sleeping;
+
+      // The connection died while the statement ran: whether to run it again is the caller's call.
+      expect(error).not.toBeInstanceOf(DatabaseUnavailableError);
+      expect(reconnectReason(error)).toMatch(/^connection error/);
+      expect(events.filter((e) => e.kind === 'retry')).toEqual([]);
+      link.restore();
+      await db.query('SELECT 1');
+      expect(db.urlReads).toBe(2);
+      expect(events.map((e) => e.kind)).toEqual(['url-read', 'stale', 'url-read']);
+    } finally {
+      await db.end();
+      await writeUrl(url);
+      await link.close();
     }
   });
 
