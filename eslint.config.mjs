@@ -129,14 +129,15 @@ export default defineConfig(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 
-  // Import direction: shared ← functions ← local ← cli/drill/bench ← test.
+  // Import direction: shared ← functions ← local ← cli/drill/bench ← test, and shared ← client ← drill
+  // (client/ is the helper applications embed: the runtime library's SSM reading, nothing above it).
   {
     files: ['shared/**'],
-    rules: layer(['functions', 'local', ...applications, 'test'], 'shared/ is the runtime library: it imports no handler, local stack, application or test.'),
+    rules: layer(['functions', 'client', 'local', ...applications, 'test'], 'shared/ is the runtime library: it imports no handler, application helper, local stack, application or test.'),
   },
   {
     files: ['shared/decisions/**'],
-    rules: layer(['functions', 'local', ...applications, 'test'], 'shared/ is the runtime library: it imports no handler, local stack, application or test.', [
+    rules: layer(['functions', 'client', 'local', ...applications, 'test'], 'shared/ is the runtime library: it imports no handler, application helper, local stack, application or test.', [
       {
         regex: '^(\\.\\./)+(shared/)?(actions|aws|postgres)(/|$)',
         message: 'Decisions are pure: facts in, verdict out; observing and acting live in shared/actions, shared/aws, shared/postgres.',
@@ -146,11 +147,15 @@ export default defineConfig(
   },
   {
     files: ['functions/**'],
-    rules: layer(['local', ...applications, 'test'], 'functions/ holds the Lambda handlers: they import the runtime library only.'),
+    rules: layer(['client', 'local', ...applications, 'test'], 'functions/ holds the Lambda handlers: they import the runtime library only.'),
+  },
+  {
+    files: ['client/**'],
+    rules: layer(['functions', 'local', ...applications, 'test'], 'client/ is the helper applications embed: it imports the runtime library only.'),
   },
   {
     files: ['local/**'],
-    rules: layer([...applications, 'test'], 'local/ is the local stack the applications and tests share: it imports no application or test.'),
+    rules: layer(['client', ...applications, 'test'], 'local/ is the local stack the applications and tests share: it imports no application helper, application or test.'),
   },
   {
     files: ['cli/**', 'drill/**', 'bench/**', 'scripts/**', 'bin/**'],

@@ -8,6 +8,7 @@ import { freeLoopbackPort } from '../local/pg-node';
 import { PROJECT_ROOT } from './bundles';
 import { progress } from './progress';
 import { percentile, round, spread, type Spread } from './stats';
+import { formatDuration } from '../shared/units';
 
 /** Runs of one scenario under one setting: a row of the drills table. */
 export interface DrillGroup {
@@ -170,7 +171,7 @@ export const measureDrills = async (groups: DrillGroup[], concurrency: number): 
           const report = JSON.parse(readFileSync(job.json, 'utf8')) as DrillReport;
           reports.get(job.group)!.push(report);
           progress(
-            `drill ${job.name} (${job.group.label}): ${report.passed ? 'passed' : 'FAILED'}, ${report.outcome}, RTO ${report.rtoMs === null ? 'n/a' : `${(report.rtoMs / 1000).toFixed(1)} s`}, ${report.rpo.ackedRowsLost ?? 'n/a'} acked rows lost`,
+            `drill ${job.name} (${job.group.label}): ${report.passed ? 'passed' : 'FAILED'}, ${report.outcome}, RTO ${report.rtoMs === null ? 'n/a' : formatDuration(report.rtoMs)}, ${report.rpo.ackedRowsLost ?? 'n/a'} acked rows lost`,
           );
         } catch (error) {
           progress(`drill ${job.name}: did not run (${(error as Error).message.split('\n')[0]})`);

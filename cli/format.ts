@@ -6,7 +6,7 @@ import type { RejoinReceipt } from '../shared/operators/rejoin';
 import type { HistoryEntry } from '../shared/operators/history';
 import type { ResolveResult } from '../shared/operators/resolve';
 import { PGFO_VERSION } from '../shared/version';
-import { bytes, renderTable } from './table';
+import { bytes, duration, renderTable } from './table';
 
 const yesNo = (value: boolean | null | undefined) => (value === null || value === undefined ? '-' : value ? 'yes' : 'no');
 
@@ -31,7 +31,7 @@ const formatCluster = (c: ClusterStatus): string => {
   const head = `cluster ${c.cluster}: writer ${c.writer ?? `NONE (${c.writers.length} writable)`}, ${c.consistent ? 'DNS and DATABASE_URL agree' : c.contradictions.length ? 'CONTRADICTORY STATE' : 'PUBLISHED ENDPOINTS DISAGREE'}`;
   const record = `record: generation ${c.record.generation}, writer ${c.record.writer} on timeline ${c.record.timeline ?? 'unknown'}; automatic failover ${c.paused ?? 'active'}`;
   const nodes = renderTable(
-    ['NODE', 'CONFIGURED', 'ROLE', 'TIMELINE', 'UPSTREAM', 'FENCED', 'RECEIVER', 'STREAMING', 'SYNC', 'FLUSH LAG', 'REPLAY LAG', 'REPLAY LAG (s)'],
+    ['NODE', 'CONFIGURED', 'ROLE', 'TIMELINE', 'UPSTREAM', 'FENCED', 'RECEIVER', 'STREAMING', 'SYNC', 'FLUSH LAG', 'REPLAY LAG', 'REPLAY LAG (TIME)'],
     c.nodes.map((n) => [
       n.name,
       n.configuredRole,
@@ -44,7 +44,7 @@ const formatCluster = (c: ClusterStatus): string => {
       yesNo(n.synchronous),
       bytes(n.flushLagBytes),
       bytes(n.replayLagBytes),
-      n.replayLagSeconds === null ? '-' : n.replayLagSeconds.toFixed(1),
+      duration(n.replayLagSeconds === null ? null : n.replayLagSeconds * 1000),
     ]),
   );
   const published = renderTable(
@@ -83,8 +83,8 @@ export const formatSwitchover = (r: SwitchoverReceipt): string =>
   [
     `switchover of ${r.cluster}: ${r.outcome.toUpperCase()} (${r.from ?? '?'} -> ${r.to})`,
     ...r.reasons.map((reason) => `  - ${reason}`),
-    renderTable(['STEP', 'MS'], r.steps.map((s) => [s.step, s.ms])),
-    ...(r.writeUnavailableMs !== null ? [`writes were refused for ${r.writeUnavailableMs} ms`] : []),
+    renderTable(['STEP', 'TOOK'], r.steps.map((s) => [s.step, duration(s.ms)])),
+    ...(r.writeUnavailableMs !== null ? [`writes were refused for ${duration(r.writeUnavailableMs)}`] : []),
     ...(r.dns ? [`DNS: ${r.dns.record} -> ${r.dns.target}`] : []),
     ...r.databaseUrl.map((u) => `DATABASE_URL ${u.region} ${u.name}: ${u.host}:${u.port}`),
     ...(r.rejoin.length ? ['to rejoin the old primary as a standby:', ...r.rejoin.map((s, i) => `  ${i + 1}. ${s}`)] : []),
@@ -98,7 +98,7 @@ export const formatRejoin = (r: RejoinReceipt): string =>
       ? [`timelines: ${r.node} ${r.nodeTimeline}, writer ${r.writerTimeline}${r.forkLsn ? `, forked at ${r.forkLsn}` : ''}`]
       : []),
     ...(r.discardedBytes !== null ? [`WAL written only on ${r.node} after the fork: ${bytes(r.discardedBytes)}, ${r.discardedCommits ?? '?'} commit(s)`] : []),
-    `took ${r.ms} ms${r.commandId ? ` (command ${r.commandId})` : ''}`,
+    `took ${duration(r.ms)}${r.commandId ? ` (command ${r.commandId})` : ''}`,
   ].join('\n');
 
 export const formatResolve = (r: ResolveResult): string =>
@@ -113,7 +113,7 @@ export const formatReceipt = (r: Receipt): string =>
     ...r.reasons.map((reason) => `  - ${reason}`),
     ...(r.dataLoss
       ? [
-          `data loss: ${bytes(r.dataLoss.bytes)} / ${r.dataLoss.seconds === null ? 'unknown' : `${r.dataLoss.seconds.toFixed(1)} s`} (${r.dataLoss.basis})` +
+          `data loss: ${bytes(r.dataLoss.bytes)} / ${r.dataLoss.seconds === null ? 'unknown' : duration(r.dataLoss.seconds * 1000)} (${r.dataLoss.basis})` +
             (r.dataLoss.upperBoundBytes !== null ? `; at most about ${bytes(r.dataLoss.upperBoundBytes)} with the unobserved writes` : ''),
         ]
       : []),
@@ -121,8 +121,8 @@ export const formatReceipt = (r: Receipt): string =>
       ? [`DNS: ${r.dns.status}${r.dns.target ? ` -> ${r.dns.target}` : ` (${r.dns.node})`}${r.dns.status === 'pending' ? ': convergeDns applies it when Route 53 answers' : ''}`]
       : []),
     ...r.databaseUrl.map((u) => `DATABASE_URL ${u.region} ${u.name}: ${u.host}:${u.port}`),
-    renderTable(['STEP', 'MS'], r.steps.map((s) => [s.step, s.ms])),
-    `total ${r.totalMs} ms`,
+    renderTable(['STEP', 'TOOK'], r.steps.map((s) => [s.step, duration(s.ms)])),
+    `total ${duration(r.totalMs)}`,
   ].join('\n');
 
 export const formatHistory = (entries: HistoryEntry[]): string =>

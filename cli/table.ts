@@ -1,3 +1,5 @@
+import { formatBytes, formatDuration } from '../shared/units';
+
 /** Renders rows as a plain-text table with a header line; null/undefined print as "-". */
 export const renderTable = (headers: string[], rows: Array<Array<string | number | boolean | null | undefined>>): string => {
   const cells = rows.map((row) => row.map((cell) => (cell === null || cell === undefined ? '-' : String(cell))));
@@ -6,10 +8,8 @@ export const renderTable = (headers: string[], rows: Array<Array<string | number
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
 };
 
-/** "41.2 MB", "812 kB", "96 B" — or "-" for an unknown size. */
-export const bytes = (value: number | null | undefined): string => {
-  if (value === null || value === undefined) return '-';
-  if (value >= 1024 * 1024) return `${(value / 1024 / 1024).toFixed(1)} MB`;
-  if (value >= 1024) return `${Math.round(value / 1024)} kB`;
-  return `${value} B`;
-};
+/** A size for people ("812 kB", "2.7 MB"; shared/units.ts), or "-" when unknown. */
+export const bytes = (value: number | null | undefined): string => (value === null || value === undefined ? '-' : formatBytes(value));
+
+/** A duration for people ("850 ms", "1.5 s", "2 min 5 s"; shared/units.ts), or "-" when unknown. */
+export const duration = (ms: number | null | undefined): string => (ms === null || ms === undefined ? '-' : formatDuration(ms));

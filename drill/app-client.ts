@@ -1,7 +1,4 @@
-import { Pool } from 'pg';
-import { ssmClient } from '../shared/aws/clients/ssm';
-import { readParameterFresh } from '../shared/aws/ssm';
-import { databaseUrlTarget } from '../shared/database-url';
+import { WriterPool } from '../client';
 import { sleep } from '../shared/time';
 
 /** One write attempt of the application, when it finished and whether it committed. */
@@ -9,27 +6,6 @@ export interface AppAttempt {
   at: number;
   ok: boolean;
 }
-
-const RECONNECT_CODES = new Set([
-  '25006', // read_only_sql_transaction: the node we hold is no longer the writer
-  '57P01', // admin_shutdown (also: sessions ended by a switchover)
-  '57P02',
-  '57P03', // cannot_connect_now (starting up or shutting down)
-  '08000',
-  '08001',
-  '08003',
-  '08004',
-  '08006',
-]);
-
-/**
- * Whether an error means "this connection, or this node, is not a writer any more": connection
- * failures (no SQLSTATE: refused, reset, timed out) and the SQLSTATEs above. Pure.
- */
-export const needsReconnect = (error: unknown): boolean => {
-  const code = (error as { code?: unknown }).code;
-  return typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code) || RECONNECT_CODES.has(code);
-};
 
 export interface Availability {
   /** The application failed at least one write after the fault. */
@@ -67,18 +43,24 @@ export const availability = (attempts: AppAttempt[], faultAt: number | null, end
 };
 
 /**
- * A sample application: reads DATABASE_URL from SSM (the parameter a real deployment reads), writes
- * one row every `intervalMs` through a pg Pool, and when the connection fails or the node turns out
- * to be read-only, drops the pool, reads the parameter again and reconnects. It records every
- * attempt, so the drill measures what an application experiences rather than what the workflow says.
+ * How the drill's application uses the helper: one instance writing every 50 ms, so its re-reads and
+ * backoff are short (a fleet would keep the defaults; docs/applications.md). What the drill measures
+ * is then how soon an application that follows DATABASE_URL can write, not how long it chose to wait.
+ */
+export const DRILL_APP_RETRY = { maxAttempts: 3, baseDelayMs: 25, maxDelayMs: 100 } as const;
+export const DRILL_APP_REREAD_MS = 100;
+
+/**
+ * A sample application: writes one row every `intervalMs` through the application helper
+ * (`client/`: a pool that reads DATABASE_URL from SSM, the parameter a real deployment reads, and
+ * re-reads it and reconnects when the connection fails or the node turns out to be read-only). It
+ * records every attempt, so the drill measures what an application experiences rather than what the
+ * workflow says.
  */
 export class AppClient {
   readonly attempts: AppAttempt[] = [];
-  urlReads = 0;
   lastError: string | null = null;
-  /** host:port the application is currently writing to. */
-  target: string | null = null;
-  private pool: Pool | undefined;
+  private db: WriterPool | undefined;
   private running = false;
   private loop: Promise<void> | undefined;
 
@@ -91,51 +73,50 @@ export class AppClient {
     return this.options.table ?? 'pgfo_drill_app';
   }
 
-  private async connect(): Promise<Pool> {
-    const url = await readParameterFresh(ssmClient(this.parameter.region), this.parameter.region, this.parameter.name);
-    this.urlReads += 1;
-    const { host, port } = databaseUrlTarget(url);
-    this.target = `${host}:${port}`;
-    const timeout = this.options.timeoutMs ?? 2000;
-    const pool = new Pool({
-      connectionString: url,
-      max: 2,
-      application_name: 'pgfo-drill-app',
-      connectionTimeoutMillis: timeout,
-      query_timeout: timeout,
-      statement_timeout: timeout,
-      idleTimeoutMillis: 10_000,
-    });
-    // An idle connection dropped by the server must not crash the process; the next query notices.
-    pool.on('error', () => undefined);
-    return pool;
+  /** How many times the application read DATABASE_URL. */
+  get urlReads(): number {
+    return this.db?.urlReads ?? 0;
+  }
+
+  /** host:port the application is currently writing to. */
+  get target(): string | null {
+    return this.db?.target ?? null;
   }
 
   /** Reads the parameter, creates the table and starts writing. */
   async start(): Promise<void> {
-    this.pool = await this.connect();
-    await this.pool.query(`CREATE TABLE IF NOT EXISTS ${this.table} (id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now())`);
+    const timeout = this.options.timeoutMs ?? 2000;
+    this.db = new WriterPool({
+      region: this.parameter.region,
+      parameterName: this.parameter.name,
+      retry: DRILL_APP_RETRY,
+      minRereadIntervalMs: DRILL_APP_REREAD_MS,
+      pool: {
+        max: 2,
+        applicationName: 'pgfo-drill-app',
+        connectionTimeoutMillis: timeout,
+        queryTimeoutMillis: timeout,
+        statementTimeoutMillis: timeout,
+        idleTimeoutMillis: 10_000,
+      },
+    });
+    await this.db.query(`CREATE TABLE IF NOT EXISTS ${this.table} (id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now())`);
     this.running = true;
     this.loop = this.run();
   }
 
   private async run(): Promise<void> {
     const interval = this.options.intervalMs ?? 50;
+    const db = this.db!;
     while (this.running) {
       const started = Date.now();
       try {
-        this.pool ??= await this.connect();
-        await this.pool.query(`INSERT INTO ${this.table} DEFAULT VALUES`);
+        await db.query(`INSERT INTO ${this.table} DEFAULT VALUES`);
         this.attempts.push({ at: Date.now(), ok: true });
       } catch (error) {
+        // The helper has already re-read DATABASE_URL where the error called for it.
         this.attempts.push({ at: Date.now(), ok: false });
         this.lastError = (error as Error).message;
-        if (needsReconnect(error)) {
-          // Next attempt reads DATABASE_URL again: the writer may have moved.
-          const broken = this.pool;
-          this.pool = undefined;
-          await broken?.end().catch(() => undefined);
-        }
       }
       await sleep(Math.max(0, started + interval - Date.now()));
     }
@@ -149,7 +130,6 @@ export class AppClient {
   async stop(): Promise<void> {
     this.running = false;
     await this.loop;
-    await this.pool?.end().catch(() => undefined);
-    this.pool = undefined;
+    await this.db?.end().catch(() => undefined);
   }
 }

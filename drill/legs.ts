@@ -5,6 +5,7 @@ import { ClusterRecordStore } from '../shared/aws/cluster-record';
 import { configuredPrimary } from '../shared/config/cluster-context';
 import type { ClusterConfig, NodeConfig } from '../shared/config/schema';
 import type { RejoinReceipt } from '../shared/operators/rejoin';
+import { formatBytes, formatDuration } from '../shared/units';
 import type { InstanceBoot } from '../local/instance-boot';
 import { LOCAL_DEPLOYMENT } from '../local/local-stack';
 import { localHandlers } from '../local/handlers';
@@ -205,7 +206,7 @@ const regionReturns: LegSpec = {
 
 const rejoinOne = async (drill: DrillStack, node: string, writer: string): Promise<{ line: string; problem: string | null; reasons: string[] }> => {
   const receipt = (await localHandlers.rejoin({ cluster: drill.cluster.name, node })) as RejoinReceipt;
-  const discarded = receipt.discardedBytes ? `, ${receipt.discardedBytes} bytes written after the fork discarded` : '';
+  const discarded = receipt.discardedBytes ? `, ${formatBytes(receipt.discardedBytes)} written after the fork discarded` : '';
   const line = `${node} ${receipt.outcome}${receipt.method ? ` by ${receipt.method}` : ''}${discarded}`;
   const ok = receipt.outcome === 'rejoined' && receipt.writer === writer;
   return { line, problem: ok ? null : `rejoin of ${node}: ${receipt.outcome} (${receipt.reasons.join('; ')})`, reasons: receipt.reasons.map((r) => `rejoin ${node}: ${r}`) };
@@ -330,7 +331,7 @@ export const legProblems = (expected: LegExpectation, seen: LegObserved, nodes: 
     const lostBytes = loss.lost * seen.payloadBytes;
     if (seen.receiptBoundBytes === null && loss.lost > 0) problems.push(`${loss.lost} acknowledged row(s) lost and the receipt states no bound`);
     else if (seen.receiptBoundBytes !== null && lostBytes > seen.receiptBoundBytes) {
-      problems.push(`${loss.lost} acknowledged row(s) lost (at least ${lostBytes} bytes of payload), more than the receipt's bound of ${seen.receiptBoundBytes} bytes`);
+      problems.push(`${loss.lost} acknowledged row(s) lost (at least ${formatBytes(lostBytes)} of payload), more than the receipt's bound of ${formatBytes(seen.receiptBoundBytes)}`);
     }
   }
   if (expected.fenced) {
@@ -364,7 +365,7 @@ export const sequenceProblems = (input: {
   const split = input.rounds.filter((r) => r.writable.length > 1);
   if (split.length > 0) {
     const first = split[0]!;
-    problems.push(`split brain: ${split.length} probe round(s) found more than one writer, the first at ${((first.at - input.startedAt) / 1000).toFixed(1)} s: ${first.writable.join(' and ')}`);
+    problems.push(`split brain: ${split.length} probe round(s) found more than one writer, the first at ${formatDuration(first.at - input.startedAt)}: ${first.writable.join(' and ')}`);
   }
   if (input.rounds.length === 0) problems.push('the split-brain probe ran no round');
   for (const r of input.rows) {

@@ -1,6 +1,5 @@
+import { formatDuration } from '../shared/units';
 import type { TimelineStep } from './drill-report';
-
-const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 /** Progress lines with the elapsed time, and the timeline of the report (ms since the drill started). */
 export class Progress {
@@ -15,7 +14,7 @@ export class Progress {
   }
 
   say(message: string): void {
-    this.print(`[${seconds(this.sinceStart()).padStart(8)}] ${message}`);
+    this.print(`[${formatDuration(this.sinceStart()).padStart(10)}] ${message}`);
   }
 
   /** Records a step that happened between two instants (epoch ms). */
@@ -29,7 +28,7 @@ export class Progress {
     this.say(`${step} ...`);
     try {
       const result = await work();
-      this.say(`${step}: ${done ? done(result) : 'done'} (${seconds(Date.now() - started)})`);
+      this.say(`${step}: ${done ? done(result) : 'done'} (${formatDuration(Date.now() - started)})`);
       return result;
     } finally {
       this.mark(step, started, Date.now());

@@ -1,4 +1,6 @@
+import { formatBytes } from '../shared/units';
 import type { DrillReport, SeriesPoint, TimelineStep } from './drill-report';
+import { bytesText, durationText as seconds, lossText } from './figures';
 
 /**
  * Renders a drill report as one self-contained HTML page: inline SVG graphs (the failover alarm's
@@ -9,7 +11,6 @@ import type { DrillReport, SeriesPoint, TimelineStep } from './drill-report';
 const escape = (text: unknown): string =>
   String(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-const seconds = (ms: number | null) => (ms === null ? 'n/a' : `${(ms / 1000).toFixed(1)} s`);
 /** Line colours. None is red: red is the threshold's colour. */
 const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#9467bd', '#8c564b', '#17becf'];
 const W = 880;
@@ -38,7 +39,7 @@ interface ChartSpec {
   xMaxMs: number;
   /** Draw values as steps (counts/flags) instead of straight segments. */
   step?: boolean;
-  /** Values (and the threshold) are multiplied by this before plotting, e.g. bytes → MiB. */
+  /** Values (and the threshold) are multiplied by this before plotting, e.g. bytes → MB (1024², as shared/units.ts counts). */
   scale?: number;
 }
 
@@ -194,7 +195,7 @@ const legSections = (report: DrillReport): string =>
         ['RTO (fault → first application write through DATABASE_URL)', seconds(leg.rtoMs)],
         ['RTO via DNS (record INSYNC + TTL)', seconds(leg.dnsRtoMs)],
         ['application downtime', seconds(leg.appDowntimeMs)],
-        ['acknowledged rows lost', `${leg.rpo.ackedRowsLost ?? 'n/a'} of ${leg.rpo.ackedRows}; receipt ${leg.rpo.receiptBytes ?? 'n/a'} bytes (upper bound ${leg.rpo.receiptUpperBoundBytes ?? 'n/a'})`],
+        ['acknowledged rows lost', `${leg.rpo.ackedRowsLost ?? 'n/a'} of ${leg.rpo.ackedRows}; receipt ${bytesText(leg.rpo.receiptBytes)} (upper bound ${bytesText(leg.rpo.receiptUpperBoundBytes)})`],
         ['fenced', leg.fenced ?? 'nothing'],
         ['nodes after', leg.nodes.map((n) => `${n.name}: ${n.observed}, timeline ${n.timeline ?? '?'}${n.upstream ? `, streams from ${n.upstream}` : ''}`).join('; ')],
       ];
@@ -234,8 +235,8 @@ const numbers = (report: DrillReport): Array<[string, string]> => [
   ],
   ['application downtime', `${seconds(report.appDowntimeMs)} (${report.app.writes} writes, ${report.app.failures} failed, DATABASE_URL read ${report.app.urlReads}×)`],
   ['acknowledged rows lost', `${report.rpo.ackedRowsLost ?? 'n/a'} of ${report.rpo.ackedRows}`],
-  ['receipt data-loss estimate', `${report.rpo.receiptBytes ?? 'n/a'} bytes / ${report.rpo.receiptSeconds ?? 'n/a'} s`],
-  ['receipt upper bound (unobserved writes included)', `${report.rpo.receiptUpperBoundBytes ?? 'n/a'} bytes`],
+  ['receipt data-loss estimate (size / age of the writes lost)', lossText(report.rpo.receiptBytes, report.rpo.receiptSeconds)],
+  ['receipt upper bound (unobserved writes included)', bytesText(report.rpo.receiptUpperBoundBytes)],
   ['DNS', `${report.dns.record} → ${report.dns.target ?? 'none'}`],
   ...report.ssm.map((p): [string, string] => [`DATABASE_URL ${p.name} (${p.region})`, `${p.host}:${p.port}`]),
   ['old primary fenced', report.oldPrimaryFenced ? 'yes (instance stopped, PostgreSQL down)' : 'no'],
@@ -271,9 +272,9 @@ export const renderReportHtml = (report: DrillReport): string => {
     }),
     chart({
       title: 'Replication lag (FlushLagBytes)',
-      unit: 'MiB',
+      unit: 'MB',
       lines: lagLines('bytes'),
-      threshold: { value: report.series.maxLagBytes, label: `lag guard: ${(report.series.maxLagBytes / 1048576).toFixed(1)} MiB` },
+      threshold: { value: report.series.maxLagBytes, label: `lag guard: ${formatBytes(report.series.maxLagBytes)}` },
       markers,
       xMaxMs,
       scale: 1 / 1048576,

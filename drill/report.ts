@@ -5,6 +5,7 @@ import type { DrillLeg, DrillReport } from './drill-report';
 import type { Availability } from './app-client';
 import { outcomeOf } from './expectations';
 import type { DrillRunState } from './run-state';
+import { bytesText, durationText as secondsText, lossText } from './figures';
 
 /** What the drill runs faster than the deployment, said plainly in every report. */
 export const shortenedKnobs = (cluster: ClusterConfig, sampleIntervalMs: number): string[] => [
@@ -124,12 +125,11 @@ export const assembleReport = ({ run, app, problems, shortened }: { run: DrillRu
   };
 };
 
-const secondsText = (ms: number | null) => (ms === null ? 'n/a' : `${(ms / 1000).toFixed(1)} s`);
 
 const legLine = (leg: DrillLeg, index: number): string =>
   `  leg ${index + 1}         ${leg.name}: ${leg.problems.length === 0 ? 'held' : 'FAILED'}; ${leg.writerBefore} → ${leg.writerAfter ?? 'no single writer'} (timeline ${leg.writerTimeline ?? '?'})` +
   `${leg.detectionMs !== null ? `, detection ${secondsText(leg.detectionMs)}` : ''}${leg.rtoMs !== null ? `, RTO ${secondsText(leg.rtoMs)}` : ''}` +
-  `, ${leg.rpo.ackedRowsLost ?? 'n/a'} of ${leg.rpo.ackedRows} acknowledged rows lost${leg.rpo.receiptUpperBoundBytes !== null ? ` (bound ${leg.rpo.receiptUpperBoundBytes} bytes)` : ''}${leg.fenced ? `, ${leg.fenced} fenced` : ''}`;
+  `, ${leg.rpo.ackedRowsLost ?? 'n/a'} of ${leg.rpo.ackedRows} acknowledged rows lost${leg.rpo.receiptUpperBoundBytes !== null ? ` (bound ${bytesText(leg.rpo.receiptUpperBoundBytes)})` : ''}${leg.fenced ? `, ${leg.fenced} fenced` : ''}`;
 
 /** The human-readable summary printed at the end of a drill. Pure. */
 export const summaryText = (report: DrillReport): string => {
@@ -143,7 +143,7 @@ export const summaryText = (report: DrillReport): string => {
     `  RTO via DNS   ${secondsText(report.dnsRtoMs)} (fault → record INSYNC on Route 53 + TTL ${report.dnsModel.ttlSeconds} s; Route 53 PENDING modelled for ${secondsText(report.dnsModel.pendingMs)})`,
     ...(report.dnsModel.pending ? [`  DNS pending   ${report.dnsModel.pending.replace(/^DNS pending: /, '')}`] : []),
     `  app downtime  ${secondsText(report.appDowntimeMs)} (${report.app.writes} writes, ${report.app.failures} failed, DATABASE_URL read ${report.app.urlReads}×)`,
-    `  RPO           ${report.rpo.ackedRowsLost ?? 'n/a'} of ${report.rpo.ackedRows} acknowledged rows lost; receipt ${report.rpo.receiptBytes ?? 'n/a'} bytes / ${report.rpo.receiptSeconds ?? 'n/a'} s (upper bound ${report.rpo.receiptUpperBoundBytes ?? 'n/a'} bytes)`,
+    `  RPO           ${report.rpo.ackedRowsLost ?? 'n/a'} of ${report.rpo.ackedRows} acknowledged rows lost; receipt ${lossText(report.rpo.receiptBytes, report.rpo.receiptSeconds)} behind (upper bound ${bytesText(report.rpo.receiptUpperBoundBytes)})`,
     `  DNS           ${report.dns.record} → ${report.dns.target ?? 'none'}`,
     ...report.ssm.map((p) => `  SSM           ${p.name} (${p.region}) → ${p.host}:${p.port}`),
     `  old primary   ${report.oldPrimaryFenced ? 'fenced (instance stopped, PostgreSQL down)' : 'not fenced'}`,

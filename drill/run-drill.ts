@@ -29,6 +29,7 @@ import { readDrillSeries } from './series';
 import { startDrillStack, type DrillStack } from './stack';
 import { observeEndState, type EndState } from './verify';
 import { sleep } from '../shared/time';
+import { formatDuration } from '../shared/units';
 
 export interface DrillOptions {
   scenario: DrillScenario;
@@ -60,7 +61,7 @@ export interface DrillOptions {
 const withTimeout = async <T>(promise: Promise<T>, ms: number, what: string): Promise<T> => {
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms / 1000} s`)), ms);
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${formatDuration(ms)}`)), ms);
   });
   try {
     return await Promise.race([promise, expired]);
@@ -220,13 +221,13 @@ class DrillRun implements DrillRunState {
       ? await this.waitFor('the failover alarm to enter ALARM', fired, limits.afterTransient).catch(() => undefined)
       : await this.waitFor('the failover alarm to enter ALARM', fired, limits.detection);
     if (!transition) {
-      progress.say(`the failover alarm stayed OK through the fault and ${limits.afterTransient / 1000} s after it: no workflow ran`);
+      progress.say(`the failover alarm stayed OK through the fault and ${formatDuration(limits.afterTransient)} after it: no workflow ran`);
       window.reasons = ['the failover alarm did not fire'];
       return;
     }
     window.detectedAt = transition.at.getTime();
     progress.mark('detection', faultAt, window.detectedAt);
-    progress.say(`alarm ${transition.alarmName} → ALARM after ${((window.detectedAt - faultAt) / 1000).toFixed(1)} s: ${transition.reason}`);
+    progress.say(`alarm ${transition.alarmName} → ALARM after ${formatDuration(window.detectedAt - faultAt)}: ${transition.reason}`);
     const delivery = await this.waitFor('the alarm event to reach the trigger', async () => watch.deliveries.find((d) => d.at.getTime() >= faultAt), 30_000);
     const trigger = delivery.result as { started: boolean; executionName?: string; reason: string };
     progress.say(`trigger: ${trigger.reason}`);
@@ -237,7 +238,7 @@ class DrillRun implements DrillRunState {
     progress.mark('failover workflow', first, execution.states.at(-1)?.endMs ?? Date.now());
     // Task and Wait states; Choice states (named "...?") take no time and only clutter the timeline.
     for (const state of execution.states.filter((s) => !s.name.endsWith('?'))) progress.mark(state.name, state.startMs, state.endMs ?? state.startMs);
-    progress.say(`failover workflow: ${execution.status}, ${(execution.output as Receipt | null)?.outcome ?? execution.error} (${((Date.now() - first) / 1000).toFixed(1)} s)`);
+    progress.say(`failover workflow: ${execution.status}, ${(execution.output as Receipt | null)?.outcome ?? execution.error} (${formatDuration(Date.now() - first)})`);
     window.receipt = execution.output;
     const receipt = execution.output as Partial<Receipt> | null;
     window.reasons = receipt?.reasons ?? [receipt && 'reason' in receipt ? String((receipt as { reason: unknown }).reason) : `${execution.error}: ${execution.cause}`];
@@ -262,7 +263,7 @@ class DrillRun implements DrillRunState {
         APP_RECOVERY_TIMEOUT_MS,
       );
       this.progress.mark('application reconnected', window.faultAt!, window.faultAt! + (rto ?? 0));
-      this.progress.say(`application wrote to ${app.target} ${((rto ?? 0) / 1000).toFixed(1)} s after the fault (DATABASE_URL read ${app.urlReads} times)`);
+      this.progress.say(`application wrote to ${app.target} ${formatDuration(rto ?? 0)} after the fault (DATABASE_URL read ${app.urlReads} times)`);
     } catch (error) {
       this.progress.mark('application reconnected', started, Date.now());
       this.problems.push((error as Error).message);
@@ -280,7 +281,7 @@ class DrillRun implements DrillRunState {
     const change = drill.faults.route53.changes().filter((c) => faultAt !== null && c.acceptedAt >= faultAt).at(-1);
     if (!change || faultAt === null) return;
     if (change.inSyncAt > Date.now()) {
-      this.progress.say(`waiting ${((change.inSyncAt - Date.now()) / 1000).toFixed(1)} s for the record to be INSYNC (modelled propagation)`);
+      this.progress.say(`waiting ${formatDuration(change.inSyncAt - Date.now())} for the record to be INSYNC (modelled propagation)`);
       await sleep(change.inSyncAt - Date.now());
     }
     this.progress.mark('DNS propagation (Route 53 PENDING → INSYNC)', change.acceptedAt, change.inSyncAt);

@@ -12,6 +12,7 @@ import type { DrillOutcome, DrillScenario, SingleFaultScenario } from './drill-r
 import type { DrillStack } from './stack';
 import { localHandlers } from '../local/handlers';
 import { sleep } from '../shared/time';
+import { formatBytes, formatDuration } from '../shared/units';
 import { runSwitchover, type SwitchoverResult } from './switchover';
 
 /** The nodes a scenario acts on, found by role and region (any names and regions the configuration uses). */
@@ -147,7 +148,7 @@ const routeFiftyThreeBack = async (drill: DrillStack, _cast: Cast, waitFor: Wait
   );
   const change = drill.faults.route53.changes().at(-1);
   if (change) await sleep(Math.max(0, change.inSyncAt - Date.now()));
-  return `Route 53 answers again: convergeDns applied ${applied.action === 'applied' ? applied.target : '?'}${change ? `, INSYNC after ${((change.inSyncAt - change.acceptedAt) / 1000).toFixed(0)} s` : ''}`;
+  return `Route 53 answers again: convergeDns applied ${applied.action === 'applied' ? applied.target : '?'}${change ? `, INSYNC after ${formatDuration(change.inSyncAt - change.acceptedAt)}` : ''}`;
 };
 
 /** The control plane's own paths to nodes, while a scenario has cut them (restored by `restore`). */
@@ -447,14 +448,14 @@ const SCENARIOS: Record<SingleFaultScenario, Scenario> = {
       link.setBandwidth(LAGGING_DR_BANDWIDTH);
       const cap = drill.cluster.policy.maxLagBytes;
       const behind = await waitFor(
-        `${dr.name} to fall ${Math.round((cap * 1.25) / 1024)} kB behind (lag cap ${Math.round(cap / 1024)} kB)`,
+        `${dr.name} to fall ${formatBytes(cap * 1.25)} behind (lag cap ${formatBytes(cap)})`,
         async () => {
           const bytes = await drBehind(drill, cast, dr);
           return bytes > cap * 1.25 ? bytes : false;
         },
         120_000,
       );
-      return `DR link throttled to ${LAGGING_DR_BANDWIDTH / 1024} kB/s: ${dr.name} is ${Math.round(behind / 1024)} kB behind`;
+      return `DR link throttled to ${formatBytes(LAGGING_DR_BANDWIDTH)}/s: ${dr.name} is ${formatBytes(behind)} behind`;
     },
     inject: regionOutage,
   },

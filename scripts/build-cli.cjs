@@ -1,26 +1,33 @@
 #!/usr/bin/env node
-// Builds the pgfo CLI to plain JavaScript (dist/pgfo.cjs): `npm run build`, and `npm ci` through
-// `prepare`, so that an install without development dependencies (npm ci --omit=dev) runs it
+// Builds the pgfo CLI (dist/pgfo.cjs) and the application helper (dist/client.cjs, the package's
+// `pg-regional-failover/client` export) to plain JavaScript: `npm run build`, and `npm ci` through
+// `prepare`, so that an install without development dependencies (npm ci --omit=dev) runs them
 // without tsx. Packages stay external: they are the runtime dependencies npm installed.
 const { build } = require('esbuild');
 const { join } = require('node:path');
 
 const root = join(__dirname, '..');
-build({
-  entryPoints: [join(root, 'cli', 'main.ts')],
-  outfile: join(root, 'dist', 'pgfo.cjs'),
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  // package.json engines: node >= 20 (the operator's host, not the Lambda runtime).
-  target: 'node20',
-  packages: 'external',
-  sourcemap: false,
-  logLevel: 'warning',
-}).then(
-  () => process.stdout.write('build: dist/pgfo.cjs\n'),
-  (error) => {
-    process.stderr.write(`build failed: ${error.message}\n`);
-    process.exit(1);
-  },
-);
+const entries = [
+  { source: 'cli/main.ts', output: 'dist/pgfo.cjs' },
+  { source: 'client/index.ts', output: 'dist/client.cjs' },
+];
+Promise.all(
+  entries.map(async ({ source, output }) => {
+    await build({
+      entryPoints: [join(root, source)],
+      outfile: join(root, output),
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      // package.json engines: node >= 20 (the operator's host or the application's, not the Lambda runtime).
+      target: 'node20',
+      packages: 'external',
+      sourcemap: false,
+      logLevel: 'warning',
+    });
+    process.stdout.write(`build: ${output}\n`);
+  }),
+).catch((error) => {
+  process.stderr.write(`build failed: ${error.message}\n`);
+  process.exit(1);
+});

@@ -1,6 +1,6 @@
 import type { ClusterContext } from '../config/cluster-context';
 import type { NodeConfig } from '../config/schema';
-import { formatBytes } from '../decisions/lag';
+import { formatBytes } from '../units';
 import { roleOf, type NodeTopology } from '../decisions/topology';
 import { conninfoTarget, retargetConninfo } from '../postgres/conninfo';
 import { readPrimaryConninfo, readPrimarySlotName, reloadConfiguration, setPrimaryConninfo, setPrimarySlotName } from '../postgres/follow-sql';

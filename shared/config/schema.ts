@@ -14,10 +14,14 @@ export const nameSchema = z
   .string()
   .regex(/^[A-Za-z][A-Za-z0-9_-]{0,62}$/, 'a name of letters, digits, "_" or "-" starting with a letter (max 63)');
 const name = nameSchema;
-const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as us-east-1');
-const ssmName = z
+/** An AWS region name. */
+export const regionSchema = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as us-east-1');
+const region = regionSchema;
+/** An SSM parameter name (a path: the configuration and the application helper name parameters this way). */
+export const ssmNameSchema = z
   .string()
   .regex(/^\/[A-Za-z0-9_.\-/]{1,1010}$/, 'an SSM parameter name starting with "/"');
+const ssmName = ssmNameSchema;
 const arn = (service: string) =>
   z.string().regex(new RegExp(`^arn:aws[a-z-]*:${service}:[a-z0-9-]*:\\d{12}:.+$`), `an ARN of ${service} such as arn:aws:${service}:us-east-1:123456789012:...`);
 const port = z.number().int().min(1).max(65535);

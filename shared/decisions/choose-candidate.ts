@@ -1,4 +1,5 @@
-import { estimateLag, formatBytes } from './lag';
+import { formatBytes } from '../units';
+import { estimateLag } from './lag';
 import type { CandidateVerdict, PolicyView, PositionSample, StandbyFacts } from './types';
 
 export interface CandidateFacts {

@@ -1,4 +1,4 @@
-import { formatBytes } from './lag';
+import { formatBytes } from '../units';
 import { roleOf, type NodeTopology } from './topology';
 
 export interface Readiness {

@@ -1,14 +1,5 @@
 import type { LagEstimate, PositionSample, StandbyFacts } from './types';
 
-const MB = 1024 * 1024;
-
-/** "41 MB" / "812 kB" / "96 B": sizes in reasons meant for people. */
-export const formatBytes = (bytes: number): string => {
-  if (bytes >= MB) return `${(bytes / MB).toFixed(bytes >= 10 * MB ? 0 : 1)} MB`;
-  if (bytes >= 1024) return `${Math.round(bytes / 1024)} kB`;
-  return `${bytes} B`;
-};
-
 /**
  * The most advanced writer position anyone has seen: the monitor's last observation, and every
  * standby's received WAL and the sender's reported WAL end. Using the standbys' own positions keeps

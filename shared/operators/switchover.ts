@@ -4,7 +4,7 @@ import type { ClusterContext } from '../config/cluster-context';
 import { nodeNamed } from '../config/cluster-context';
 import { leaseStore } from '../workflow/environment';
 import { failoverConnection } from '../actions/failover-connection';
-import { formatBytes } from '../decisions/lag';
+import { formatBytes } from '../units';
 import { switchoverReadiness } from '../decisions/failback';
 import { promoteNode } from '../actions/promote';
 import { repointRecord, rewriteDatabaseUrls, type RepointWriter } from '../actions/repoint';

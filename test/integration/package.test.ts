@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -282,4 +282,14 @@ describe('serverless package of a configuration for a real account (VPC, TLS, to
     const { errors } = cfnLint(join(out, 'cloudformation-template-update-stack.json'));
     expect(errors).toEqual([]);
   }, 600000);
+});
+
+/** The CloudFormation examples operators deploy next to pgfo (docs/applications.md, docs/deploy.md). */
+describe('the example templates in docs/examples', () => {
+  const examples = readdirSync(join('docs', 'examples')).filter((file) => file.endsWith('.yml'));
+
+  it.each(examples)('%s passes cfn-lint without an error or a warning', (file) => {
+    const { errors, warnings } = cfnLint(join('docs', 'examples', file));
+    expect({ errors, warnings: warnings.map((w) => w.line) }).toEqual({ errors: [], warnings: [] });
+  });
 });

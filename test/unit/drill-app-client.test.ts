@@ -1,5 +1,5 @@
 import { parse } from 'pg-connection-string';
-import { availability, needsReconnect, type AppAttempt } from '../../drill/app-client';
+import { availability, type AppAttempt } from '../../drill/app-client';
 import { buildDatabaseUrl, repointDatabaseUrl } from '../../shared/database-url';
 
 /** Attempts every 100 ms from t = 0: '.' succeeded, 'x' failed. */
@@ -29,13 +29,7 @@ describe('what the sample application experienced', () => {
     expect(availability(attempts('.x..xx.'), null, 700).downtimeMs).toBe(200 - 0 + (600 - 300));
   });
 
-  it('reconnects (re-reading DATABASE_URL) on connection failures and read-only errors, not on ordinary SQL errors', () => {
-    expect(needsReconnect(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }))).toBe(true);
-    expect(needsReconnect(new Error('Connection terminated unexpectedly'))).toBe(true);
-    expect(needsReconnect(Object.assign(new Error('cannot execute INSERT in a read-only transaction'), { code: '25006' }))).toBe(true);
-    expect(needsReconnect(Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }))).toBe(true);
-    expect(needsReconnect(Object.assign(new Error('duplicate key'), { code: '23505' }))).toBe(false);
-  });
+  // Which errors make the application re-read DATABASE_URL is the helper's: test/unit/writer-pool.test.ts.
 
   it('can use the DATABASE_URL the control plane writes, whatever the password holds', () => {
     const password = `x@:/?#% '"&%41`;

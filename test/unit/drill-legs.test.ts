@@ -117,7 +117,7 @@ describe('drill legs: checks', () => {
 
   it('holds the loss of an asynchronous promotion to the receipt’s bound, and finds rows missing before the last one kept', () => {
     expect(legProblems(expected, { ...good, loss: { acked: 500, lost: 50, holes: 0 } }, cluster.nodes)).toEqual([
-      '50 acknowledged row(s) lost (at least 50000 bytes of payload), more than the receipt\'s bound of 40000 bytes',
+      '50 acknowledged row(s) lost (at least 49 kB of payload), more than the receipt\'s bound of 39 kB',
     ]);
     expect(legProblems(expected, { ...good, loss: { acked: 500, lost: 3, holes: 2 } }, cluster.nodes)).toEqual([
       '2 acknowledged row(s) missing on standby_dr before the last one it holds: it lost rows it had received',

@@ -8,7 +8,7 @@ import { preProcessFile } from 'typescript';
  * no-cycle would skip type-only imports, so the cycle check lives here).
  */
 const ROOT = resolve(__dirname, '..', '..');
-const FOLDERS = ['shared', 'functions', 'local', 'cli', 'drill', 'bench', 'test', 'scripts', 'bin'];
+const FOLDERS = ['shared', 'functions', 'client', 'local', 'cli', 'drill', 'bench', 'test', 'scripts', 'bin'];
 const SOURCE = /\.(ts|cts|mts|js|cjs|mjs)$/;
 const RESOLVE_SUFFIXES = ['', '.ts', '.cjs', '.js', '/index.ts'];
 

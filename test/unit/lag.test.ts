@@ -1,5 +1,5 @@
 import { chooseCandidate } from '../../shared/decisions/choose-candidate';
-import { boundUntilStopped, estimateLag, formatBytes, referencePosition, unobservedTail } from '../../shared/decisions/lag';
+import { boundUntilStopped, estimateLag, referencePosition, unobservedTail } from '../../shared/decisions/lag';
 import { aPolicy, aStandbyFacts as aStandby } from '../fixtures/decisions';
 
 const MB = 1024 * 1024;
@@ -137,13 +137,5 @@ describe('referencePosition', () => {
     expect(referencePosition(history, [])).toBe(130 * MB);
     expect(referencePosition(history, [aStandby('standby_az2', { receiveLsn: 131 * MB }), aStandby('standby_dr', { senderEndLsn: 132 * MB })])).toBe(132 * MB);
     expect(referencePosition([], [aStandby('standby_dr', { receiveLsn: null, senderEndLsn: null })])).toBe(0);
-  });
-});
-
-describe('formatBytes', () => {
-  it('writes sizes for people: bytes, kB, one decimal under 10 MB, whole MB above', () => {
-    expect([0, 96, 1023, 1024, 812 * 1024, MB, 1.5 * MB, 10 * MB, 41.4 * MB].map(formatBytes)).toEqual([
-      '0 B', '96 B', '1023 B', '1 kB', '812 kB', '1.0 MB', '1.5 MB', '10 MB', '41 MB',
-    ]);
   });
 });

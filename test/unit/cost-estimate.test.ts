@@ -1,0 +1,54 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { pausedDatums, toDatums } from '../../shared/monitor/datums';
+import { summarise } from '../../shared/monitor/snapshot';
+import { EXAMPLE_CONFIG_FILE, loadConfigFile } from '../../shared/config/load';
+import { alarmDefinitions } from '../../shared/infra/alarms';
+import { controlPlaneAlarmNames } from '../../shared/infra/control-plane';
+import { dashboardResources } from '../../shared/infra/dashboard';
+import { deploymentNames } from '../../shared/infra/resources';
+import { aReplicationRow, aStandby, aWriter, anObservation } from '../fixtures/observations';
+
+/**
+ * docs/deploy.md, section 9, prices what one deployment and one cluster use; the counts in its
+ * tables are computed here from the code, so that the estimate follows the code.
+ */
+describe('the cost estimate in docs/deploy.md', () => {
+  const doc = readFileSync('docs/deploy.md', 'utf8');
+  const config = loadConfigFile(EXAMPLE_CONFIG_FILE);
+  const cluster = config.clusters[0]!;
+  const names = { service: 'pgfo', stage: 'prod', ...deploymentNames('pgfo', 'prod') };
+  const row = (item: string, count: string) => expect(doc).toContain(`| ${item} | ${count} |`);
+  const thousands = (n: number) => n.toLocaleString('en-US');
+  const serverless = parse(readFileSync('serverless.yml', 'utf8').replace(/!Ref /g, ''));
+  const runsPerMonth = 30 * 24 * 60;
+
+  it('counts the metric streams a healthy cluster like the example publishes', () => {
+    const [primary, ...standbys] = cluster.nodes.map((n) => n.name);
+    const observation = anObservation([aWriter(primary!, standbys.map((s) => aReplicationRow(s))), ...standbys.map((s) => aStandby(s))]);
+    const datums = [...toDatums(observation, summarise(observation)), ...pausedDatums(cluster.name, false, observation.at)];
+    const streams = new Set(datums.map((d) => [d.MetricName, ...(d.Dimensions ?? []).map((x) => x.Value)].join('/')));
+
+    expect(datums.every((d) => d.StorageResolution === 1)).toBe(true);
+    row('custom metrics (high resolution)', String(streams.size));
+  });
+
+  it('counts the alarms of one cluster, all high-resolution at the default period, and those of the control plane', () => {
+    const alarms = alarmDefinitions(config, names.prefix).filter((a) => a.cluster === cluster.name);
+
+    expect(alarms.every((a) => a.periodSeconds < 60)).toBe(true);
+    row('alarms, high resolution', String(alarms.length));
+    row('control-plane alarms (60 s)', String(controlPlaneAlarmNames(names).length));
+    row('dashboards', String(Object.keys(dashboardResources({ ...config, clusters: [cluster] }, alarms, names.prefix)).length));
+  });
+
+  it('counts the scheduled runs and the monitor calls of a 30-day month', () => {
+    const schedules = ['monitor', 'convergeDns', 'convergeFences'].map((fn) => serverless.functions[fn].events[0].eventBridge.schedule);
+    const { samplesPerInvocation } = cluster.monitor;
+
+    expect(schedules).toEqual(['rate(1 minute)', 'rate(1 minute)', 'rate(1 minute)']);
+    row('monitor invocations', thousands(runsPerMonth));
+    row('`convergeDns` and `convergeFences`', `${thousands(2 * runsPerMonth)} runs`);
+    row('PutMetricData calls', thousands(samplesPerInvocation * runsPerMonth));
+  });
+});
