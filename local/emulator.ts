@@ -19,7 +19,7 @@ export const emulatorEnv = (endpoint: string): Record<string, string> => ({
   AWS_REGION: 'us-east-1',
   // The emulator answers 500 for unsupported calls: retrying only slows the failure down.
   AWS_MAX_ATTEMPTS: '1',
-  // Lambda runs Node 22; this machine runs Node 20, which the SDK warns about on every start.
+  // A run on a Node older than the SDK's supported ones would print its warning on every start.
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 });
 

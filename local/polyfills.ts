@@ -1,7 +1,8 @@
 /**
- * Node 20 lacks Promise.withResolvers, which aws-local-stepfunctions uses for every Task state;
- * without it each Task throws and a Catch turns that into an ordinary-looking failure.
- * Lambda runs Node 22, which has it: this is for the local runner and the tests only.
+ * Node before 22 lacks Promise.withResolvers, which aws-local-stepfunctions uses for every Task
+ * state; without it each Task throws and a Catch turns that into an ordinary-looking failure. The
+ * project needs Node 22 (package.json engines; scripts/node22.sh), as Lambda's nodejs22.x has: this
+ * only keeps a run on an older Node from failing that quietly.
  */
 type Resolvers<T> = { promise: Promise<T>; resolve: (value: T | PromiseLike<T>) => void; reject: (reason?: unknown) => void };
 const promiseCtor = Promise as unknown as { withResolvers?: <T>() => Resolvers<T> };

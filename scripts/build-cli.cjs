@@ -19,8 +19,8 @@ Promise.all(
       bundle: true,
       platform: 'node',
       format: 'cjs',
-      // package.json engines: node >= 20 (the operator's host or the application's, not the Lambda runtime).
-      target: 'node20',
+      // package.json engines: node >= 22 (the operator's host or the application's, not the Lambda runtime).
+      target: 'node22',
       packages: 'external',
       sourcemap: false,
       logLevel: 'warning',
