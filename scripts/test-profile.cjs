@@ -34,7 +34,11 @@ const runJest = (name, command) => {
   return { ...step, command, report };
 };
 
-const s = (seconds) => (seconds >= 60 ? `${Math.floor(seconds / 60)} min ${Math.round(seconds % 60)} s` : `${seconds.toFixed(1)} s`);
+const s = (seconds) => {
+  if (seconds < 60) return `${seconds.toFixed(1)} s`;
+  const whole = Math.round(seconds);
+  return `${Math.floor(whole / 60)} min ${whole % 60} s`;
+};
 const rel = (file) => file.slice(root.length + 1);
 
 const suiteRows = (report) =>
