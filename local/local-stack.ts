@@ -87,7 +87,6 @@ const buildTopologies = async (template: FailoverConfig, options: LocalStackOpti
         failover: { user: cluster.credentials.failover.user, password: passwordFor(cluster.credentials.failover.passwordParameter, 'failover') },
         app: { user: `app_${cluster.name}`.toLowerCase(), password: options.passwords?.app ?? hostilePassword() },
       };
-      Object.values(clusterLogins).forEach((login) => registerSecret(login.password));
       built.logins[cluster.name] = clusterLogins;
       built.topologies[cluster.name] = await createTopology({
         database: cluster.database,
@@ -127,6 +126,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     const build = () => buildTopologies(template, options);
     built = options.pool ? await options.pool.acquire(shape, build) : await build();
     const { topologies, logins, parameterPasswords } = built;
+    // registered on every use: a pooled topology's passwords are masked in each test's logs too
     for (const clusterLogins of Object.values(logins)) Object.values(clusterLogins).forEach((login) => registerSecret(login.password));
     const clusters = template.clusters.map((cluster) => withPorts(cluster, topologies[cluster.name]!));
     const withTopology = parseConfig({ ...template, clusters }, 'local stack');
