@@ -127,6 +127,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
     built = options.pool ? await options.pool.acquire(shape, build) : await build();
     const { topologies, logins, parameterPasswords } = built;
     // registered on every use: a pooled topology's passwords are masked in each test's logs too
+    // again for a pooled topology: masked in this test's logs too (a new stack registered them before building)
     for (const clusterLogins of Object.values(logins)) Object.values(clusterLogins).forEach((login) => registerSecret(login.password));
     const clusters = template.clusters.map((cluster) => withPorts(cluster, topologies[cluster.name]!));
     const withTopology = parseConfig({ ...template, clusters }, 'local stack');
