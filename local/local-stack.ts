@@ -87,6 +87,7 @@ const buildTopologies = async (template: FailoverConfig, options: LocalStackOpti
         failover: { user: cluster.credentials.failover.user, password: passwordFor(cluster.credentials.failover.passwordParameter, 'failover') },
         app: { user: `app_${cluster.name}`.toLowerCase(), password: options.passwords?.app ?? hostilePassword() },
       };
+      Object.values(clusterLogins).forEach((login) => registerSecret(login.password));
       built.logins[cluster.name] = clusterLogins;
       built.topologies[cluster.name] = await createTopology({
         database: cluster.database,
