@@ -69,11 +69,12 @@ export const COMMANDS = {
     },
   },
   switchover: {
-    summary: 'planned zero-loss switchover',
+    summary: 'planned zero-loss switchover; the old primary then follows the new writer',
     flags: {
       cluster: cluster('required'),
       to: { kind: 'required', value: 'NODE', description: 'the standby to promote' },
       timeout: { kind: 'number', value: 'SECONDS', field: 'catchUpTimeoutSeconds', description: 'longest wait for NODE to catch up (default 30)' },
+      'no-rejoin': { kind: 'boolean', description: 'leave the old primary aside, read-only, instead of rejoining it as a standby of NODE' },
     },
   },
   failover: {

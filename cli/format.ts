@@ -79,7 +79,10 @@ export const formatPlan = (plan: FailoverPlan): string =>
     ),
   ].join('\n');
 
-export const formatSwitchover = (r: SwitchoverReceipt): string =>
+/** A switchover's receipt; a deployment older than this CLI answers without `oldPrimary` and `notificationErrors`. */
+export const formatSwitchover = (
+  r: Omit<SwitchoverReceipt, 'oldPrimary' | 'notificationErrors'> & Partial<Pick<SwitchoverReceipt, 'oldPrimary' | 'notificationErrors'>>,
+): string =>
   [
     `switchover of ${r.cluster}: ${r.outcome.toUpperCase()} (${r.from ?? '?'} -> ${r.to})`,
     ...r.reasons.map((reason) => `  - ${reason}`),
@@ -87,7 +90,8 @@ export const formatSwitchover = (r: SwitchoverReceipt): string =>
     ...(r.writeUnavailableMs !== null ? [`writes were refused for ${duration(r.writeUnavailableMs)}`] : []),
     ...(r.dns ? [`DNS: ${r.dns.record} -> ${r.dns.target}`] : []),
     ...r.databaseUrl.map((u) => `DATABASE_URL ${u.region} ${u.name}: ${u.host}:${u.port}`),
-    ...(r.rejoin.length ? ['to rejoin the old primary as a standby:', ...r.rejoin.map((s, i) => `  ${i + 1}. ${s}`)] : []),
+    ...(r.oldPrimary ? [`old primary ${r.oldPrimary.node}: ${r.oldPrimary.outcome.toUpperCase()} (${r.oldPrimary.reason})`] : []),
+    ...(r.notificationErrors ?? []).map((e) => `not published: ${e}`),
   ].join('\n');
 
 export const formatRejoin = (r: RejoinReceipt): string =>

@@ -31,7 +31,8 @@ const plan: Runner = async (backend, request) => {
 };
 
 const switchover: Runner = async (backend, request, progress) => {
-  progress(`switching ${String(request.cluster)} over to ${String(request.to)}: stopping writes, waiting for it to catch up...`);
+  const rejoin = request.noRejoin === true ? '' : ', then rejoining the old primary as its standby';
+  progress(`switching ${String(request.cluster)} over to ${String(request.to)}: stopping writes, waiting for it to catch up${rejoin}...`);
   const receipt = (await backend.call('switchover', request)) as SwitchoverReceipt;
   return { value: receipt, text: formatSwitchover(receipt), code: receipt.outcome === 'switched' ? EXIT.ok : EXIT.negative };
 };

@@ -231,9 +231,10 @@ const rejoinDetached: LegSpec = {
 };
 
 /**
- * A planned switchover back to the configured primary, then every node that does not follow it
- * rejoined: the former writer (left read-only), and a standby the switchover could not re-point
- * (one that received WAL of the old writer past the new timeline's fork; the switchover says so).
+ * A planned switchover back to the configured primary (which rejoins the former writer itself), then
+ * every node that does not follow it rejoined: the former writer when its rejoin failed, and a
+ * standby the switchover could not re-point (one that received WAL of the old writer past the new
+ * timeline's fork; the switchover says so).
  */
 const switchoverHome: LegSpec = {
   name: 'switchover home',

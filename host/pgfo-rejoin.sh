@@ -159,6 +159,10 @@ make_standby() {
   grep -Ev '^[[:space:]]*(primary_conninfo|primary_slot_name|synchronous_standby_names|default_transaction_read_only)[[:space:]]*=' "$auto" >"$keep/auto.new" || true
   local conninfo="host=$PGFO_SOURCE_HOST port=$PGFO_SOURCE_PORT user=$PGFO_REPLICATION_USER application_name=$PGFO_APPLICATION_NAME$passfile"
   printf "primary_conninfo = '%s'\n" "$(sed "s/'/''/g" <<<"$conninfo")" >>"$keep/auto.new"
+  # A standby names no synchronous standby: a value left from its time as a writer (or set in
+  # postgresql.conf) would name nodes that follow another writer, and hang its commits if promoted
+  # before the promotion sets its own.
+  printf "synchronous_standby_names = ''\n" >>"$keep/auto.new"
   cat "$keep/auto.new" >"$auto"
   as_pg touch "$data/standby.signal"
   rm -f "$data/recovery.signal"

@@ -15,12 +15,12 @@ import { handler as resume } from '../functions/operators/resume';
 import { handler as resolve } from '../functions/operators/resolve';
 import { handler as plan } from '../functions/operators/plan';
 import { handler as status } from '../functions/operators/status';
-import { handler as switchover } from '../functions/operators/switchover';
+import { makeSwitchover } from '../functions/operators/switchover';
 import type { ConvergeOutcome } from '../shared/actions/repoint';
 import type { ExecutionStarter } from '../shared/aws/step-functions';
 import { alarmEventSchema } from '../shared/decisions/trigger';
 import { lambda } from '../shared/lambda';
-import { manualFailoverRequestSchema, rejoinRequestSchema, type OperatorFunction } from '../shared/operators/requests';
+import { manualFailoverRequestSchema, rejoinRequestSchema, switchoverRequestSchema, type OperatorFunction } from '../shared/operators/requests';
 import { localCommandRunner } from './run-command';
 import { LocalStateMachine, lambdaContext, type LocalHandler, type LocalStateMachineOptions } from './state-machine';
 
@@ -46,7 +46,8 @@ export const localHandlers = {
   nodeReturned: asInvoke(nodeReturned, 'nodeReturned'),
   status: asInvoke(status, 'status'),
   plan: asInvoke(plan, 'plan'),
-  switchover: asInvoke(switchover, 'switchover'),
+  // The switchover rejoins the old primary: the rejoin document runs on its local node, as above.
+  switchover: asInvoke(lambda('switchover', makeSwitchover(localCommandRunner()), { input: switchoverRequestSchema }), 'switchover'),
   history: asInvoke(history, 'history'),
   convergeDns: asInvoke<{ clusters: ConvergeOutcome[] }>(convergeDns, 'convergeDns'),
   convergeFences: asInvoke<{ clusters: PendingFencesResult[] }>(convergeFences, 'convergeFences'),

@@ -1,23 +1,13 @@
 import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { cloudWatchClient } from '../../shared/aws/clients/cloudwatch';
 import { eventBridgeClient } from '../../shared/aws/clients/eventbridge';
+import { DETAIL_TYPES, publishEvent, writerEventEntry, type EventEntry } from '../../shared/aws/events';
 import { clusterContext } from '../../shared/config/cluster-context';
 import { eventBusName, leaseStore } from '../../shared/workflow/environment';
 import { buildReceipt, type Receipt } from '../../shared/decisions/receipt';
 import { executionInputSchema, type FailoverState } from '../../shared/workflow/state';
 import { lambda } from '../../shared/lambda';
 import { log } from '../../shared/log';
-
-/** EventBridge source and detail types applications subscribe to. */
-export const EVENT_SOURCE = 'pgfo';
-export const DETAIL_TYPES = {
-  promoted: 'PostgreSQL Writer Changed',
-  other: 'PostgreSQL Failover Not Performed',
-  /** The outage stayed unconfirmed while the alarm stayed in ALARM, or the fence held the failover back: a person must decide. */
-  decide: 'PostgreSQL Failover Needs A Decision',
-  failed: 'PostgreSQL Failover Failed',
-} as const;
 
 const metricsOf = (receipt: Receipt) => {
   const dims = [{ Name: 'Cluster', Value: receipt.cluster }];
@@ -31,6 +21,15 @@ const metricsOf = (receipt: Receipt) => {
   return data;
 };
 
+/** The event a failover ends with: its detail type says how it ended, its detail is the receipt. */
+export const failoverEvent = (receipt: Receipt, busName: string): EventEntry => {
+  const needsPerson = receipt.outcome === 'undecided' || (receipt.outcome === 'refused' && receipt.fencing !== null && !receipt.fencing.fenced);
+  const detailType =
+    receipt.outcome === 'promoted' ? DETAIL_TYPES.promoted : receipt.outcome === 'failed' ? DETAIL_TYPES.failed : needsPerson ? DETAIL_TYPES.decide : DETAIL_TYPES.other;
+  const { cluster, promoted, previousPrimary, databaseUrl } = receipt;
+  return writerEventEntry(detailType, { kind: 'failover', cluster, promoted, previousPrimary, databaseUrl }, receipt, busName);
+};
+
 /**
  * Publishes the receipt: a structured log line, metrics, an EventBridge event telling applications
  * to reconnect (or that nothing moved) and a record in the lease table's history. Each channel is
@@ -40,20 +39,9 @@ export const publishReceipt = async (state: FailoverState): Promise<Receipt & { 
   const { config } = clusterContext(state.cluster);
   const receipt = buildReceipt(state, new Date());
   log.info('failover receipt', { receipt });
-  const needsPerson = receipt.outcome === 'undecided' || (receipt.outcome === 'refused' && receipt.fencing !== null && !receipt.fencing.fenced);
-  const detailType =
-    receipt.outcome === 'promoted' ? DETAIL_TYPES.promoted : receipt.outcome === 'failed' ? DETAIL_TYPES.failed : needsPerson ? DETAIL_TYPES.decide : DETAIL_TYPES.other;
   const channels: Array<[string, () => Promise<unknown>]> = [
     ['metrics', () => cloudWatchClient(config.controlRegion).send(new PutMetricDataCommand({ Namespace: config.namespace, MetricData: metricsOf(receipt) }))],
-    [
-      'event',
-      () =>
-        eventBridgeClient(config.controlRegion).send(
-          new PutEventsCommand({
-            Entries: [{ Source: EVENT_SOURCE, DetailType: detailType, Detail: JSON.stringify(receipt), EventBusName: eventBusName() }],
-          }),
-        ),
-    ],
+    ['event', () => publishEvent(eventBridgeClient(config.controlRegion), failoverEvent(receipt, eventBusName()))],
     ['history', () => leaseStore(config).recordReceipt(receipt.cluster, receipt.execution, receipt.startedAt, receipt)],
   ];
   const notificationErrors: string[] = [];

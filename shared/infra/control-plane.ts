@@ -292,7 +292,7 @@ const eventRules = (deployment: DeploymentConfig, names: ControlPlaneNames) => {
       Properties: {
         Name: `${names.prefix}-failover-receipts`,
         Description: 'Receipts published by the failover workflow (promoted, refused, aborted)',
-        // The source publish-receipt.ts writes (EVENT_SOURCE; the package test checks they agree).
+        // The source pgfo's events carry (shared/aws/events.ts EVENT_SOURCE; the package test checks they agree).
         EventPattern: { source: ['pgfo'] },
         Targets: target,
       },

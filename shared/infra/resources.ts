@@ -126,6 +126,10 @@ export const functionPolicies = (config: FailoverConfig, service: string, stage:
       readCredentialsStatement(config, ['failover']),
       ...route53Statements(config),
       databaseUrlStatement(config, ['GetParameter', 'PutParameter']),
+      // The "writer changed" event, then the old primary's rejoin (as the rejoin function does it).
+      putEventsStatement(names.eventBus),
+      describeInstancesStatement(['DescribeInstances']),
+      ...rejoinStatements(config, names.rejoinDocument),
     ],
     failover: [startExecutionStatement(names.stateMachine)],
     plan: [
@@ -154,6 +158,8 @@ export const functionPolicies = (config: FailoverConfig, service: string, stage:
     rejoin: [
       leaseStatement(names.leaseTable, ['UpdateItem', 'GetItem', 'PutItem']),
       readCredentialsStatement(config, ['failover']),
+      // Run Command reaches only a running instance: its state is read first.
+      describeInstancesStatement(['DescribeInstances']),
       ...rejoinStatements(config, names.rejoinDocument),
     ],
     pause: [record],

@@ -40,6 +40,24 @@ export interface RejoinReceipt {
   ms: number;
 }
 
+/** How long the writer is watched for the node streaming, once the document reported it did. */
+const STREAMING_CHECK_MS = 30_000;
+/** SSM Run Command's shortest TimeoutSeconds. */
+const SHORTEST_COMMAND_SECONDS = 30;
+/** Kept for the calls before and after the command (document copy, receipt, tag, record). */
+const AROUND_COMMAND_MS = 15_000;
+
+/**
+ * How long the command may run: the document's own limit or, for a caller with a deadline of its
+ * own (a switchover's function), what is left of it after the streaming check. Null when that is
+ * shorter than SSM accepts: the rejoin is refused rather than cut off half done.
+ */
+export const commandTimeoutSeconds = (deadlineAt: number | undefined, now: number): number | null => {
+  if (deadlineAt === undefined) return REJOIN_TIMEOUT_SECONDS;
+  const seconds = Math.floor((deadlineAt - now - STREAMING_CHECK_MS - AROUND_COMMAND_MS) / 1000);
+  return seconds < SHORTEST_COMMAND_SECONDS ? null : Math.min(REJOIN_TIMEOUT_SECONDS, seconds);
+};
+
 /** The document's last line: `PGFO-RESULT {json}`. */
 const resultLine = (stdout: string): Record<string, unknown> | null => {
   const line = stdout.split('\n').reverse().find((l) => l.startsWith('PGFO-RESULT '));
@@ -59,9 +77,15 @@ const stringOrNull = (value: unknown): string | null => (typeof value === 'strin
  * observed (never the writer itself), runs the rejoin document on the node's host (pg_rewind, or a
  * base backup), checks from the writer that the node streams, clears its fenced tag and stores the
  * receipt. Holds the cluster's lease meanwhile, so it never races a failover or a switchover.
- * `dryRun` reports what would be discarded and changes nothing.
+ * `dryRun` reports what would be discarded and changes nothing. `deadlineAt` (epoch ms) caps the
+ * command's run, for a caller that must finish before its own deadline.
  */
-export const rejoinNode = async (context: ClusterContext, request: RejoinRequest, runCommand: CommandRunner): Promise<RejoinReceipt> => {
+export const rejoinNode = async (
+  context: ClusterContext,
+  request: RejoinRequest,
+  runCommand: CommandRunner,
+  options: { deadlineAt?: number } = {},
+): Promise<RejoinReceipt> => {
   const started = Date.now();
   const { cluster, config } = context;
   const node = nodeNamed(cluster, request.node);
@@ -82,6 +106,10 @@ export const rejoinNode = async (context: ClusterContext, request: RejoinRequest
     if (state !== 'running') {
       return { ...base, outcome: 'refused', writer: writer.name, reasons: [`${node.name}'s instance is ${state}: start it first (its host guard keeps PostgreSQL read-only while it is fenced), then rejoin`], ms: Date.now() - started };
     }
+    const timeoutSeconds = commandTimeoutSeconds(options.deadlineAt, Date.now());
+    if (timeoutSeconds === null) {
+      return { ...base, outcome: 'refused', writer: writer.name, reasons: [`not enough time left in this invocation to run the rejoin of ${node.name} and check it streams: nothing changed`], ms: Date.now() - started };
+    }
     await ensureDocumentIn(ssmClient(config.controlRegion), config.controlRegion, ssmClient(node.region), node.region, rejoinDocumentName());
     const result = await runCommand(
       { region: node.region, instanceId: node.instanceId },
@@ -98,7 +126,7 @@ export const rejoinNode = async (context: ClusterContext, request: RejoinRequest
         Mode: request.mode,
         DryRun: request.dryRun ? '1' : '0',
       },
-      { timeoutSeconds: REJOIN_TIMEOUT_SECONDS },
+      { timeoutSeconds },
     );
     const report = resultLine(result.stdout);
     const measured = {
@@ -119,7 +147,7 @@ export const rejoinNode = async (context: ClusterContext, request: RejoinRequest
       reasons.push(`${node.name} had written ${measured.discardedBytes} bytes of WAL (${measured.discardedCommits ?? '?'} commits) after its timeline left the writer's at ${measured.forkLsn}: ${request.dryRun ? 'a rejoin discards them' : 'discarded'}`);
     }
     if (outcome === 'dry-run') return { ...base, ...measured, outcome: 'dry-run', writer: writer.name, reasons, ms: Date.now() - started };
-    const streaming = await streamsFrom(context, writer, node.name, 30_000);
+    const streaming = await streamsFrom(context, writer, node.name, STREAMING_CHECK_MS);
     if (!streaming) {
       return { ...base, ...measured, outcome: 'failed', writer: writer.name, reasons: [...reasons, `${writer.name} does not see ${node.name} streaming after the ${measured.method}`], ms: Date.now() - started };
     }

@@ -12,6 +12,8 @@ export const switchoverRequestSchema = z.strictObject({
   cluster: clusterName,
   to: nodeName,
   catchUpTimeoutSeconds: z.number().int().min(1).max(600).default(30),
+  /** Leave the old primary aside, read-only, instead of rejoining it as a standby of the new writer. @default false */
+  noRejoin: z.boolean().default(false),
 });
 
 export const manualFailoverRequestSchema = z.strictObject({

@@ -8,6 +8,7 @@ import { decideReturnedNode, type ReturnedNodeVerdict } from '../decisions/retur
 import { log } from '../log';
 import { observeNodes } from '../actions/topology';
 import { sleep } from '../time';
+import { EVENT_SOURCE } from '../aws/events';
 import { eventBusName, leaseStore } from '../workflow/environment';
 
 export interface ReturnedNodeReceipt {
@@ -66,7 +67,7 @@ export const handleReturnedNode = async (context: ClusterContext, node: NodeConf
   await Promise.all([
     store.recordReceipt(cluster.name, `returned-${node.name}`, at, { ...receipt, from: node.name, to: null, outcome: verdict.action, reasons: [verdict.reason, ...actions] }),
     eventBridgeClient(config.controlRegion).send(
-      new PutEventsCommand({ Entries: [{ Source: 'pgfo', DetailType: NODE_RETURNED_DETAIL_TYPE, Detail: JSON.stringify(receipt), EventBusName: eventBusName() }] }),
+      new PutEventsCommand({ Entries: [{ Source: EVENT_SOURCE, DetailType: NODE_RETURNED_DETAIL_TYPE, Detail: JSON.stringify(receipt), EventBusName: eventBusName() }] }),
     ),
   ]).catch((error) => log.error('node-returned receipt or notification failed', { cluster: cluster.name, error }));
   return receipt;

@@ -1,8 +1,11 @@
 import type { Client } from 'pg';
+import type { CommandRunner } from '../aws/run-command';
+import { eventBridgeClient } from '../aws/clients/eventbridge';
+import { DETAIL_TYPES, publishEvent, writerEventEntry, type EventEntry } from '../aws/events';
 import type { NodeConfig } from '../config/schema';
 import type { ClusterContext } from '../config/cluster-context';
 import { nodeNamed } from '../config/cluster-context';
-import { leaseStore } from '../workflow/environment';
+import { eventBusName, leaseStore } from '../workflow/environment';
 import { failoverConnection } from '../actions/failover-connection';
 import { formatBytes } from '../units';
 import { switchoverReadiness } from '../decisions/failback';
@@ -16,12 +19,17 @@ import { observeTopology, readRecord } from '../actions/topology';
 import { storePromotion, writerTimeline } from '../actions/record-promotion';
 import { cascadeFromTarget, repointFollowers } from '../actions/repoint-followers';
 import type { FollowerReport } from '../decisions/followers';
+import type { OldPrimaryReport } from '../decisions/old-primary';
+import { reloadConfiguration, setSynchronousStandbyNames } from '../postgres/follow-sql';
+import { bringBackOldPrimary } from './old-primary';
 
 export interface SwitchoverRequest {
   cluster: string;
   to: string;
   /** Longest wait for the target to replay the primary's final WAL. @default 30 */
   catchUpTimeoutSeconds: number;
+  /** Leave the old primary aside, read-only, instead of rejoining it as a standby of the new writer. @default false */
+  noRejoin: boolean;
 }
 
 export interface SwitchoverReceipt {
@@ -36,8 +44,10 @@ export interface SwitchoverReceipt {
   steps: Array<{ step: string; ms: number }>;
   dns: { record: string; target: string } | null;
   databaseUrl: Array<{ region: string; name: string; host: string; port: number }>;
-  /** What to run to bring the old primary back as a standby of the new one. */
-  rejoin: string[];
+  /** What became of the old primary: rejoined as a standby of the new writer, left aside, or why its rejoin failed (null: no old primary was switched from). */
+  oldPrimary: OldPrimaryReport | null;
+  /** The "writer changed" event that could not be published (empty: published, or nothing moved). */
+  notificationErrors: string[];
   /** The other standbys, re-pointed to the new writer (or why not), and its synchronous standbys. */
   followers: Array<Pick<FollowerReport, 'node' | 'outcome' | 'repointed' | 'detail'>>;
   synchronousStandbyNames: string | null;
@@ -45,14 +55,6 @@ export interface SwitchoverReceipt {
   timeline: number | null;
   generation: number | null;
 }
-
-export const rejoinSteps = (old: NodeConfig, primary: NodeConfig): string[] => [
-  `On ${old.name}: stop PostgreSQL (pg_ctl stop -m fast); it is read-only now and must not take writes again as a primary.`,
-  `On ${primary.name}: run CHECKPOINT, so that pg_rewind sees the new timeline.`,
-  `On ${old.name}: pg_rewind --target-pgdata=$PGDATA --source-server='host=${primary.host} port=${primary.port} dbname=postgres user=<superuser>' --write-recovery-conf (needs wal_log_hints=on or data checksums; otherwise take a fresh base backup: pg_basebackup -h ${primary.host} -p ${primary.port} -D $PGDATA -R -X stream)`,
-  `On ${old.name}: ALTER SYSTEM RESET default_transaction_read_only (or remove it from postgresql.auto.conf), set primary_conninfo application_name=${old.name} and primary_slot_name, then start it.`,
-  `Check on ${primary.name}: SELECT state FROM pg_stat_replication WHERE application_name = '${old.name}' returns 'streaming' (the cluster record follows what is observed: no configuration change is needed).`,
-];
 
 /**
  * Waits until the target has replayed everything the read-only primary wrote, checking that the
@@ -80,17 +82,60 @@ const waitForCatchUp = async (primary: Client, target: Client, timeoutMs: number
 /**
  * Planned switchover with zero data loss: check the target, stop writes on the primary, wait until
  * the target replayed the primary's final position (else make the primary writable again and
- * abort), promote, repoint, and leave the old primary read-only with the steps to rejoin it.
- * Shares the failover lease: it refuses while a failover runs, and a failover refuses meanwhile.
+ * abort), promote, empty the old primary's synchronous_standby_names, repoint, publish the "writer
+ * changed" event, then rejoin the old primary as a standby of the new writer (unless `noRejoin`:
+ * then it stays read-only). Shares the failover lease: it refuses while a failover runs, and a
+ * failover refuses meanwhile; the rejoin takes the lease again once the switchover released it.
  */
-export const switchover = async (context: ClusterContext, request: SwitchoverRequest, deadlineAt: number): Promise<SwitchoverReceipt> => {
+export const switchover = async (context: ClusterContext, request: SwitchoverRequest, deadlineAt: number, runCommand: CommandRunner): Promise<SwitchoverReceipt> => {
   const startedAt = new Date().toISOString();
-  const receipt = await switchoverSteps(context, request, deadlineAt);
+  const switched = await switchoverSteps(context, request, deadlineAt);
+  const receipt = switched.outcome === 'switched' ? await afterSwitch(context, switched, request, deadlineAt, runCommand) : switched;
   const holder = `switchover-${Date.parse(startedAt)}`;
   await leaseStore(context.config)
     .recordReceipt(context.cluster.name, holder, startedAt, { kind: 'switchover', startedAt, finishedAt: new Date().toISOString(), ...receipt })
     .catch((error) => log.error('switchover receipt not stored', { cluster: context.cluster.name, error }));
   return receipt;
+};
+
+/** The writer moved: applications are told (the event), then the old primary follows the new writer. */
+const afterSwitch = async (
+  context: ClusterContext,
+  receipt: SwitchoverReceipt,
+  request: SwitchoverRequest,
+  deadlineAt: number,
+  runCommand: CommandRunner,
+): Promise<SwitchoverReceipt> => {
+  const notificationErrors = await publishWriterChanged(context, receipt);
+  if (receipt.from === null) return { ...receipt, notificationErrors };
+  const started = Date.now();
+  const oldPrimary = await bringBackOldPrimary(context, receipt.from, { noRejoin: request.noRejoin, runCommand, deadlineAt });
+  const steps = request.noRejoin ? receipt.steps : [...receipt.steps, { step: 'rejoin', ms: Date.now() - started }];
+  return { ...receipt, steps, oldPrimary, notificationErrors };
+};
+
+/** A switchover that moved the writer, as the event a failover that promoted sends. */
+export const switchoverEvent = (receipt: SwitchoverReceipt, busName: string): EventEntry =>
+  writerEventEntry(
+    DETAIL_TYPES.promoted,
+    { kind: 'switchover', cluster: receipt.cluster, promoted: receipt.to, previousPrimary: receipt.from, databaseUrl: receipt.databaseUrl },
+    receipt,
+    busName,
+  );
+
+/**
+ * The event a failover that promoted publishes (source pgfo, PostgreSQL Writer Changed), so that
+ * what restarts on a failover restarts on a switchover too. Best effort: a failure is named in the
+ * receipt, it does not undo the switchover.
+ */
+const publishWriterChanged = async (context: ClusterContext, receipt: SwitchoverReceipt): Promise<string[]> => {
+  try {
+    await publishEvent(eventBridgeClient(context.config.controlRegion), switchoverEvent(receipt, eventBusName()));
+    return [];
+  } catch (error) {
+    log.error('switchover event not published', { cluster: receipt.cluster, error });
+    return [`event: ${(error as Error).name}: ${(error as Error).message}`];
+  }
 };
 
 /** Before the function's deadline, writes are restored if the promotion has not been requested yet. */
@@ -124,7 +169,8 @@ const switchoverSteps = async (context: ClusterContext, request: SwitchoverReque
     to: target.name,
     dns: null,
     databaseUrl: [],
-    rejoin: [],
+    oldPrimary: null,
+    notificationErrors: [],
     finalLsn: null,
     writeUnavailableMs: null,
     followers: [],
@@ -247,7 +293,7 @@ const switchoverSteps = async (context: ClusterContext, request: SwitchoverReque
         }
         if (restored) return { ...base, outcome: 'aborted', from: from.name, steps, reasons: [...reasons, 'aborted: writes were restored before the promotion'] };
         promoteRequested = true;
-        return await finish(context, target, from, reasons, steps, { ...base, finalLsn: caughtUp.finalLsn }, stoppedAt, writer);
+        return await finish(context, target, { node: from, client: primary }, reasons, steps, { ...base, finalLsn: caughtUp.finalLsn }, stoppedAt, writer);
       } catch (error) {
         if (promoteRequested) {
           log.error('switchover failed after promotion was requested: the old primary stays read-only (fenced)', { cluster: cluster.name, from: from.name, error });
@@ -268,10 +314,25 @@ const switchoverSteps = async (context: ClusterContext, request: SwitchoverReque
   }
 };
 
+/**
+ * The old primary, read-only now, stops naming synchronous standbys: they follow the new writer, and
+ * a node that names standbys it no longer has would hang every commit if it were made writable
+ * again. Over the session the switchover already holds; a failure is reported, not fatal.
+ */
+const emptySynchronousStandbys = async (old: { node: NodeConfig; client: Client }): Promise<string> => {
+  try {
+    await setSynchronousStandbyNames(old.client, '');
+    await reloadConfiguration(old.client);
+    return `${old.node.name}'s synchronous_standby_names emptied: it names no standby`;
+  } catch (error) {
+    return `${old.node.name}'s synchronous_standby_names could not be emptied: ${(error as Error).message}`;
+  }
+};
+
 const finish = async (
   context: ClusterContext,
   target: NodeConfig,
-  from: NodeConfig | null,
+  old: { node: NodeConfig; client: Client } | null,
   reasons: string[],
   steps: SwitchoverReceipt['steps'],
   base: Omit<SwitchoverReceipt, 'outcome' | 'from' | 'reasons' | 'steps'>,
@@ -289,6 +350,8 @@ const finish = async (
   const promotion = await timed('promote', () => promoteNode(context, target));
   const writeUnavailableMs = stoppedAt === null ? null : Date.now() - stoppedAt;
   reasons.push(promotion.alreadyPrimary ? `${target.name} was already primary` : `${target.name} promoted in ${promotion.promoteMs} ms`);
+  const from = old?.node ?? null;
+  if (old) reasons.push(await timed('old-primary-sync', () => emptySynchronousStandbys(old)));
   const execution = `switchover-${context.cluster.name}-${Date.now()}`;
   const timeline = await writerTimeline(context, target);
   const record = await timed('record', async () =>
@@ -306,7 +369,7 @@ const finish = async (
   // Then the other standbys follow the new writer (after the applications moved: they never wait for it).
   const followers = await timed('followers', () =>
     repointFollowers(context, target, {
-      excluded: new Map(from ? [[from.name, 'the former primary (read-only)']] : []),
+      excluded: new Map(from ? [[from.name, 'the former primary (read-only): a rejoin, not a repoint, makes it follow']] : []),
       forkLsn: promotion.lsn,
       by: execution,
     }),
@@ -325,6 +388,5 @@ const finish = async (
     writeUnavailableMs,
     dns: { record: dns.record, target: dns.target },
     databaseUrl: urls.parameters.map(({ region, name, host, port }) => ({ region, name, host, port })),
-    rejoin: from ? rejoinSteps(from, target) : [],
   };
 };

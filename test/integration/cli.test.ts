@@ -18,7 +18,7 @@ const EXIT_WITHIN_MS = 30000;
 const AFTER_FAILOVER: Record<CommandName, { flags: Record<string, string | true>; exit: number }> = {
   status: { flags: { cluster: 'orders' }, exit: EXIT.ok },
   plan: { flags: { cluster: 'orders', to: 'standby_az2' }, exit: EXIT.negative },
-  switchover: { flags: { cluster: 'orders', to: 'primary', timeout: '5' }, exit: EXIT.negative },
+  switchover: { flags: { cluster: 'orders', to: 'primary', timeout: '5', 'no-rejoin': true }, exit: EXIT.negative },
   failover: { flags: { cluster: 'orders', to: 'primary', 'accept-data-loss': true, reason: 'table test', 'accept-unfenced-by': 'tester' }, exit: EXIT.negative },
   history: { flags: { cluster: 'orders', limit: '3' }, exit: EXIT.ok },
   rejoin: { flags: { cluster: 'orders', node: 'standby_dr', 'dry-run': true, mode: 'rewind' }, exit: EXIT.negative },

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EC2Client, StartInstancesCommand } from '@aws-sdk/client-ec2';
 import { sampleAndPublish } from '../../functions/monitor/handler';
-import { runSwitchover } from '../../functions/operators/switchover';
+import type { SwitchoverReceipt } from '../../shared/operators/switchover';
 import { publishedTargets } from '../../shared/actions/repoint';
 import { LeaseStore } from '../../shared/aws/lease';
 import { ClusterRecordStore } from '../../shared/aws/cluster-record';
@@ -103,7 +103,9 @@ describe('fault matrix', () => {
     const failover = s.failover({ alarmClears: true });
     const store = new LeaseStore(dynamoClient(bench.stack.config.controlRegion), LOCAL_DEPLOYMENT.leaseTable);
     for (let i = 0; i < 200 && !(await store.read('orders')).holder; i += 1) await new Promise((r) => setTimeout(r, 20));
-    const switchover = await runSwitchover({ cluster: 'orders', to: 'standby_az2', catchUpTimeoutSeconds: 10 });
+    // The old primary is kept aside (--no-rejoin): this test is about the lease, not the rejoin.
+    const runSwitchover = () => localHandlers.switchover({ cluster: 'orders', to: 'standby_az2', catchUpTimeoutSeconds: 10, noRejoin: true }) as Promise<SwitchoverReceipt>;
+    const switchover = await runSwitchover();
     const execution = await failover;
 
     expect(switchover.outcome).toBe('refused');
@@ -111,7 +113,7 @@ describe('fault matrix', () => {
     expect(s.receipt(execution).outcome).toBe('no-failover');
     await expectNoSplitBrain(execution);
     // With the failover done, the same switchover goes through.
-    expect((await runSwitchover({ cluster: 'orders', to: 'standby_az2', catchUpTimeoutSeconds: 10 })).outcome).toBe('switched');
+    expect((await runSwitchover()).outcome).toBe('switched');
   });
 
   it('EC2 API unreachable in the primary region (connections reset): the DR is promoted unfenced, the receipt says why', async () => {

@@ -170,12 +170,13 @@ describe('least privilege: every IAM role of the packaged service', () => {
     }
   });
 
-  it('runs commands only with the rejoin document (in the control and node regions), only on tagged cluster instances, and only the rejoin role', () => {
+  it('runs commands only with the rejoin document (in the control and node regions), only on tagged cluster instances, and only the rejoin and switchover roles', () => {
     const regions = [...new Set([config.controlRegion, ...config.clusters.flatMap((c) => c.nodes.map((n) => n.region))])];
     const documents = regions.map((region) => arn('ssm', region, true, `document/${PREFIX}-rejoin`));
     const instances = config.clusters.flatMap((c) => c.nodes.map((n) => arn('ec2', n.region, true, `instance/${n.instanceId}`)));
     const commands = granted((g) => g.action.startsWith('ssm:') && !g.action.endsWith('Parameter'));
-    expect([...new Set(commands.map((g) => g.role))]).toEqual(['RejoinRole']);
+    // The switchover rejoins the old primary the way the rejoin function does.
+    expect([...new Set(commands.map((g) => g.role))].sort()).toEqual(['RejoinRole', 'SwitchoverRole']);
     for (const g of commands) {
       if (g.action === 'ssm:GetCommandInvocation') expect(g.resources).toEqual(['*']);
       else if (g.action === 'ssm:SendCommand' && g.resources.some((r) => r.includes(':instance/'))) {
@@ -193,11 +194,13 @@ describe('least privilege: every IAM role of the packaged service', () => {
       });
     }
     const untag = granted((g) => g.action === 'ec2:DeleteTags');
-    expect(untag.map((g) => g.role)).toEqual(['RejoinRole']);
-    expect(untag[0]!.condition).toEqual({
-      StringEquals: { 'aws:ResourceTag/pgfo:cluster': config.clusters.map((c) => c.name) },
-      'ForAllValues:StringEquals': { 'aws:TagKeys': ['pgfo:fenced'] },
-    });
+    expect(untag.map((g) => g.role).sort()).toEqual(['RejoinRole', 'SwitchoverRole']);
+    for (const g of untag) {
+      expect(g.condition).toEqual({
+        StringEquals: { 'aws:ResourceTag/pgfo:cluster': config.clusters.map((c) => c.name) },
+        'ForAllValues:StringEquals': { 'aws:TagKeys': ['pgfo:fenced'] },
+      });
+    }
   });
 
   it("stops (the plan: DryRun) and tags (pgfo:fenced only) only the clusters' instances, in their regions, while they carry the cluster tag", () => {
@@ -243,7 +246,10 @@ describe('least privilege: every IAM role of the packaged service', () => {
     for (const g of granted((g) => g.action.startsWith('logs:') && !STATE_MACHINE_UNSCOPABLE.includes(g.action))) {
       expect(g.resources).toEqual([arn('logs', '${AWS::Region}', true, `log-group:/aws/lambda/${functionOfRole.get(g.role)}:*`)]);
     }
-    for (const g of granted((g) => g.action.startsWith('events:'))) expect(g.resources).toEqual([arn('events', '${AWS::Region}', true, 'event-bus/default')]);
+    const events = granted((g) => g.action.startsWith('events:'));
+    for (const g of events) expect(g.resources).toEqual([arn('events', '${AWS::Region}', true, 'event-bus/default')]);
+    // The failover's receipt, a returned node's verdict, and the switchover's "writer changed".
+    expect(events.map((g) => `${g.role} ${g.action}`).sort()).toEqual(['NodeReturnedRole events:PutEvents', 'PublishReceiptRole events:PutEvents', 'SwitchoverRole events:PutEvents']);
   });
 
   it('gives network-interface actions only to the roles of functions attached to the VPC', () => {

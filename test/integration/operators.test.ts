@@ -1,4 +1,6 @@
-import { runSwitchover, handler as switchoverHandler } from '../../functions/operators/switchover';
+import { handler as switchoverHandler } from '../../functions/operators/switchover';
+import { localHandlers } from '../../local/handlers';
+import type { SwitchoverReceipt } from '../../shared/operators/switchover';
 import { handler as planHandler, plan } from '../../functions/operators/plan';
 import { status } from '../../functions/operators/status';
 import { history } from '../../functions/operators/history';
@@ -12,6 +14,9 @@ import { AckedWriter } from '../../local/workload';
 import { Client } from 'pg';
 
 const invoke = (handler: unknown, event: unknown) => (handler as (e: unknown, c: unknown) => Promise<unknown>)(event, {});
+/** The switchover Lambda as deployed, its old primary's rejoin run on the local node. */
+const runSwitchover = (request: { cluster: string; to: string; catchUpTimeoutSeconds: number; noRejoin?: boolean }) =>
+  localHandlers.switchover(request) as Promise<SwitchoverReceipt>;
 
 describe('operators on the real topology', () => {
   // Operators' actions, not faults: the tests count writers themselves (no background probe sessions).
@@ -22,6 +27,21 @@ describe('operators on the real topology', () => {
   const topology = () => bench.stack.topologies.orders!;
   const node = (name: string) => cluster().nodes.find((n) => n.name === name)!;
   const appTarget = (name: string) => ({ host: node(name).host, port: node(name).port, database: cluster().database, ...bench.stack.logins.orders!.app });
+  /** Standbys streaming from `writer`, by application_name (the node names). */
+  const streamingTo = async (writer: string) =>
+    (await topology().query<{ n: string }>(writer, "SELECT application_name AS n FROM pg_stat_replication WHERE state = 'streaming' ORDER BY 1")).map((r) => r.n);
+  const synchronousStandbyNames = async (name: string) =>
+    (await topology().query<{ s: string }>(name, "SELECT current_setting('synchronous_standby_names') AS s"))[0]?.s;
+  /** The "writer changed" events published since `from`, as the fault proxy saw the calls. */
+  const writerChangedEvents = (from: number) =>
+    bench.faults.seen
+      .slice(from)
+      .filter((c) => c.service === 'events' && /PutEvents$/.test(c.operation))
+      .flatMap((c) => (JSON.parse(c.body.toString('utf8')) as { Entries: Array<{ DetailType: string; Detail: string }> }).Entries)
+      .map((e) => {
+        const { kind, cluster, promoted, previousPrimary } = JSON.parse(e.Detail) as Record<string, unknown>;
+        return { DetailType: e.DetailType, kind, cluster, promoted, previousPrimary };
+      });
   const writableNodes = async () => {
     const out: string[] = [];
     for (const n of cluster().nodes) {
@@ -36,15 +56,16 @@ describe('operators on the real topology', () => {
     return out;
   };
 
-  it('switches over under continuous writes with zero acknowledged rows lost and one writer left', async () => {
+  it('switches over under continuous writes with zero acknowledged rows lost and one writer left; the old primary then follows the new writer, or stays aside when asked', async () => {
     const writer = new AckedWriter(appTarget('primary'), 500);
     await writer.start();
     await new Promise((r) => setTimeout(r, 1000));
+    const seenFrom = bench.faults.seen.length;
 
     const receipt = await runSwitchover({ cluster: 'orders', to: 'standby_az2', catchUpTimeoutSeconds: 10 });
     await writer.stop();
 
-    expect(receipt).toMatchObject({ outcome: 'switched', from: 'primary', to: 'standby_az2' });
+    expect(receipt).toMatchObject({ outcome: 'switched', from: 'primary', to: 'standby_az2', notificationErrors: [] });
     expect(writer.lastError).toMatch(/read-only|terminat/);
     const { acked, lost } = await writer.lostOn(appTarget('standby_az2'));
     expect(acked).toBeGreaterThan(100);
@@ -54,14 +75,46 @@ describe('operators on the real topology', () => {
     expect(record).toBe(node('standby_az2').dnsName);
     expect(urls.every((u) => u.port === node('standby_az2').port)).toBe(true);
     expect(receipt.writeUnavailableMs).toBeGreaterThan(0);
-    expect(receipt.rejoin.join('\n')).toContain('pg_rewind');
     process.stdout.write(`switchover: ${acked} acked rows, 0 lost, writes unavailable for ${receipt.writeUnavailableMs} ms\n`);
+    // The old primary follows the new writer: read-only since the fork, a rewind is enough.
+    expect(receipt.oldPrimary).toMatchObject({ node: 'primary', outcome: 'rejoined', method: 'rewind', reason: expect.stringMatching(/^primary streams from the new writer \(rewind, timeline 2\)/) });
+    expect(receipt.reasons).toContain("primary's synchronous_standby_names emptied: it names no standby");
+    expect(await streamingTo('standby_az2')).toEqual(expect.arrayContaining(['primary', 'standby_dr']));
+    expect(await synchronousStandbyNames('primary')).toBe('');
+    // Applications are told as after a failover: the same event, naming the new writer.
+    expect(writerChangedEvents(seenFrom)).toEqual([{ DetailType: 'PostgreSQL Writer Changed', kind: 'switchover', cluster: 'orders', promoted: 'standby_az2', previousPrimary: 'primary' }]);
 
     const after = await status({});
     expect(after.clusters[0]).toMatchObject({ writer: 'standby_az2', consistent: true });
-    expect(after.clusters[0]!.nodes.find((n) => n.name === 'primary')?.role).toBe('read-only');
+    expect(after.clusters[0]!.nodes.find((n) => n.name === 'primary')?.role).toBe('standby');
+    // The history keeps both: the switchover, and the rejoin it ran after it (newest first).
     const past = await history({ limit: 5 });
-    expect(past.entries[0]).toMatchObject({ kind: 'switchover', outcome: 'switched', from: 'primary', to: 'standby_az2' });
+    expect(past.entries.slice(0, 2)).toEqual([
+      expect.objectContaining({ kind: 'rejoin', outcome: 'rejoined', from: 'primary', to: 'standby_az2' }),
+      expect.objectContaining({ kind: 'switchover', outcome: 'switched', from: 'primary', to: 'standby_az2' }),
+    ]);
+    expect(past.entries[1]!.receipt).toMatchObject({ oldPrimary: { outcome: 'rejoined' } });
+
+    // Back to the rejoined primary (a failback), keeping standby_az2 aside: read-only, naming no
+    // standby. Before it, standby_az2 names its in-region standby as synchronous, as a writer does.
+    await topology().query('standby_az2', `ALTER SYSTEM SET synchronous_standby_names = 'FIRST 1 ("primary")'`);
+    await topology().query('standby_az2', 'SELECT pg_reload_conf()');
+    const back = await runSwitchover({ cluster: 'orders', to: 'primary', catchUpTimeoutSeconds: 10, noRejoin: true });
+
+    expect(back).toMatchObject({ outcome: 'switched', from: 'standby_az2', to: 'primary', timeline: 3 });
+    expect(back.oldPrimary).toEqual({
+      node: 'standby_az2',
+      outcome: 'left-aside',
+      reason: 'standby_az2 is left aside as asked: read-only, naming no synchronous standby; pgfo rejoin --cluster orders --node standby_az2 brings it back',
+      method: null,
+      commandId: null,
+    });
+    expect(await writableNodes()).toEqual(['primary']);
+    const [aside] = await topology().query<{ r: boolean; ro: string }>('standby_az2', "SELECT pg_is_in_recovery() AS r, current_setting('default_transaction_read_only') AS ro");
+    expect(aside).toEqual({ r: false, ro: 'on' });
+    expect(await synchronousStandbyNames('standby_az2')).toBe('');
+    expect(await streamingTo('standby_az2')).toEqual([]);
+    expect(writerChangedEvents(seenFrom).map((e) => e.promoted)).toEqual(['standby_az2', 'primary']);
   });
 
   it('aborts a switchover whose target cannot catch up, and leaves the old primary writable', async () => {

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { EVENT_SOURCE } from '../../functions/failover/publish-receipt';
+import { EVENT_SOURCE } from '../../shared/aws/events';
 import { DATABASE_FUNCTIONS } from '../../shared/infra/resources';
 import { DURATION_ALARM_SHARE, FUNCTION_TIMEOUTS, functionLogicalId } from '../../shared/infra/control-plane';
 import { OPERATOR_POLICIES } from '../../shared/infra/iam-operators';

@@ -1,6 +1,6 @@
 import { sampleAndPublish } from '../../functions/monitor/handler';
 import { promoteCandidate } from '../../functions/failover/promote-candidate';
-import { runSwitchover } from '../../functions/operators/switchover';
+import type { SwitchoverReceipt } from '../../shared/operators/switchover';
 import { dynamoClient } from '../../shared/aws/clients/dynamodb';
 import { ClusterRecordStore } from '../../shared/aws/cluster-record';
 import { LeaseStore } from '../../shared/aws/lease';
@@ -67,9 +67,9 @@ describe('successive failovers without editing the configuration', () => {
     await expectNoSplitBrain(execution);
   });
 
-  it('switchover, then crash of the new writer: the read-only former primary is no writer and no candidate', async () => {
+  it('switchover keeping the old primary aside, then crash of the new writer: the read-only former primary is no writer and no candidate', async () => {
     await start();
-    const switched = await runSwitchover({ cluster: s.cluster().name, to: 'standby_az2', catchUpTimeoutSeconds: 30 });
+    const switched = (await localHandlers.switchover({ cluster: s.cluster().name, to: 'standby_az2', catchUpTimeoutSeconds: 30, noRejoin: true })) as SwitchoverReceipt;
     expect(switched).toMatchObject({ outcome: 'switched', from: 'primary', timeline: 2 });
     expect(switched.followers).toContainEqual(expect.objectContaining({ node: 'standby_dr', outcome: 'streaming' }));
     // The DR cascaded from the target before the promotion: WAL the read-only old primary wrote later

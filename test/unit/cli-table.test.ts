@@ -47,7 +47,7 @@ const aPlan = (wouldFailOver: boolean): FailoverPlan => ({
 const ANSWERS: Record<CommandName, unknown> = {
   status: { clusters: [] },
   plan: aPlan(false),
-  switchover: { cluster: 'orders', outcome: 'refused', from: 'primary', to: 'standby_az2', reasons: ['not ready'], steps: [], writeUnavailableMs: null, dns: null, databaseUrl: [], rejoin: [] },
+  switchover: { cluster: 'orders', outcome: 'refused', from: 'primary', to: 'standby_az2', reasons: ['not ready'], steps: [], writeUnavailableMs: null, dns: null, databaseUrl: [], oldPrimary: null, notificationErrors: [] },
   failover: { executionName: 'orders-manual-1', executionArn: 'arn:aws:states:us-west-2:111122223333:execution:failover:orders-manual-1', started: true },
   history: { entries: [] },
   rejoin: { cluster: 'orders', node: 'primary', outcome: 'dry-run', writer: 'standby_az2', method: 'rewind', reasons: [], writerTimeline: 2, nodeTimeline: 1, forkLsn: null, discardedBytes: 0, discardedCommits: 0, commandId: null, ms: 5 },
