@@ -33,12 +33,13 @@ const convergeCluster = async (config: FailoverConfig, cluster: ClusterConfig, d
   }));
   // After the repairs' lease is released: a new incident needs the lease free.
   const { receipt, ...failover } = await restartStrandedAlarm({ config, cluster, alarmPrefix: alarmPrefix() }, { ...stores, ...deps }, Date.now()).catch(
-    (error: Error): RestartOutcome => ({ start: false, reason: `could not start the failover: ${error.message}` }),
+    (error: Error): RestartOutcome => ({ start: false, held: true, reason: `could not start the failover: ${error.message}` }),
   );
   const receipts = [...published.receipts, ...(receipt ? [receipt] : [])];
   const errors = await recordRepairs(config, cluster.name, stores.leases, `converge-${cluster.name}-${now}`, receipts);
   const result = { cluster: cluster.name, ...published, failover, errors };
-  const level = result.pending.length > 0 || result.unchecked.length > 0 || errors.length > 0 ? 'warn' : receipts.length > 0 || failover.start ? 'info' : null;
+  const troubled = result.pending.length > 0 || result.unchecked.length > 0 || errors.length > 0 || ('held' in failover && failover.held === true);
+  const level = troubled ? 'warn' : receipts.length > 0 || failover.start ? 'info' : null;
   if (level) log[level]('convergence', { ...result });
   return result;
 };

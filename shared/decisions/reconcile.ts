@@ -92,7 +92,8 @@ export interface RestartFacts {
   now: number;
 }
 
-export type RestartVerdict = { start: true; alarm: string; since: string; reason: string } | { start: false; reason: string; since?: string };
+/** `held`: the alarm may be in ALARM and nothing was started (held back, or not checkable): said in the log. */
+export type RestartVerdict = { start: true; alarm: string; since: string; reason: string } | { start: false; reason: string; since?: string; held?: true };
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -101,11 +102,11 @@ const iso = (ms: number) => new Date(ms).toISOString();
  * closed: anything that could not be checked is a reason not to start, named as such.
  */
 export const decideRestart = (facts: RestartFacts): RestartVerdict => {
-  if (!facts.alarm.ok) return { start: false, reason: `could not check the failover alarm: ${facts.alarm.reason}` };
+  if (!facts.alarm.ok) return { start: false, held: true, reason: `could not check the failover alarm: ${facts.alarm.reason}` };
   const { name, state, since } = facts.alarm.value;
   if (state === null) return { start: false, reason: `${name} does not exist` };
   if (state !== 'ALARM') return { start: false, reason: `${name} is ${state}: nothing to do` };
-  const held = (reason: string) => ({ start: false as const, reason: `${name} in ALARM${since ? ` since ${since}` : ''}, not started: ${reason}`, ...(since ? { since } : {}) });
+  const held = (reason: string) => ({ start: false as const, held: true as const, reason: `${name} in ALARM${since ? ` since ${since}` : ''}, not started: ${reason}`, ...(since ? { since } : {}) });
   if (!facts.running.ok) return held(`could not check for a running execution: ${facts.running.reason}`);
   if (facts.running.value.length > 0) return held(`execution ${facts.running.value.join(', ')} is running`);
   if (!facts.lease.ok) return held(`could not check the lease: ${facts.lease.reason}`);

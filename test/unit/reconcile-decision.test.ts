@@ -96,7 +96,7 @@ describe('a failover alarm still in ALARM with nothing handling it', () => {
   it('waits while an execution runs, the lease is held, the cooldown runs or failover is paused, naming which', () => {
     const held = (facts: Partial<RestartFacts>) => {
       const verdict = decideRestart(restart(facts));
-      expect(verdict.start).toBe(false);
+      expect(verdict).toMatchObject({ start: false, held: true, since: SINCE });
       return verdict.reason;
     };
     expect(held({ running: ok(['orders-alarm-20261206030000000']) })).toMatch(/not started: execution orders-alarm-20261206030000000 is running$/);
@@ -110,7 +110,7 @@ describe('a failover alarm still in ALARM with nothing handling it', () => {
   });
 
   it('fails closed: "could not check" is never "start", and says what could not be checked', () => {
-    expect(decideRestart(restart({ alarm: failed('cloudwatch:DescribeAlarms failed: 503') }))).toEqual({ start: false, reason: 'could not check the failover alarm: cloudwatch:DescribeAlarms failed: 503' });
+    expect(decideRestart(restart({ alarm: failed('cloudwatch:DescribeAlarms failed: 503') }))).toEqual({ start: false, held: true, reason: 'could not check the failover alarm: cloudwatch:DescribeAlarms failed: 503' });
     expect(decideRestart(restart({ running: failed('states:ListExecutions failed') })).reason).toMatch(/not started: could not check for a running execution: states:ListExecutions failed$/);
     expect(decideRestart(restart({ lease: failed('dynamodb:GetItem lease failed') })).reason).toMatch(/not started: could not check the lease: dynamodb:GetItem lease failed$/);
     expect(decideRestart(restart({ paused: failed('dynamodb:GetItem record failed') })).reason).toMatch(/not started: could not check whether automatic failover is paused: dynamodb:GetItem record failed$/);
