@@ -28,7 +28,7 @@ const convergeCluster = async (config: FailoverConfig, cluster: ClusterConfig, d
     writer: null,
     receipts: [],
     pending: [],
-    unchecked: [{ what: 'cluster record', reason: error.message }],
+    unchecked: [{ what: 'DATABASE_URL and DNS (the cluster state or the lease)', reason: error.message }],
     deferred: null,
   }));
   // After the repairs' lease is released: a new incident needs the lease free.
