@@ -267,7 +267,8 @@ describe('least privilege: every IAM role of the packaged service', () => {
       expect({ g, resources: g.resources, condition: g.condition }).toEqual({ g, resources: [expect.stringMatching(new RegExp(`^(${controlKey}|${urlKey})$`))], condition: { StringEquals: { 'kms:ViaService': `ssm.${region}.amazonaws.com` } } });
     }
     const encrypts = [...new Set(granted((g) => g.action === 'kms:Encrypt').map((g) => g.role))];
-    expect(encrypts.sort()).toEqual(['RewriteDatabaseUrlRole', 'SwitchoverRole']);
+    // The three writers of DATABASE_URL: the failover's step, the switchover and the convergence.
+    expect(encrypts.sort()).toEqual(['ConvergeDnsRole', 'RewriteDatabaseUrlRole', 'SwitchoverRole']);
     for (const g of granted((g) => g.action === 'kms:Encrypt')) expect(g.resources).toEqual([urlKey]);
   });
 
