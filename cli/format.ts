@@ -56,7 +56,17 @@ const formatCluster = (c: ClusterStatus): string => {
   );
   const unreachable = c.nodes.filter((n) => n.reason).map((n) => `  ${n.name}: ${n.reason}`);
   const contradictions = c.contradictions.map((x) => `  ${x}`);
-  return [head, record, nodes, published, ...(contradictions.length ? ['contradictions:', ...contradictions] : []), ...(unreachable.length ? ['unreachable:', ...unreachable] : [])].join('\n\n');
+  // Older deployments answer without `pending`.
+  const pending = (c.pending ?? []).map((x) => `  ${x}`);
+  return [
+    head,
+    record,
+    nodes,
+    published,
+    ...(contradictions.length ? ['contradictions:', ...contradictions] : []),
+    ...(pending.length ? ['pending (convergeDns repairs it):', ...pending] : []),
+    ...(unreachable.length ? ['unreachable:', ...unreachable] : []),
+  ].join('\n\n');
 };
 
 export const formatStatus = (answer: StatusAnswer): string =>

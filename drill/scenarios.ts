@@ -142,13 +142,13 @@ const routeFiftyThreeBack = async (drill: DrillStack, _cast: Cast, waitFor: Wait
     'convergeDns to apply the cluster record',
     async () => {
       const [outcome] = (await localHandlers.convergeDns({ cluster: drill.cluster.name })).clusters;
-      return outcome?.action === 'applied' ? outcome : false;
+      return outcome?.receipts.find((r) => r.repair === 'dns' && r.outcome === 'repaired') ?? false;
     },
     60_000,
   );
   const change = drill.faults.route53.changes().at(-1);
   if (change) await sleep(Math.max(0, change.inSyncAt - Date.now()));
-  return `Route 53 answers again: convergeDns applied ${applied.action === 'applied' ? applied.target : '?'}${change ? `, INSYNC after ${formatDuration(change.inSyncAt - change.acceptedAt)}` : ''}`;
+  return `Route 53 answers again: convergeDns applied ${drill.cluster.nodes.find((n) => n.name === applied.to)?.dnsName ?? applied.to ?? '?'}${change ? `, INSYNC after ${formatDuration(change.inSyncAt - change.acceptedAt)}` : ''}`;
 };
 
 /** The control plane's own paths to nodes, while a scenario has cut them (restored by `restore`). */

@@ -6,7 +6,8 @@ import { alarmDefinitions } from '../shared/infra/alarms';
 import { cloudWatchClient } from '../shared/aws/clients/cloudwatch';
 import { alarmStateChangeEvent } from './alarm-event';
 import { mirrorAlarmState } from './alarm-mirror';
-import { localFailoverMachine, localHandlers, localTrigger, type TriggerResult } from './handlers';
+import { localConvergeDns, localFailoverMachine, localHandlers, localTrigger, type TriggerResult } from './handlers';
+import type { ClusterConvergence } from '../functions/failover/converge-dns';
 import { InstanceBoot } from './instance-boot';
 import type { LocalExecution, LocalStateMachine } from './state-machine';
 import { FaultProxy } from './fault-proxy';
@@ -46,6 +47,8 @@ export interface FailoverBench {
   /** Sets the failover alarm's state in the emulator (an alarm that clears ends the re-checks). */
   setAlarm(state: 'OK' | 'ALARM', cluster?: string): Promise<void>;
   execution(name: string): Promise<LocalExecution>;
+  /** One pass of the scheduled convergence, as the schedule runs it, starting executions on `machine`. */
+  converge(cluster?: string): Promise<ClusterConvergence>;
   teardown(): Promise<void>;
 }
 
@@ -89,6 +92,7 @@ export const startFailoverBench = async (
   const boot = await InstanceBoot.start(stack, localHandlers.nodeReturned);
   const machine = localFailoverMachine({ retryIntervalMs: 50, ...(options.beforeTask ? { beforeTask: options.beforeTask } : {}) });
   const trigger = localTrigger(machine);
+  const convergence = localConvergeDns(machine);
   const failoverAlarm = (clusterName?: string) => {
     const cluster = clusterName ?? stack.config.clusters[0]!.name;
     return alarmDefinitions(stack.config, LOCAL_DEPLOYMENT.prefix).find((a) => a.cluster === cluster && a.triggersFailover)!;
@@ -106,6 +110,10 @@ export const startFailoverBench = async (
       return trigger(event);
     },
     setAlarm: (state, clusterName) => mirrorAlarmState(cloudWatchClient(stack.config.controlRegion), failoverAlarm(clusterName), state, 'test'),
+    converge: async (clusterName) => {
+      const out = await convergence({ cluster: clusterName ?? stack.config.clusters[0]!.name });
+      return out.clusters[0]!;
+    },
     execution: async (name) => {
       const running = machine.executions().get(name);
       if (!running) throw new Error(`no execution ${name}`);

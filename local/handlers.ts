@@ -1,6 +1,6 @@
 import { failoverTaskHandlers } from '../functions/failover';
 import { makeStartFailover } from '../functions/failover/start-failover';
-import { handler as convergeDns } from '../functions/failover/converge-dns';
+import { handler as convergeDns, makeConvergeDns, convergeDnsInput, type ClusterConvergence } from '../functions/failover/converge-dns';
 import { handler as convergeFences } from '../functions/failover/converge-fences';
 import type { PendingFencesResult } from '../shared/actions/pending-fences';
 import { closeFailoverSessions } from '../shared/actions/failover-connection';
@@ -16,7 +16,6 @@ import { handler as resolve } from '../functions/operators/resolve';
 import { handler as plan } from '../functions/operators/plan';
 import { handler as status } from '../functions/operators/status';
 import { makeSwitchover } from '../functions/operators/switchover';
-import type { ConvergeOutcome } from '../shared/actions/repoint';
 import type { ExecutionStarter } from '../shared/aws/step-functions';
 import { alarmEventSchema } from '../shared/decisions/trigger';
 import { lambda } from '../shared/lambda';
@@ -49,7 +48,8 @@ export const localHandlers = {
   // The switchover rejoins the old primary: the rejoin document runs on its local node, as above.
   switchover: asInvoke(lambda('switchover', makeSwitchover(localCommandRunner()), { input: switchoverRequestSchema }), 'switchover'),
   history: asInvoke(history, 'history'),
-  convergeDns: asInvoke<{ clusters: ConvergeOutcome[] }>(convergeDns, 'convergeDns'),
+  /** As deployed: started executions go to Step Functions (localConvergeDns runs them here). */
+  convergeDns: asInvoke<{ clusters: ClusterConvergence[] }>(convergeDns, 'convergeDns'),
   convergeFences: asInvoke<{ clusters: PendingFencesResult[] }>(convergeFences, 'convergeFences'),
   // The emulator does not run commands: the rejoin document runs on the local node instead.
   rejoin: asInvoke(lambda('rejoin', makeRejoin(localCommandRunner()), { input: rejoinRequestSchema }), 'rejoin'),
@@ -70,6 +70,10 @@ export const localFailoverMachine = (options: LocalStateMachineOptions = {}): Lo
 /** The alarm trigger as deployed, starting executions on `machine`. */
 export const localTrigger = (machine: LocalStateMachine): Invoke<TriggerResult> =>
   asInvoke(lambda('startFailover', makeStartFailover(localStarter(machine)), { input: alarmEventSchema }), 'startFailover');
+
+/** The scheduled convergence as deployed, seeing and starting executions on `machine`. */
+export const localConvergeDns = (machine: LocalStateMachine): Invoke<{ clusters: ClusterConvergence[] }> =>
+  asInvoke(lambda('convergeDns', makeConvergeDns({ start: localStarter(machine), running: async (prefix) => machine.running().filter((n) => n.startsWith(prefix)) }), { input: convergeDnsInput }), 'convergeDns');
 
 /** The operator's failover Lambda as deployed, starting executions on `machine`. */
 export const localManualFailover = (machine: LocalStateMachine): Invoke<ManualFailoverResult> =>

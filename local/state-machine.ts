@@ -97,6 +97,7 @@ export class LocalStateMachine {
   private readonly started = new Map<string, Promise<LocalExecution>>();
   private readonly inputs = new Map<string, unknown>();
   private readonly aborts = new Map<string, () => void>();
+  private readonly runningNow = new Set<string>();
 
   constructor(
     handlers: Record<string, LocalHandler>,
@@ -147,12 +148,26 @@ export class LocalStateMachine {
     return execution;
   }
 
+  /** Names of the executions still running (Step Functions' ListExecutions RUNNING). */
+  running(): string[] {
+    return [...this.runningNow];
+  }
+
   /** Every execution started so far, by name. */
   executions(): Map<string, Promise<LocalExecution>> {
     return this.started;
   }
 
   private async run(name: string, input: unknown): Promise<LocalExecution> {
+    this.runningNow.add(name);
+    try {
+      return await this.runOnce(name, input);
+    } finally {
+      this.runningNow.delete(name);
+    }
+  }
+
+  private async runOnce(name: string, input: unknown): Promise<LocalExecution> {
     const retryStates = Object.keys(this.overrides);
     const run = this.machine.run(input as never, {
       overrides: {

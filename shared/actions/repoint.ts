@@ -39,11 +39,12 @@ export interface RepointWriter {
 /**
  * Points the cluster record at `node`: records the intent (so the DNS convergence can finish it if
  * Route 53 refuses), UPSERTs (safe to repeat), marks it applied, then waits for INSYNC up to
- * `dnsSyncTimeoutSeconds`. A writer with a higher generation wins: a stale retry sends nothing.
+ * `dnsSyncTimeoutSeconds` (unless `waitInSync: false`: the convergence, whose next tick looks
+ * again, does not wait). A writer with a higher generation wins: a stale retry sends nothing.
  * @throws AwsTransientError/AwsPermanentError when Route 53 does not take the change (the intent
  *   stays recorded as not applied, with the reason).
  */
-export const repointRecord = async (cluster: ClusterConfig, node: NodeConfig, writer: RepointWriter): Promise<RecordRepoint> => {
+export const repointRecord = async (cluster: ClusterConfig, node: NodeConfig, writer: RepointWriter, options: { waitInSync?: boolean } = {}): Promise<RecordRepoint> => {
   const { hostedZoneId, recordName, ttl } = cluster.route53;
   const base = { record: recordName, target: node.dnsName, node: node.name, ttl, generation: writer.generation };
   const recorded = await writer.store.recordDnsIntent({ cluster: cluster.name, generation: writer.generation, node: node.name, target: node.dnsName, holder: writer.holder });
@@ -59,6 +60,10 @@ export const repointRecord = async (cluster: ClusterConfig, node: NodeConfig, wr
   }
   // Marking the intent applied and waiting for INSYNC are independent: both at once, and a failed
   // mark still fails the step (after the wait), as before.
+  if (options.waitInSync === false) {
+    await writer.store.settleDnsIntent(cluster.name, writer.generation, { changeId });
+    return { ...base, status: 'propagating', changeId, syncMs: null, reason: `change ${changeId} accepted; not waited for` };
+  }
   const [settled, synced] = await Promise.allSettled([
     writer.store.settleDnsIntent(cluster.name, writer.generation, { changeId }),
     waitInSync(route53Client(), changeId, cluster.policy.dnsSyncTimeoutSeconds * 1000, 1000),
@@ -94,20 +99,28 @@ export const convergeRecord = async (cluster: ClusterConfig, store: LeaseStore, 
   const lease = await store.acquire(cluster.name, holder, 'dns convergence', 60, now, { ignoreCooldown: true });
   if (!lease.acquired) return { cluster: cluster.name, action: 'deferred', generation: seen.generation, reason: lease.reason };
   try {
-    const intent = await store.readDnsIntent(cluster.name);
-    if (!intent || intent.applied) return { cluster: cluster.name, action: 'none', reason: 'applied meanwhile' };
-    const { hostedZoneId, recordName, ttl } = cluster.route53;
-    try {
-      const changeId = await upsertCname(route53Client(), hostedZoneId, recordName, intent.target, ttl);
-      await store.settleDnsIntent(cluster.name, intent.generation, { changeId });
-      return { cluster: cluster.name, action: 'applied', generation: intent.generation, target: intent.target, changeId };
-    } catch (error) {
-      const reason = (error as Error).message;
-      await store.settleDnsIntent(cluster.name, intent.generation, { reason }).catch(() => undefined);
-      return { cluster: cluster.name, action: 'failed', generation: intent.generation, reason };
-    }
+    return await applyDnsIntent(cluster, store);
   } finally {
     await store.release(cluster.name, holder, 0).catch(() => undefined);
+  }
+};
+
+/**
+ * UPSERTs the recorded intent as it stands now (the latest generation's target) and marks it
+ * applied, or notes why not. The caller holds the cluster's lease.
+ */
+export const applyDnsIntent = async (cluster: ClusterConfig, store: LeaseStore): Promise<ConvergeOutcome> => {
+  const intent = await store.readDnsIntent(cluster.name);
+  if (!intent || intent.applied) return { cluster: cluster.name, action: 'none', reason: 'applied meanwhile' };
+  const { hostedZoneId, recordName, ttl } = cluster.route53;
+  try {
+    const changeId = await upsertCname(route53Client(), hostedZoneId, recordName, intent.target, ttl);
+    await store.settleDnsIntent(cluster.name, intent.generation, { changeId });
+    return { cluster: cluster.name, action: 'applied', generation: intent.generation, target: intent.target, changeId };
+  } catch (error) {
+    const reason = (error as Error).message;
+    await store.settleDnsIntent(cluster.name, intent.generation, { reason }).catch(() => undefined);
+    return { cluster: cluster.name, action: 'failed', generation: intent.generation, reason };
   }
 };
 

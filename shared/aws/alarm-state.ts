@@ -10,3 +10,15 @@ export const readAlarmState = async (client: CloudWatchClient, alarmName: string
     throw classifyAwsError(error, `cloudwatch:DescribeAlarms ${alarmName}`);
   }
 };
+
+/** An alarm's state and when it entered it (ISO), or null when no such alarm exists. */
+export const readAlarm = async (client: CloudWatchClient, alarmName: string): Promise<{ state: string; since: string | null } | null> => {
+  try {
+    const out = await client.send(new DescribeAlarmsCommand({ AlarmNames: [alarmName], AlarmTypes: ['MetricAlarm'] }));
+    const alarm = out.MetricAlarms?.[0];
+    if (!alarm?.StateValue) return null;
+    return { state: alarm.StateValue, since: alarm.StateUpdatedTimestamp ? alarm.StateUpdatedTimestamp.toISOString() : null };
+  } catch (error) {
+    throw classifyAwsError(error, `cloudwatch:DescribeAlarms ${alarmName}`);
+  }
+};

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import type { FailoverConfig } from '../config/schema';
+import type { ClusterConfig, FailoverConfig } from '../config/schema';
 import { alarmDefinitions } from '../infra/alarms';
 import { executionNameFor, type ExecutionInput } from '../workflow/state';
 
@@ -31,16 +31,24 @@ export const decideTrigger = (event: AlarmEvent, config: FailoverConfig, alarmPr
   if (!alarm) return { start: false, reason: `${alarmName} is not an alarm of this deployment` };
   if (!alarm.triggersFailover) return { start: false, reason: `${alarmName} does not trigger failover` };
   const cluster = config.clusters.find((c) => c.name === alarm.cluster)!;
-  const executionName = executionNameFor(cluster.name, 'alarm', state.timestamp);
+  return { start: true, ...failoverIncident(cluster, alarmName, state.timestamp, state.reason) };
+};
+
+/**
+ * The one definition of an automatic failover's execution: its name (from the cluster and the time
+ * the incident is dated, so the same incident delivered twice is started once) and its input.
+ * Used by the alarm trigger and by the convergence when an alarm stays in ALARM unhandled.
+ */
+export const failoverIncident = (cluster: ClusterConfig, alarmName: string, at: string, reason: string): { executionName: string; input: ExecutionInput } => {
+  const executionName = executionNameFor(cluster.name, 'alarm', at);
   return {
-    start: true,
     executionName,
     input: {
       cluster: cluster.name,
       executionName,
       mode: 'automatic',
       acceptDataLoss: false,
-      incident: { alarmName, at: state.timestamp, reason: state.reason.slice(0, 2000) },
+      incident: { alarmName, at, reason: reason.slice(0, 2000) },
       policy: { recheckAfterSeconds: cluster.policy.recheckAfterSeconds },
     },
   };

@@ -116,9 +116,9 @@ export const putEventsStatement = (busName: string): Statement => ({
   Resource: sub(`arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:event-bus/${busName}`),
 });
 
-export const startExecutionStatement = (stateMachineName: string): Statement => ({
+export const startExecutionStatement = (stateMachineName: string, actions: Array<'StartExecution' | 'ListExecutions'> = ['StartExecution']): Statement => ({
   Effect: 'Allow',
-  Action: ['states:StartExecution'],
+  Action: actions.map((a) => `states:${a}`),
   Resource: sub(`arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:stateMachine:${stateMachineName}`),
 });
 

@@ -81,7 +81,7 @@ export const DATABASE_FUNCTIONS = [
 const deploymentStatements = (config: FailoverConfig, fn: string): Statement[] => {
   const { vpc, kmsKeyArn } = config.deployment;
   const database = (DATABASE_FUNCTIONS as readonly string[]).includes(fn);
-  const writesUrls = fn === 'rewriteDatabaseUrl' || fn === 'switchover';
+  const writesUrls = fn === 'rewriteDatabaseUrl' || fn === 'switchover' || fn === 'convergeDns';
   const readsUrls = writesUrls || fn === 'plan' || fn === 'status';
   return [
     ...(database && vpc ? [vpcAccessStatement()] : []),
@@ -116,7 +116,18 @@ export const functionPolicies = (config: FailoverConfig, service: string, stage:
     promoteCandidate: [readCredentialsStatement(config, ['failover']), recordAndLease],
     repointFollowers: [readCredentialsStatement(config, ['failover']), recordAndLease],
     repointDns: [...route53Statements(config), leaseStatement(names.leaseTable, ['PutItem', 'UpdateItem'])],
-    convergeDns: [route53Statements(config)[0]!, leaseStatement(names.leaseTable, ['GetItem', 'UpdateItem'])],
+    // The convergence: the cluster record (UPSERT, read) and every DATABASE_URL brought to the
+    // recorded writer; the failover alarm read and a new incident started (after ListExecutions);
+    // intents and receipts in the lease table; the Repairs metric.
+    convergeDns: [
+      route53Statements(config)[0]!,
+      route53ReadStatement(config),
+      databaseUrlStatement(config, ['GetParameter', 'PutParameter']),
+      leaseStatement(names.leaseTable, ['GetItem', 'PutItem', 'UpdateItem']),
+      describeFailoverAlarmsStatement(config, names.prefix),
+      startExecutionStatement(names.stateMachine, ['StartExecution', 'ListExecutions']),
+      putMetricsStatement(config),
+    ],
     convergeFences: [describeInstancesStatement(['DescribeInstances']), ...fenceAgainStatements(config), leaseStatement(names.leaseTable, ['GetItem', 'PutItem'])],
     rewriteDatabaseUrl: [leaseStatement(names.leaseTable, ['UpdateItem']), databaseUrlStatement(config, ['GetParameter', 'PutParameter'])],
     publishReceipt: [putMetricsStatement(config), putEventsStatement(names.eventBus), leaseStatement(names.leaseTable, ['PutItem'])],

@@ -5,7 +5,7 @@ import type { FailoverConfig } from '../config/schema';
 /** One past failover or switchover, as the history lists it. */
 export interface HistoryEntry {
   cluster: string;
-  kind: 'failover' | 'switchover' | 'rejoin' | 'node-returned';
+  kind: 'failover' | 'switchover' | 'rejoin' | 'node-returned' | 'repair';
   at: string;
   outcome: string;
   from: string | null;
@@ -22,7 +22,7 @@ const textOf = (value: unknown, fallback: string): string =>
 export const historyEntry = (cluster: string, raw: unknown): HistoryEntry => {
   const r = (raw ?? {}) as Record<string, unknown>;
   // Every other kind names both ends as from/to; a failover's are its own fields.
-  const kind = r.kind === 'switchover' || r.kind === 'rejoin' || r.kind === 'node-returned' ? r.kind : 'failover';
+  const kind = r.kind === 'switchover' || r.kind === 'rejoin' || r.kind === 'node-returned' || r.kind === 'repair' ? r.kind : 'failover';
   const switchover = kind !== 'failover';
   return {
     cluster,

@@ -2,7 +2,9 @@ import { ssmClient } from '../aws/clients/ssm';
 import { readSecureString } from '../aws/ssm';
 import type { ClusterConfig, FailoverConfig, NodeConfig } from '../config/schema';
 import { publishedTargets } from '../actions/repoint';
-import { clientEndpoint } from '../config/cluster-context';
+import { leaseStore } from '../workflow/environment';
+import { intentSeen, nodeAtDnsName, nodeAtEndpoint, observed, writerSince } from '../actions/published-facts';
+import { describeRepair, planRepairs } from '../decisions/reconcile';
 import { ClusterSampler } from '../monitor/sampler';
 import { summarise } from '../monitor/snapshot';
 import { observeTopology } from '../actions/topology';
@@ -45,6 +47,12 @@ export interface ClusterStatus {
   paused: string | null;
   /** Where the record and the nodes contradict each other (empty when they agree). */
   contradictions: string[];
+  /**
+   * What the convergence has still to repair, and since when: "DATABASE_URL us-west-2 … names
+   * primary, writer is standby_dr, pending since T" (empty when everything names the recorded writer;
+   * absent from releases before the convergence repaired DATABASE_URL).
+   */
+  pending?: string[];
 }
 
 /** The status function's answer: every selected cluster, and the release the deployment runs. */
@@ -54,17 +62,16 @@ export interface StatusResult {
   clusters: ClusterStatus[];
 }
 
-const strip = (name: string) => name.replace(/\.$/, '').toLowerCase();
-
 /** One cluster's state: roles and lag as the nodes report them, and where clients are sent. */
 export const clusterStatus = async (config: FailoverConfig, cluster: ClusterConfig): Promise<ClusterStatus> => {
   const read = (name: string) => readSecureString(ssmClient(config.controlRegion), config.controlRegion, name);
   const sampler = new ClusterSampler(cluster, { password: (credential) => read(credential.passwordParameter), readParameter: read });
-  const [observation, topology, targets] = await Promise.all([
+  const [observation, topology, targets, intent] = await Promise.all([
     sampler.sample().finally(() => sampler.close()),
     // Reads only: an absent record is shown as the seed it would be, not stored.
     observeTopology({ config, cluster }, { seed: false }),
     publishedTargets(cluster),
+    observed(leaseStore(config).readDnsIntent(cluster.name).then(intentSeen)),
   ]);
   const snapshot = summarise(observation);
   const { record, verdict } = topology;
@@ -95,10 +102,18 @@ export const clusterStatus = async (config: FailoverConfig, cluster: ClusterConf
       ...(seen.reachable ? {} : { reason: seen.reason }),
     };
   });
-  const recordNode = cluster.nodes.find((n) => targets.record !== null && strip(n.dnsName) === strip(targets.record))?.name ?? null;
+  const recordNode = nodeAtDnsName(cluster, targets.record);
   const databaseUrl = targets.urls.map((u) => {
-    const node = cluster.nodes.find((n) => clientEndpoint(n).host === u.host && clientEndpoint(n).port === u.port)?.name ?? null;
+    const node = nodeAtEndpoint(cluster, u.host, u.port);
     return { region: u.region, name: u.name, host: u.host, port: u.port, node, agrees: node !== null && node === snapshot.writer };
+  });
+  // The convergence's own decision, on what this status read.
+  const plan = planRepairs({
+    writer: record.writer,
+    since: writerSince(record),
+    urls: databaseUrl.map((u) => ({ region: u.region, name: u.name, seen: { ok: true as const, value: u } })),
+    dns: { ok: true, value: { node: recordNode, target: targets.record } },
+    intent,
   });
   const dnsAgrees = recordNode !== null && recordNode === snapshot.writer;
   return {
@@ -119,5 +134,6 @@ export const clusterStatus = async (config: FailoverConfig, cluster: ClusterConf
     },
     paused: record.paused ? describePause(record.paused) : null,
     contradictions: verdict.known ? [] : verdict.contradictions,
+    pending: [...plan.repairs.map(describeRepair), ...plan.unchecked.map((u) => `${u.what}: could not check (${u.reason})`)],
   };
 };

@@ -225,11 +225,13 @@ describe('least privilege: every IAM role of the packaged service', () => {
     expect(granted((g) => g.action.startsWith('ec2:') && ![...NETWORK_INTERFACE_ACTIONS, 'ec2:StopInstances', 'ec2:DescribeInstances', 'ec2:DescribeInstanceStatus', 'ec2:DescribeTags', 'ec2:DeleteTags', 'ec2:CreateTags'].includes(g.action))).toEqual([]);
   });
 
-  it('reaches DynamoDB only in the lease table, Step Functions only to start the failover, Lambda only for its steps', () => {
+  it('reaches DynamoDB only in the lease table, Step Functions only to start the failover (and the convergence to see running ones), Lambda only for its steps', () => {
     const leaseTable = arn('dynamodb', '${AWS::Region}', true, `table/${PREFIX}-leases`);
     for (const g of granted((g) => g.action.startsWith('dynamodb:'))) expect({ g, resources: g.resources }).toEqual({ g, resources: [leaseTable] });
     const stateMachine = arn('states', '${AWS::Region}', true, `stateMachine:${PREFIX}-failover`);
-    for (const g of granted((g) => g.action.startsWith('states:'))) expect({ action: g.action, resources: g.resources }).toEqual({ action: 'states:StartExecution', resources: [stateMachine] });
+    const states = granted((g) => g.action.startsWith('states:'));
+    for (const g of states) expect({ action: g.action, resources: g.resources }).toEqual({ action: g.action === 'states:ListExecutions' ? 'states:ListExecutions' : 'states:StartExecution', resources: [stateMachine] });
+    expect(states.filter((g) => g.action === 'states:ListExecutions').map((g) => g.role)).toEqual(['ConvergeDnsRole']);
     const steps = allStates(loadDefinition()).flatMap(([, state]) => functionKeyOf(state) ?? []);
     const functions = [...new Set(steps)].map((key) => `getatt:${key.charAt(0).toUpperCase()}${key.slice(1)}LambdaFunction.Arn`);
     const invoke = granted((g) => g.action.startsWith('lambda:'));
@@ -271,7 +273,8 @@ describe('least privilege: every IAM role of the packaged service', () => {
       expect({ g, resources: g.resources, condition: g.condition }).toEqual({ g, resources: [expect.stringMatching(new RegExp(`^(${controlKey}|${urlKey})$`))], condition: { StringEquals: { 'kms:ViaService': `ssm.${region}.amazonaws.com` } } });
     }
     const encrypts = [...new Set(granted((g) => g.action === 'kms:Encrypt').map((g) => g.role))];
-    expect(encrypts.sort()).toEqual(['RewriteDatabaseUrlRole', 'SwitchoverRole']);
+    // The three writers of DATABASE_URL: the failover's step, the switchover and the convergence.
+    expect(encrypts.sort()).toEqual(['ConvergeDnsRole', 'RewriteDatabaseUrlRole', 'SwitchoverRole']);
     for (const g of granted((g) => g.action === 'kms:Encrypt')) expect(g.resources).toEqual([urlKey]);
   });
 

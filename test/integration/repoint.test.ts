@@ -4,6 +4,8 @@ import { convergeRecord, publishedTargets, repointRecord } from '../../shared/ac
 import { dynamoClient } from '../../shared/aws/clients/dynamodb';
 import { LeaseStore } from '../../shared/aws/lease';
 import { calls } from '../../local/fault-proxy';
+import { readMetric } from '../../local/cloudwatch-readback';
+import { REPAIRS_METRIC } from '../../shared/actions/repair-receipt';
 import type { FailoverBench } from '../../local/failover-bench';
 import { localHandlers } from '../../local/handlers';
 import { LOCAL_DEPLOYMENT } from '../../local/local-stack';
@@ -72,17 +74,18 @@ describe('repoint: DATABASE_URL never waits for Route 53', () => {
     expect((await publishedTargets(s.cluster()).catch((error: Error) => error)) instanceof Error).toBe(true);
     expect(await store().readDnsIntent('orders')).toMatchObject({ applied: false, target: s.node('standby_az2').dnsName, holder: execution.name });
 
-    // While Route 53 is still down, the convergence tries and keeps the intent.
-    const whileDown = await localHandlers.convergeDns({ cluster: 'orders' });
-    expect(whileDown.clusters[0]).toMatchObject({ action: 'failed', reason: expect.stringMatching(/route53:ChangeResourceRecordSets/) });
+    // While Route 53 is still down, the convergence cannot read the record: it repairs nothing blind and keeps the intent.
+    const whileDown = await bench.converge();
+    expect(whileDown.unchecked).toEqual([{ what: 'cluster record', reason: expect.stringMatching(/route53:ListResourceRecordSets/) }]);
+    expect(await store().readDnsIntent('orders')).toMatchObject({ applied: false });
 
     bench.faults.clear();
-    const converged = await localHandlers.convergeDns({ cluster: 'orders' });
+    const converged = await bench.converge();
 
-    expect(converged.clusters[0]).toMatchObject({ action: 'applied', target: s.node('standby_az2').dnsName });
+    expect(converged.receipts).toEqual([expect.objectContaining({ repair: 'dns', outcome: 'repaired', from: 'primary', to: 'standby_az2' })]);
     expect(await record()).toBe(s.node('standby_az2').dnsName);
     expect(await store().readDnsIntent('orders')).toMatchObject({ applied: true });
-    expect((await localHandlers.convergeDns({ cluster: 'orders' })).clusters[0]).toMatchObject({ action: 'none' });
+    expect(await bench.converge()).toMatchObject({ receipts: [], pending: [], unchecked: [] });
     await expectNoSplitBrain(execution);
   });
 
@@ -116,7 +119,7 @@ describe('repoint: DATABASE_URL never waits for Route 53', () => {
     expect(await leases.release('orders', 'running-failover', 0)).toBe(true);
   });
 
-  it('a DATABASE_URL region that cannot be written fails the failover naming the regions written and not written, and a re-run writes the rest', async () => {
+  it('a DATABASE_URL region that cannot be written fails the failover naming the regions written and not written, and the convergence (not a re-run) writes it once SSM answers', async () => {
     await start();
     bench.faults.fail({ match: (i) => calls.ssmPut(i) && i.region === 'us-west-2', status: 503, times: Infinity });
     await s.stopInstances('primary');
@@ -134,12 +137,57 @@ describe('repoint: DATABASE_URL never waits for Route 53', () => {
     // The DNS branch was not cancelled by the DATABASE_URL failure.
     expect(partial.record).toBe(s.node('standby_az2').dnsName);
 
-    bench.faults.clear();
-    const rerun = await s.failover();
+    // standby_az2 writes: the monitor (not run by the bench) would see a writer again and the alarm clear.
+    await bench.setAlarm('OK');
+    // SSM still refuses: the pass tries, records the failure and says what is pending since when.
+    const stillDown = await bench.converge();
+    const pendingUrl = /^DATABASE_URL us-west-2 \/orders\/prod\/DATABASE_URL names primary, writer is standby_az2, pending since \d{4}-/;
+    expect(stillDown.receipts).toEqual([expect.objectContaining({ repair: 'database-url', outcome: 'failed', target: 'us-west-2 /orders/prod/DATABASE_URL' })]);
+    expect(stillDown.pending).toEqual([expect.stringMatching(pendingUrl)]);
+    expect(stillDown.failover).toMatchObject({ start: false, reason: expect.stringMatching(/is OK: nothing to do$/) });
+    const status = (await localHandlers.status({ cluster: 'orders' })) as { clusters: Array<{ pending: string[] }> };
+    expect(status.clusters[0]!.pending).toEqual([expect.stringMatching(pendingUrl)]);
 
-    expect(rerun.status).toBe('SUCCEEDED');
-    expect(s.receipt(rerun)).toMatchObject({ outcome: 'promoted', promoted: 'standby_az2', alreadyPrimary: true });
+    bench.faults.clear();
+    const since = new Date(Date.now() - 1000);
+    const converged = await bench.converge();
+
+    expect(converged).toMatchObject({ writer: 'standby_az2', pending: [], errors: [], deferred: null });
+    expect(converged.receipts).toEqual([expect.objectContaining({ repair: 'database-url', outcome: 'repaired', from: 'primary', to: 'standby_az2' })]);
     expect((await publishedTargets(s.cluster())).urls.every((u) => u.port === s.node('standby_az2').port)).toBe(true);
-    await expectNoSplitBrain(rerun);
+    const history = (await localHandlers.history({ cluster: 'orders' })) as { entries: Array<{ kind: string; outcome: string }> };
+    expect(history.entries.filter((e) => e.kind === 'repair').map((e) => e.outcome).sort()).toEqual(['failed', 'repaired']);
+    const repairs = await readMetric(bench.stack.config.controlRegion, bench.stack.config.namespace, REPAIRS_METRIC, { Cluster: 'orders', Kind: 'database-url' }, since);
+    expect(repairs).toEqual([1]);
+    // Converged: the next pass finds nothing to do.
+    expect(await bench.converge()).toMatchObject({ receipts: [], pending: [] });
+    await expectNoSplitBrain(failed);
+  });
+
+  it('an outage that arrives during a DynamoDB blip: the execution fails, the pass starts nothing it could not check, and once DynamoDB answers one pass starts the failover, which promotes', async () => {
+    await start();
+    await s.stopInstances('primary');
+    bench.faults.fail({ match: (i) => i.service === 'dynamodb', status: 503, times: Infinity });
+
+    const stranded = await s.failover();
+
+    expect(stranded.status).toBe('FAILED');
+    // Still down: "could not check" is never "start".
+    const blind = await bench.converge();
+    expect(blind.failover).toMatchObject({ start: false, reason: expect.stringMatching(/not started: could not check the lease: .*dynamodb:GetItem lease/) });
+    expect(bench.machine.running()).toEqual([]);
+
+    bench.faults.clear();
+    const pass = await bench.converge();
+
+    expect(pass.failover).toMatchObject({ start: true, started: true, reason: expect.stringMatching(/in ALARM since .* with no execution running and nothing holding it back/) });
+    const execution = await bench.execution(pass.failover.executionName!);
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(s.receipt(execution)).toMatchObject({ outcome: 'promoted', promoted: 'standby_az2' });
+    const history = (await localHandlers.history({ cluster: 'orders' })) as { entries: Array<{ kind: string; outcome: string }> };
+    expect(history.entries).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'repair', outcome: 'started' })]));
+    // The new incident holds the cooldown now: the next pass starts nothing.
+    expect((await bench.converge()).failover).toMatchObject({ start: false });
+    await expectNoSplitBrain(execution);
   });
 });
