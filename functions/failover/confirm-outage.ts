@@ -5,6 +5,8 @@ import { clusterContext } from '../../shared/config/cluster-context';
 import { judgeOutage, watchOutage } from '../../shared/decisions/confirm-outage';
 import { answerOf, type OutageVerdict } from '../../shared/decisions/types';
 import { gatherSignals, metricsSignal } from '../../shared/actions/signals';
+import { checkWriterLease } from '../../shared/actions/writer-lease-gate';
+import { gateOutage } from '../../shared/decisions/writer-lease';
 import { executionInputSchema, type FailoverState, type OutageResult } from '../../shared/workflow/state';
 import { timed } from '../../shared/time';
 import { lambda } from '../../shared/lambda';
@@ -34,6 +36,7 @@ export const confirmOutage = (state: FailoverState): Promise<OutageResult> =>
     const generation = target.topology.record.generation;
     let verdict: OutageVerdict;
     let writer: string;
+    let writerLease: OutageResult['writerLease'];
     if (!target.known) {
       log.warn('outage not judged: contradictory topology', { cluster: state.cluster, execution: state.executionName, reason: target.reason });
       verdict = { decision: 'not-confirmed', attempt, signals: [], regionHealthy: true, cloudEvidence: false, reason: target.reason };
@@ -44,6 +47,14 @@ export const confirmOutage = (state: FailoverState): Promise<OutageResult> =>
       const judged = judgeOutage(signals, attempt, policy, streak);
       verdict = { ...judged, reason: [judged.reason, ...target.notes].join('; ') };
       writer = target.failed.name;
+      // The writer lease: never promote past a writer that still renews it (issue 21).
+      const lease = await checkWriterLease(context, target.failed, previous?.writerLease?.observation ?? null, {
+        now,
+        execution: state.executionName,
+        revokeIfExpired: verdict.decision === 'confirmed',
+      });
+      verdict = gateOutage(verdict, lease.gate);
+      writerLease = { lease: lease.judgement.lease, detail: lease.judgement.detail, gate: lease.gate.reason, observation: lease.judgement.observation };
     }
     let alarmState: string | null = null;
     if (verdict.decision === 'not-confirmed' && state.mode === 'automatic') {
@@ -56,8 +67,8 @@ export const confirmOutage = (state: FailoverState): Promise<OutageResult> =>
     }
     const check = { at: now.toISOString(), decision: verdict.decision, signals: verdict.signals.map((s) => `${s.name}: ${answerOf(s)} (${s.cause})`), alarmState };
     const checks = [...(previous?.checks ?? []), check].slice(-MAX_CHECKS_KEPT);
-    log.info('outage check', { cluster: state.cluster, execution: state.executionName, writer, decision: verdict.decision, reason: verdict.reason });
-    return { ...verdict, primary: writer, generation, firstCheckAt, checks };
+    log.info('outage check', { cluster: state.cluster, execution: state.executionName, writer, decision: verdict.decision, writerLease: writerLease?.lease, reason: verdict.reason });
+    return { ...verdict, primary: writer, generation, firstCheckAt, checks, ...(writerLease ? { writerLease } : {}) };
   });
 
 export const handler = lambda('confirmOutage', confirmOutage, { input: executionInputSchema });

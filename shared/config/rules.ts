@@ -63,6 +63,29 @@ const placementProblems = (config: FailoverConfig): string[] =>
           ),
       );
 
+/** The region sets in which DynamoDB offers multi-Region strong consistency (DynamoDB documentation, 2026). */
+export const STRONG_CONSISTENCY_REGION_SETS: readonly (readonly string[])[] = [
+  ['us-east-1', 'us-east-2', 'us-west-2'],
+  ['eu-west-1', 'eu-west-2', 'eu-west-3', 'eu-central-1'],
+  ['ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3'],
+];
+
+/** The writer-lease store: three distinct regions of one supported set, the control region a replica. */
+const writerLeaseProblems = (config: FailoverConfig): string[] => {
+  const store = config.deployment.writerLease;
+  if (!store) return [];
+  const regions = [...store.replicaRegions, store.witnessRegion];
+  const problems: string[] = [];
+  if (new Set(regions).size !== 3) problems.push(`deployment.writerLease: the two replicaRegions and the witnessRegion must be three different regions (got ${regions.join(', ')})`);
+  if (!STRONG_CONSISTENCY_REGION_SETS.some((set) => regions.every((r) => set.includes(r)))) {
+    problems.push(
+      `deployment.writerLease: ${regions.join(', ')} are not all in one region set that supports multi-Region strong consistency (${STRONG_CONSISTENCY_REGION_SETS.map((set) => set.join('/')).join('; ')})`,
+    );
+  }
+  if (!store.replicaRegions.includes(config.controlRegion)) problems.push(`deployment.writerLease.replicaRegions: must include the control region ${config.controlRegion} (the stack creates the table there)`);
+  return problems;
+};
+
 const clusterProblems = (cluster: ClusterConfig, at: string): string[] => {
   const problems: string[] = [];
   const primaries = cluster.nodes.filter((node) => node.role === 'primary');
@@ -105,6 +128,7 @@ const clusterProblems = (cluster: ClusterConfig, at: string): string[] => {
 export const semanticProblems = (config: FailoverConfig): string[] => {
   const problems = config.clusters.flatMap((cluster, index) => clusterProblems(cluster, `clusters[${index}]`));
   problems.push(...placementProblems(config));
+  problems.push(...writerLeaseProblems(config));
   for (const dup of duplicates(config.clusters.map((cluster) => cluster.name))) {
     problems.push(`clusters: cluster name "${dup}" is used more than once`);
   }

@@ -176,6 +176,15 @@ export const policySchema = z.strictObject({
    * force stop passes through `stopping`, in which the guest may still run and take writes). Must
    * fit in the fence function's timeout. @default 120 */
   fenceTimeoutSeconds: z.number().int().min(1).max(600).default(120),
+  /** The writer's host agent renews the writer lease; a writer whose lease the control plane saw
+   * unrenewed for this long, seconds on the control plane's own clock, has stopped itself (its agent
+   * stops PostgreSQL after half of it) and may be promoted past, even across regions. Until then
+   * nothing is promoted past it. It adds to a region outage's RTO only where the outage is confirmed
+   * sooner than this after the first check: 10 keeps a region outage within about 30 s. @default 10 */
+  writerLeaseSeconds: z.number().int().min(4).max(300).default(10),
+  /** Seconds between two renewals of the writer lease by the agent (well below half the lease:
+   * a renewal that fails is retried on the next turn). @default 2 */
+  writerLeaseRenewSeconds: z.number().min(0.5).max(60).default(2),
   /** After a completed failover, further automatic failovers are refused for this long. @default 900 */
   cooldownSeconds: z.number().int().min(0).max(86400).default(900),
   /** A lease older than this is considered abandoned (its execution died). @default 900 */
@@ -291,6 +300,23 @@ export const deploymentSchema = z.strictObject({
   /** Customer-managed KMS key (in the control region) of the credential and CA parameters, the topic,
    * the dead-letter queue and the lease table. @default AWS-managed keys */
   kmsKeyArn: arn('kms').optional(),
+  /**
+   * Where the table of the cluster records and leases lives when writer agents run on the hosts: a
+   * DynamoDB global table with multi-Region strong consistency, replicas in two regions and a witness
+   * in a third, all of one supported region set (US: us-east-1, us-east-2, us-west-2; EU: eu-west-1,
+   * eu-west-2, eu-west-3, eu-central-1; AP: ap-northeast-1, ap-northeast-2, ap-northeast-3). One of
+   * the replicas must be the control region (the stack creates the table there). A write or strongly
+   * consistent read succeeds wherever a majority of the three regions is reachable
+   * (docs/architecture.md). @default a regional table in the control region (no writer lease across regions)
+   */
+  writerLease: z
+    .strictObject({
+      /** The two replica regions; the control region is one of them. */
+      replicaRegions: z.array(region).length(2),
+      /** The witness region (stores no items you can read; it votes). */
+      witnessRegion: region,
+    })
+    .optional(),
   /** Tags put on every resource of the stack that takes tags. @default none */
   tags: z
     .record(z.string().regex(/^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u, 'a tag key').refine((key) => !key.startsWith('aws:'), 'a tag key not starting with "aws:"'), z.string().max(256))

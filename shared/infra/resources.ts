@@ -108,7 +108,8 @@ export const functionPolicies = (config: FailoverConfig, service: string, stage:
       describeFailoverAlarmsStatement(config, names.prefix),
       readCredentialsStatement(config, ['failover']),
       readMetricsStatement(),
-      record,
+      // The record, and the writer lease read and, once seen lapsed, revoked (a conditional UpdateItem).
+      leaseStatement(names.leaseTable, ['GetItem', 'PutItem', 'UpdateItem']),
     ],
     selectCandidate: [readCredentialsStatement(config, ['failover']), readMetricsStatement(), record],
     // Steps that change the world first assert and extend the lease (a conditional UpdateItem).
@@ -213,6 +214,59 @@ export const functionExtensions = (config: FailoverConfig, service: string, stag
 /** Logical id of a function's role, referenced as `role:` in serverless.yml. */
 export const roleId = (fn: string) => `${fn.charAt(0).toUpperCase()}${fn.slice(1)}Role`;
 
+const KEY = {
+  AttributeDefinitions: [
+    { AttributeName: 'pk', AttributeType: 'S' },
+    { AttributeName: 'sk', AttributeType: 'S' },
+  ],
+  KeySchema: [
+    { AttributeName: 'pk', KeyType: 'HASH' },
+    { AttributeName: 'sk', KeyType: 'RANGE' },
+  ],
+};
+
+/**
+ * The table of records, leases and receipts. With `deployment.writerLease`, a global table with
+ * multi-Region strong consistency (two replicas and a witness): the writer's agent renews its lease
+ * wherever a majority of the three regions is reachable, and cannot where it is not. Without it, a
+ * regional table in the control region (writer agents then protect nothing across regions).
+ */
+const leaseTableResource = (config: FailoverConfig, tableName: string, tags: Array<{ Key: string; Value: string }>) => {
+  const kept = { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' };
+  const store = config.deployment.writerLease;
+  if (!store) {
+    return {
+      Type: 'AWS::DynamoDB::Table',
+      ...kept,
+      Properties: {
+        DeletionProtectionEnabled: true,
+        ...(tags.length > 0 ? { Tags: tags } : {}),
+        TableName: tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        ...KEY,
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      },
+    };
+  }
+  return {
+    Type: 'AWS::DynamoDB::GlobalTable',
+    ...kept,
+    Properties: {
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      ...KEY,
+      MultiRegionConsistency: 'STRONG',
+      GlobalTableWitnesses: [{ Region: store.witnessRegion }],
+      Replicas: store.replicaRegions.map((Region) => ({
+        Region,
+        DeletionProtectionEnabled: true,
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        ...(tags.length > 0 ? { Tags: tags } : {}),
+      })),
+    },
+  };
+};
+
 /** Every CloudFormation resource generated from the cluster configuration. */
 export const generateResources = ({ config, service, stage }: GenerateOptions): Record<string, unknown> => {
   const names = { ...deploymentNames(service, stage), service, stage };
@@ -230,26 +284,7 @@ export const generateResources = ({ config, service, stage }: GenerateOptions): 
   return {
     ...roles,
     // The cluster's recorded state (leases, receipts, history): never deleted with the stack.
-    LeaseTable: {
-      Type: 'AWS::DynamoDB::Table',
-      DeletionPolicy: 'Retain',
-      UpdateReplacePolicy: 'Retain',
-      Properties: {
-        DeletionProtectionEnabled: true,
-        ...(tags.length > 0 ? { Tags: tags } : {}),
-        TableName: names.leaseTable,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
-      },
-    },
+    LeaseTable: leaseTableResource(config, names.leaseTable, tags),
     // The rejoin procedure, run on a node's host by SSM Run Command (`pgfo rejoin`).
     RejoinDocument: tagged({
       Type: 'AWS::SSM::Document',

@@ -1,6 +1,7 @@
 import { dynamoClient } from '../aws/clients/dynamodb';
 import { ClusterRecordStore } from '../aws/cluster-record';
 import { LeaseStore } from '../aws/lease';
+import { WriterLeaseStore } from '../aws/writer-lease';
 import type { FailoverConfig } from '../config/schema';
 
 /** DynamoDB table holding leases, cluster records and receipts (created by serverless.yml). */
@@ -21,3 +22,4 @@ export const alarmPrefix = (): string => process.env[ALARM_PREFIX_ENV] || 'pgfo-
 export const leaseStore = (config: FailoverConfig): LeaseStore => new LeaseStore(dynamoClient(config.controlRegion), leaseTableName());
 export const clusterRecordStore = (config: FailoverConfig): ClusterRecordStore =>
   new ClusterRecordStore(dynamoClient(config.controlRegion), leaseTableName());
+export const writerLeaseStore = (config: FailoverConfig): WriterLeaseStore => new WriterLeaseStore(dynamoClient(config.controlRegion), leaseTableName());

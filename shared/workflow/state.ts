@@ -8,6 +8,7 @@ export const operatorNameSchema = z
   .max(128)
   .refine((value) => [...value].every((c) => c.charCodeAt(0) >= 32 && c.charCodeAt(0) !== 127), 'a name without control characters');
 import type { CandidateVerdict, OutageVerdict } from '../decisions/types';
+import type { LeaseFact, LeaseObservation } from '../decisions/writer-lease';
 import type { StepTiming } from '../time';
 import type { DatabaseUrlWrite, RecordRepoint } from '../actions/repoint';
 import type { FollowersResult } from '../decisions/followers';
@@ -95,6 +96,8 @@ export type OutageResult = OutageVerdict &
     firstCheckAt: string;
     /** Every check so far, oldest first (at most the last 60). */
     checks: OutageCheck[];
+    /** The writer lease as this check judged it (absent before writer agents existed). */
+    writerLease?: { lease: LeaseFact; detail: string; gate: string; observation: LeaseObservation | null };
   };
 
 export type CandidateResult = CandidateVerdict &
