@@ -7,6 +7,11 @@
 # or the tags cannot be read, makes PostgreSQL start in recovery (standby.signal): read-only,
 # visible to `pgfo status`, and ready for `pgfo rejoin`.
 #
+# The writer role is granted positively: a data directory that would start as a writer (no
+# standby.signal) starts so only when the writer-lease agent's check (`pgfo-agent check`) says the
+# cluster record names this node as the writer and its lease was not revoked. A record that names
+# another node, or a store that cannot be read, makes it start in recovery.
+#
 # Why a standby and not "do not start at all": a node in recovery cannot commit, yet it answers
 # probes (so the control plane sees that it came back) and it shuts down cleanly, which is what
 # pg_rewind needs later. A node that never starts would be invisible and stay crashed.
@@ -16,7 +21,10 @@
 #   PGFO_IMDS_ENDPOINT       instance metadata service (default http://169.254.169.254)
 #   PGFO_FENCED_TAG          tag key that marks a fenced instance (default pgfo:fenced)
 #   PGFO_GUARD_WAIT_SECONDS  how long to keep trying the metadata service (default 30)
-#   PGFO_GUARD_ALLOW_UNVERIFIED=1  start unchanged when the tags cannot be read (off: fail closed)
+#   PGFO_WRITER_CHECK        command that exits 0 when this node may start as the writer, 1 when not
+#                            (default: node /usr/local/lib/pgfo/pgfo-agent.cjs check, configured by
+#                            the agent's environment file)
+#   PGFO_GUARD_ALLOW_UNVERIFIED=1  start unchanged when the tags or the record cannot be read (off: fail closed)
 # Exit status: 0 PostgreSQL may start (unchanged, or as a standby); 2 usage error; 3 the data
 # directory cannot be made safe (PostgreSQL must not start).
 set -euo pipefail
@@ -78,10 +86,35 @@ make_standby() {
   say "wrote $data_dir/standby.signal: PostgreSQL starts read-only, in recovery"
 }
 
+# granted | refused:<why> | unknown:<why> — may a data directory that would start as a writer do so?
+writer_grant() {
+  local check=${PGFO_WRITER_CHECK:-node /usr/local/lib/pgfo/pgfo-agent.cjs check} out code
+  out=$(timeout 20 $check 2>&1) && code=0 || code=$?
+  out=$(printf '%s' "$out" | tail -n 1 | head -c 300)
+  case "$code" in
+    0) echo "granted:$out" ;;
+    1) echo "refused:$out" ;;
+    *) echo "unknown:the writer check did not answer (exit $code): $out" ;;
+  esac
+}
+
 result=$(verdict)
+if [ "$result" = not-fenced ] && [ ! -e "$data_dir/standby.signal" ] && [ ! -e "$data_dir/recovery.signal" ]; then
+  grant=$(writer_grant)
+  case "$grant" in
+    granted:*) say "the cluster record grants this node the writer role (${grant#granted:})" ;;
+    refused:*) result="refused:${grant#refused:}" ;;
+    *) result="$grant" ;;
+  esac
+fi
 case "$result" in
   not-fenced)
     say "instance is not tagged $tag: PostgreSQL starts as configured"
+    ;;
+  refused:*)
+    say "not the writer: ${result#refused:}"
+    make_standby
+    say "bring it back with 'pgfo rejoin' (it becomes a standby of the current writer)"
     ;;
   fenced)
     say "instance is tagged $tag ($(head -c 200 "$body")): it was fenced by the failover control plane"
@@ -89,7 +122,7 @@ case "$result" in
     say "bring it back with 'pgfo rejoin' (it becomes a standby of the current writer)"
     ;;
   unknown:*)
-    say "cannot tell whether this instance was fenced: ${result#unknown:}"
+    say "cannot tell whether this instance was fenced or may be the writer: ${result#unknown:}"
     if [ "${PGFO_GUARD_ALLOW_UNVERIFIED:-0}" = 1 ]; then
       say "PGFO_GUARD_ALLOW_UNVERIFIED=1: PostgreSQL starts as configured"
     else

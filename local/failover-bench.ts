@@ -4,6 +4,8 @@ import { clearSecretCache } from '../shared/aws/ssm';
 import type { FailoverConfig } from '../shared/config/schema';
 import { alarmDefinitions } from '../shared/infra/alarms';
 import { cloudWatchClient } from '../shared/aws/clients/cloudwatch';
+import { dynamoClient } from '../shared/aws/clients/dynamodb';
+import { ClusterRecordStore } from '../shared/aws/cluster-record';
 import { alarmStateChangeEvent } from './alarm-event';
 import { mirrorAlarmState } from './alarm-mirror';
 import { localConvergeDns, localFailoverMachine, localHandlers, localTrigger, type TriggerResult } from './handlers';
@@ -11,6 +13,8 @@ import type { ClusterConvergence } from '../functions/failover/converge-dns';
 import { InstanceBoot } from './instance-boot';
 import type { LocalExecution, LocalStateMachine } from './state-machine';
 import { FaultProxy } from './fault-proxy';
+import { StoreNetwork } from './store-network';
+import { LocalWriterAgents } from './writer-agents';
 import { InstancePower } from './instance-power';
 import type { TopologyPool } from './topology-pool';
 import { LOCAL_DEPLOYMENT, startLocalStack, type LocalStack, type LocalStackOptions } from './local-stack';
@@ -49,8 +53,18 @@ export interface FailoverBench {
   execution(name: string): Promise<LocalExecution>;
   /** One pass of the scheduled convergence, as the schedule runs it, starting executions on `machine`. */
   converge(cluster?: string): Promise<ClusterConvergence>;
+  /** With `agents`: each region's path to the record and lease store (the MRSC model). */
+  store: StoreNetwork | null;
+  /** With `agents`: the writer-lease agent beside every node, per cluster. */
+  agents: Record<string, LocalWriterAgents>;
   teardown(): Promise<void>;
 }
+
+/**
+ * The writer-lease store of the local stack with agents: a global table with strong consistency in
+ * the US region set, its replicas in the control region and us-east-1, the witness in us-east-2.
+ */
+export const LOCAL_WRITER_LEASE = { replicaRegions: ['us-west-2', 'us-east-1'], witnessRegion: 'us-east-2' };
 
 /**
  * A local stack with everything the failover needs: AWS calls go through a fault proxy in front of
@@ -67,6 +81,12 @@ export const startFailoverBench = async (
     beforeTask?: (state: string) => Promise<void>;
     /** Topologies reused across a suite's benches (see TopologyPool). */
     pool?: TopologyPool;
+    /**
+     * Run the writer-lease agent beside every node, with the record and lease store modelled across
+     * regions (StoreNetwork; the control plane's DynamoDB calls go through the control region's path).
+     * @default false
+     */
+    agents?: boolean;
   } = {},
 ): Promise<FailoverBench> => {
   const emulator = process.env.AWS_ENDPOINT_URL;
@@ -77,6 +97,7 @@ export const startFailoverBench = async (
     ...(options.pool ? { pool: options.pool } : {}),
     mutate: (config) => {
       fastPolicy(config);
+      if (options.agents) config.deployment.writerLease = { ...LOCAL_WRITER_LEASE, replicaRegions: [...LOCAL_WRITER_LEASE.replicaRegions] };
       options.mutate?.(config);
     },
   }).catch(async (error) => {
@@ -84,12 +105,25 @@ export const startFailoverBench = async (
     throw error;
   });
   const previous = { ...process.env };
-  Object.assign(process.env, stack.env, { AWS_ENDPOINT_URL: faults.endpoint });
+  const lease = stack.config.deployment.writerLease;
+  const store = options.agents && lease ? await StoreNetwork.start(faults.endpoint, lease, stack.config.clusters.flatMap((c) => c.nodes.map((n) => n.region)).concat(stack.config.controlRegion)) : null;
+  Object.assign(process.env, stack.env, { AWS_ENDPOINT_URL: faults.endpoint }, store ? { AWS_ENDPOINT_URL_DYNAMODB: store.endpoint(stack.config.controlRegion) } : {});
   resetClients();
   clearSecretCache();
   const power = InstancePower.start(stack, { emulatorEndpoint: emulator, ...(options.stoppingMs !== undefined ? { stoppingMs: options.stoppingMs } : {}) });
   faults.view(power.view);
   const boot = await InstanceBoot.start(stack, localHandlers.nodeReturned);
+  if (store) boot.storeEndpoint = (region) => store.endpoint(region);
+  const agents: Record<string, LocalWriterAgents> = {};
+  if (store) {
+    // The record the agents read: seeded as the control plane's first use would.
+    const records = new ClusterRecordStore(dynamoClient(stack.config.controlRegion), LOCAL_DEPLOYMENT.leaseTable);
+    for (const cluster of stack.config.clusters) await records.readOrSeed(cluster.name, cluster.nodes.find((n) => n.role === 'primary')!.name);
+    for (const cluster of stack.config.clusters) {
+      agents[cluster.name] = new LocalWriterAgents(cluster, stack.topologies[cluster.name]!, store, LOCAL_DEPLOYMENT.leaseTable);
+      agents[cluster.name]!.start();
+    }
+  }
   const machine = localFailoverMachine({ retryIntervalMs: 50, ...(options.beforeTask ? { beforeTask: options.beforeTask } : {}) });
   const trigger = localTrigger(machine);
   const convergence = localConvergeDns(machine);
@@ -119,7 +153,10 @@ export const startFailoverBench = async (
       if (!running) throw new Error(`no execution ${name}`);
       return running;
     },
+    store,
+    agents,
     teardown: async () => {
+      await Promise.all(Object.values(agents).map((a) => a.stop()));
       power.stop();
       await boot.stop();
       await Promise.allSettled([...machine.executions().values()]);
@@ -128,6 +165,9 @@ export const startFailoverBench = async (
       await faults.close();
       for (const key of Object.keys(stack.env)) delete process.env[key];
       process.env.AWS_ENDPOINT_URL = previous.AWS_ENDPOINT_URL;
+      if (previous.AWS_ENDPOINT_URL_DYNAMODB === undefined) delete process.env.AWS_ENDPOINT_URL_DYNAMODB;
+      else process.env.AWS_ENDPOINT_URL_DYNAMODB = previous.AWS_ENDPOINT_URL_DYNAMODB;
+      await store?.close();
       resetClients();
       clearSecretCache();
     },

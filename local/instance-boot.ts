@@ -1,5 +1,6 @@
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { runHostGuard, type GuardRun } from './host-guard';
+import { localWriterCheck, runHostGuard, type GuardRun } from './host-guard';
+import { LOCAL_DEPLOYMENT } from './local-stack';
 import { LocalImds } from './imds';
 import type { LocalStack } from './local-stack';
 
@@ -29,6 +30,11 @@ export class InstanceBoot {
   private readonly silent = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private polling: Promise<void> | undefined;
+  /**
+   * Each region's path to the record and lease store, which the guard's writer check reads through
+   * (the bench sets it to its StoreNetwork's). @default the process's AWS endpoint
+   */
+  storeEndpoint: (region: string) => string = () => process.env.AWS_ENDPOINT_URL ?? '';
 
   private constructor(
     private readonly stack: LocalStack,
@@ -84,7 +90,11 @@ export class InstanceBoot {
           this.boots.push(boot);
           try {
             if (!this.noGuard.has(node.name)) {
-              boot.guard = await runHostGuard(topology.nodes[node.name]!, { cwd: topology.dir, imdsEndpoint: this.imds.instanceEndpoint(region, node.instanceId) });
+              boot.guard = await runHostGuard(topology.nodes[node.name]!, {
+                cwd: topology.dir,
+                imdsEndpoint: this.imds.instanceEndpoint(region, node.instanceId),
+                writerCheck: localWriterCheck({ cluster: cluster.name, node: node.name, tableRegion: this.stack.config.controlRegion, table: LOCAL_DEPLOYMENT.leaseTable, storeEndpoint: this.storeEndpoint(region) }),
+              });
             }
             await topology.start(node.name);
             if (this.silent.has(node.name)) continue;

@@ -29,11 +29,15 @@ const writerOf = (cluster: ClusterConfig) => {
 /** Creates the lease table exactly as serverless.yml declares it (one definition); returns its name. */
 export const createLeaseTable = async (config: FailoverConfig, stage: string): Promise<string> => {
   const { LeaseTable } = generateResources({ config, service: 'pgfo', stage }) as {
-    LeaseTable: { Properties: Omit<CreateTableCommandInput, 'TableName'> & { TableName: string; PointInTimeRecoverySpecification?: unknown } };
+    LeaseTable: { Type: string; Properties: Pick<CreateTableCommandInput, 'AttributeDefinitions' | 'KeySchema' | 'BillingMode'> & { TableName: string } & Record<string, unknown> };
   };
-  const { PointInTimeRecoverySpecification: _pitr, ...table } = LeaseTable.Properties;
-  await new DynamoDBClient({ region: config.controlRegion }).send(new CreateTableCommand(table));
-  return table.TableName;
+  // The emulator has no global tables: the global table (deployment.writerLease) is created as one
+  // table with the same keys, its regions modelled by local/store-network.ts.
+  const { TableName, AttributeDefinitions, KeySchema, BillingMode, DeletionProtectionEnabled, Tags } = LeaseTable.Properties;
+  await new DynamoDBClient({ region: config.controlRegion }).send(
+    new CreateTableCommand({ TableName, AttributeDefinitions, KeySchema, BillingMode, ...(typeof DeletionProtectionEnabled === 'boolean' ? { DeletionProtectionEnabled } : {}), ...(Array.isArray(Tags) ? { Tags: Tags as CreateTableCommandInput['Tags'] } : {}) }),
+  );
+  return TableName;
 };
 
 /** Creates the rejoin command document exactly as the deployment does (one definition). */

@@ -65,7 +65,13 @@ export const confirmOutage = (state: FailoverState): Promise<OutageResult> =>
       const elapsedSeconds = (now.getTime() - new Date(firstCheckAt).getTime()) / 1000;
       verdict = watchOutage(verdict, { alarmState, elapsedSeconds, deadlineSeconds: policy.recheckDeadlineSeconds });
     }
-    const check = { at: now.toISOString(), decision: verdict.decision, signals: verdict.signals.map((s) => `${s.name}: ${answerOf(s)} (${s.cause})`), alarmState };
+    const check = {
+      at: now.toISOString(),
+      decision: verdict.decision,
+      signals: verdict.signals.map((s) => `${s.name}: ${answerOf(s)} (${s.cause})`),
+      alarmState,
+      ...(writerLease ? { writerLease: writerLease.lease } : {}),
+    };
     const checks = [...(previous?.checks ?? []), check].slice(-MAX_CHECKS_KEPT);
     log.info('outage check', { cluster: state.cluster, execution: state.executionName, writer, decision: verdict.decision, writerLease: writerLease?.lease, reason: verdict.reason });
     return { ...verdict, primary: writer, generation, firstCheckAt, checks, ...(writerLease ? { writerLease } : {}) };

@@ -7,8 +7,9 @@ export interface AgentStore {
   renew(generation: number): Promise<number | null>;
 }
 
-/** The local PostgreSQL: stop it (it takes no writes), start it again. Each call throws on failure. */
+/** The local PostgreSQL: is it running, stop it (it takes no writes), start it again. Each call throws on failure. */
 export interface AgentPostgres {
+  running(): Promise<boolean>;
   stop(reason: string): Promise<void>;
   start(reason: string): Promise<void>;
 }
@@ -35,8 +36,9 @@ export const stopAfterSeconds = (leaseSeconds: number): number => leaseSeconds /
  * The writer-lease agent beside one PostgreSQL node. Each `turn()`: a node that does not hold the
  * writer role reads the record and takes the lease only when the record names it
  * (`mayTakeWriterLease`); the holder renews, and stops PostgreSQL when it cannot (`agentTurn`),
- * starting it again once a renewal succeeds at the same generation. A node that never held the role
- * (a standby) is never touched. Level-triggered: a stop or start that failed is tried again next turn.
+ * starting it again once a renewal succeeds at the same generation. It renews only while PostgreSQL
+ * runs (a crashed server must let the lease lapse). A node that never held the role (a standby) is
+ * never touched. Level-triggered: a stop or start that failed is tried again next turn.
  */
 export class WriterAgent {
   /** Generation of the lease this node holds; null: it does not hold the writer role. */
@@ -61,6 +63,13 @@ export class WriterAgent {
 
   async turn(): Promise<string> {
     if (this.generation === null) return this.acquire();
+    if (!this.stopped && !(await this.postgres.running().catch(() => false))) {
+      // The lease says "this writer is alive": a server that is down (crashed, its host stopping) is
+      // not, so the lease is let lapse and the control plane may fail over once it has.
+      const reason = 'PostgreSQL is not running (and this agent did not stop it): not renewing the writer lease';
+      this.note('warn', reason);
+      return reason;
+    }
     const sentAt = this.now();
     let attempt: 'renewed' | 'refused' | 'failed';
     let detail = '';

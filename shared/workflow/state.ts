@@ -85,6 +85,8 @@ export interface OutageCheck {
   /** Each signal's answer: `ec2: down (api-unreachable)`. */
   signals: string[];
   alarmState: string | null;
+  /** The writer lease as this check judged it (held, expired, unknown); absent when not judged. */
+  writerLease?: LeaseFact;
 }
 
 export type OutageResult = OutageVerdict &

@@ -13,6 +13,8 @@ export interface BenchOptions {
   stoppingMs?: number;
   beforeTask?: (state: string) => Promise<void>;
   passwords?: LocalStackOptions['passwords'];
+  /** Run the writer-lease agent beside every node (see startFailoverBench). @default false */
+  agents?: boolean;
   /** Start the split-brain probe with the bench. @default true (a test that starts it later says false) */
   probe?: boolean;
 }

@@ -96,9 +96,14 @@ describe('WriterAgent: one host, its own clock', () => {
         return lease.value.counter;
       },
     };
-    const postgres: AgentPostgres = { stop: async () => void calls.push('stop'), start: async () => void calls.push('start') };
+    const server = { running: true };
+    const postgres: AgentPostgres = {
+      running: async () => server.running,
+      stop: async () => void calls.push('stop'),
+      start: async () => void calls.push('start'),
+    };
     const agent = new WriterAgent(store, postgres, { node: 'db1', leaseSeconds: 10, renewSeconds: 2, now: () => clock });
-    return { agent, calls, lease, tick: (ms: number) => (clock += ms) };
+    return { agent, calls, lease, server, tick: (ms: number) => (clock += ms) };
   };
 
   it('takes the lease the record grants, stops PostgreSQL after half a lease without renewal and starts it once it renews again', async () => {
@@ -125,5 +130,25 @@ describe('WriterAgent: one host, its own clock', () => {
     await (tick(2000), agent.turn());
     expect(calls).toEqual(['stop']);
     expect(agent.state.holding).toBe(false);
+  });
+});
+
+describe('WriterAgent: a crashed server lets the lease lapse', () => {
+  it('does not renew while PostgreSQL is down and it did not stop it', async () => {
+    let clock = 0;
+    let renewals = 0;
+    const store: AgentStore = {
+      read: async () => ({ record: { writer: 'db1', generation: 3 }, lease: null }),
+      take: async () => true,
+      renew: async () => ++renewals,
+    };
+    const server = { running: true };
+    const agent = new WriterAgent(store, { running: async () => server.running, stop: async () => undefined, start: async () => undefined }, { node: 'db1', leaseSeconds: 10, renewSeconds: 2, now: () => clock });
+    await agent.turn();
+    await (clock += 2000, agent.turn());
+    expect(renewals).toBe(1);
+    server.running = false;
+    await (clock += 2000, agent.turn());
+    expect(renewals).toBe(1);
   });
 });
