@@ -3,7 +3,11 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateTagsCommand, DeleteTagsCommand, EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { resetEmulator } from '../../local/emulator';
-import { runHostGuard } from '../../local/host-guard';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { localWriterCheck, runHostGuard } from '../../local/host-guard';
+import { createLeaseTable } from '../../local/seed';
+import { ClusterRecordStore } from '../../shared/aws/cluster-record';
+import { aConfig } from '../fixtures/config';
 import { LocalImds } from '../../local/imds';
 import { createTopology, type Topology } from '../../local/topology';
 
@@ -17,13 +21,17 @@ describe('host guard (host/pgfo-guard.sh) before PostgreSQL starts', () => {
   let imds: LocalImds;
   let instanceId: string;
 
+  const controlRegion = aConfig().controlRegion;
+  let table: string;
   const dataDir = () => topology.nodes.primary!.dataDir;
-  const guard = (options: { endpoint?: string; allowUnverified?: boolean } = {}) =>
+  /** The guard as on a host whose agent reads the record of `cluster` through `store`. */
+  const guard = (options: { endpoint?: string; allowUnverified?: boolean; cluster?: string; store?: string } = {}) =>
     runHostGuard(topology.nodes.primary!, {
       cwd: topology.dir,
       imdsEndpoint: options.endpoint ?? imds.instanceEndpoint('us-east-1', instanceId),
       waitSeconds: 2,
       ...(options.allowUnverified ? { allowUnverified: true } : {}),
+      writerCheck: localWriterCheck({ cluster: options.cluster ?? 'orders', node: 'primary', tableRegion: controlRegion, table, storeEndpoint: options.store ?? process.env.AWS_ENDPOINT_URL! }),
     });
   /** Stops the node, runs the guard, starts the node: a reboot of its instance. */
   const reboot = async (options: Parameters<typeof guard>[0] = {}) => {
@@ -45,6 +53,10 @@ describe('host guard (host/pgfo-guard.sh) before PostgreSQL starts', () => {
       }),
     );
     instanceId = out.Instances![0]!.InstanceId!;
+    table = await createLeaseTable(aConfig(), 'guard-test');
+    const records = new ClusterRecordStore(new DynamoDBClient({ region: controlRegion }), table);
+    await records.readOrSeed('orders', 'primary');
+    await records.readOrSeed('payments', 'db9');
     imds = await LocalImds.start();
     topology = await createTopology({
       nodes: [{ name: 'primary', role: 'primary' }],
@@ -65,11 +77,28 @@ describe('host guard (host/pgfo-guard.sh) before PostgreSQL starts', () => {
     await topology.start('primary');
   });
 
-  it('lets an instance without the fenced tag start as it was configured (a writer stays a writer)', async () => {
+  it('lets an instance without the fenced tag that the record names as writer start as a writer', async () => {
     const run = await reboot();
+    expect(run.output).toContain('the cluster record grants this node the writer role');
     expect(run.output).toContain('is not tagged pgfo:fenced');
     expect(run.madeStandby).toBe(false);
     expect(run.inRecovery).toBe(false);
+  });
+
+  it('starts a node the record does not name as writer in recovery, and one whose record is absent', async () => {
+    const other = await reboot({ cluster: 'payments' });
+    expect(other.output).toContain('names db9 as the writer, not primary');
+    expect(other.inRecovery).toBe(true);
+    rmSync(join(dataDir(), 'standby.signal'), { force: true });
+    const absent = await reboot({ cluster: 'nowhere' });
+    expect(absent.output).toContain('the cluster record is absent');
+    expect(absent.inRecovery).toBe(true);
+  });
+
+  it('starts in recovery when the record cannot be read (the store unreachable): no permission is no writer', async () => {
+    const run = await reboot({ store: 'http://127.0.0.1:9' });
+    expect(run.output).toMatch(/cannot tell whether this instance was fenced or may be the writer: the writer check did not answer \(exit 2\)/);
+    expect(run.inRecovery).toBe(true);
   });
 
   it('starts a fenced instance in recovery: it cannot commit, so it is never a second writer', async () => {
