@@ -10,6 +10,8 @@ export interface Observed {
   reasons: string[];
   ackedRowsLost: number | null;
   oldPrimaryFenced: boolean;
+  /** The old primary's PostgreSQL does not answer. */
+  oldPrimaryDown?: boolean;
   app: Availability;
 }
 
@@ -48,7 +50,9 @@ export const checkExpectations = (expected: Expectation, observed: Observed, cas
   if (!expected.promoted && observed.writers.includes(cast.primary.name) && observed.app.interrupted && !expected.appMayStall) {
     problems.push(`the application lost writes although ${cast.primary.name} stayed the writer`);
   }
-  if (expected.promoted && expected.promoted === cast.dr?.name && !observed.oldPrimaryFenced) {
+  if (expected.selfFenced) {
+    if (!observed.oldPrimaryDown) problems.push(`the old primary ${cast.primary.name} still answers: its agent did not stop it`);
+  } else if (expected.promoted && expected.promoted === cast.dr?.name && !observed.oldPrimaryFenced) {
     problems.push(`the old primary ${cast.primary.name} is not fenced (instance stopped, PostgreSQL down)`);
   }
   return problems;

@@ -148,6 +148,7 @@ class DrillRun implements DrillRunState {
           detachEmulator: options.keep ?? false,
           ...(options.dnsPendingMs !== undefined ? { dnsPendingMs: options.dnsPendingMs } : {}),
           ...(sequence ? { mutate: sequence.mutate, bootInstances: true } : {}),
+          ...(this.scenario.agents ? { agents: true } : {}),
         }),
       (d) => `${d.cluster.name}: ${d.cluster.nodes.map((n) => `${n.name} ${n.host}:${n.port}`).join(', ')}; emulator ${d.emulatorEndpoint}`,
     );
@@ -346,7 +347,7 @@ class DrillRun implements DrillRunState {
       problems.push(
         ...checkExpectations(
           this.expected,
-          { writers: endState.writers, dnsTarget: endState.dns.target, ssm: endState.ssm, reasons: this.reasons, ackedRowsLost: this.ackedRowsLost, oldPrimaryFenced: endState.oldPrimaryFenced, app },
+          { writers: endState.writers, dnsTarget: endState.dns.target, ssm: endState.ssm, reasons: this.reasons, ackedRowsLost: this.ackedRowsLost, oldPrimaryFenced: endState.oldPrimaryFenced, oldPrimaryDown: endState.oldPrimaryDown, app },
           this.cast,
           drill.cluster.nodes,
         ),

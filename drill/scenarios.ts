@@ -46,6 +46,11 @@ export interface Expectation {
    * standby is cut off, so commits wait for it: nothing acknowledged is lost).
    */
   appMayStall?: string;
+  /**
+   * The old primary fenced itself: its writer-lease agent stopped PostgreSQL while its instance runs
+   * (its region's EC2 API unreachable), so "fenced" means PostgreSQL down, not the instance stopped.
+   */
+  selfFenced?: boolean;
 }
 
 export interface Scenario {
@@ -68,6 +73,8 @@ export interface Scenario {
   afterWorkflow?(drill: DrillStack, cast: Cast, waitFor: WaitFor): Promise<string>;
   /** Undoes what would leave a kept stack unhealthy though nothing failed over. */
   restore?(drill: DrillStack, cast: Cast): Promise<void>;
+  /** Runs the writer-lease agent beside every node (local/writer-agents.ts). @default false */
+  agents?: boolean;
 }
 
 export type WaitFor = <T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs: number) => Promise<T>;
@@ -153,6 +160,8 @@ const routeFiftyThreeBack = async (drill: DrillStack, _cast: Cast, waitFor: Wait
 
 /** The control plane's own paths to nodes, while a scenario has cut them (restored by `restore`). */
 const controlPaths = new Map<DrillStack, { links: LinkProxy[]; configFile: string | undefined }>();
+/** When `region-isolated` cut the primary's region off (the drill's clock). */
+const isolatedAt = new Map<DrillStack, number>();
 
 /**
  * Cuts the control plane's paths (monitor and failover functions) to `nodes`: they reach them
@@ -354,6 +363,49 @@ const SCENARIOS: Record<SingleFaultScenario, Scenario> = {
       },
     },
   ),
+
+  'region-isolated': {
+    name: 'region-isolated',
+    alarmDriven: true,
+    agents: true,
+    payloadBytes: 1000,
+    expect: (cast) => {
+      const dr = need(cast.dr, 'node outside the primary region (DR replica)', 'region-isolated');
+      return {
+        outcome: 'promoted',
+        promoted: dr.name,
+        zeroLoss: false,
+        description: `${cast.primary.name}'s region cut off from both others while its hosts run: its agent stops it within the writer lease, then ${dr.name} is promoted; never two writers`,
+        reason: /writer lease expired/,
+        selfFenced: true,
+      };
+    },
+    prepare: slowDrLink('region-isolated'),
+    inject: async (drill, cast) => {
+      const region = cast.primary.region;
+      const leases = drill.leases;
+      if (!leases) throw new Error('region-isolated: the drill stack runs no writer-lease agents');
+      // Every path between the primary's region and the others: replication, the control plane's
+      // paths to its nodes and its regional EC2 API, and its path to the store's other regions.
+      const inside = drill.cluster.nodes.filter((n) => n.region === region);
+      await cutControlPaths(drill, inside);
+      const crossing = drill.topology.cutRegion(region);
+      drill.faults.fail({ match: calls.ec2In(region), status: 'reset', times: Infinity });
+      leases.store.isolate(region);
+      isolatedAt.set(drill, Date.now());
+      return `region ${region} cut off from the other regions (its hosts still run): control paths to ${inside.map((n) => n.name).join(', ')}, routes ${crossing.join(', ')}, its EC2 API and its path to the store cut`;
+    },
+    afterWorkflow: async (drill, cast) => {
+      const log = drill.leases?.agents[drill.cluster.name]?.log ?? [];
+      const stop = log.find((l) => l.node === cast.primary.name && /stopping PostgreSQL/.test(l.message) && l.at >= (isolatedAt.get(drill) ?? 0));
+      if (!stop) throw new Error(`region-isolated: ${cast.primary.name}'s agent never stopped it (log: ${JSON.stringify(log.slice(-4))})`);
+      const seconds = (stop.at - isolatedAt.get(drill)!) / 1000;
+      const limit = drill.cluster.policy.writerLeaseSeconds;
+      if (seconds > limit) throw new Error(`region-isolated: ${cast.primary.name} stopped ${seconds.toFixed(1)} s after the isolation, later than writerLeaseSeconds (${limit} s)`);
+      if (drill.topology.isRunning(cast.primary.name)) throw new Error(`region-isolated: ${cast.primary.name} runs again while its region is isolated`);
+      return `${cast.primary.name}'s agent stopped it ${seconds.toFixed(1)} s after the isolation (writerLeaseSeconds ${limit}); it stays down`;
+    },
+  },
 
   'region-outage': {
     name: 'region-outage',

@@ -9,6 +9,7 @@ import type { LocalStateMachine } from '../local/state-machine';
 import { emulatorEnv, startEmulator, type Emulator } from '../local/emulator';
 import { FaultProxy } from '../local/fault-proxy';
 import { InstanceBoot } from '../local/instance-boot';
+import { startLocalLeaseStack, withLocalWriterLease, type LocalLeaseStack } from '../local/writer-agents';
 import { InstancePower } from '../local/instance-power';
 import { ROUTE53_PROPAGATION_MS } from '../local/route53-propagation';
 import { startLocalStack, type LocalStack } from '../local/local-stack';
@@ -28,6 +29,8 @@ export interface DrillStackOptions {
   bootInstances?: boolean;
   /** Changes to the drill's copy of the configuration before anything starts (each one listed in the report's `shortened`). */
   mutate?: (config: FailoverConfig) => void;
+  /** Run the writer-lease agent beside every node, the store modelled across regions (local/writer-agents.ts). */
+  agents?: boolean;
 }
 
 export type { TriggerResult };
@@ -45,6 +48,8 @@ export interface DrillStack {
    * `stopping` phase, Route 53 changes PENDING for `dnsPendingMs`.
    */
   faults: FaultProxy;
+  /** With `agents`: the store's per-region paths and the agent beside every node. */
+  leases: LocalLeaseStack | null;
   /** With `bootInstances`: instances started again boot their node (host guard, then PostgreSQL) and tell the control plane (nodeReturned). */
   boot: InstanceBoot | null;
   machine: LocalStateMachine;
@@ -119,7 +124,11 @@ export const startDrillStack = async (options: DrillStackOptions): Promise<Drill
   resetClients();
   let stack: LocalStack;
   try {
-    stack = await startLocalStack({ configFile: options.configFile, portsFromConfig: true, ...(options.mutate ? { mutate: options.mutate } : {}) });
+    const mutate = (config: FailoverConfig) => {
+      if (options.agents) withLocalWriterLease(config);
+      options.mutate?.(config);
+    };
+    stack = await startLocalStack({ configFile: options.configFile, portsFromConfig: true, mutate });
   } catch (error) {
     restoreAwsEnv();
     await emulator?.stop();
@@ -128,12 +137,14 @@ export const startDrillStack = async (options: DrillStackOptions): Promise<Drill
   const faults = await FaultProxy.start(emulatorEndpoint);
   faults.route53.pendingMs = options.dnsPendingMs ?? ROUTE53_PROPAGATION_MS;
   // This process's calls go through the proxy (a kept stack's environment file names the emulator).
-  const restoreStackEnv = setEnv({ ...stack.env, AWS_ENDPOINT_URL: faults.endpoint });
+  const leases = options.agents ? await startLocalLeaseStack(stack, faults.endpoint) : null;
+  const restoreStackEnv = setEnv({ ...stack.env, AWS_ENDPOINT_URL: faults.endpoint, ...(leases?.env ?? {}) });
   resetClients();
   clearSecretCache();
   const power = InstancePower.start(stack, { emulatorEndpoint });
   faults.view(power.view);
   const boot = options.bootInstances ? await InstanceBoot.start(stack, localHandlers.nodeReturned) : null;
+  if (boot && leases) boot.storeEndpoint = (region) => leases.store.endpoint(region);
   const machine = localFailoverMachine();
   const trigger = localTrigger(machine);
   return {
@@ -145,9 +156,11 @@ export const startDrillStack = async (options: DrillStackOptions): Promise<Drill
     power,
     faults,
     boot,
+    leases,
     machine,
     trigger,
     release: async ({ keep }) => {
+      await leases?.stop();
       power.stop();
       await boot?.stop();
       await faults.close();

@@ -35,6 +35,8 @@ export interface EndState {
   dns: DrillReport['dns'];
   ssm: DrillReport['ssm'];
   oldPrimaryFenced: boolean;
+  /** The old primary's PostgreSQL does not answer (whatever its instance does). */
+  oldPrimaryDown: boolean;
 }
 
 const STOPPED = new Set(['stopping', 'stopped', 'shutting-down', 'terminated']);
@@ -87,5 +89,6 @@ export const observeEndState = async (cluster: ClusterConfig, topology: Topology
     dns: { record: cluster.route53.recordName, target },
     ssm,
     oldPrimaryFenced: old !== undefined && old.observed === 'down' && STOPPED.has(old.instanceState ?? ''),
+    oldPrimaryDown: old !== undefined && old.observed === 'down',
   };
 };

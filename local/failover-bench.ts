@@ -4,8 +4,6 @@ import { clearSecretCache } from '../shared/aws/ssm';
 import type { FailoverConfig } from '../shared/config/schema';
 import { alarmDefinitions } from '../shared/infra/alarms';
 import { cloudWatchClient } from '../shared/aws/clients/cloudwatch';
-import { dynamoClient } from '../shared/aws/clients/dynamodb';
-import { ClusterRecordStore } from '../shared/aws/cluster-record';
 import { alarmStateChangeEvent } from './alarm-event';
 import { mirrorAlarmState } from './alarm-mirror';
 import { localConvergeDns, localFailoverMachine, localHandlers, localTrigger, type TriggerResult } from './handlers';
@@ -13,8 +11,8 @@ import type { ClusterConvergence } from '../functions/failover/converge-dns';
 import { InstanceBoot } from './instance-boot';
 import type { LocalExecution, LocalStateMachine } from './state-machine';
 import { FaultProxy } from './fault-proxy';
-import { StoreNetwork } from './store-network';
-import { LocalWriterAgents } from './writer-agents';
+import type { StoreNetwork } from './store-network';
+import { startLocalLeaseStack, withLocalWriterLease, type LocalLeaseStack, type LocalWriterAgents } from './writer-agents';
 import { InstancePower } from './instance-power';
 import type { TopologyPool } from './topology-pool';
 import { LOCAL_DEPLOYMENT, startLocalStack, type LocalStack, type LocalStackOptions } from './local-stack';
@@ -61,12 +59,6 @@ export interface FailoverBench {
 }
 
 /**
- * The writer-lease store of the local stack with agents: a global table with strong consistency in
- * the US region set, its replicas in the control region and us-east-1, the witness in us-east-2.
- */
-export const LOCAL_WRITER_LEASE = { replicaRegions: ['us-west-2', 'us-east-1'], witnessRegion: 'us-east-2' };
-
-/**
  * A local stack with everything the failover needs: AWS calls go through a fault proxy in front of
  * the emulator, EC2 stops power off the matching PostgreSQL nodes, and the deployed definition runs
  * in-process with the real handlers.
@@ -97,7 +89,7 @@ export const startFailoverBench = async (
     ...(options.pool ? { pool: options.pool } : {}),
     mutate: (config) => {
       fastPolicy(config);
-      if (options.agents) config.deployment.writerLease = { ...LOCAL_WRITER_LEASE, replicaRegions: [...LOCAL_WRITER_LEASE.replicaRegions] };
+      if (options.agents) withLocalWriterLease(config);
       options.mutate?.(config);
     },
   }).catch(async (error) => {
@@ -105,25 +97,14 @@ export const startFailoverBench = async (
     throw error;
   });
   const previous = { ...process.env };
-  const lease = stack.config.deployment.writerLease;
-  const store = options.agents && lease ? await StoreNetwork.start(faults.endpoint, lease, stack.config.clusters.flatMap((c) => c.nodes.map((n) => n.region)).concat(stack.config.controlRegion)) : null;
-  Object.assign(process.env, stack.env, { AWS_ENDPOINT_URL: faults.endpoint }, store ? { AWS_ENDPOINT_URL_DYNAMODB: store.endpoint(stack.config.controlRegion) } : {});
+  const leases: LocalLeaseStack | null = options.agents ? await startLocalLeaseStack(stack, faults.endpoint) : null;
+  Object.assign(process.env, stack.env, { AWS_ENDPOINT_URL: faults.endpoint }, leases?.env ?? {});
   resetClients();
   clearSecretCache();
   const power = InstancePower.start(stack, { emulatorEndpoint: emulator, ...(options.stoppingMs !== undefined ? { stoppingMs: options.stoppingMs } : {}) });
   faults.view(power.view);
   const boot = await InstanceBoot.start(stack, localHandlers.nodeReturned);
-  if (store) boot.storeEndpoint = (region) => store.endpoint(region);
-  const agents: Record<string, LocalWriterAgents> = {};
-  if (store) {
-    // The record the agents read: seeded as the control plane's first use would.
-    const records = new ClusterRecordStore(dynamoClient(stack.config.controlRegion), LOCAL_DEPLOYMENT.leaseTable);
-    for (const cluster of stack.config.clusters) await records.readOrSeed(cluster.name, cluster.nodes.find((n) => n.role === 'primary')!.name);
-    for (const cluster of stack.config.clusters) {
-      agents[cluster.name] = new LocalWriterAgents(cluster, stack.topologies[cluster.name]!, store, LOCAL_DEPLOYMENT.leaseTable);
-      agents[cluster.name]!.start();
-    }
-  }
+  if (leases) boot.storeEndpoint = (region) => leases.store.endpoint(region);
   const machine = localFailoverMachine({ retryIntervalMs: 50, ...(options.beforeTask ? { beforeTask: options.beforeTask } : {}) });
   const trigger = localTrigger(machine);
   const convergence = localConvergeDns(machine);
@@ -153,10 +134,10 @@ export const startFailoverBench = async (
       if (!running) throw new Error(`no execution ${name}`);
       return running;
     },
-    store,
-    agents,
+    store: leases?.store ?? null,
+    agents: leases?.agents ?? {},
     teardown: async () => {
-      await Promise.all(Object.values(agents).map((a) => a.stop()));
+      await leases?.stop();
       power.stop();
       await boot.stop();
       await Promise.allSettled([...machine.executions().values()]);
@@ -167,7 +148,6 @@ export const startFailoverBench = async (
       process.env.AWS_ENDPOINT_URL = previous.AWS_ENDPOINT_URL;
       if (previous.AWS_ENDPOINT_URL_DYNAMODB === undefined) delete process.env.AWS_ENDPOINT_URL_DYNAMODB;
       else process.env.AWS_ENDPOINT_URL_DYNAMODB = previous.AWS_ENDPOINT_URL_DYNAMODB;
-      await store?.close();
       resetClients();
       clearSecretCache();
     },

@@ -1,8 +1,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { ClusterConfig } from '../shared/config/schema';
+import { ClusterRecordStore } from '../shared/aws/cluster-record';
+import type { ClusterConfig, FailoverConfig } from '../shared/config/schema';
 import { AGENT_CLIENT_TIMEOUTS, agentStore } from '../shared/host/agent-store';
 import { WriterAgent } from '../shared/host/writer-agent';
-import type { StoreNetwork } from './store-network';
+import { LOCAL_DEPLOYMENT, type LocalStack } from './local-stack';
+import { StoreNetwork } from './store-network';
 import type { Topology } from './topology';
 
 export interface AgentLogLine {
@@ -58,3 +60,52 @@ export class LocalWriterAgents {
     for (const client of this.clients) client.destroy();
   }
 }
+
+/**
+ * The writer-lease store of the local stack with agents: a global table with strong consistency in
+ * the US region set, its replicas in the control region and us-east-1, the witness in us-east-2.
+ */
+export const LOCAL_WRITER_LEASE = { replicaRegions: ['us-west-2', 'us-east-1'], witnessRegion: 'us-east-2' } as const;
+
+/** Puts the local writer-lease store into a configuration template (before the stack is built). */
+export const withLocalWriterLease = (config: FailoverConfig): void => {
+  config.deployment.writerLease = { replicaRegions: [...LOCAL_WRITER_LEASE.replicaRegions], witnessRegion: LOCAL_WRITER_LEASE.witnessRegion };
+};
+
+export interface LocalLeaseStack {
+  store: StoreNetwork;
+  agents: Record<string, LocalWriterAgents>;
+  /** The environment the control plane's functions need: their DynamoDB calls through the control region's path. */
+  env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The store network in front of `target` (the stack's fault proxy), the cluster records seeded as
+ * the control plane's first use would, and an agent beside every node of every cluster, started.
+ */
+export const startLocalLeaseStack = async (stack: LocalStack, target: string): Promise<LocalLeaseStack> => {
+  const lease = stack.config.deployment.writerLease;
+  if (!lease) throw new Error('local writer lease: the configuration has no deployment.writerLease (withLocalWriterLease)');
+  const regions = stack.config.clusters.flatMap((c) => c.nodes.map((n) => n.region)).concat(stack.config.controlRegion);
+  const store = await StoreNetwork.start(target, lease, regions);
+  const env = { AWS_ENDPOINT_URL_DYNAMODB: store.endpoint(stack.config.controlRegion) };
+  const client = new DynamoDBClient({ region: stack.config.controlRegion, endpoint: env.AWS_ENDPOINT_URL_DYNAMODB });
+  const records = new ClusterRecordStore(client, LOCAL_DEPLOYMENT.leaseTable);
+  for (const cluster of stack.config.clusters) await records.readOrSeed(cluster.name, cluster.nodes.find((n) => n.role === 'primary')!.name);
+  client.destroy();
+  const agents: Record<string, LocalWriterAgents> = {};
+  for (const cluster of stack.config.clusters) {
+    agents[cluster.name] = new LocalWriterAgents(cluster, stack.topologies[cluster.name]!, store, LOCAL_DEPLOYMENT.leaseTable);
+    agents[cluster.name]!.start();
+  }
+  return {
+    store,
+    agents,
+    env,
+    stop: async () => {
+      await Promise.all(Object.values(agents).map((a) => a.stop()));
+      await store.close();
+    },
+  };
+};
