@@ -23,6 +23,7 @@ const stateOf = (nodes: ObservedNode[]): EndState => ({
   dns: { record: cluster.route53.recordName, target: null },
   ssm: [],
   oldPrimaryFenced: false,
+  oldPrimaryDown: false,
 });
 
 /** After the first failover of second-failover: standby_az2 writes, the DR follows it, the primary is down. */
