@@ -26,6 +26,16 @@ import { FaultProxy } from './fault-proxy';
  * 2 s request timeout either way). Everything answered is forwarded to `target` (the bench's fault
  * proxy, so its rules still apply).
  */
+/**
+ * The MRSC rule: a call from `from` answers iff a replica it reaches reaches a majority of the
+ * three regions (itself included). Pure.
+ */
+export const storeAnswers = (from: string, store: { replicaRegions: readonly string[]; witnessRegion: string }, reaches: (a: string, b: string) => boolean): boolean => {
+  const members = [...store.replicaRegions, store.witnessRegion];
+  const majority = Math.floor(members.length / 2) + 1;
+  return store.replicaRegions.some((replica) => reaches(from, replica) && members.filter((m) => m === replica || reaches(replica, m)).length >= majority);
+};
+
 export class StoreNetwork {
   /** Pairs of regions that cannot reach each other ("a|b", sorted). */
   private readonly cuts = new Set<string>();
@@ -85,9 +95,7 @@ export class StoreNetwork {
 
   /** Does a store call made from `region` answer? */
   answers(region: string): boolean {
-    const members = [...this.replicaRegions, this.witnessRegion];
-    const majority = Math.floor(members.length / 2) + 1;
-    return this.replicaRegions.some((replica) => this.reaches(region, replica) && members.filter((m) => this.reaches(replica, m)).length >= majority);
+    return storeAnswers(region, this, (from, to) => this.reaches(from, to));
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,9 @@
 import { agentTurn, gateOutage, judgeWriterLease, mayTakeWriterLease, promotionGate, type WriterLease } from '../../shared/decisions/writer-lease';
 import { WriterAgent, type AgentPostgres, type AgentStore } from '../../shared/host/writer-agent';
+import { semanticProblems } from '../../shared/config/rules';
+import { generateResources } from '../../shared/infra/resources';
+import { storeAnswers } from '../../local/store-network';
+import { aConfig } from '../fixtures/config';
 
 const aLease = (over: Partial<WriterLease> = {}): WriterLease => ({ node: 'db1', generation: 3, counter: 7, revokedBy: null, ...over });
 const at = (seconds: number) => new Date(Date.UTC(2026, 11, 6, 8, 0, seconds));
@@ -150,5 +154,41 @@ describe('WriterAgent: a crashed server lets the lease lapse', () => {
     server.running = false;
     await (clock += 2000, agent.turn());
     expect(renewals).toBe(1);
+  });
+});
+
+describe('where the lease lives', () => {
+  const withStore = (replicaRegions: string[], witnessRegion: string) => {
+    const config = aConfig();
+    config.deployment.writerLease = { replicaRegions, witnessRegion };
+    return config;
+  };
+
+  it('is a global table with multi-Region strong consistency, two replicas and a witness', () => {
+    const { LeaseTable } = generateResources({ config: withStore(['us-west-2', 'us-east-2'], 'us-east-1'), service: 'pgfo', stage: 'prod' }) as Record<string, { Type: string; Properties: Record<string, unknown> }>;
+    expect(LeaseTable!.Type).toBe('AWS::DynamoDB::GlobalTable');
+    expect(LeaseTable!.Properties).toMatchObject({
+      MultiRegionConsistency: 'STRONG',
+      GlobalTableWitnesses: [{ Region: 'us-east-1' }],
+      Replicas: [expect.objectContaining({ Region: 'us-west-2', DeletionProtectionEnabled: true }), expect.objectContaining({ Region: 'us-east-2' })],
+    });
+    expect(generateResources({ config: aConfig(), service: 'pgfo', stage: 'prod' }).LeaseTable).toMatchObject({ Type: 'AWS::DynamoDB::Table' });
+  });
+
+  it('refuses regions outside one supported set, a repeated region, and a control region that is not a replica', () => {
+    expect(semanticProblems(withStore(['us-west-2', 'eu-west-1'], 'us-east-1')).join('\n')).toMatch(/not all in one region set that supports multi-Region strong consistency/);
+    expect(semanticProblems(withStore(['us-west-2', 'us-west-2'], 'us-east-1')).join('\n')).toMatch(/three different regions/);
+    expect(semanticProblems(withStore(['us-east-2', 'us-east-1'], 'us-west-2')).join('\n')).toMatch(/must include the control region us-west-2/);
+    expect(semanticProblems(withStore(['us-west-2', 'us-east-2'], 'us-east-1'))).toEqual([]);
+  });
+
+  it('answers a region only while a replica it reaches reaches a majority of the three (the local model)', () => {
+    const store = { replicaRegions: ['us-west-2', 'us-east-1'], witnessRegion: 'us-east-2' };
+    const cut = (pairs: string[][]) => (a: string, b: string) => a === b || !pairs.some(([x, y]) => (x === a && y === b) || (x === b && y === a));
+    const isolated = cut([['us-east-1', 'us-west-2'], ['us-east-1', 'us-east-2']]);
+    expect(storeAnswers('us-east-1', store, isolated)).toBe(false);
+    expect(storeAnswers('us-west-2', store, isolated)).toBe(true);
+    const partition = cut([['us-east-1', 'us-west-2']]);
+    expect([storeAnswers('us-east-1', store, partition), storeAnswers('us-west-2', store, partition)]).toEqual([true, true]);
   });
 });
