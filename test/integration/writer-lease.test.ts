@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { sampleAndPublish } from '../../functions/monitor/handler';
 import { calls } from '../../local/fault-proxy';
 import type { FailoverBench } from '../../local/failover-bench';
 import { LinkProxy } from '../../local/link-proxy';
@@ -59,6 +60,9 @@ describe('writer lease', () => {
   it('the control region cut off from the primary region (databases and EC2 API), the writer renewing through its own path: no promotion, the lease held in the receipt', async () => {
     ({ bench, s } = await f.start({ agents: true }));
     await primaryHolds();
+    // The monitor has published the writer's position (the lag guard's reference): without the
+    // writer lease, this partition would promote the DR.
+    await sampleAndPublish({ samples: 3, intervalMs: 200 });
     // The control plane (us-west-2) reaches the us-east-1 nodes through links that are cut; the
     // applications there, the sync standby and the store's witness region still reach the primary.
     const config: FailoverConfig = structuredClone(bench.stack.config);
