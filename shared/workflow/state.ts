@@ -63,6 +63,16 @@ export const executionNameFor = (cluster: string, kind: 'alarm' | 'manual', time
   return `${cluster}-${kind}-${stamp}`.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 80);
 };
 
+/**
+ * Whether `name` is one of `cluster`'s failover executions (executionNameFor's names): exact, so
+ * that the executions of a cluster `app-2` are never taken for those of `app`.
+ */
+export const isExecutionOf = (cluster: string, name: string): boolean =>
+  (['alarm', 'manual'] as const).some((kind) => {
+    const stem = executionNameFor(cluster, kind, '');
+    return name.startsWith(stem) && /^\d*$/.test(name.slice(stem.length));
+  });
+
 
 export interface LeaseResult extends StepTiming {
   acquired: boolean;
