@@ -58,6 +58,7 @@ const aReport = (overrides: Partial<DrillReport> = {}): DrillReport => ({
     rpoSeconds: 30,
     maxLagBytes: 16 * 1024 * 1024,
   },
+  convergence: null,
   receipt: null,
   kept: null,
   error: null,
