@@ -222,8 +222,11 @@ class DrillRun implements DrillRunState {
     // metric with data would be.
     const periodMs = this.alarm!.periodSeconds * 1000;
     await sleep(Math.max(0, Math.ceil(monitorStart / periodMs) * periodMs + 1100 - Date.now()));
-    const { onAlarm } = this.scenario;
-    const deliver = onAlarm ? async (event: unknown) => (await onAlarm(drill, this.cast!), drill.trigger(event)) : (event: unknown) => drill.trigger(event);
+    const scenario = this.scenario;
+    const deliver = async (event: unknown) => {
+      await scenario.onAlarm?.(drill, this.cast!);
+      return drill.trigger(event);
+    };
     this.watch = new AlarmWatch(this.alarm!, drill.stack.config.controlRegion, deliver, this.options.alarmTickMs ?? 1000);
     this.watch.start();
     if (this.scenario.convergence) {

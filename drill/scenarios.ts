@@ -217,7 +217,7 @@ const blips = new Map<DrillStack, { endsAt: number; ended: Promise<void> }>();
 const dynamoBlip = async (drill: DrillStack): Promise<void> => {
   if (blips.has(drill)) return;
   const region = drill.stack.config.controlRegion;
-  const rule = drill.faults.fail({ match: (i) => i.service === 'dynamodb' && i.region === region, status: 503, times: Number.POSITIVE_INFINITY });
+  const rule = drill.faults.fail({ match: (i) => i.service === 'dynamodb' && i.region === region, status: 'reset', times: Number.POSITIVE_INFINITY });
   const endsAt = Date.now() + BLIP_SECONDS * 1000;
   const ended = sleep(BLIP_SECONDS * 1000).then(() => {
     rule.times = 0;
