@@ -93,7 +93,7 @@ const applyRepairs = async (
   const writerNode = nodeNamed(cluster, held.record.writer, 'cluster record writer');
   // DATABASE_URL: the repoint's own rewrite (every region, each written only when it differs),
   // right after the lease and the record were checked: no second read before it.
-  const urlOutcome = urls.length === 0 ? null : await rewriteDatabaseUrls(cluster, writerNode, { beforeWrite: Promise.resolve() }).then(
+  const urlOutcome = urls.length === 0 ? null : await rewriteDatabaseUrls(cluster, writerNode).then(
     (result) => ({ ok: true as const, written: result.parameters }),
     (error: Error) => ({ ok: false as const, reason: error.message }),
   );
