@@ -233,7 +233,8 @@ export const drillSection = (r: DrillResult): string[] => {
       '"promotion → DATABASE_URL" is the receipt’s end of the promotion to the end of the last DATABASE_URL write (the DNS branch runs beside it). ' +
       '"dependency back → converged" is the scheduled convergence’s part: from SSM answering again to every DATABASE_URL read back on the writer ' +
       '(`ssm-region-down`), or from DynamoDB’s 20 s blip ending to the failover execution it started (`dependency-blip`); the convergence runs at ' +
-      'its deployed schedule (rate(1 minute), three passes 20 s apart in each invocation).',
+      'its deployed schedule (rate(1 minute), three passes 20 s apart in each invocation), started with the drill’s warm-up, so its phase against ' +
+      'the fault is about the same in every run: the worst case is one pass interval (20 s) plus a pass, not the spread shown.',
     ...r.scenarios.flatMap((s) => (s.measured ? [`\nRow ${s.label ?? s.scenario}: measured ${s.measured}.`] : [])),
     ...r.scenarios.flatMap((s) =>
       (s.failures ?? []).map((f, i) => `\nFailed ${s.scenario} run ${i + 1}: ${f.problems.join('; ')}. Workflow: ${f.reasons.join('; ') || 'no reasons'}. Alarm: ${f.alarmTransitions.join('; ') || 'no transitions'}.`),
