@@ -11,6 +11,8 @@ import type { FailoverBench } from '../../local/failover-bench';
 import type { LocalExecution } from '../../local/state-machine';
 import { failoverFixture, type BenchOptions } from '../harness/fixture';
 import { AckedWriter } from '../../local/workload';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { clusterContext } from '../../shared/config/cluster-context';
 import { resolveWriter } from '../../shared/operators/resolve';
 
@@ -206,6 +208,35 @@ describe('automatic failover on the real topology', () => {
     expect(promoted.dataLoss?.basis).toBe('not comparable: standby_dr streams from primary, not from standby_az2');
     expect(await writable('standby_dr')).toBe(true);
     await expectOneWriterThroughout(accepted);
+  });
+
+  it('holds off while the primary answers only "cannot connect now" (57P03) within the grace, then fails over', async () => {
+    await start({ mutate: (config) => (config.clusters[0]!.policy.startingUpGraceSeconds = 4) });
+    // The primary comes back in recovery with hot standby off: it answers every connection with
+    // 57P03 "the database system is not accepting connections" and will never serve writes.
+    const standbySignal = join(topology().nodes.primary!.dataDir, 'standby.signal');
+    await topology().query('primary', 'ALTER SYSTEM SET hot_standby = off');
+    await topology().stop('primary');
+    writeFileSync(standbySignal, '');
+    try {
+      await topology().start('primary');
+      await expect(topology().query('primary', 'SELECT 1')).rejects.toMatchObject({ code: '57P03' });
+
+      const execution = await runFailover();
+
+      expect(execution.status).toBe('SUCCEEDED');
+      const receipt = execution.output as Receipt;
+      const probe = receipt.outageChecks.map((c) => c.signals.find((x) => x.startsWith('database:')));
+      // Vetoed while within the grace, then counted as down (never anything else in between).
+      expect(probe[0]).toBe('database: up (starting-up)');
+      expect(probe.at(-1)).toBe('database: down (starting-up-too-long)');
+      expect(new Set(probe)).toEqual(new Set(['database: up (starting-up)', 'database: down (starting-up-too-long)']));
+      expect(receipt).toMatchObject({ outcome: 'promoted', promoted: 'standby_az2', previousPrimary: 'primary' });
+      expect(await instanceState('primary')).toBe('stopped');
+      await expectOneWriterThroughout(execution);
+    } finally {
+      rmSync(standbySignal, { force: true });
+    }
   });
 
   it('refuses a DR replica over the lag cap, says by how much, and leaves every node and record as it was', async () => {
