@@ -5,7 +5,7 @@ import { ensureDocumentIn, type CommandRunner } from '../aws/run-command';
 import { withFailoverConnection } from '../actions/failover-connection';
 import { nodeNamed, type ClusterContext } from '../config/cluster-context';
 import { decideRejoin } from '../decisions/rejoin';
-import { REJOIN_TIMEOUT_SECONDS } from '../infra/rejoin-document';
+import { REJOIN_STREAMING_CHECK_SECONDS, REJOIN_TIMEOUT_SECONDS } from '../workflow/timeouts';
 import { log } from '../log';
 import { standbyOnWriter } from '../postgres/switchover-sql';
 import { sleep } from '../time';
@@ -42,7 +42,7 @@ export interface RejoinReceipt {
 }
 
 /** How long the writer is watched for the node streaming, once the document reported it did. */
-const STREAMING_CHECK_MS = 30_000;
+const STREAMING_CHECK_MS = REJOIN_STREAMING_CHECK_SECONDS * 1000;
 /** SSM Run Command's shortest TimeoutSeconds. */
 const SHORTEST_COMMAND_SECONDS = 30;
 /** Kept for the calls before and after the command (document copy, receipt, tag, record). */
