@@ -188,7 +188,10 @@ export const policySchema = z.strictObject({
   fenceTimeoutSeconds: z.number().int().min(1).max(600).default(120),
   /** After a completed failover, further automatic failovers are refused for this long. @default 900 */
   cooldownSeconds: z.number().int().min(0).max(86400).default(900),
-  /** A lease older than this is considered abandoned (its execution died). @default 900 */
+  /** A lease older than this is considered abandoned (its execution died); each step that changes the
+   * world extends it by this much. Checked at load against every stretch that runs under one
+   * assertion of it (shared/config/rules.ts: the confirmation and candidate choice, each step's Task
+   * timeout, a switchover invocation, the rejoin's command and streaming check, 870 s). @default 900 */
   leaseSeconds: z.number().int().min(60).max(86400).default(900),
   /** pg_promote wait, seconds. @default 60 */
   promoteTimeoutSeconds: z.number().int().min(1).max(600).default(60),
