@@ -33,7 +33,9 @@ const preferenceOrder = (facts: CandidateFacts): StandbyFacts[] => {
     ? [...inRegion.sort(bySync), ...elsewhere]
     : [...elsewhere, ...inRegion.sort(bySync)];
   const requested = facts.requestedNode ? ordered.filter((s) => s.node === facts.requestedNode) : ordered;
-  // Only with data loss accepted can a non-follower be chosen at all: every follower comes first.
+  // Only with data loss accepted can a non-follower be chosen at all: then every follower comes first
+  // (otherwise each is refused in its place, and the reasons keep the preference order).
+  if (!facts.acceptDataLoss) return requested;
   return [...requested.filter((s) => s.follows !== false), ...requested.filter((s) => s.follows === false)];
 };
 
