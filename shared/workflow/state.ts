@@ -21,7 +21,13 @@ import type { FollowersResult } from '../decisions/followers';
 const stepResultsSchema = z.looseObject({
   lease: z.looseObject({ acquired: z.boolean(), generation: z.number().int().min(0).optional() }).optional(),
   outage: z
-    .looseObject({ decision: z.enum(['confirmed', 'recheck', 'not-confirmed', 'undecided']), attempt: z.number().int().min(1).max(1000), regionHealthy: z.boolean(), cloudEvidence: z.boolean().optional() })
+    .looseObject({
+      decision: z.enum(['confirmed', 'recheck', 'not-confirmed', 'undecided']),
+      attempt: z.number().int().min(1).max(1000),
+      regionHealthy: z.boolean(),
+      cloudEvidence: z.boolean().optional(),
+      startingUpSince: z.iso.datetime().nullable().optional(),
+    })
     .optional(),
   candidate: z
     .looseObject({ promote: z.boolean(), node: nameSchema.optional(), previousPrimary: nameSchema, generation: z.number().int().min(1) })
@@ -105,6 +111,8 @@ export type OutageResult = OutageVerdict &
     firstCheckAt: string;
     /** Every check so far, oldest first (at most the last 60). */
     checks: OutageCheck[];
+    /** When the checks began to see the writer answer only 57P03 in a row (policy.startingUpGraceSeconds counts from it). */
+    startingUpSince?: string | null;
   };
 
 export type CandidateResult = CandidateVerdict &
