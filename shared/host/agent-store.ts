@@ -3,8 +3,11 @@ import { ClusterRecordStore } from '../aws/cluster-record';
 import { WriterLeaseStore } from '../aws/writer-lease';
 import type { AgentStore } from './writer-agent';
 
-/** Timeouts of the agent's store calls: a renewal that hangs must fail within a turn, not hold the agent. */
-export const AGENT_CLIENT_TIMEOUTS = { connectionTimeout: 1000, requestTimeout: 2000 } as const;
+/**
+ * Timeouts of the agent's store calls: a renewal that hangs must fail within a turn, not hold the
+ * agent. `throwOnRequestTimeout`: without it the SDK's handler only warns when `requestTimeout` passes.
+ */
+export const AGENT_CLIENT_TIMEOUTS = { connectionTimeout: 1000, requestTimeout: 2000, throwOnRequestTimeout: true } as const;
 
 /** One DynamoDB client per store region, with the agent's timeouts and no SDK retries (the next turn retries). */
 export const agentClients = (regions: string[]): DynamoDBClient[] =>
