@@ -86,6 +86,16 @@ describe('the drill, run programmatically against the real topology and the emul
       dnsPendingMs: DNS_PENDING_MS,
     });
 
+  it("region isolated while its hosts run: the old writer's agent stops it within the lease, then the DR is promoted; never two writers", async () => {
+    const report = await drill('region-isolated');
+
+    expect(report.problems).toEqual([]);
+    expect(report.passed).toBe(true);
+    expect(report).toMatchObject({ scenario: 'region-isolated', outcome: 'promoted', promoted: 'standby_dr' });
+    expect(report.reasons.join('; ')).toMatch(/writer lease expired/);
+    expect(lines.join('\n')).toMatch(/primary's agent stopped it [\d.]+ s after the isolation/);
+  }, 300000);
+
   it('region outage: promotes the DR replica, fences the old primary, and measures what the application saw', async () => {
     const report = await drill('region-outage');
 
