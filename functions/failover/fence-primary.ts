@@ -23,7 +23,10 @@ export const fencePrimary = (state: FailoverState): Promise<FenceResult> =>
     const old = nodeNamed(cluster, state.candidate.previousPrimary);
     const incident = `${state.executionName}@${state.incident.at}`;
     const facts = await fenceInstance(old, incident, cluster.policy.fenceTimeoutSeconds, { ec2: ec2Client(old.region) });
-    const verdict = judgeFence(facts, cluster.policy.requireFencing, state.acceptUnfenced ?? null);
+    // The writer lease seen lapsed and revoked by the confirmation: the old writer stopped itself.
+    const lease = state.outage?.writerLease;
+    const selfFenced = lease?.lease === 'expired' && state.outage?.primary === old.name ? `writer lease expired: ${lease.detail}` : null;
+    const verdict = judgeFence(facts, cluster.policy.requireFencing, state.acceptUnfenced ?? null, selfFenced);
     if (!verdict.fenced) log.warn('fencing not confirmed', { cluster: cluster.name, node: old.name, proceed: verdict.proceed, reason: verdict.reason });
     return { node: old.name, instanceId: old.instanceId, instanceState: facts.lastSeenState, tagged: facts.tagged, waitedMs: facts.waitedMs, ...verdict };
   });

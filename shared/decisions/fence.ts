@@ -33,9 +33,11 @@ const STOPPED = new Set(['stopped', 'terminated']);
 /**
  * May the failover move traffic? Only when the instance is seen stopped — or when the policy says
  * so: `never`, an operator's explicit override, or (`unless-region-unreachable`) a regional API that
- * never answered while nothing showed the instance running. Pure.
+ * never answered while nothing showed the instance running. `selfFenced` (why the old writer
+ * stopped itself: its writer lease expired and was revoked) makes an unreachable regional API
+ * acceptable under every mode: the writer cannot take writes without renewing. Pure.
  */
-export const judgeFence = (facts: FenceFacts, mode: FencingMode, override: FenceOverride | null = null): FenceVerdict => {
+export const judgeFence = (facts: FenceFacts, mode: FencingMode, override: FenceOverride | null = null, selfFenced: string | null = null): FenceVerdict => {
   const who = `${facts.node} (${facts.instanceId})`;
   const tagNote = facts.tagged ? '' : `; tag not written: ${facts.tagProblem ?? 'unknown'}`;
   if (facts.lastSeenState !== null && STOPPED.has(facts.lastSeenState)) {
@@ -51,6 +53,9 @@ export const judgeFence = (facts: FenceFacts, mode: FencingMode, override: Fence
   if (override) return { fenced: false, proceed: true, reason: `${notFenced}; proceeding unfenced: accepted by ${override.acceptedBy}` };
   if (mode === 'never') return { fenced: false, proceed: true, reason: `${notFenced}; proceeding unfenced (requireFencing: never)` };
   const regionOut = facts.refusal === null && facts.lastSeenState === null && facts.unreachable !== null;
+  if (regionOut && selfFenced !== null) {
+    return { fenced: false, proceed: true, reason: `${notFenced}; proceeding unfenced: the old writer fenced itself (${selfFenced})` };
+  }
   if (regionOut && mode === 'unless-region-unreachable') {
     return { fenced: false, proceed: true, reason: `${notFenced}; proceeding unfenced: its region's API is unreachable (requireFencing: unless-region-unreachable)` };
   }

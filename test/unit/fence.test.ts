@@ -54,4 +54,16 @@ describe('judgeFence', () => {
     const verdict = judgeFence(facts({ lastSeenState: 'stopped', tagged: false, tagProblem: 'AccessDenied' }), 'always');
     expect(verdict).toMatchObject({ fenced: true, proceed: true, reason: expect.stringMatching(/tag not written: AccessDenied/) });
   });
+
+  it('accepts an unreachable regional API under every mode once the old writer fenced itself (its lease expired), never a refusal or a running instance', () => {
+    const unreachable = facts({ unreachable: 'connect ETIMEDOUT' });
+    expect(judgeFence(unreachable, 'always')).toMatchObject({ proceed: false });
+    expect(judgeFence(unreachable, 'always', null, 'writer lease expired: counter 7 for 10 s')).toMatchObject({
+      fenced: false,
+      proceed: true,
+      reason: expect.stringMatching(/proceeding unfenced: the old writer fenced itself \(writer lease expired/),
+    });
+    expect(judgeFence(facts({ refusal: 'UnauthorizedOperation' }), 'always', null, 'writer lease expired')).toMatchObject({ proceed: false });
+    expect(judgeFence(facts({ lastSeenState: 'running', waitedMs: 1000 }), 'always', null, 'writer lease expired')).toMatchObject({ proceed: false });
+  });
 });
