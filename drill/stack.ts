@@ -10,6 +10,7 @@ import { emulatorEnv, startEmulator, type Emulator } from '../local/emulator';
 import { FaultProxy } from '../local/fault-proxy';
 import { InstanceBoot } from '../local/instance-boot';
 import { InstancePower } from '../local/instance-power';
+import { LocalWitness } from '../local/witness-host';
 import { ROUTE53_PROPAGATION_MS } from '../local/route53-propagation';
 import { startLocalStack, type LocalStack } from '../local/local-stack';
 import type { Topology } from '../local/topology';
@@ -45,6 +46,8 @@ export interface DrillStack {
    * `stopping` phase, Route 53 changes PENDING for `dnsPendingMs`.
    */
   faults: FaultProxy;
+  /** The witness (witnessRegion): its own path to the nodes and its own fault proxy for the AWS APIs. */
+  witness: LocalWitness;
   /** With `bootInstances`: instances started again boot their node (host guard, then PostgreSQL) and tell the control plane (nodeReturned). */
   boot: InstanceBoot | null;
   machine: LocalStateMachine;
@@ -133,6 +136,9 @@ export const startDrillStack = async (options: DrillStackOptions): Promise<Drill
   clearSecretCache();
   const power = InstancePower.start(stack, { emulatorEndpoint });
   faults.view(power.view);
+  const witness = await LocalWitness.start(stack, { emulator: emulatorEndpoint, view: power.view });
+  const restoreWitnessEnv = setEnv(witness.env);
+  resetClients();
   const boot = options.bootInstances ? await InstanceBoot.start(stack, localHandlers.nodeReturned) : null;
   const machine = localFailoverMachine();
   const trigger = localTrigger(machine);
@@ -144,6 +150,7 @@ export const startDrillStack = async (options: DrillStackOptions): Promise<Drill
     emulator,
     power,
     faults,
+    witness,
     boot,
     machine,
     trigger,
@@ -151,11 +158,13 @@ export const startDrillStack = async (options: DrillStackOptions): Promise<Drill
       power.stop();
       await boot?.stop();
       await faults.close();
+      await witness.close();
       await closeFailoverSessions();
       if (!keep) {
         await stack.teardown();
         await emulator?.stop();
       }
+      restoreWitnessEnv();
       restoreStackEnv();
       restoreAwsEnv();
       resetClients();

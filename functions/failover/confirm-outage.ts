@@ -5,6 +5,7 @@ import { clusterContext } from '../../shared/config/cluster-context';
 import { judgeOutage, watchOutage } from '../../shared/decisions/confirm-outage';
 import { answerOf, type OutageVerdict } from '../../shared/decisions/types';
 import { gatherSignals, metricsSignal } from '../../shared/actions/signals';
+import { crossRegionCheck } from '../../shared/actions/witness';
 import { executionInputSchema, type FailoverState, type OutageResult } from '../../shared/workflow/state';
 import { timed } from '../../shared/time';
 import { lambda } from '../../shared/lambda';
@@ -54,10 +55,14 @@ export const confirmOutage = (state: FailoverState): Promise<OutageResult> =>
       const elapsedSeconds = (now.getTime() - new Date(firstCheckAt).getTime()) / 1000;
       verdict = watchOutage(verdict, { alarmState, elapsedSeconds, deadlineSeconds: policy.recheckDeadlineSeconds });
     }
+    // Only a confirmed outage can lead to a promotion: the witness is asked then, and its verdict
+    // gates a promotion into another region (select-candidate reads it).
+    const crossRegion = verdict.decision === 'confirmed' && target.known ? await crossRegionCheck(context, target.failed) : undefined;
+    if (crossRegion) log.info('witness verdict', { cluster: state.cluster, execution: state.executionName, witness: crossRegion.witness.verdict, allowed: crossRegion.crossRegion.allowed, reason: crossRegion.crossRegion.reason });
     const check = { at: now.toISOString(), decision: verdict.decision, signals: verdict.signals.map((s) => `${s.name}: ${answerOf(s)} (${s.cause})`), alarmState };
     const checks = [...(previous?.checks ?? []), check].slice(-MAX_CHECKS_KEPT);
     log.info('outage check', { cluster: state.cluster, execution: state.executionName, writer, decision: verdict.decision, reason: verdict.reason });
-    return { ...verdict, primary: writer, generation, firstCheckAt, checks };
+    return { ...verdict, primary: writer, generation, firstCheckAt, checks, ...crossRegion };
   });
 
 export const handler = lambda('confirmOutage', confirmOutage, { input: executionInputSchema });

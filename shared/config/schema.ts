@@ -313,6 +313,21 @@ export const configSchema = z.strictObject({
   /** Allows controlRegion to equal a primary's region (a single-region test or staging account only:
    * an outage of that region then takes the control plane down with the primary). @default false */
   allowControlRegionWithPrimary: z.boolean().default(false),
+  /**
+   * Region of the witness: a function deployed there (a second stack, docs/deploy.md) that the
+   * outage confirmation asks whether it, too, can reach the writer's database and its region's EC2
+   * API, and that fences the writer when the control plane cannot reach that API but the witness
+   * can. A promotion into another region than the writer's needs the witness to agree the writer is
+   * gone (or its writer lease to have expired). It must differ from controlRegion and from every
+   * node's region: after a failover the writer may be in any of them. @default none (then
+   * allowCrossRegionWithoutWitness must be set) */
+  witnessRegion: region.optional(),
+  /**
+   * Without a witnessRegion, automatic cross-region promotions go on as before the witness existed:
+   * on the control plane's own view (EC2's evidence) alone, which cannot tell a partition between
+   * the control region and the primary's from the primary's region being lost. Loading refuses a
+   * configuration with neither. @default false */
+  allowCrossRegionWithoutWitness: z.boolean().default(false),
   /** CloudWatch namespace for every metric. @default PgFailover */
   namespace: z.string().regex(/^[A-Za-z0-9_./#:-]{1,255}$/, 'a CloudWatch namespace').default('PgFailover'),
   clusters: z.array(clusterSchema).min(1).max(100),

@@ -50,6 +50,9 @@ export const deploymentNames = (service: string, stage: string) => ({
   dnsConvergeRule: `${service}-${stage}-dns-converge-schedule`,
   fenceConvergeRule: `${service}-${stage}-fence-converge-schedule`,
   nodeReturnedRule: `${service}-${stage}-node-returned`,
+  /** The witness stack (serverless.witness.yml, deployed in witnessRegion) and its one function. */
+  witnessService: `${service}-witness`,
+  witnessFunction: `${service}-witness-${stage}-witness`,
 });
 
 /**

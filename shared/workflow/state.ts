@@ -8,6 +8,7 @@ export const operatorNameSchema = z
   .max(128)
   .refine((value) => [...value].every((c) => c.charCodeAt(0) >= 32 && c.charCodeAt(0) !== 127), 'a name without control characters');
 import type { CandidateVerdict, OutageVerdict } from '../decisions/types';
+import type { CrossRegionGate, WitnessVerdict } from '../decisions/witness';
 import type { StepTiming } from '../time';
 import type { DatabaseUrlWrite, RecordRepoint } from '../actions/repoint';
 import type { FollowersResult } from '../decisions/followers';
@@ -21,7 +22,7 @@ import type { FollowersResult } from '../decisions/followers';
 const stepResultsSchema = z.looseObject({
   lease: z.looseObject({ acquired: z.boolean(), generation: z.number().int().min(0).optional() }).optional(),
   outage: z
-    .looseObject({ decision: z.enum(['confirmed', 'recheck', 'not-confirmed', 'undecided']), attempt: z.number().int().min(1).max(1000), regionHealthy: z.boolean(), cloudEvidence: z.boolean().optional() })
+    .looseObject({ decision: z.enum(['confirmed', 'recheck', 'not-confirmed', 'undecided']), attempt: z.number().int().min(1).max(1000), regionHealthy: z.boolean(), cloudEvidence: z.boolean().optional(), crossRegion: z.looseObject({ allowed: z.boolean(), reason: z.string().max(4000) }).optional() })
     .optional(),
   candidate: z
     .looseObject({ promote: z.boolean(), node: nameSchema.optional(), previousPrimary: nameSchema, generation: z.number().int().min(1) })
@@ -95,6 +96,10 @@ export type OutageResult = OutageVerdict &
     firstCheckAt: string;
     /** Every check so far, oldest first (at most the last 60). */
     checks: OutageCheck[];
+    /** On a confirmed outage with a standby in another region: what the witness saw, judged. */
+    witness?: WitnessVerdict;
+    /** Whether a promotion into another region than the writer's may go on (absent: not asked, so not allowed). */
+    crossRegion?: CrossRegionGate;
   };
 
 export type CandidateResult = CandidateVerdict &
@@ -119,6 +124,8 @@ export interface FenceResult extends StepTiming {
   tagged: boolean;
   waitedMs: number;
   reason: string;
+  /** Who fenced: the control plane, or the witness (when the control plane could not reach the EC2 API and the witness could). */
+  fencedBy?: 'control-plane' | 'witness';
 }
 
 export interface PromotionResult extends StepTiming {
