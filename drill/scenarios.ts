@@ -1,8 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { LinkProxy } from '../local/link-proxy';
 import { calls } from '../local/fault-proxy';
-import { CONFIG_FILE_ENV } from '../shared/config/load';
+import { cutControlPaths as cutPaths, type ControlPathCut } from '../local/control-paths';
 import { join } from 'node:path';
 import { ec2Client } from '../shared/aws/clients/ec2';
 import { stopInstance } from '../shared/aws/ec2';
@@ -152,36 +151,17 @@ const routeFiftyThreeBack = async (drill: DrillStack, _cast: Cast, waitFor: Wait
 };
 
 /** The control plane's own paths to nodes, while a scenario has cut them (restored by `restore`). */
-const controlPaths = new Map<DrillStack, { links: LinkProxy[]; configFile: string | undefined }>();
+const controlPaths = new Map<DrillStack, ControlPathCut>();
 
-/**
- * Cuts the control plane's paths (monitor and failover functions) to `nodes`: they reach them
- * through link proxies that reset every connection, written into a configuration file of their
- * own. Applications and replication keep their direct paths.
- */
+/** Cuts the control plane's paths to `nodes` (local/control-paths.ts); `restoreControlPaths` undoes it. */
 const cutControlPaths = async (drill: DrillStack, nodes: NodeConfig[], mode: 'reset' | 'blackhole' = 'reset'): Promise<void> => {
-  const config = structuredClone(drill.stack.config);
-  const cluster = config.clusters.find((c) => c.name === drill.cluster.name)!;
-  const links: LinkProxy[] = [];
-  for (const node of nodes) {
-    const link = await LinkProxy.start({ host: node.host, port: node.port });
-    link.cut(mode);
-    links.push(link);
-    cluster.nodes.find((n) => n.name === node.name)!.port = link.port;
-  }
-  const file = `${drill.stack.configFile}.cut-${links.map((l) => l.port).join('-')}.json`;
-  writeFileSync(file, JSON.stringify(config));
-  controlPaths.set(drill, { links, configFile: process.env[CONFIG_FILE_ENV] });
-  process.env[CONFIG_FILE_ENV] = file;
+  controlPaths.set(drill, await cutPaths(drill.stack, drill.cluster.name, nodes, mode));
 };
 
 const restoreControlPaths = async (drill: DrillStack): Promise<void> => {
   const cut = controlPaths.get(drill);
-  if (!cut) return;
   controlPaths.delete(drill);
-  if (cut.configFile === undefined) delete process.env[CONFIG_FILE_ENV];
-  else process.env[CONFIG_FILE_ENV] = cut.configFile;
-  await Promise.all(cut.links.map((l) => l.close()));
+  await cut?.restore();
 };
 
 /** Refuses replication on `node` (pg_hba) and ends its WAL senders: no standby hears from it. */

@@ -41,7 +41,7 @@ export class LocalWitness {
   static async start(stack: LocalStack, options: { emulator: string; view?: ResponseView }): Promise<LocalWitness> {
     const faults = await FaultProxy.start(options.emulator);
     if (options.view) faults.view(options.view);
-    const region = stack.config.witnessRegion ?? 'eu-west-1';
+    const region = stack.config.witnessRegion ?? 'us-east-2';
     const config = loadConfigFile(stack.configFile);
     const clients = new Map<string, EC2Client>();
     const handler = handlerOf({

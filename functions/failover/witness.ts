@@ -1,6 +1,7 @@
 import { ec2Client } from '../../shared/aws/clients/ec2';
 import { clusterContext, nodeNamed, type ClusterContext } from '../../shared/config/cluster-context';
-import { observeAsWitness, witnessRequestSchema, type WitnessDeps, type WitnessRequest } from '../../shared/actions/witness';
+import { witnessRequestSchema, type WitnessRequest } from '../../shared/actions/witness';
+import { observeAsWitness, type WitnessDeps } from '../../shared/actions/witness-look';
 import type { WitnessFacts } from '../../shared/decisions/witness';
 import { lambda } from '../../shared/lambda';
 import { log } from '../../shared/log';

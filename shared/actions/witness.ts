@@ -1,4 +1,3 @@
-import type { EC2Client } from '@aws-sdk/client-ec2';
 import * as z from 'zod';
 import { lambdaClient, lambdaFenceClient } from '../aws/clients/lambda';
 import { invokeJson } from '../aws/lambda-invoke';
@@ -6,8 +5,6 @@ import type { ClusterContext } from '../config/cluster-context';
 import { nameSchema, type FailoverConfig, type NodeConfig } from '../config/schema';
 import { crossRegionGate, judgeWitness, type CrossRegionGate, type LeaseView, type WitnessAnswer, type WitnessFacts, type WitnessVerdict } from '../decisions/witness';
 import { witnessFunctionName } from '../workflow/environment';
-import { fenceInstance } from './fence';
-import { databaseSignal, ec2Signal } from './signals';
 import type { FenceFacts } from '../decisions/fence';
 
 /** What the control plane asks the witness: look at one node, and fence it when `fence` is given. */
@@ -19,24 +16,6 @@ export const witnessRequestSchema = z.strictObject({
 });
 
 export type WitnessRequest = z.infer<typeof witnessRequestSchema>;
-
-/** What the witness uses to look: its own EC2 client for the node's region, and the region it runs in. */
-export interface WitnessDeps {
-  region: string;
-  ec2: (region: string) => EC2Client;
-}
-
-/**
- * The witness's look at `node` from its own network: the confirmation's database probe and EC2
- * signal, side by side; then, when asked, the fence (the same steps the control plane's fence takes).
- */
-export const observeAsWitness = async (context: ClusterContext, node: NodeConfig, request: WitnessRequest, deps: WitnessDeps): Promise<WitnessFacts> => {
-  const ec2 = deps.ec2(node.region);
-  const [database, ec2View] = await Promise.all([databaseSignal(context, node), ec2Signal(context, node, ec2)]);
-  const facts: WitnessFacts = { region: deps.region, node: node.name, database, ec2: ec2View };
-  if (request.fence) facts.fence = await fenceInstance(node, request.fence.incident, request.fence.timeoutSeconds, { ec2 });
-  return facts;
-};
 
 /**
  * Asks the witness (Lambda Invoke in witnessRegion). Never throws: a witness that cannot be asked

@@ -3,19 +3,19 @@ import { chooseCandidate } from '../../shared/decisions/choose-candidate';
 import { aPolicy, aSignal, aStandbyFacts } from '../fixtures/decisions';
 
 const aWitnessLook = (database: boolean | null, ec2: boolean | null, overrides: Partial<WitnessFacts> = {}): WitnessFacts => ({
-  region: 'eu-west-1',
+  region: 'us-east-2',
   node: 'primary',
   database: aSignal('database', database, { cause: database === false ? 'writable' : database ? 'refused' : 'unknown' }),
   ec2: aSignal('ec2', ec2, { cause: ec2 === false ? 'running' : ec2 ? 'instance-stopped' : 'api-error' }),
   ...overrides,
 });
 
-const verdict = (v: WitnessVerdict['verdict']): WitnessVerdict => ({ verdict: v, region: 'eu-west-1', reason: `witness says ${v}` });
+const verdict = (v: WitnessVerdict['verdict']): WitnessVerdict => ({ verdict: v, region: 'us-east-2', reason: `witness says ${v}` });
 
 describe('judgeWitness: what the second vantage point saw', () => {
   it('agrees the writer is gone only when its database does not answer and EC2 says it is not running (or does not answer)', () => {
-    expect(judgeWitness(aWitnessLook(true, true))).toMatchObject({ verdict: 'agrees-down', region: 'eu-west-1' });
-    expect(judgeWitness(aWitnessLook(true, true)).reason).toMatch(/^the witness in eu-west-1 agrees primary is gone: database: refused .*EC2: instance-stopped/);
+    expect(judgeWitness(aWitnessLook(true, true))).toMatchObject({ verdict: 'agrees-down', region: 'us-east-2' });
+    expect(judgeWitness(aWitnessLook(true, true)).reason).toMatch(/^the witness in us-east-2 agrees primary is gone: database: refused .*EC2: instance-stopped/);
   });
 
   it('sees the writer alive when its database answers, whatever EC2 says', () => {
@@ -35,10 +35,10 @@ describe('judgeWitness: what the second vantage point saw', () => {
   });
 
   it('is unknown when the witness could not be asked, with why', () => {
-    expect(judgeWitness({ region: 'eu-west-1', error: 'lambda:InvokeFunction failed: TimeoutError' })).toEqual({
+    expect(judgeWitness({ region: 'us-east-2', error: 'lambda:InvokeFunction failed: TimeoutError' })).toEqual({
       verdict: 'unknown',
-      region: 'eu-west-1',
-      reason: 'the witness in eu-west-1 could not be asked: lambda:InvokeFunction failed: TimeoutError',
+      region: 'us-east-2',
+      reason: 'the witness in us-east-2 could not be asked: lambda:InvokeFunction failed: TimeoutError',
     });
   });
 });
