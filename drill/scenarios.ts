@@ -334,6 +334,34 @@ const SCENARIOS: Record<SingleFaultScenario, Scenario> = {
       },
     },
   ),
+  'control-partition': notPromoted(
+    'control-partition',
+    (cast) => ({
+      description: `nothing promoted, nothing fenced: the control region lost every path into ${cast.primary.region} (its EC2 API included), the witness still reaches ${cast.primary.name}, which keeps taking writes`,
+      reason: /no cross-region promotion: the witness sees the writer alive/,
+    }),
+    {
+      // The control region loses every path into the primary's region: the EC2 API there (the
+      // control plane's calls only: its own fault proxy), its database sessions to the nodes there,
+      // and replication into the control region. The witness's paths and the primary's region are
+      // untouched.
+      inject: async (drill, cast) => {
+        const control = drill.stack.config.controlRegion;
+        const target = cast.primary.region;
+        drill.faults.fail({ match: calls.ec2In(target), status: 'reset', times: Number.POSITIVE_INFINITY });
+        const inside = drill.cluster.nodes.filter((n) => n.region === target);
+        await cutControlPaths(drill, inside);
+        const crossing = drill.cluster.nodes.filter((n) => n.region === control && drill.topology.links[n.name]);
+        for (const node of crossing) drill.topology.links[node.name]!.cut('reset');
+        return `the control region (${control}) lost every path into ${target}: EC2 API (connections reset), database sessions to ${inside.map((n) => n.name).join(', ')}, replication to ${crossing.map((n) => n.name).join(', ') || 'no node'}; the witness's paths untouched`;
+      },
+      restore: async (drill) => {
+        drill.faults.clear();
+        await restoreControlPaths(drill);
+        for (const node of drill.cluster.nodes) drill.topology.links[node.name]?.restore();
+      },
+    },
+  ),
 
   'region-outage': {
     name: 'region-outage',

@@ -266,6 +266,12 @@ export const clusterSchema = z.strictObject({
   alarms: alarmSchema.default(() => alarmSchema.parse({})),
 });
 
+/** Subnets and security groups a function runs in. */
+const vpcSchema = z.strictObject({
+  subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'a subnet id such as subnet-0abc1234')).min(1).max(16),
+  securityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]{8,17}$/, 'a security group id such as sg-0abc1234')).min(1).max(5),
+});
+
 /** How the control plane is deployed into an account: network, notifications, keys, tags. */
 export const deploymentSchema = z.strictObject({
   /**
@@ -273,12 +279,12 @@ export const deploymentSchema = z.strictObject({
    * outside the VPC). One setting for all clusters: each function serves every cluster. The subnets
    * must reach the nodes and the AWS endpoints those functions call (docs/deploy.md). @default none
    */
-  vpc: z
-    .strictObject({
-      subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'a subnet id such as subnet-0abc1234')).min(1).max(16),
-      securityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]{8,17}$/, 'a security group id such as sg-0abc1234')).min(1).max(5),
-    })
-    .optional(),
+  vpc: vpcSchema.optional(),
+  /**
+   * Subnets and security groups of the witness function in witnessRegion (its own VPC, which must
+   * reach the nodes: peering or a transit gateway, and the EC2 and SSM endpoints). @default none
+   */
+  witnessVpc: vpcSchema.optional(),
   /** Where alarms that need a person and the failover's own events are sent. @default a topic created with the stack */
   notifications: z
     .strictObject({

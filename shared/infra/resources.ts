@@ -27,6 +27,7 @@ import {
   stopInstancesStatement,
   describeFailoverAlarmsStatement,
   tagFencedStatement,
+  invokeWitnessStatements,
 } from './iam-failover';
 import { operatorPolicyOutputs, operatorPolicyResources } from './iam-operators';
 import { functionName } from './names';
@@ -112,10 +113,18 @@ export const functionPolicies = (config: FailoverConfig, service: string, stage:
       readCredentialsStatement(config, ['failover']),
       readMetricsStatement(),
       record,
+      ...invokeWitnessStatements(config, names.witnessFunction),
     ],
     selectCandidate: [readCredentialsStatement(config, ['failover']), readMetricsStatement(), record],
     // Steps that change the world first assert and extend the lease (a conditional UpdateItem).
-    fencePrimary: [leaseStatement(names.leaseTable, ['UpdateItem']), tagFencedStatement(config), stopInstancesStatement(config), describeInstancesStatement(['DescribeInstances'])],
+    fencePrimary: [
+      leaseStatement(names.leaseTable, ['UpdateItem']),
+      tagFencedStatement(config),
+      stopInstancesStatement(config),
+      describeInstancesStatement(['DescribeInstances']),
+      // When the control plane cannot reach the EC2 API, the witness fences.
+      ...invokeWitnessStatements(config, names.witnessFunction),
+    ],
     promoteCandidate: [readCredentialsStatement(config, ['failover']), recordAndLease],
     repointFollowers: [readCredentialsStatement(config, ['failover']), recordAndLease],
     repointDns: [...route53Statements(config), leaseStatement(names.leaseTable, ['PutItem', 'UpdateItem'])],
