@@ -12,10 +12,13 @@ export const witnessRequestSchema = z.strictObject({
   cluster: nameSchema,
   node: nameSchema,
   /** Fence the node (tag pgfo:fenced with the incident, stop, wait for `stopped`) from the witness's region. */
-  fence: z.strictObject({ incident: z.string().min(1).max(200), timeoutSeconds: z.number().int().min(1).max(120) }).optional(),
+  fence: z.strictObject({ incident: z.string().min(1).max(200), timeoutSeconds: z.number().int().min(1).max(100) }).optional(),
 });
 
 export type WitnessRequest = z.infer<typeof witnessRequestSchema>;
+
+/** The longest the witness waits for a fenced instance to stop (the invocation gets 130 s: clients/lambda.ts). */
+export const WITNESS_FENCE_MAX_SECONDS = 100;
 
 /**
  * Asks the witness (Lambda Invoke in witnessRegion). Never throws: a witness that cannot be asked
@@ -67,7 +70,8 @@ export const regionUnreachable = (facts: FenceFacts): boolean => facts.refusal =
  */
 export const fenceByWitness = async ({ config, cluster }: ClusterContext, node: NodeConfig, incident: string): Promise<{ facts: FenceFacts | null; note: string }> => {
   if (config.witnessRegion === undefined) return { facts: null, note: 'no witness to fence through (no witnessRegion)' };
-  const timeoutSeconds = Math.min(cluster.policy.fenceTimeoutSeconds, 120);
+  // fencePrimary's own attempt (seconds when nothing answers) plus this must fit its 175 s timeout.
+  const timeoutSeconds = Math.min(cluster.policy.fenceTimeoutSeconds, WITNESS_FENCE_MAX_SECONDS);
   const answer = await askWitness(config, { cluster: cluster.name, node: node.name, fence: { incident, timeoutSeconds } });
   if ('error' in answer) return { facts: null, note: `the witness could not be asked to fence: ${answer.error}` };
   if (!answer.fence || regionUnreachable(answer.fence)) {

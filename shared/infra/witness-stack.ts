@@ -30,7 +30,8 @@ export const witnessForServerless = (configFile: string, controlService: string,
     service: names.witnessService,
     packagePatterns: [...new Set([configFile, ...caFiles])],
     tags: config.deployment.tags,
-    vpc: witnessVpc ? { subnetIds: witnessVpc.subnetIds, securityGroupIds: witnessVpc.securityGroupIds } : {},
+    // As the control plane's stack does it: the VPC set on the generated function (none: outside any VPC).
+    extensions: witnessVpc ? { WitnessLambdaFunction: { Properties: { VpcConfig: { SubnetIds: witnessVpc.subnetIds, SecurityGroupIds: witnessVpc.securityGroupIds } } } } : {},
     resources: { WitnessRole: lambdaRole('witness', statements) },
   };
 };
