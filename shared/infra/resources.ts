@@ -163,6 +163,7 @@ export const functionPolicies = (config: FailoverConfig, service: string, stage:
       route53ReadStatement(config),
       databaseUrlStatement(config, ['GetParameter']),
       readRecord,
+      ...invokeWitnessStatements(config, names.witnessFunction),
     ],
     status: [
       readCredentialsStatement(config, ['monitor', 'failover']),
