@@ -37,6 +37,13 @@ export interface ScenarioDistribution {
   /** Promotion done → last DATABASE_URL written, from the receipt's steps. */
   promotionToDatabaseUrlSeconds?: Spread | null;
   detectionSeconds: Spread | null;
+  /**
+   * A dependency answering again → what the scheduled convergence finished (every DATABASE_URL on
+   * the writer for ssm-region-down; the failover started for dependency-blip), from the drill report.
+   */
+  convergenceSeconds?: Spread | null;
+  /** How the row was measured when not with the rest of the section (the date and the command). */
+  measured?: string;
   rtoSeconds: (Spread & { p90: number }) | null;
   appDowntimeSeconds: Spread | null;
   ackedRowsLost: Spread | null;
@@ -87,6 +94,7 @@ export const summariseDrills = (scenario: DrillScenario, reports: DrillReport[],
     workflowsFailed: reports.filter((r) => r.detectionMs !== null && (r.receipt === null || r.receipt === undefined)).length,
     promotionToDatabaseUrlSeconds: spreadOf(reports.map((r) => promotionToDatabaseUrlMs(r.receipt)), 1000),
     detectionSeconds: spreadOf(reports.map((r) => r.detectionMs), 1000),
+    convergenceSeconds: spreadOf(reports.map((r) => r.convergence?.urlsOnWriterMs ?? r.convergence?.failoverStartedMs ?? null), 1000),
     rtoSeconds: rto ? { ...rto, p90: round(percentile(rtoValues, 90) / 1000, 1) } : null,
     appDowntimeSeconds: spreadOf(reports.map((r) => r.appDowntimeMs), 1000),
     ackedRowsLost: spreadOf(reports.map((r) => r.rpo.ackedRowsLost)),

@@ -4,7 +4,7 @@ export const SECTIONS = ['overhead', 'coldstart', 'scale', 'detection', 'drills'
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
-  command: 'bench' | 'render' | 'help';
+  command: 'bench' | 'render' | 'convergence-rows' | 'help';
   /** Sections to run (all when empty: then the docs are rewritten). */
   only: Section[];
   runs: number;
@@ -14,6 +14,7 @@ export interface BenchOptions {
 
 export const USAGE = `usage: npm run bench -- [--only SECTIONS] [--runs N] [--drill-runs N] [--drill-concurrency N]
        npm run bench -- --render
+       npm run bench -- --convergence-rows [--drill-runs N] [--drill-concurrency N]
 
   --only               comma-separated sections (${SECTIONS.join(', ')}); prints their JSON instead
                        of rewriting docs/benchmarks.json and docs/benchmarks.md
@@ -21,6 +22,8 @@ export const USAGE = `usage: npm run bench -- [--only SECTIONS] [--runs N] [--dr
   --drill-runs         drills per scenario (default 5)
   --drill-concurrency  drills at the same time (default 5)
   --render             rewrite docs/benchmarks.md from docs/benchmarks.json without measuring
+  --convergence-rows   measure only the convergence's drill rows (ssm-region-down, dependency-blip),
+                       replace them in docs/benchmarks.json and rewrite docs/benchmarks.md
   --help, -h           this text`;
 
 const count = (name: string, value: string | boolean | undefined, fallback: number): number => {
@@ -37,12 +40,13 @@ export const parseBenchArgs = (argv: string[]): BenchOptions => {
     'drill-runs': { type: 'string' },
     'drill-concurrency': { type: 'string' },
     render: { type: 'boolean' },
+    'convergence-rows': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
   const only = typeof values.only === 'string' ? values.only.split(',').filter(Boolean) : [];
   for (const name of only) if (!(SECTIONS as readonly string[]).includes(name)) throw new UsageError(`--only: unknown section ${name} (${SECTIONS.join(', ')})`);
   return {
-    command: values.help === true ? 'help' : values.render === true ? 'render' : 'bench',
+    command: values.help === true ? 'help' : values.render === true ? 'render' : values['convergence-rows'] === true ? 'convergence-rows' : 'bench',
     only: only as Section[],
     runs: count('runs', values.runs, 7),
     drillRuns: count('drill-runs', values['drill-runs'], 5),

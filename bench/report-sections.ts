@@ -206,7 +206,7 @@ export const drillSection = (r: DrillResult): string[] => {
   if (r.status !== 'measured') return [`**Pending**: ${r.reason ?? 'not measured'}.`];
   return [
     table(
-      ['drills', 'runs', 'passed', 'alarm fired', 'promoted', 'detection s (median, min–max)', 'RTO s median', 'RTO s p90', 'RTO s min–max', 'promotion → DATABASE_URL s (max)', 'app downtime s', 'acked rows lost (median, min–max)', 'receipt loss KiB (median)', 'receipt upper bound KiB (median)'],
+      ['drills', 'runs', 'passed', 'alarm fired', 'promoted', 'detection s (median, min–max)', 'RTO s median', 'RTO s p90', 'RTO s min–max', 'promotion → DATABASE_URL s (max)', 'dependency back → converged s (median, max)', 'app downtime s', 'acked rows lost (median, min–max)', 'receipt loss KiB (median)', 'receipt upper bound KiB (median)'],
       r.scenarios.map((s) => [
         s.label ?? s.scenario,
         s.runs,
@@ -218,6 +218,7 @@ export const drillSection = (r: DrillResult): string[] => {
         s.rtoSeconds?.p90,
         range(s.rtoSeconds),
         s.promotionToDatabaseUrlSeconds?.max,
+        s.convergenceSeconds ? `${s.convergenceSeconds.median} (${s.convergenceSeconds.max})` : null,
         s.appDowntimeSeconds?.median,
         s.ackedRowsLost ? `${s.ackedRowsLost.median} (${range(s.ackedRowsLost)})` : null,
         kib(s.receiptLossBytes?.median),
@@ -229,7 +230,12 @@ export const drillSection = (r: DrillResult): string[] => {
       `(each its own process, stack and emulator), the rows interleaved. The drill shortens: ${r.shortened.join('; ')}. ` +
       'The transient faults (`primary-stall`: every PostgreSQL process of the primary frozen; `monitor-path-loss`: the control plane’s path to it ' +
       'black-holed) last 20 s and start at a different point of the alarm period in each run; they pass when nothing is promoted. ' +
-      '"promotion → DATABASE_URL" is the receipt’s end of the promotion to the end of the last DATABASE_URL write (the DNS branch runs beside it).',
+      '"promotion → DATABASE_URL" is the receipt’s end of the promotion to the end of the last DATABASE_URL write (the DNS branch runs beside it). ' +
+      '"dependency back → converged" is the scheduled convergence’s part: from SSM answering again to every DATABASE_URL read back on the writer ' +
+      '(`ssm-region-down`), or from DynamoDB’s 20 s blip ending to the failover execution it started (`dependency-blip`); the convergence runs at ' +
+      'its deployed schedule (rate(1 minute), three passes 20 s apart in each invocation), started with the drill’s warm-up, so its phase against ' +
+      'the fault is about the same in every run: the worst case is one pass interval (20 s) plus a pass, not the spread shown.',
+    ...r.scenarios.flatMap((s) => (s.measured ? [`\nRow ${s.label ?? s.scenario}: measured ${s.measured}.`] : [])),
     ...r.scenarios.flatMap((s) =>
       (s.failures ?? []).map((f, i) => `\nFailed ${s.scenario} run ${i + 1}: ${f.problems.join('; ')}. Workflow: ${f.reasons.join('; ') || 'no reasons'}. Alarm: ${f.alarmTransitions.join('; ') || 'no transitions'}.`),
     ),

@@ -14,6 +14,9 @@ export const RTO_TARGET_SECONDS = 30;
 /** Promotion → last DATABASE_URL written, seconds, whatever Route 53 does. */
 export const DATABASE_URL_TARGET_SECONDS = 1;
 
+/** A dependency answering again → the convergence finished what it held back, seconds (issue 22). */
+export const CONVERGENCE_TARGET_SECONDS = 60;
+
 /** The drills' goal rows, then each group's pass count. Pure. */
 const drillRows = (groups: ScenarioDistribution[]): Cell[][] => {
   const rows: Cell[][] = [];
@@ -31,6 +34,14 @@ const drillRows = (groups: ScenarioDistribution[]): Cell[][] => {
   if (down) rows.push(['failovers that end FAILED when Route 53 is down', 'none', `${down.workflowsFailed ?? '–'} of ${down.runs}`, verdict(down.runs > 0 && down.workflowsFailed === 0)]);
   for (const g of groups.filter((x) => x.scenario === 'primary-stall' || x.scenario === 'monitor-path-loss')) {
     rows.push([`promotions from ${g.label} (alarm fired in ${g.alarms ?? '–'})`, '0', `${g.promotions ?? '–'} of ${g.runs}`, verdict(g.runs > 0 && g.promotions === 0)]);
+  }
+  for (const [scenario, what] of [
+    ['ssm-region-down', 'SSM answering again → every DATABASE_URL on the new writer'],
+    ['dependency-blip', 'DynamoDB blip over → failover started, alarm still in ALARM'],
+  ] as const) {
+    const g = groups.find((x) => x.scenario === scenario);
+    const slowest = g?.convergenceSeconds?.max;
+    if (g) rows.push([`${what} (slowest of ${g.runs})`, `≤ ${CONVERGENCE_TARGET_SECONDS} s`, `${slowest ?? '–'} s`, verdict(below(slowest, CONVERGENCE_TARGET_SECONDS))]);
   }
   for (const g of groups) rows.push([`drill ${g.label ?? g.scenario}: runs passed`, 'all pass', `${g.passed}/${g.runs}`, verdict(g.runs > 0 && g.passed === g.runs)]);
   return rows;

@@ -6,7 +6,7 @@ import { PROJECT_ROOT } from './bundles';
 import { measureColdStart } from './cold-start';
 import { measureDetection } from './detection';
 import { measureDrills, type DrillGroup } from './drill-rto';
-import { TRANSIENT_FAULT_SECONDS } from '../drill/scenarios';
+import { BLIP_SECONDS, TRANSIENT_FAULT_SECONDS } from '../drill/scenarios';
 import { alarmSchema } from '../shared/config/schema';
 import { measureOverhead } from './failover-overhead';
 import { measureMonitorScale } from './monitor-scale';
@@ -43,7 +43,39 @@ export const drillGroups = (runs: number): DrillGroup[] => {
     { label: 'dns-down (Route 53 API fails for good)', scenario: 'dns-down', runs: few },
     { label: `primary-stall (${TRANSIENT_FAULT_SECONDS} s)`, scenario: 'primary-stall', runs: 2 * runs, spreadOverPeriodMs: periodMs },
     { label: `monitor-path-loss (${TRANSIENT_FAULT_SECONDS} s)`, scenario: 'monitor-path-loss', runs: 2 * runs, spreadOverPeriodMs: periodMs },
+    ...convergenceGroups(few),
   ];
+};
+
+/** The convergence's rows (issue 22): SSM answering → every DATABASE_URL on the writer; DynamoDB's blip over → failover started. */
+export const convergenceGroups = (runs: number): DrillGroup[] => [
+  { label: 'ssm-region-down (SSM in the DR region refuses during the failover)', scenario: 'ssm-region-down', runs },
+  { label: `dependency-blip (DynamoDB fails ${BLIP_SECONDS} s as the alarm fires)`, scenario: 'dependency-blip', runs },
+];
+
+/**
+ * `--convergence-rows`: only the convergence's rows, measured now and merged into
+ * docs/benchmarks.json (each row says when and how it was measured), then the markdown rendered.
+ */
+const convergenceRows = async (options: BenchOptions) => {
+  const docs = join(PROJECT_ROOT, 'docs');
+  const file = join(docs, 'benchmarks.json');
+  const result = JSON.parse(readFileSync(file, 'utf8')) as BenchResult;
+  const section = result.drills?.result;
+  if (section?.status !== 'measured') throw new Error('docs/benchmarks.json has no measured drills section to add the rows to: run the whole bench');
+  const emulator = await startEmulator();
+  Object.assign(process.env, emulatorEnv(emulator.endpoint));
+  try {
+    const measured = await measureDrills(convergenceGroups(options.drillRuns), options.drillConcurrency);
+    const note = `${new Date().toISOString().slice(0, 10)}, apart from the other rows (npm run bench -- --convergence-rows): ${options.drillRuns} runs, ${options.drillConcurrency} at a time`;
+    const rows = measured.scenarios.map((row) => ({ ...row, measured: note }));
+    section.scenarios = [...section.scenarios.filter((row) => !rows.some((r) => r.label === row.label)), ...rows];
+  } finally {
+    await emulator.stop();
+  }
+  writeFileSync(file, `${JSON.stringify(cleanNumbers(result), null, 2)}\n`);
+  writeFileSync(join(docs, 'benchmarks.md'), renderReport(result));
+  progress('added the convergence rows to docs/benchmarks.json and rendered docs/benchmarks.md');
 };
 
 const wanted = (options: BenchOptions, section: Section) => options.only.length === 0 || options.only.includes(section);
@@ -70,6 +102,7 @@ const main = async () => {
   const options = parseBenchArgs(process.argv.slice(2));
   if (options.command === 'help') return void process.stdout.write(`${USAGE}\n`);
   if (options.command === 'render') return render();
+  if (options.command === 'convergence-rows') return convergenceRows(options);
   const started = Date.now();
   const baseline = JSON.parse(readFileSync(join(__dirname, 'baseline.json'), 'utf8')) as Baseline;
   const emulator = await startEmulator();

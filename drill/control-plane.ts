@@ -1,4 +1,5 @@
-import { localHandlers } from '../local/handlers';
+import { localConvergeDns, localHandlers } from '../local/handlers';
+import type { LocalStateMachine } from '../local/state-machine';
 import { cloudWatchClient } from '../shared/aws/clients/cloudwatch';
 import type { AlarmDefinition } from '../shared/infra/alarms';
 import { alarmStateChangeEvent } from '../local/alarm-event';
@@ -99,5 +100,57 @@ export class AlarmWatch {
   async stop(): Promise<void> {
     this.running = false;
     await this.loop;
+  }
+}
+
+/** EventBridge's rate(1 minute): the convergence's schedule as deployed (serverless.yml). */
+export const CONVERGE_RATE_MS = 60_000;
+
+/**
+ * What EventBridge does for convergeDns, done locally: the deployed handler invoked with the
+ * schedule's own event every CONVERGE_RATE_MS from `start` (its passes inside each invocation as
+ * deployed), seeing and starting executions on the drill's state machine. Never shortened.
+ */
+export class ConvergeSchedule {
+  invocations = 0;
+  readonly errors: string[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private wake: (() => void) | undefined;
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly invoke: ReturnType<typeof localConvergeDns>;
+
+  constructor(machine: LocalStateMachine) {
+    // Between passes the handler waits; stopping the drill ends that wait (and the invocation).
+    this.invoke = localConvergeDns(machine, {
+      pause: (ms) =>
+        new Promise((resolve) => {
+          if (this.stopped) return resolve(false);
+          const timer = setTimeout(() => resolve(!this.stopped), ms);
+          this.wake = () => (clearTimeout(timer), resolve(false));
+        }),
+    });
+  }
+
+  start(): void {
+    const tick = () => {
+      if (this.stopped) return;
+      this.invocations += 1;
+      const run = this.invoke({ version: '0', source: 'aws.events', 'detail-type': 'Scheduled Event', time: new Date().toISOString(), detail: {} }).catch((error: Error) => {
+        this.errors.push(error.message);
+      });
+      this.inFlight.add(run);
+      void run.finally(() => this.inFlight.delete(run));
+    };
+    tick();
+    this.timer = setInterval(tick, CONVERGE_RATE_MS);
+  }
+
+  /** No further invocation; the running one ends after its current pass. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    this.wake?.();
+    await Promise.allSettled([...this.inFlight]);
   }
 }

@@ -6,7 +6,7 @@
 
 /** Scenarios of several legs, run one after the other on one stack (drill/legs.ts); the others are one fault each (drill/scenarios.ts). */
 export const SEQUENCE_SCENARIOS = ['second-failover', 'round-trip'] as const;
-export const DRILL_SCENARIOS = ['region-outage', 'primary-crash', 'false-alarm', 'lagging-dr', 'switchover', 'dns-down', 'fence-refused', 'partition', 'control-partition', 'primary-stall', 'monitor-path-loss', ...SEQUENCE_SCENARIOS] as const;
+export const DRILL_SCENARIOS = ['region-outage', 'primary-crash', 'false-alarm', 'lagging-dr', 'switchover', 'dns-down', 'fence-refused', 'partition', 'control-partition', 'primary-stall', 'monitor-path-loss', 'ssm-region-down', 'dependency-blip', ...SEQUENCE_SCENARIOS] as const;
 export type DrillScenario = (typeof DRILL_SCENARIOS)[number];
 export type SequenceScenario = (typeof SEQUENCE_SCENARIOS)[number];
 export type SingleFaultScenario = Exclude<DrillScenario, SequenceScenario>;
@@ -164,8 +164,31 @@ export interface DrillReport {
     rpoSeconds: number;
     maxLagBytes: number;
   };
+  /**
+   * What the scheduled convergence finished after the fault ended (scenarios whose fault outlasts
+   * the workflow: dns-down, ssm-region-down, dependency-blip); null for the others.
+   */
+  convergence: ConvergenceFigures | null;
   /** The workflow's receipt (failover) or the switchover receipt, as returned. */
   receipt: unknown;
   kept: KeptStack | null;
   error: string | null;
+}
+
+/** The scheduled convergence's part in a drill: times from the dependency answering again (ms). */
+export interface ConvergenceFigures {
+  /** What answered again: "SSM in us-west-2", "DynamoDB in us-east-1", "Route 53". */
+  dependency: string;
+  /** When it answered again, ms since the drill started. */
+  backAtMs: number;
+  /** Dependency answering → every DATABASE_URL (read back from SSM) names the writer. */
+  urlsOnWriterMs: number | null;
+  /** Dependency answering → a failover execution started, the alarm still in ALARM. */
+  failoverStartedMs: number | null;
+  /** Who started that execution: the convergence (a restart) or the alarm's own event. */
+  startedBy: 'convergence' | 'alarm' | null;
+  /** The goal for the figure above. */
+  goalMs: number;
+  /** Scheduled invocations of convergeDns during the drill (EventBridge rate(1 minute)). */
+  invocations: number;
 }

@@ -1,4 +1,5 @@
-import type { DrillOutcome } from './drill-report';
+import type { ConvergenceFigures, DrillOutcome } from './drill-report';
+import { formatDuration } from '../shared/units';
 import type { Availability } from './app-client';
 import type { Cast, Expectation } from './scenarios';
 
@@ -51,5 +52,22 @@ export const checkExpectations = (expected: Expectation, observed: Observed, cas
   if (expected.promoted && expected.promoted === cast.dr?.name && !observed.oldPrimaryFenced) {
     problems.push(`the old primary ${cast.primary.name} is not fenced (instance stopped, PostgreSQL down)`);
   }
+  return problems;
+};
+
+/**
+ * What the convergence had to finish, against the issue's goal: each figure measured within it, and
+ * an incident restarted by the convergence itself (not by a later alarm event). Pure.
+ */
+export const convergenceProblems = (figures: ConvergenceFigures | null): string[] => {
+  if (!figures) return [];
+  const problems: string[] = [];
+  for (const [what, ms] of [
+    ['every DATABASE_URL on the writer', figures.urlsOnWriterMs],
+    ['the failover started', figures.failoverStartedMs],
+  ] as const) {
+    if (ms !== null && ms > figures.goalMs) problems.push(`${figures.dependency} answering → ${what} took ${formatDuration(ms)}, above the goal of ${formatDuration(figures.goalMs)}`);
+  }
+  if (figures.startedBy === 'alarm') problems.push(`the failover after ${figures.dependency} answered was started by a new alarm event, not by the convergence: the restart was not exercised`);
   return problems;
 };

@@ -119,6 +119,7 @@ export const assembleReport = ({ run, app, problems, shortened }: { run: DrillRu
     },
     shortened,
     series: run.series ?? { primaryReachable: [], lag: [], rpoSeconds: drill?.cluster.policy.rpoSeconds ?? 0, maxLagBytes: drill?.cluster.policy.maxLagBytes ?? 0 },
+    convergence: run.convergence ? { ...run.convergence, backAtMs: progress.sinceStart(run.convergence.backAtMs) } : null,
     receipt: run.receipt,
     kept: run.kept,
     error: run.error,
@@ -130,6 +131,12 @@ const legLine = (leg: DrillLeg, index: number): string =>
   `  leg ${index + 1}         ${leg.name}: ${leg.problems.length === 0 ? 'held' : 'FAILED'}; ${leg.writerBefore} → ${leg.writerAfter ?? 'no single writer'} (timeline ${leg.writerTimeline ?? '?'})` +
   `${leg.detectionMs !== null ? `, detection ${secondsText(leg.detectionMs)}` : ''}${leg.rtoMs !== null ? `, RTO ${secondsText(leg.rtoMs)}` : ''}` +
   `, ${leg.rpo.ackedRowsLost ?? 'n/a'} of ${leg.rpo.ackedRows} acknowledged rows lost${leg.rpo.receiptUpperBoundBytes !== null ? ` (bound ${bytesText(leg.rpo.receiptUpperBoundBytes)})` : ''}${leg.fenced ? `, ${leg.fenced} fenced` : ''}`;
+
+const convergenceLine = (c: NonNullable<DrillReport['convergence']>): string =>
+  `  convergence   ${c.dependency} answered at ${secondsText(c.backAtMs)}` +
+  `${c.urlsOnWriterMs !== null ? `; every DATABASE_URL on the writer ${secondsText(c.urlsOnWriterMs)} later` : ''}` +
+  `${c.failoverStartedMs !== null ? `; failover started ${secondsText(c.failoverStartedMs)} later (by the ${c.startedBy ?? '?'})` : ''}` +
+  ` (goal ${secondsText(c.goalMs)}; ${c.invocations} scheduled invocation(s), rate(1 minute))`;
 
 /** The human-readable summary printed at the end of a drill. Pure. */
 export const summaryText = (report: DrillReport): string => {
@@ -149,6 +156,7 @@ export const summaryText = (report: DrillReport): string => {
     `  old primary   ${report.oldPrimaryFenced ? 'fenced (instance stopped, PostgreSQL down)' : 'not fenced'}`,
     `  nodes         ${report.nodes.map((n) => `${n.name} ${n.observed}${n.timeline !== null ? ` (timeline ${n.timeline}${n.upstream ? `, from ${n.upstream}` : ''})` : ''}`).join(', ')}`,
     ...(report.legs.length > 1 ? report.legs.map(legLine) : []),
+    ...(report.convergence ? [convergenceLine(report.convergence)] : []),
     ...(report.probe ? [`  probe         ${report.probe.rounds} rounds, at most ${report.probe.maxWriters} writer(s) in one`] : []),
     ...report.reasons.map((r) => `  reason        ${r}`),
     ...report.problems.map((p) => `  PROBLEM       ${p}`),

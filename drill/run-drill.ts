@@ -10,16 +10,17 @@ import { legProblems, lossOf, observeRoles, sequenceNamed, sequenceProblems, typ
 import { EXAMPLE_CONFIG_FILE } from '../shared/config/load';
 import type { ClusterConfig, FailoverConfig } from '../shared/config/schema';
 import type { Receipt } from '../shared/decisions/receipt';
+import type { LocalExecution } from '../local/state-machine';
 import { alarmDefinitions, type AlarmDefinition } from '../shared/infra/alarms';
-import { SEQUENCE_SCENARIOS, type DrillLeg, type DrillReport, type DrillScenario, type SequenceScenario, type SingleFaultScenario } from './drill-report';
+import { SEQUENCE_SCENARIOS, type ConvergenceFigures, type DrillLeg, type DrillReport, type DrillScenario, type SequenceScenario, type SingleFaultScenario } from './drill-report';
 import { renderReportHtml } from './report-html';
 import { setLogSink } from '../shared/log';
 import { LOCAL_DEPLOYMENT } from '../local/local-stack';
 import { waitFor } from '../local/wait';
 import { AckedWriter } from '../local/workload';
 import { AppClient, availability } from './app-client';
-import { AlarmWatch, MonitorLoop } from './control-plane';
-import { checkExpectations, outcomeOf } from './expectations';
+import { AlarmWatch, ConvergeSchedule, MonitorLoop } from './control-plane';
+import { checkExpectations, convergenceProblems, outcomeOf } from './expectations';
 import { keepStack } from './keep';
 import { Progress } from './progress';
 import { assembleReport, shortenedKnobs } from './report';
@@ -105,6 +106,9 @@ class DrillRun implements DrillRunState {
   alarm: AlarmDefinition | undefined;
   monitor: MonitorLoop | undefined;
   watch: AlarmWatch | undefined;
+  /** The scheduled convergence, for scenarios that have it run (`convergence`). */
+  schedule: ConvergeSchedule | undefined;
+  convergence: ConvergenceFigures | null = null;
   writer: AckedWriter | undefined;
   app: AppClient | undefined;
   faultAt: number | null = null;
@@ -168,12 +172,36 @@ class DrillRun implements DrillRunState {
     if (this.options.faultDelayMs) await sleep(this.options.faultDelayMs);
     await progress.step('fault', () => this.inject(), (note) => note);
     if (scenario.alarmDriven) await this.respond(limits, this);
+    // A fault that outlasts the workflow ends first: the application may only move once it has.
+    if (scenario.afterWorkflow) await progress.step('fault ends', () => this.faultEnds(), (note) => note);
     await this.awaitApplication(this, this.expected.outcome === 'promoted' && (this.receipt as { outcome?: string } | null)?.outcome !== 'no-failover');
-    if (scenario.afterWorkflow) {
-      await progress.step('fault ends', () => scenario.afterWorkflow!(drill, cast, (what, probe, timeoutMs) => this.waitFor(what, probe, timeoutMs)), (note) => note);
-    }
     await this.markDns(this);
     this.endState = await progress.step('verify', () => this.verify(), (s) => `writers: ${s.writers.join(', ') || 'none'}; DNS → ${s.dns.target}`);
+  }
+
+  /** The scenario ends its fault; what the convergence finished, and the execution that settled the incident, are kept. */
+  private async faultEnds(): Promise<string> {
+    const end = await this.scenario.afterWorkflow!(this.drill!, this.cast!, (what, probe, timeoutMs) => this.waitFor(what, probe, timeoutMs));
+    if (typeof end === 'string') return end;
+    const started = end.execution && this.watch!.deliveries.some((d) => (d.result as { executionName?: string } | null)?.executionName === end.execution!.name);
+    this.convergence = {
+      ...end.convergence,
+      ...(end.execution ? { startedBy: started ? 'alarm' : 'convergence' } : {}),
+      invocations: 0,
+    };
+    if (end.execution) {
+      this.progress.say(`${end.execution.name}: ${end.execution.status}, ${(end.execution.output as Receipt | null)?.outcome ?? end.execution.error}`);
+      this.takeExecution(this, end.execution);
+    }
+    return end.description;
+  }
+
+  /** The execution's receipt and reasons become the window's (an execution that failed: its error). */
+  protected takeExecution(window: FaultWindow, execution: LocalExecution): void {
+    window.receipt = execution.output;
+    const receipt = execution.output as Partial<Receipt> | null;
+    window.reasons = receipt?.reasons ?? [receipt && 'reason' in receipt ? String((receipt as { reason: unknown }).reason) : `${execution.error}: ${execution.cause}`];
+    for (const reason of window.reasons) this.progress.say(`  reason: ${reason}`);
   }
 
   /** Workload, application and monitor running; the failover alarm evaluated and OK. */
@@ -194,8 +222,17 @@ class DrillRun implements DrillRunState {
     // metric with data would be.
     const periodMs = this.alarm!.periodSeconds * 1000;
     await sleep(Math.max(0, Math.ceil(monitorStart / periodMs) * periodMs + 1100 - Date.now()));
-    this.watch = new AlarmWatch(this.alarm!, drill.stack.config.controlRegion, (event) => drill.trigger(event), this.options.alarmTickMs ?? 1000);
+    const scenario = this.scenario;
+    const deliver = async (event: unknown) => {
+      await scenario.onAlarm?.(drill, this.cast!);
+      return drill.trigger(event);
+    };
+    this.watch = new AlarmWatch(this.alarm!, drill.stack.config.controlRegion, deliver, this.options.alarmTickMs ?? 1000);
     this.watch.start();
+    if (this.scenario.convergence) {
+      this.schedule = new ConvergeSchedule(drill.machine);
+      this.schedule.start();
+    }
     await this.waitFor(`the failover alarm ${this.alarm!.alarmName} to be OK`, async () => this.watch!.alarm.state === 'OK', alarmOkTimeout);
     return [prepared, `alarm OK, ${this.writer.acked.length} rows acknowledged, application writing to ${this.app.target}`].filter(Boolean).join('; ');
   }
@@ -239,10 +276,7 @@ class DrillRun implements DrillRunState {
     // Task and Wait states; Choice states (named "...?") take no time and only clutter the timeline.
     for (const state of execution.states.filter((s) => !s.name.endsWith('?'))) progress.mark(state.name, state.startMs, state.endMs ?? state.startMs);
     progress.say(`failover workflow: ${execution.status}, ${(execution.output as Receipt | null)?.outcome ?? execution.error} (${formatDuration(Date.now() - first)})`);
-    window.receipt = execution.output;
-    const receipt = execution.output as Partial<Receipt> | null;
-    window.reasons = receipt?.reasons ?? [receipt && 'reason' in receipt ? String((receipt as { reason: unknown }).reason) : `${execution.error}: ${execution.cause}`];
-    for (const reason of window.reasons) progress.say(`  reason: ${reason}`);
+    this.takeExecution(window, execution);
   }
 
   /** Waits for the application to write again when traffic moved (`moved`); otherwise watches it a moment. */
@@ -301,7 +335,7 @@ class DrillRun implements DrillRunState {
 
   private async verify(): Promise<EndState> {
     const drill = this.drill!;
-    await Promise.all([this.stopProbe(), this.app?.stop(), this.monitor?.stop(), this.watch?.stop()]);
+    await Promise.all([this.stopProbe(), this.app?.stop(), this.monitor?.stop(), this.watch?.stop(), this.schedule?.stop()]);
     const state = await observeEndState(drill.cluster, drill.topology, this.cast!.primary.name);
     const holder = outcomeOf(state.writers, this.cast!.primary.name).promoted ?? (state.writers.includes(this.cast!.primary.name) ? this.cast!.primary.name : null);
     const node = drill.cluster.nodes.find((n) => n.name === holder);
@@ -315,7 +349,7 @@ class DrillRun implements DrillRunState {
 
   /** Stops everything this process runs; tears the stack down unless it is to be kept. */
   protected async stopWatching(): Promise<void> {
-    await Promise.allSettled([this.probeRun?.stop(), this.app?.stop(), this.monitor?.stop(), this.watch?.stop(), this.writer?.stop()]);
+    await Promise.allSettled([this.probeRun?.stop(), this.app?.stop(), this.monitor?.stop(), this.watch?.stop(), this.schedule?.stop(), this.writer?.stop()]);
   }
 
   async finish(keep: boolean): Promise<void> {
@@ -350,8 +384,10 @@ class DrillRun implements DrillRunState {
           this.cast,
           drill.cluster.nodes,
         ),
+        ...convergenceProblems(this.convergence),
       );
     }
+    if (this.convergence) this.convergence.invocations = this.schedule?.invocations ?? 0;
     return assembleReport({
       run: this,
       app,

@@ -2,7 +2,7 @@ import type { AlarmDefinition } from '../shared/infra/alarms';
 import type { AckedWriter } from '../local/workload';
 import type { AppClient } from './app-client';
 import type { AlarmWatch } from './control-plane';
-import type { DrillLeg, DrillReport, DrillScenario } from './drill-report';
+import type { ConvergenceFigures, DrillLeg, DrillReport, DrillScenario } from './drill-report';
 import type { Progress } from './progress';
 import type { Cast, Expectation, Scenario } from './scenarios';
 import type { DrillStack } from './stack';
@@ -34,6 +34,8 @@ export interface DrillRunState {
   series: DrillReport['series'] | undefined;
   kept: DrillReport['kept'];
   error: string | null;
+  /** What the scheduled convergence finished after the fault ended (null: not such a scenario). */
+  convergence: ConvergenceFigures | null;
   /** A sequence's legs (undefined: a single fault, reported as one leg). */
   legs?: DrillLeg[];
   probe?: DrillReport['probe'];

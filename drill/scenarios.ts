@@ -7,9 +7,15 @@ import { ec2Client } from '../shared/aws/clients/ec2';
 import { stopInstance } from '../shared/aws/ec2';
 import { configuredPrimary } from '../shared/config/cluster-context';
 import type { ClusterConfig, NodeConfig } from '../shared/config/schema';
-import type { DrillOutcome, DrillScenario, SingleFaultScenario } from './drill-report';
+import type { ConvergenceFigures, DrillOutcome, DrillScenario, SingleFaultScenario } from './drill-report';
+import type { LocalExecution } from '../local/state-machine';
+import { LeaseStore } from '../shared/aws/lease';
+import { dynamoClient } from '../shared/aws/clients/dynamodb';
+import { ssmClient } from '../shared/aws/clients/ssm';
+import { readParameterFresh } from '../shared/aws/ssm';
+import { databaseUrlTarget } from '../shared/database-url';
+import { LOCAL_DEPLOYMENT } from '../local/local-stack';
 import type { DrillStack } from './stack';
-import { localHandlers } from '../local/handlers';
 import { sleep } from '../shared/time';
 import { formatBytes, formatDuration } from '../shared/units';
 import { runSwitchover, type SwitchoverResult } from './switchover';
@@ -63,10 +69,25 @@ export interface Scenario {
   prepare(drill: DrillStack, cast: Cast, waitFor: WaitFor): Promise<string | void>;
   /** The fault, or the operator's request: what was done, and the request's receipt if it has one. */
   inject(drill: DrillStack, cast: Cast): Promise<string | { description: string; receipt: SwitchoverResult }>;
+  /**
+   * The scheduled convergence (convergeDns) runs through the drill as deployed: EventBridge's
+   * rate(1 minute), its passes inside each invocation. For faults that the convergence finishes.
+   */
+  convergence?: true;
+  /** Runs as the failover alarm fires, before its event reaches the trigger (a fault timed to it). */
+  onAlarm?(drill: DrillStack, cast: Cast): Promise<void>;
   /** Runs once the workflow has finished (before the end state is verified): the fault ends. */
-  afterWorkflow?(drill: DrillStack, cast: Cast, waitFor: WaitFor): Promise<string>;
+  afterWorkflow?(drill: DrillStack, cast: Cast, waitFor: WaitFor): Promise<string | FaultEnd>;
   /** Undoes what would leave a kept stack unhealthy though nothing failed over. */
   restore?(drill: DrillStack, cast: Cast): Promise<void>;
+}
+
+/** How a fault that outlasted the workflow ended, and what the convergence did about it. */
+export interface FaultEnd {
+  description: string;
+  convergence: Omit<ConvergenceFigures, 'invocations'>;
+  /** The execution that settled the incident after the fault ended (its receipt replaces the first one's). */
+  execution?: LocalExecution;
 }
 
 export type WaitFor = <T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs: number) => Promise<T>;
@@ -131,23 +152,97 @@ const slowDrLink = (scenario: DrillScenario) => async (drill: DrillStack, cast: 
   return `DR link to ${dr.name} slowed to ${REGION_OUTAGE_LINK_DELAY_MS} ms latency`;
 };
 
+/** The issue's goal for what the convergence finishes once a dependency answers again. */
+export const CONVERGENCE_GOAL_MS = 60_000;
+/** Waits on the convergence allow a whole scheduled minute beyond the goal before giving up. */
+const CONVERGENCE_WAIT_MS = CONVERGENCE_GOAL_MS + 60_000;
+
 /**
- * The fault of dns-down ends: Route 53 answers again and the scheduled convergeDns (run here as
- * the schedule would) applies the intent the failover recorded; then the change propagates.
+ * The fault of dns-down ends: Route 53 answers again and the scheduled convergeDns applies the
+ * intent the failover recorded; then the change propagates.
  */
-const routeFiftyThreeBack = async (drill: DrillStack, _cast: Cast, waitFor: WaitFor): Promise<string> => {
+const routeFiftyThreeBack = async (drill: DrillStack, _cast: Cast, waitFor: WaitFor): Promise<FaultEnd> => {
   drill.faults.clear();
-  const applied = await waitFor(
-    'convergeDns to apply the cluster record',
+  const backAt = Date.now();
+  const leases = new LeaseStore(dynamoClient(drill.stack.config.controlRegion), LOCAL_DEPLOYMENT.leaseTable);
+  const intent = await waitFor(
+    'the scheduled convergeDns to apply the cluster record',
     async () => {
-      const [outcome] = (await localHandlers.convergeDns({ cluster: drill.cluster.name })).clusters;
-      return outcome?.receipts.find((r) => r.repair === 'dns' && r.outcome === 'repaired') ?? false;
+      const recorded = await leases.readDnsIntent(drill.cluster.name);
+      return recorded?.applied ? recorded : false;
     },
-    60_000,
+    CONVERGENCE_WAIT_MS,
   );
+  const appliedAt = Date.now();
   const change = drill.faults.route53.changes().at(-1);
   if (change) await sleep(Math.max(0, change.inSyncAt - Date.now()));
-  return `Route 53 answers again: convergeDns applied ${drill.cluster.nodes.find((n) => n.name === applied.to)?.dnsName ?? applied.to ?? '?'}${change ? `, INSYNC after ${formatDuration(change.inSyncAt - change.acceptedAt)}` : ''}`;
+  return {
+    description: `Route 53 answers again: the scheduled convergeDns applied ${intent.target} ${formatDuration(appliedAt - backAt)} later${change ? `, INSYNC after ${formatDuration(change.inSyncAt - change.acceptedAt)}` : ''}`,
+    convergence: { dependency: 'Route 53', backAtMs: backAt, urlsOnWriterMs: null, failoverStartedMs: null, startedBy: null, goalMs: CONVERGENCE_GOAL_MS },
+  };
+};
+
+/** Every DATABASE_URL as an application would read it now (fresh from SSM), against `writer`. */
+const urlsOn = async (drill: DrillStack, writer: NodeConfig): Promise<boolean> => {
+  const urls = await Promise.all(drill.cluster.databaseUrlParameters.map(async (p) => databaseUrlTarget(await readParameterFresh(ssmClient(p.region), p.region, p.name))));
+  return urls.every((u) => u.host === writer.host && u.port === writer.port);
+};
+
+/**
+ * The fault of ssm-region-down ends: SSM in the DR region answers again, and the scheduled
+ * convergence (no person, no re-run) writes the DATABASE_URL the failover could not.
+ */
+const ssmBack = async (drill: DrillStack, cast: Cast, waitFor: WaitFor): Promise<FaultEnd> => {
+  const dr = need(cast.dr, 'DR replica', 'ssm-region-down');
+  const writer = need(cast.sync, 'sync-standby', 'ssm-region-down');
+  const stillWrong = !(await urlsOn(drill, writer));
+  drill.faults.clear();
+  const backAt = Date.now();
+  await waitFor('every DATABASE_URL to name the new writer (the scheduled convergeDns)', async () => (await urlsOn(drill, writer)) || false, CONVERGENCE_WAIT_MS);
+  const onWriter = Date.now() - backAt;
+  return {
+    description: `SSM in ${dr.region} answers again${stillWrong ? '' : ' (every DATABASE_URL already named the writer)'}: every DATABASE_URL names ${writer.name} ${formatDuration(onWriter)} later`,
+    convergence: { dependency: `SSM in ${dr.region}`, backAtMs: backAt, urlsOnWriterMs: onWriter, failoverStartedMs: null, startedBy: null, goalMs: CONVERGENCE_GOAL_MS },
+  };
+};
+
+/** How long DynamoDB in the control region fails in dependency-blip (the issue's figure). */
+export const BLIP_SECONDS = 20;
+
+/** When the blip of a drill began and when it ends. */
+const blips = new Map<DrillStack, { endsAt: number; ended: Promise<void> }>();
+
+/** DynamoDB in the control region fails for BLIP_SECONDS, from the moment the alarm fires. */
+const dynamoBlip = async (drill: DrillStack): Promise<void> => {
+  if (blips.has(drill)) return;
+  const region = drill.stack.config.controlRegion;
+  const rule = drill.faults.fail({ match: (i) => i.service === 'dynamodb' && i.region === region, status: 'reset', times: Number.POSITIVE_INFINITY });
+  const endsAt = Date.now() + BLIP_SECONDS * 1000;
+  const ended = sleep(BLIP_SECONDS * 1000).then(() => {
+    rule.times = 0;
+  });
+  blips.set(drill, { endsAt, ended });
+};
+
+/** The blip ends on its own; the scheduled convergence starts the failover the failed execution could not finish. */
+const blipOver = async (drill: DrillStack, _cast: Cast, waitFor: WaitFor): Promise<FaultEnd> => {
+  const blip = blips.get(drill);
+  if (!blip) throw new Error('dependency-blip: the alarm never fired, so DynamoDB never failed');
+  await blip.ended;
+  const backAt = Date.now();
+  const before = new Set(drill.machine.listed().filter((e) => e.startedAt < blip.endsAt).map((e) => e.name));
+  const restarted = await waitFor(
+    'a failover execution to start after the blip (the scheduled convergeDns)',
+    async () => drill.machine.listed().find((e) => !before.has(e.name)) ?? false,
+    CONVERGENCE_WAIT_MS,
+  );
+  const execution = await drill.machine.executions().get(restarted.name)!;
+  return {
+    description: `DynamoDB in ${drill.stack.config.controlRegion} answers again after ${BLIP_SECONDS} s: ${restarted.name} started ${formatDuration(restarted.startedAt - backAt)} later, ${execution.status}`,
+    // Who started it (the convergence or a new alarm event) is told by the drill, which saw the alarm's deliveries.
+    convergence: { dependency: `DynamoDB in ${drill.stack.config.controlRegion}`, backAtMs: backAt, urlsOnWriterMs: null, failoverStartedMs: Math.max(0, restarted.startedAt - backAt), startedBy: null, goalMs: CONVERGENCE_GOAL_MS },
+    execution,
+  };
 };
 
 /** The control plane's own paths to nodes, while a scenario has cut them (restored by `restore`). */
@@ -394,7 +489,58 @@ const SCENARIOS: Record<SingleFaultScenario, Scenario> = {
       drill.faults.fail({ match: calls.route53Any, status: 503, times: Infinity });
       return `${await regionOutage(drill, cast)}; the Route 53 API fails for good`;
     },
+    convergence: true,
     afterWorkflow: routeFiftyThreeBack,
+  },
+  'ssm-region-down': {
+    name: 'ssm-region-down',
+    alarmDriven: true,
+    payloadBytes: 1000,
+    expect: (cast) => {
+      const sync = need(cast.sync, 'sync-standby', 'ssm-region-down');
+      const dr = need(cast.dr, 'DR replica', 'ssm-region-down');
+      return {
+        outcome: 'promoted',
+        promoted: sync.name,
+        zeroLoss: true,
+        description: `${sync.name} promoted while SSM in ${dr.region} refuses PutParameter; once SSM answers, the scheduled convergence writes that region's DATABASE_URL without a person`,
+        reason: new RegExp(`not written in ${dr.region} `),
+      };
+    },
+    prepare: async () => undefined,
+    inject: async (drill, cast) => {
+      const dr = need(cast.dr, 'DR replica', 'ssm-region-down');
+      drill.faults.fail({ match: (i) => calls.ssmPut(i) && i.region === dr.region, status: 'reset', times: Number.POSITIVE_INFINITY });
+      await stopInstances(drill, [cast.primary]);
+      return `instance of ${cast.primary.name} stopped; SSM in ${dr.region} refuses PutParameter (connection reset) until the workflow has ended`;
+    },
+    convergence: true,
+    afterWorkflow: ssmBack,
+  },
+  'dependency-blip': {
+    name: 'dependency-blip',
+    alarmDriven: true,
+    payloadBytes: 1000,
+    expect: (cast) => {
+      const sync = need(cast.sync, 'sync-standby', 'dependency-blip');
+      return {
+        outcome: 'promoted',
+        promoted: sync.name,
+        zeroLoss: true,
+        description: `${sync.name} promoted although DynamoDB failed for ${BLIP_SECONDS} s as the alarm fired: the scheduled convergence starts the failover once it answers`,
+      };
+    },
+    prepare: async () => undefined,
+    inject: async (drill, cast) => {
+      await stopInstances(drill, [cast.primary]);
+      return `instance of ${cast.primary.name} stopped; DynamoDB in ${drill.stack.config.controlRegion} will fail for ${BLIP_SECONDS} s from the moment the alarm fires`;
+    },
+    onAlarm: async (drill) => dynamoBlip(drill),
+    restore: async (drill) => {
+      blips.delete(drill);
+    },
+    convergence: true,
+    afterWorkflow: blipOver,
   },
   'primary-crash': {
     name: 'primary-crash',

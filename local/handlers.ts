@@ -1,6 +1,7 @@
 import { failoverTaskHandlers } from '../functions/failover';
 import { makeStartFailover } from '../functions/failover/start-failover';
-import { handler as convergeDns, makeConvergeDns, convergeDnsInput, type ClusterConvergence } from '../functions/failover/converge-dns';
+import { handler as convergeDns, makeConvergeDns, convergeDnsInput, type ClusterConvergence, type ConvergeDeps } from '../functions/failover/converge-dns';
+import { isExecutionOf } from '../shared/workflow/state';
 import { handler as convergeFences } from '../functions/failover/converge-fences';
 import type { PendingFencesResult } from '../shared/actions/pending-fences';
 import { closeFailoverSessions } from '../shared/actions/failover-connection';
@@ -49,7 +50,7 @@ export const localHandlers = {
   switchover: asInvoke(lambda('switchover', makeSwitchover(localCommandRunner()), { input: switchoverRequestSchema }), 'switchover'),
   history: asInvoke(history, 'history'),
   /** As deployed: started executions go to Step Functions (localConvergeDns runs them here). */
-  convergeDns: asInvoke<{ clusters: ClusterConvergence[] }>(convergeDns, 'convergeDns'),
+  convergeDns: asInvoke<{ clusters: ClusterConvergence[]; passes: number }>(convergeDns, 'convergeDns'),
   convergeFences: asInvoke<{ clusters: PendingFencesResult[] }>(convergeFences, 'convergeFences'),
   // The emulator does not run commands: the rejoin document runs on the local node instead.
   rejoin: asInvoke(lambda('rejoin', makeRejoin(localCommandRunner()), { input: rejoinRequestSchema }), 'rejoin'),
@@ -72,8 +73,19 @@ export const localTrigger = (machine: LocalStateMachine): Invoke<TriggerResult> 
   asInvoke(lambda('startFailover', makeStartFailover(localStarter(machine)), { input: alarmEventSchema }), 'startFailover');
 
 /** The scheduled convergence as deployed, seeing and starting executions on `machine`. */
-export const localConvergeDns = (machine: LocalStateMachine): Invoke<{ clusters: ClusterConvergence[] }> =>
-  asInvoke(lambda('convergeDns', makeConvergeDns({ start: localStarter(machine), running: async (prefix) => machine.running().filter((n) => n.startsWith(prefix)) }), { input: convergeDnsInput }), 'convergeDns');
+export const localConvergeDns = (machine: LocalStateMachine, options: { pause?: ConvergeDeps['pause'] } = {}): Invoke<{ clusters: ClusterConvergence[]; passes: number }> =>
+  asInvoke(
+    lambda(
+      'convergeDns',
+      makeConvergeDns({
+        start: localStarter(machine),
+        executions: async (cluster, since) => machine.listed().filter((e) => isExecutionOf(cluster, e.name) && (e.status === 'RUNNING' || e.startedAt >= since)),
+        ...(options.pause ? { pause: options.pause } : {}),
+      }),
+      { input: convergeDnsInput },
+    ),
+    'convergeDns',
+  );
 
 /** The operator's failover Lambda as deployed, starting executions on `machine`. */
 export const localManualFailover = (machine: LocalStateMachine): Invoke<ManualFailoverResult> =>

@@ -2,6 +2,7 @@ import './polyfills';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { StateMachine } from 'aws-local-stepfunctions';
+import type { ExecutionSeen } from '../shared/decisions/reconcile';
 
 /** The failover definition: the same file serverless.yml deploys. */
 export const FAILOVER_DEFINITION = resolve(__dirname, '..', 'statemachines', 'failover.asl.json');
@@ -98,6 +99,7 @@ export class LocalStateMachine {
   private readonly inputs = new Map<string, unknown>();
   private readonly aborts = new Map<string, () => void>();
   private readonly runningNow = new Set<string>();
+  private readonly listing = new Map<string, ExecutionSeen>();
 
   constructor(
     handlers: Record<string, LocalHandler>,
@@ -153,6 +155,11 @@ export class LocalStateMachine {
     return [...this.runningNow];
   }
 
+  /** Every execution as Step Functions' ListExecutions would list it (status, start and stop). */
+  listed(): ExecutionSeen[] {
+    return [...this.listing.values()].map((e) => ({ ...e }));
+  }
+
   /** Every execution started so far, by name. */
   executions(): Map<string, Promise<LocalExecution>> {
     return this.started;
@@ -160,9 +167,17 @@ export class LocalStateMachine {
 
   private async run(name: string, input: unknown): Promise<LocalExecution> {
     this.runningNow.add(name);
+    const seen: ExecutionSeen = { name, status: 'RUNNING', startedAt: Date.now(), stoppedAt: null };
+    this.listing.set(name, seen);
     try {
-      return await this.runOnce(name, input);
+      const execution = await this.runOnce(name, input);
+      seen.status = execution.status;
+      return execution;
+    } catch (error) {
+      seen.status = 'FAILED';
+      throw error;
     } finally {
+      seen.stoppedAt = Date.now();
       this.runningNow.delete(name);
     }
   }

@@ -3,6 +3,7 @@ import { cloudWatchClient } from '../../shared/aws/clients/cloudwatch';
 import { readAlarmState } from '../../shared/aws/alarm-state';
 import { clusterContext } from '../../shared/config/cluster-context';
 import { judgeOutage, watchOutage } from '../../shared/decisions/confirm-outage';
+import { judgeStartingUp } from '../../shared/decisions/starting-up';
 import { answerOf, type OutageVerdict } from '../../shared/decisions/types';
 import { gatherSignals, metricsSignal } from '../../shared/actions/signals';
 import { crossRegionCheck } from '../../shared/actions/witness';
@@ -35,12 +36,17 @@ export const confirmOutage = (state: FailoverState): Promise<OutageResult> =>
     const generation = target.topology.record.generation;
     let verdict: OutageVerdict;
     let writer: string;
+    let startingUpSince: string | null = null;
     if (!target.known) {
       log.warn('outage not judged: contradictory topology', { cluster: state.cluster, execution: state.executionName, reason: target.reason });
       verdict = { decision: 'not-confirmed', attempt, signals: [], regionHealthy: true, cloudEvidence: false, reason: target.reason };
       writer = target.topology.record.writer;
     } else {
-      const signals = await gatherSignals(context, target.failed, metrics);
+      // A writer answering only "cannot connect now" is alive for a grace measured across the re-checks.
+      const gathered = await gatherSignals(context, target.failed, metrics);
+      const startingUp = judgeStartingUp(gathered, { since: previous?.startingUpSince ?? null, now: now.getTime(), graceSeconds: policy.startingUpGraceSeconds });
+      const { signals } = startingUp;
+      startingUpSince = startingUp.startingUpSince;
       const streak = (previous?.decision === 'recheck' ? (previous.streak ?? previous.attempt) : 0) + 1;
       const judged = judgeOutage(signals, attempt, policy, streak);
       verdict = { ...judged, reason: [judged.reason, ...target.notes].join('; ') };
@@ -62,7 +68,7 @@ export const confirmOutage = (state: FailoverState): Promise<OutageResult> =>
     const check = { at: now.toISOString(), decision: verdict.decision, signals: verdict.signals.map((s) => `${s.name}: ${answerOf(s)} (${s.cause})`), alarmState };
     const checks = [...(previous?.checks ?? []), check].slice(-MAX_CHECKS_KEPT);
     log.info('outage check', { cluster: state.cluster, execution: state.executionName, writer, decision: verdict.decision, reason: verdict.reason });
-    return { ...verdict, primary: writer, generation, firstCheckAt, checks, ...crossRegion };
+    return { ...verdict, primary: writer, generation, firstCheckAt, checks, startingUpSince, ...crossRegion };
   });
 
 export const handler = lambda('confirmOutage', confirmOutage, { input: executionInputSchema });

@@ -60,15 +60,17 @@ export const convergePublished = async (
   const lease = await stores.leases.acquire(cluster.name, holder, 'convergence', CONVERGENCE_LEASE_SECONDS, now, { ignoreCooldown: true });
   if (!lease.acquired) return { ...base, receipts: [], pending: pendingAll, deferred: lease.reason };
   try {
-    const held = await readRecord(cluster, stores.records, now);
-    if (held.generation !== record.generation) {
-      return { ...base, receipts: [], pending: pendingAll, deferred: `the cluster record moved from generation ${record.generation} to ${held.generation} meanwhile: the next pass compares again` };
-    }
+    // Under the lease: the lease extended and the record read once (it must not have moved since it was compared).
     const stillHeld = async () => {
       if (!(await stores.leases.extend(cluster.name, holder, CONVERGENCE_LEASE_SECONDS))) throw new Error(`${holder} no longer holds the lease of ${cluster.name}: nothing written`);
       const latest = await readRecord(cluster, stores.records, now);
-      if (latest.generation !== record.generation) throw new Error(`the cluster record moved to generation ${latest.generation}: nothing written`);
+      if (latest.generation !== record.generation) throw new Error(`the cluster record moved from generation ${record.generation} to ${latest.generation} meanwhile: nothing written, the next pass compares again`);
     };
+    const checked = await stillHeld().then(
+      () => null,
+      (error: Error) => error.message,
+    );
+    if (checked !== null) return { ...base, receipts: [], pending: pendingAll, deferred: checked };
     const writer = { store: stores.leases, holder, generation: lease.lease.acquiredAt };
     const receipts = await applyRepairs(cluster, plan.repairs, { record, writer, stillHeld });
     const pending = receipts.flatMap((r, i) => (r.outcome === 'failed' ? [describeRepair(plan.repairs[i]!)] : []));
@@ -89,8 +91,9 @@ const applyRepairs = async (
   const at = new Date().toISOString();
   const urls = repairs.filter((r) => r.kind === 'database-url');
   const writerNode = nodeNamed(cluster, held.record.writer, 'cluster record writer');
-  // DATABASE_URL: the repoint's own rewrite (every region, each written only when it differs).
-  const urlOutcome = urls.length === 0 ? null : await rewriteDatabaseUrls(cluster, writerNode, { beforeWrite: stillHeld() }).then(
+  // DATABASE_URL: the repoint's own rewrite (every region, each written only when it differs),
+  // right after the lease and the record were checked: no second read before it.
+  const urlOutcome = urls.length === 0 ? null : await rewriteDatabaseUrls(cluster, writerNode).then(
     (result) => ({ ok: true as const, written: result.parameters }),
     (error: Error) => ({ ok: false as const, reason: error.message }),
   );
@@ -107,7 +110,8 @@ const applyRepairs = async (
           ? receiptOf(repair, generation, at, 'repaired', applied.action === 'applied' ? `recorded intent applied (change ${applied.changeId})` : applied.reason)
           : receiptOf(repair, generation, at, 'failed', applied.reason);
       }
-      return stillHeld()
+      // After the DATABASE_URL writes (which may have taken a while): checked again before the UPSERT.
+      return (urls.length > 0 ? stillHeld() : Promise.resolve())
         .then(() => repointRecord(cluster, writerNode, writer, { waitInSync: false }))
         .then(
           (done) => (done.status === 'superseded' ? receiptOf(repair, generation, at, 'failed', done.reason ?? 'superseded') : receiptOf(repair, generation, at, 'repaired', `UPSERT accepted (change ${done.changeId ?? '?'})`)),

@@ -14,7 +14,8 @@ export interface RepairReceipt {
   kind: 'repair';
   repair: 'database-url' | 'dns' | 'failover';
   at: string;
-  outcome: 'repaired' | 'failed' | 'started';
+  /** `already-started`: the incident's execution name had already run (another pass started it): neither a failure nor a repair of this pass. */
+  outcome: 'repaired' | 'failed' | 'started' | 'already-started';
   from: string | null;
   to: string | null;
   /** The DATABASE_URL's region and name, or the execution started. */
@@ -26,7 +27,7 @@ export interface RepairReceipt {
 
 /**
  * Stores each repair's receipt (one item per repair: the same pass's never overwrite each other)
- * and publishes `Repairs` (1 per repair made or incident started) with dimensions Cluster and Kind.
+ * and publishes `Repairs` (1 per repair made or incident this pass started) with dimensions Cluster and Kind.
  * Returns what could not be recorded; the repairs themselves stand either way.
  */
 export const recordRepairs = async (config: FailoverConfig, cluster: string, store: Pick<LeaseStore, 'recordReceipt'>, holder: string, receipts: RepairReceipt[]): Promise<string[]> => {
@@ -34,7 +35,7 @@ export const recordRepairs = async (config: FailoverConfig, cluster: string, sto
   const publisher = new MetricPublisher(cloudWatchClient(config.controlRegion), config.namespace, 0);
   publisher.add(
     receipts
-      .filter((r) => r.outcome !== 'failed')
+      .filter((r) => r.outcome === 'repaired' || r.outcome === 'started')
       .map((r) => ({
         MetricName: REPAIRS_METRIC,
         Unit: 'Count' as const,

@@ -6,12 +6,16 @@ import { isUnreachableAwsError } from '../aws/errors';
 import { readWriterHistory } from '../aws/metric-history';
 import type { NodeConfig } from '../config/schema';
 import { isInRecovery, receiverMessageAge } from '../postgres/failover-sql';
-import { classifyProbeFailure } from '../postgres/probe-error';
+import { classifyProbeFailure, sqlStateOf } from '../postgres/probe-error';
+import { STARTING_UP_CAUSE } from '../decisions/starting-up';
 import type { ClusterContext } from '../config/cluster-context';
 import { judgeReceivers } from '../decisions/confirm-outage';
 import { withReusedFailoverSession } from './failover-connection';
 import type { ReceiverView, Signal } from '../decisions/types';
 import { DatabaseUnreachableError } from '../errors';
+
+/** SQLSTATE 57P03: the server is starting up, shutting down, or in recovery without hot standby. */
+const CANNOT_CONNECT_NOW = '57P03';
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
@@ -43,7 +47,8 @@ export const ec2Signal = async ({ cluster }: ClusterContext, primary: NodeConfig
 
 /**
  * A direct probe of the primary with short timeouts. Writable means alive: a veto. So does an error
- * reply (pg_hba rejection, bad password, too many clients): a server that replies is alive.
+ * reply (pg_hba rejection, bad password, too many clients): a server that replies is alive. "Cannot
+ * connect now" (57P03) vetoes too, with its own cause: for how long is the confirmation's to judge.
  * Refused, timed out or cut: down, with which one in the reason. A probe that could not be made
  * (the password unreadable) is "unknown".
  */
@@ -55,6 +60,10 @@ export const databaseSignal = async (context: ClusterContext, primary: NodeConfi
       : { name: 'database', down: false, cause: 'writable', detail: `${primary.name} accepts connections and is writable` };
   } catch (error) {
     const failure = classifyProbeFailure(error);
+    if (failure === 'error-reply' && sqlStateOf(error) === CANNOT_CONNECT_NOW) {
+      // Alive for now; how long it may answer only this is judged across the re-checks (judgeStartingUp).
+      return { name: 'database', down: false, cause: STARTING_UP_CAUSE, detail: `${primary.name} answers only "cannot connect now" (57P03: starting up, shutting down or not accepting connections): ${message(error)}` };
+    }
     if (failure === 'error-reply') {
       return { name: 'database', down: false, cause: failure, detail: `${primary.name} answers with an error, so it is alive: ${message(error)}` };
     }

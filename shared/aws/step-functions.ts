@@ -1,4 +1,6 @@
-import { ListExecutionsCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { ListExecutionsCommand, SFNClient, StartExecutionCommand, type ListExecutionsCommandOutput } from '@aws-sdk/client-sfn';
+import type { ExecutionSeen } from '../decisions/reconcile';
+import { isExecutionOf } from '../workflow/state';
 import { classifyAwsError } from './errors';
 
 /** Starts a named execution; `started: false` when that name already ran (a duplicate event). */
@@ -15,9 +17,6 @@ const stateMachineArn = (): string => {
   return arn;
 };
 
-/** Names of the executions still running whose name starts with `prefix` (a cluster's). */
-export type RunningExecutions = (prefix: string) => Promise<string[]>;
-
 /** Step Functions StartExecution: a second start with the same name and input is a no-op. */
 export const stepFunctionsStarter: ExecutionStarter = async (name, input) => {
   const arn = stateMachineArn();
@@ -31,20 +30,45 @@ export const stepFunctionsStarter: ExecutionStarter = async (name, input) => {
   }
 };
 
-/** Step Functions ListExecutions (RUNNING), every page: the executions a new one would race. */
-export const stepFunctionsRunning: RunningExecutions = async (prefix) => {
-  const arn = stateMachineArn();
+/**
+ * A cluster's failover executions that are running or were started at or after `since` (ms since
+ * the epoch): what a new incident would race, and what the alarm's episode already tried.
+ */
+export type ClusterExecutions = (cluster: string, since: number) => Promise<ExecutionSeen[]>;
+
+type ListedExecution = NonNullable<ListExecutionsCommandOutput['executions']>[number];
+
+const seen = (e: ListedExecution): ExecutionSeen => ({
+  name: e.name ?? '',
+  status: e.status ?? 'RUNNING',
+  startedAt: e.startDate?.getTime() ?? 0,
+  stoppedAt: e.stopDate?.getTime() ?? null,
+});
+
+/** Pages of ListExecutions (newest first) until `enough` says the rest is older than needed. */
+const listExecutions = async (arn: string, status: 'RUNNING' | undefined, enough: (page: ListedExecution[]) => boolean): Promise<ListedExecution[]> => {
   sfn ??= new SFNClient({});
-  const names: string[] = [];
+  const all: ListedExecution[] = [];
   let nextToken: string | undefined;
   try {
     do {
-      const out = await sfn.send(new ListExecutionsCommand({ stateMachineArn: arn, statusFilter: 'RUNNING', maxResults: 100, ...(nextToken ? { nextToken } : {}) }));
-      names.push(...(out.executions ?? []).flatMap((e) => (e.name?.startsWith(prefix) ? [e.name] : [])));
-      nextToken = out.nextToken;
+      const out = await sfn.send(new ListExecutionsCommand({ stateMachineArn: arn, maxResults: 100, ...(status ? { statusFilter: status } : {}), ...(nextToken ? { nextToken } : {}) }));
+      all.push(...(out.executions ?? []));
+      nextToken = enough(out.executions ?? []) ? undefined : out.nextToken;
     } while (nextToken);
   } catch (error) {
-    throw classifyAwsError(error, 'states:ListExecutions RUNNING');
+    throw classifyAwsError(error, `states:ListExecutions${status ? ` ${status}` : ''}`);
   }
-  return names;
+  return all;
+};
+
+/** Step Functions ListExecutions: every running execution, and the stopped ones since `since` (listed newest first). */
+export const stepFunctionsExecutions: ClusterExecutions = async (cluster, since) => {
+  const arn = stateMachineArn();
+  const [running, recent] = await Promise.all([
+    listExecutions(arn, 'RUNNING', () => false),
+    listExecutions(arn, undefined, (page) => page.some((e) => (e.startDate?.getTime() ?? 0) < since)),
+  ]);
+  const byName = new Map([...recent.filter((e) => (e.startDate?.getTime() ?? 0) >= since), ...running].map((e) => [e.name, e]));
+  return [...byName.values()].filter((e) => e.name !== undefined && isExecutionOf(cluster, e.name)).map(seen);
 };

@@ -1,5 +1,13 @@
 import type { ClusterConfig, FailoverConfig, TlsConfig } from './schema';
-import { EXECUTION_TIMEOUT_SECONDS, FUNCTION_TIMEOUT_SECONDS, STEP_OVERHEAD_SECONDS } from '../workflow/timeouts';
+import {
+  EXECUTION_TIMEOUT_SECONDS,
+  FUNCTION_TIMEOUT_SECONDS,
+  REJOIN_STREAMING_CHECK_SECONDS,
+  REJOIN_TIMEOUT_SECONDS,
+  RETRY_BACKOFF_SECONDS,
+  STEP_OVERHEAD_SECONDS,
+  TASK_TIMEOUT_SECONDS as TASK,
+} from '../workflow/timeouts';
 
 /**
  * Knob combinations that cannot work together: a wait longer than the function that waits, re-checks
@@ -19,12 +27,8 @@ const timingProblems = (cluster: ClusterConfig, at: string): string[] => {
   fits('promoteTimeoutSeconds', p.promoteTimeoutSeconds, 'promoteCandidate');
   fits('dnsSyncTimeoutSeconds', p.dnsSyncTimeoutSeconds, 'repointDns');
   fits('followTimeoutSeconds', p.followTimeoutSeconds, 'repointFollowers');
+  problems.push(...leaseProblems(cluster, at));
   const confirming = p.recheckDeadlineSeconds + (p.rechecks + 1) * p.recheckAfterSeconds;
-  if (confirming >= p.leaseSeconds) {
-    problems.push(
-      `${at}.policy.recheckDeadlineSeconds + (rechecks + 1) × recheckAfterSeconds = ${p.recheckDeadlineSeconds} + ${p.rechecks + 1} × ${p.recheckAfterSeconds} = ${confirming} s must be below policy.leaseSeconds (${p.leaseSeconds} s): the lease would expire while the outage is still being confirmed`,
-    );
-  }
   // The Repoint state's branches run side by side: the DNS wait counts, the DATABASE_URL rewrite beside it does not.
   const whole = confirming + p.fenceTimeoutSeconds + p.promoteTimeoutSeconds + p.dnsSyncTimeoutSeconds + p.followTimeoutSeconds + 5 * STEP_OVERHEAD_SECONDS;
   if (whole > EXECUTION_TIMEOUT_SECONDS) {
@@ -34,6 +38,46 @@ const timingProblems = (cluster: ClusterConfig, at: string): string[] => {
   }
   return problems;
 };
+
+/**
+ * Every stretch that runs under one assertion of the lease (from taking or extending it to the next
+ * extension), at its worst: the waits its knobs allow, each Task's timeout (the longest one attempt
+ * runs) and the backoff before a retry. A lease shorter than one of them could expire while that
+ * stretch still acts, and another holder act beside it.
+ */
+export const leaseStretches = (p: ClusterConfig['policy']): Array<{ what: string; seconds: number; sum: string }> => {
+  const check = TASK.ConfirmOutage;
+  const repoint = Math.max(TASK.RewriteDatabaseUrl, TASK.RepointDns, TASK.RepointFollowers);
+  return [
+    {
+      what: 'confirming the outage and choosing the candidate (nothing extends the lease before the fence)',
+      seconds: p.recheckDeadlineSeconds + (p.rechecks + 1) * (p.recheckAfterSeconds + check) + TASK.SelectCandidate,
+      sum: `recheckDeadlineSeconds (${p.recheckDeadlineSeconds}) + (rechecks (${p.rechecks}) + 1) × (recheckAfterSeconds (${p.recheckAfterSeconds}) + ConfirmOutage's ${check} s) + SelectCandidate's ${TASK.SelectCandidate} s`,
+    },
+    { what: 'the fence', seconds: TASK.FencePrimary + RETRY_BACKOFF_SECONDS, sum: `FencePrimary's ${TASK.FencePrimary} s (it holds fenceTimeoutSeconds, ${p.fenceTimeoutSeconds}) + ${RETRY_BACKOFF_SECONDS} s of retry backoff` },
+    { what: 'the promotion', seconds: TASK.PromoteCandidate + RETRY_BACKOFF_SECONDS, sum: `PromoteCandidate's ${TASK.PromoteCandidate} s (it holds promoteTimeoutSeconds, ${p.promoteTimeoutSeconds}) + ${RETRY_BACKOFF_SECONDS} s of retry backoff` },
+    {
+      what: 'the repoint, the receipt and the release',
+      seconds: repoint + RETRY_BACKOFF_SECONDS + TASK.PublishReceipt + TASK.ReleaseLease,
+      sum: `the longest Repoint branch's ${repoint} s (dnsSyncTimeoutSeconds ${p.dnsSyncTimeoutSeconds}, followTimeoutSeconds ${p.followTimeoutSeconds}) + ${RETRY_BACKOFF_SECONDS} s of retry backoff + PublishReceipt's ${TASK.PublishReceipt} s + ReleaseLease's ${TASK.ReleaseLease} s`,
+    },
+    { what: 'a switchover step (its catch-up, cascade and repoint all run in one invocation)', seconds: FUNCTION_TIMEOUT_SECONDS.switchover, sum: `the switchover function's ${FUNCTION_TIMEOUT_SECONDS.switchover} s` },
+    {
+      what: "the rejoin's command and streaming check",
+      seconds: REJOIN_TIMEOUT_SECONDS + REJOIN_STREAMING_CHECK_SECONDS,
+      sum: `the rejoin document's ${REJOIN_TIMEOUT_SECONDS} s + the streaming check's ${REJOIN_STREAMING_CHECK_SECONDS} s`,
+    },
+  ];
+};
+
+/** `leaseSeconds` must exceed every stretch that runs under one assertion of the lease. */
+const leaseProblems = (cluster: ClusterConfig, at: string): string[] =>
+  leaseStretches(cluster.policy)
+    .filter((stretch) => stretch.seconds >= cluster.policy.leaseSeconds)
+    .map(
+      (stretch) =>
+        `${at}.policy.leaseSeconds: ${cluster.policy.leaseSeconds} s must exceed ${stretch.what}: ${stretch.sum} = ${stretch.seconds} s; the lease could expire while it still acts (at least ${stretch.seconds + 1})`,
+    );
 
 const duplicates = (values: string[]): string[] =>
   [...new Set(values.filter((value, index) => values.indexOf(value) !== index))];

@@ -161,6 +161,16 @@ export const policySchema = z.strictObject({
    * @default 15 */
   metricStaleSeconds: z.number().int().min(10).max(3600).default(15),
   /**
+   * How long, seconds, a primary that answers the database probe only with "cannot connect now"
+   * (SQLSTATE 57P03: starting up, shutting down, or in recovery with hot standby off) still counts
+   * as alive and vetoes the failover. It is measured on the control plane's clock from the first
+   * check of the execution that saw it, across the re-checks; past it the probe counts as "down" and
+   * the receipt says why. Crash recovery replays the WAL since the last checkpoint (seconds to a
+   * couple of minutes with the default checkpoint_timeout of 5 min and max_wal_size of 1 GB): a
+   * server still starting after that is not coming back as a writer soon. Must be below
+   * `recheckDeadlineSeconds`, or the re-checks end before it runs out. @default 120 */
+  startingUpGraceSeconds: z.number().int().min(0).max(3600).default(120),
+  /**
    * When the failover may move traffic without having proven the old writer stopped (its EC2
    * instance seen `stopped`):
    * - `always`: never; an unfenced old writer stops the failover (a person decides).
@@ -178,7 +188,10 @@ export const policySchema = z.strictObject({
   fenceTimeoutSeconds: z.number().int().min(1).max(600).default(120),
   /** After a completed failover, further automatic failovers are refused for this long. @default 900 */
   cooldownSeconds: z.number().int().min(0).max(86400).default(900),
-  /** A lease older than this is considered abandoned (its execution died). @default 900 */
+  /** A lease older than this is considered abandoned (its execution died); each step that changes the
+   * world extends it by this much. Checked at load against every stretch that runs under one
+   * assertion of it (shared/config/rules.ts: the confirmation and candidate choice, each step's Task
+   * timeout, a switchover invocation, the rejoin's command and streaming check, 870 s). @default 900 */
   leaseSeconds: z.number().int().min(60).max(86400).default(900),
   /** pg_promote wait, seconds. @default 60 */
   promoteTimeoutSeconds: z.number().int().min(1).max(600).default(60),

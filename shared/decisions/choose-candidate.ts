@@ -34,8 +34,18 @@ const preferenceOrder = (facts: CandidateFacts): StandbyFacts[] => {
   const ordered = facts.regionHealthy
     ? [...inRegion.sort(bySync), ...elsewhere]
     : [...elsewhere, ...inRegion.sort(bySync)];
-  return facts.requestedNode ? ordered.filter((s) => s.node === facts.requestedNode) : ordered;
+  const requested = facts.requestedNode ? ordered.filter((s) => s.node === facts.requestedNode) : ordered;
+  // Only with data loss accepted can a non-follower be chosen at all: then every follower comes first
+  // (otherwise each is refused in its place, and the reasons keep the preference order).
+  if (!facts.acceptDataLoss) return requested;
+  return [...requested.filter((s) => s.follows !== false), ...requested.filter((s) => s.follows === false)];
 };
+
+/**
+ * The standbys whose positions are on the failed writer's history. A standby on another timeline or
+ * following another upstream holds WAL of a different history: its LSN is no measure of anyone's lag.
+ */
+const comparable = (facts: CandidateFacts): StandbyFacts[] => facts.standbys.filter((s) => s.follows !== false);
 
 /**
  * A position to measure the candidate against that does not come through the candidate's own link:
@@ -43,7 +53,7 @@ const preferenceOrder = (facts: CandidateFacts): StandbyFacts[] => {
  * the candidate is as stale as that link: a throttled or cut link holds back its reports too.)
  */
 const hasIndependentReference = (standby: StandbyFacts, facts: CandidateFacts): boolean =>
-  facts.history.length > 0 || facts.standbys.some((s) => s.node !== standby.node && s.reachable && (s.receiveLsn !== null || s.senderEndLsn !== null));
+  facts.history.length > 0 || comparable(facts).some((s) => s.node !== standby.node && s.reachable && (s.receiveLsn !== null || s.senderEndLsn !== null));
 
 const refusal = (standby: StandbyFacts, facts: CandidateFacts, policy: PolicyView): string | null => {
   if (standby.region !== facts.failedPrimary.region && facts.crossRegionAllowed === false) {
@@ -51,12 +61,12 @@ const refusal = (standby: StandbyFacts, facts: CandidateFacts, policy: PolicyVie
     return `${standby.node} is in another region (${standby.region}): a cross-region promotion needs the cloud's own evidence (instance not running or impaired, or its region's API unreachable), and EC2 gave none`;
   }
   if (!standby.reachable) return `${standby.node} does not answer (${standby.reason ?? 'unreachable'})`;
-  const lag = estimateLag(standby, facts.history, facts.standbys, facts.writerLostAt);
+  const lag = estimateLag(standby, facts.history, comparable(facts), facts.writerLostAt);
   if (facts.acceptDataLoss) return null;
   if (standby.follows === false) {
-    // Like with like: a standby left on another timeline or upstream is measured against the best known
-    // writer position, and refused whatever the distance.
-    return `${standby.followReason ?? `${standby.node} does not follow ${facts.failedPrimary.node}`} (${formatBytes(lag.bytes)} behind the writer's last known position): not a candidate`;
+    // Like with like: a standby left on another timeline or upstream holds WAL of another history, so
+    // no distance by position makes it a zero-loss candidate: refused whatever it says.
+    return `${standby.followReason ?? `${standby.node} does not follow ${facts.failedPrimary.node}`} (${formatBytes(lag.bytes)} behind the writer's last known position by position alone, which does not compare across histories): not a candidate`;
   }
   if (!hasIndependentReference(standby, facts)) {
     return `${standby.node}: no writer position to measure it against (no published history, no other standby): the lag guard cannot pass it without --accept-data-loss`;
@@ -90,7 +100,7 @@ export const chooseCandidate = (facts: CandidateFacts, policy: PolicyView): Cand
       promote: true,
       node: promoted.node,
       alreadyPrimary: true,
-      lag: estimateLag(promoted, facts.history, facts.standbys, facts.writerLostAt),
+      lag: estimateLag(promoted, facts.history, comparable(facts), facts.writerLostAt),
       reasons: [`${promoted.node} is already writable (promoted earlier): converging on it`],
     };
   }
@@ -110,8 +120,16 @@ export const chooseCandidate = (facts: CandidateFacts, policy: PolicyView): Cand
       reasons.push(refused);
       continue;
     }
-    const lag = estimateLag(standby, facts.history, facts.standbys, facts.writerLostAt);
+    const lag = estimateLag(standby, facts.history, comparable(facts), facts.writerLostAt);
     const seconds = lag.seconds === null ? 'unknown seconds' : `${lag.seconds.toFixed(1)} s`;
+    if (standby.follows === false) {
+      // Data loss accepted, and no follower could be chosen: its lag by position is no measure of loss.
+      const why = standby.followReason ?? `${standby.node} does not follow ${facts.failedPrimary.node}`;
+      reasons.push(
+        `${standby.node} chosen with data loss accepted by the operator, although ${why}: its position (${formatBytes(lag.bytes)} behind) is on another history, so the loss is not measured`,
+      );
+      return { promote: true, node: standby.node, alreadyPrimary: false, lag: { ...lag, basis: `not comparable: ${why}` }, reasons };
+    }
     reasons.push(
       `${standby.node} chosen: ${formatBytes(lag.bytes)} / ${seconds} behind${facts.acceptDataLoss ? ' (data loss accepted by the operator)' : ''}`,
     );

@@ -88,9 +88,35 @@ export interface RestartFacts {
   alarm: Observed<{ name: string; state: string | null; since: string | null }>;
   lease: Observed<{ holder?: string; kind?: string; expiresAt?: number; cooldownUntil?: number }>;
   paused: Observed<string | null>;
-  running: Observed<string[]>;
+  /** The cluster's executions running, or started since the alarm entered ALARM (its episode). */
+  executions: Observed<ExecutionSeen[]>;
   now: number;
 }
+
+/** One failover execution as Step Functions lists it (times in ms since the epoch). */
+export interface ExecutionSeen {
+  name: string;
+  status: string;
+  startedAt: number;
+  stoppedAt: number | null;
+}
+
+/**
+ * How often one alarm episode (the alarm's stay in ALARM, dated by its last state change) may
+ * start an incident, when each ends without settling it (failed on a dependency, refused,
+ * undecided). CloudWatch sends one event per state change, so without restarts an outage behind a
+ * false alarm or a blip would never be handled; without a bound a refusal would be asked again
+ * every pass.
+ */
+export const RESTART_POLICY = {
+  /**
+   * Seconds the second restart of an episode waits after the incident before it ended; each later
+   * one waits twice as long. The first restart waits for nothing but what holds it back. @default 30
+   */
+  firstBackoffSeconds: 30,
+  /** Incidents (the alarm's own and the restarts) one episode may start; then only a person or a new state change of the alarm starts one. @default 4 */
+  maxIncidents: 4,
+} as const;
 
 /** `held`: the alarm may be in ALARM and nothing was started (held back, or not checkable): said in the log. */
 export type RestartVerdict = { start: true; alarm: string; since: string; reason: string } | { start: false; reason: string; since?: string; held?: true };
@@ -107,16 +133,35 @@ export const decideRestart = (facts: RestartFacts): RestartVerdict => {
   if (state === null) return { start: false, reason: `${name} does not exist` };
   if (state !== 'ALARM') return { start: false, reason: `${name} is ${state}: nothing to do` };
   const held = (reason: string) => ({ start: false as const, held: true as const, reason: `${name} in ALARM${since ? ` since ${since}` : ''}, not started: ${reason}`, ...(since ? { since } : {}) });
-  if (!facts.running.ok) return held(`could not check for a running execution: ${facts.running.reason}`);
-  if (facts.running.value.length > 0) return held(`execution ${facts.running.value.join(', ')} is running`);
+  if (!facts.executions.ok) return held(`could not check for a running execution: ${facts.executions.reason}`);
+  const running = facts.executions.value.filter((e) => e.status === 'RUNNING');
+  if (running.length > 0) return held(`execution ${running.map((e) => e.name).join(', ')} is running`);
   if (!facts.lease.ok) return held(`could not check the lease: ${facts.lease.reason}`);
   const lease = facts.lease.value;
   if (lease.holder && lease.expiresAt !== undefined && lease.expiresAt >= facts.now) return held(`${lease.kind ?? 'an operation'} ${lease.holder} holds the lease until ${iso(lease.expiresAt)}`);
   if (lease.cooldownUntil !== undefined && lease.cooldownUntil >= facts.now) return held(`cooling down after the last failover until ${iso(lease.cooldownUntil)}`);
   if (!facts.paused.ok) return held(`could not check whether automatic failover is paused: ${facts.paused.reason}`);
   if (facts.paused.value) return held(`automatic failover is ${facts.paused.value}`);
+  const backoff = episodeBackoff(facts.executions.value, since === null ? null : Date.parse(since), facts.now);
+  if (backoff) return held(backoff);
   const at = since ?? iso(facts.now);
   return { start: true, alarm: name, since: at, reason: `${name} in ALARM since ${at} with no execution running and nothing holding it back: a new incident starts` };
+};
+
+/**
+ * Why the alarm's episode may not start another incident yet (null: it may): its incidents so far
+ * (started at or after `since`, each ended) against RESTART_POLICY.
+ */
+export const episodeBackoff = (executions: ExecutionSeen[], since: number | null, now: number): string | null => {
+  const tried = executions.filter((e) => e.status !== 'RUNNING' && (since === null || e.startedAt >= since)).sort((a, b) => a.startedAt - b.startedAt);
+  const last = tried.at(-1);
+  if (!last) return null;
+  const { firstBackoffSeconds, maxIncidents } = RESTART_POLICY;
+  const summary = `${tried.length} incident(s) of this alarm episode ended without settling it (last ${last.name} ${last.status})`;
+  if (tried.length >= maxIncidents) return `${summary}: no more automatic restarts until the alarm changes state; a person decides (pgfo plan, pgfo failover)`;
+  if (tried.length === 1) return null;
+  const next = (last.stoppedAt ?? last.startedAt) + firstBackoffSeconds * 1000 * 2 ** (tried.length - 2);
+  return next > now ? `${summary}: backing off until ${iso(next)}` : null;
 };
 
 /** "DATABASE_URL us-west-2 /orders/prod/DATABASE_URL names primary, writer is standby_dr, pending since T". */

@@ -65,10 +65,25 @@ const followerOf = (node: NodeTopology, writer: string, timeline: number | null,
   if (timeline !== null && node.timeline !== null && node.timeline !== timeline) {
     return { ...base, following: false, reason: `${node.node} is on timeline ${node.timeline}, ${writer} on timeline ${timeline}` };
   }
+  // Positions are comparable only on one history: a standby whose timeline cannot be read is not
+  // proven to be on the writer's, so its LSN says nothing about what it lacks.
+  if (timeline !== null && node.timeline === null) {
+    return { ...base, following: false, reason: `${node.node} reports no timeline: its position cannot be compared with ${writer}'s on timeline ${timeline}` };
+  }
   // An upstream address the configuration does not name (a proxy, a DNS alias) on the writer's
   // timeline: following as far as can be told; the lag guard still measures it.
   const via = node.upstream === null ? ` via ${node.upstreamAddress ?? 'an unknown upstream'}` : '';
   return { ...base, following: true, reason: `${node.node} follows ${writer}${via} on ${tl(node.timeline)}${node.streaming ? '' : ' (receiver not streaming now)'}` };
+};
+
+/**
+ * The writer's timeline was never recorded (a seeded record) and it does not answer: the newest
+ * timeline a standby of it reports stands in for it, so that a standby left on an older history is
+ * still not compared with the others by position alone (Patroni compares the timeline first).
+ */
+const newestStandbyTimeline = (nodes: NodeTopology[], of: string): number | null => {
+  const timelines = nodes.filter((n) => n.node !== of && roleOf(n) === 'standby' && n.timeline !== null).map((n) => n.timeline!);
+  return timelines.length > 0 ? Math.max(...timelines) : null;
 };
 
 /**
@@ -77,12 +92,13 @@ const followerOf = (node: NodeTopology, writer: string, timeline: number | null,
  * while it fetches WAL it lacked) follows it too.
  */
 export const followersOf = (record: ClusterRecord, nodes: NodeTopology[], of: string, timeline: number | null): Follower[] => {
-  const direct = nodes.filter((n) => n.node !== of).map((n) => followerOf(n, of, timeline, record));
+  const reference = timeline ?? newestStandbyTimeline(nodes, of);
+  const direct = nodes.filter((n) => n.node !== of).map((n) => followerOf(n, of, reference, record));
   return direct.map((follower) => {
     const seen = nodes.find((n) => n.node === follower.node)!;
     const via = direct.find((d) => d.following && d.node === seen.upstream);
     if (follower.following || !via || roleOf(seen) !== 'standby' || record.fenced[seen.node]) return follower;
-    if (timeline !== null && seen.timeline !== null && seen.timeline !== timeline) return follower;
+    if (reference !== null && seen.timeline !== reference) return follower;
     return { node: follower.node, following: true, reason: `${follower.node} follows ${of} through ${via.node} (cascading) on ${tl(seen.timeline)}` };
   });
 };

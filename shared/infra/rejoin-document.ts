@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { REJOIN_TIMEOUT_SECONDS } from '../workflow/timeouts';
 
 /** The script the document runs on the node's host: the one definition of the rejoin procedure. */
 export const REJOIN_SCRIPT = resolve(__dirname, '..', '..', 'host', 'pgfo-rejoin.sh');
@@ -30,11 +31,12 @@ export type RejoinParameterName = keyof typeof REJOIN_PARAMETERS;
 export type RejoinParameters = Partial<Record<RejoinParameterName, string>>;
 
 /**
- * How long the document may run on the host, and how long the rejoin function waits for it: it fits
- * the function's 900 s (Lambda's limit) with a minute left for the streaming check. A base backup
- * of a node larger than the link can copy in that time needs the document run by hand (docs).
+ * How long the document may run on the host, and how long the rejoin function waits for it (defined
+ * with the other timeouts the configuration is checked against): it fits the function's 900 s
+ * (Lambda's limit) with a minute left for the streaming check. A base backup of a node larger than
+ * the link can copy in that time needs the document run by hand (docs).
  */
-export const REJOIN_TIMEOUT_SECONDS = 840;
+export { REJOIN_TIMEOUT_SECONDS };
 
 /**
  * The SSM Command document (schema 2.2, aws:runShellScript): exports each parameter, then runs the

@@ -5,11 +5,12 @@ import { ensureDocumentIn, type CommandRunner } from '../aws/run-command';
 import { withFailoverConnection } from '../actions/failover-connection';
 import { nodeNamed, type ClusterContext } from '../config/cluster-context';
 import { decideRejoin } from '../decisions/rejoin';
-import { REJOIN_TIMEOUT_SECONDS } from '../infra/rejoin-document';
+import { REJOIN_STREAMING_CHECK_SECONDS, REJOIN_TIMEOUT_SECONDS } from '../workflow/timeouts';
 import { log } from '../log';
 import { standbyOnWriter } from '../postgres/switchover-sql';
 import { sleep } from '../time';
 import { leaseStore, rejoinDocumentName } from '../workflow/environment';
+import { holdLease } from '../workflow/lease-guard';
 import { observeNodes, readRecord } from '../actions/topology';
 import { recordRejoin } from '../decisions/cluster-record';
 import { clusterRecordStore } from '../workflow/environment';
@@ -41,7 +42,7 @@ export interface RejoinReceipt {
 }
 
 /** How long the writer is watched for the node streaming, once the document reported it did. */
-const STREAMING_CHECK_MS = 30_000;
+const STREAMING_CHECK_MS = REJOIN_STREAMING_CHECK_SECONDS * 1000;
 /** SSM Run Command's shortest TimeoutSeconds. */
 const SHORTEST_COMMAND_SECONDS = 30;
 /** Kept for the calls before and after the command (document copy, receipt, tag, record). */
@@ -94,6 +95,8 @@ export const rejoinNode = async (
   const store = leaseStore(config);
   const lease = await store.acquire(cluster.name, holder, 'rejoin', cluster.policy.leaseSeconds, Date.now(), { ignoreCooldown: true });
   if (!lease.acquired) return { ...base, outcome: 'refused', writer: null, reasons: [lease.reason], ms: Date.now() - started };
+  // Before each step that changes the node or the record: the lease is still this rejoin's (LeaseLostError if not).
+  const hold = (step: string) => holdLease(config, cluster, holder, `rejoin ${step}`);
   try {
     const record = await readRecord(context);
     const verdict = decideRejoin(node.name, await observeNodes(context), record.writer);
@@ -110,6 +113,7 @@ export const rejoinNode = async (
     if (timeoutSeconds === null) {
       return { ...base, outcome: 'refused', writer: writer.name, reasons: [`not enough time left in this invocation to run the rejoin of ${node.name} and check it streams: nothing changed`], ms: Date.now() - started };
     }
+    await hold(request.dryRun ? 'dry run' : request.mode);
     await ensureDocumentIn(ssmClient(config.controlRegion), config.controlRegion, ssmClient(node.region), node.region, rejoinDocumentName());
     const result = await runCommand(
       { region: node.region, instanceId: node.instanceId },
@@ -154,6 +158,7 @@ export const rejoinNode = async (
     const fallback = stringOrNull(report?.fallback);
     if (fallback) reasons.push(`pg_rewind was not enough (${fallback}): fell back to a fresh base backup`);
     reasons.push(`${node.name} streams from ${writer.name} (${measured.method}) on timeline ${measured.writerTimeline}`);
+    await hold('unfence');
     await untagInstance(ec2Client(node.region), node.instanceId, FENCED_TAG);
     // The record no longer calls it fenced: it is a candidate again (a failback switches over to it).
     const current = await readRecord(context);

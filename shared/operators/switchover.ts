@@ -22,6 +22,8 @@ import type { FollowerReport } from '../decisions/followers';
 import type { OldPrimaryReport } from '../decisions/old-primary';
 import { reloadConfiguration, setSynchronousStandbyNames } from '../postgres/follow-sql';
 import { bringBackOldPrimary } from './old-primary';
+import { holdLease } from '../workflow/lease-guard';
+import { LeaseLostError } from '../errors';
 
 export interface SwitchoverRequest {
   cluster: string;
@@ -255,6 +257,7 @@ const switchoverSteps = async (context: ClusterContext, request: SwitchoverReque
         Math.max(0, deadlineAt - Date.now() - RESTORE_BEFORE_DEADLINE_MS),
       );
       try {
+        await holdLease(config, cluster, holder, 'switchover stop-writes');
         const stoppedAt = Date.now();
         const stop = await step('stop-writes', async () => {
           await setReadOnly(primary, true);
@@ -287,6 +290,7 @@ const switchoverSteps = async (context: ClusterContext, request: SwitchoverReque
           .filter((n) => n.reachable && n.inRecovery === true && n.node !== target.name && n.node !== from.name)
           .map((n) => nodeNamed(cluster, n.node));
         if (others.length > 0) {
+          await holdLease(config, cluster, holder, 'switchover cascade');
           const cascadeDeadline = Date.now() + cluster.policy.followTimeoutSeconds * 1000;
           const cascaded = await step('cascade', () => cascadeFromTarget(context, target, others, cascadeDeadline));
           reasons.push(...cascaded.map((c) => (c.streaming ? `before the promotion, ${c.detail}` : `${c.detail}: it may have to be rejoined`)));
@@ -297,6 +301,10 @@ const switchoverSteps = async (context: ClusterContext, request: SwitchoverReque
       } catch (error) {
         if (promoteRequested) {
           log.error('switchover failed after promotion was requested: the old primary stays read-only (fenced)', { cluster: cluster.name, from: from.name, error });
+        } else if (error instanceof LeaseLostError) {
+          // Whoever holds the lease now (a failover) may be promoting another node: making the old
+          // primary writable again could give the cluster two writers. It stays read-only.
+          log.error('switchover lost its lease: the old primary stays read-only', { cluster: cluster.name, from: from.name, error });
         } else {
           await restoreWrites(`the switchover failed: ${(error as Error).message}`).catch((restoreError) =>
             log.error('restoring writes failed', { cluster: cluster.name, error: restoreError }),
@@ -347,6 +355,9 @@ const finish = async (
       steps.push({ step: name, ms: Date.now() - started });
     }
   };
+  // Each step that changes the world first proves the lease is still this switchover's (and extends it).
+  const hold = (name: string) => holdLease(context.config, context.cluster, writer.holder, `switchover ${name}`);
+  await hold('promote');
   const promotion = await timed('promote', () => promoteNode(context, target));
   const writeUnavailableMs = stoppedAt === null ? null : Date.now() - stoppedAt;
   reasons.push(promotion.alreadyPrimary ? `${target.name} was already primary` : `${target.name} promoted in ${promotion.promoteMs} ms`);
@@ -354,11 +365,13 @@ const finish = async (
   if (old) reasons.push(await timed('old-primary-sync', () => emptySynchronousStandbys(old)));
   const execution = `switchover-${context.cluster.name}-${Date.now()}`;
   const timeline = await writerTimeline(context, target);
+  await hold('record');
   const record = await timed('record', async () =>
     storePromotion(context, await readRecord(context), { writer: target.name, timeline, previousWriter: from?.name ?? null, fence: null, execution, kind: 'switchover' }),
   );
   // Applications that follow DATABASE_URL do not wait for DNS propagation; both finish (or fail)
   // before the lease is released, so no write of this switchover lands after the next writer's.
+  await hold('repoint');
   const [urlsDone, dnsDone] = await Promise.allSettled([
     timed('database-url', () => rewriteDatabaseUrls(context.cluster, target)),
     timed('dns', () => repointRecord(context.cluster, target, writer)),
@@ -367,6 +380,7 @@ const finish = async (
   if (dnsDone.status === 'rejected') throw dnsDone.reason;
   const [urls, dns] = [urlsDone.value, dnsDone.value];
   // Then the other standbys follow the new writer (after the applications moved: they never wait for it).
+  await hold('followers');
   const followers = await timed('followers', () =>
     repointFollowers(context, target, {
       excluded: new Map(from ? [[from.name, 'the former primary (read-only): a rejoin, not a repoint, makes it follow']] : []),

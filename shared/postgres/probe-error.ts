@@ -26,3 +26,11 @@ export const classifyProbeFailure = (error: unknown): ProbeFailure => {
   }
   return 'unknown';
 };
+
+/** The SQLSTATE of a server's error reply, looking through `cause`; null when the server did not reply. */
+export const sqlStateOf = (error: unknown): string | null => {
+  for (let e = error as PgLike | undefined, depth = 0; e && depth < 5; e = e.cause as PgLike | undefined, depth += 1) {
+    if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) && typeof e.severity === 'string') return e.code;
+  }
+  return null;
+};

@@ -22,7 +22,14 @@ import type { FollowersResult } from '../decisions/followers';
 const stepResultsSchema = z.looseObject({
   lease: z.looseObject({ acquired: z.boolean(), generation: z.number().int().min(0).optional() }).optional(),
   outage: z
-    .looseObject({ decision: z.enum(['confirmed', 'recheck', 'not-confirmed', 'undecided']), attempt: z.number().int().min(1).max(1000), regionHealthy: z.boolean(), cloudEvidence: z.boolean().optional(), crossRegion: z.looseObject({ allowed: z.boolean(), reason: z.string().max(4000) }).optional() })
+    .looseObject({
+      decision: z.enum(['confirmed', 'recheck', 'not-confirmed', 'undecided']),
+      attempt: z.number().int().min(1).max(1000),
+      regionHealthy: z.boolean(),
+      cloudEvidence: z.boolean().optional(),
+      startingUpSince: z.iso.datetime().nullable().optional(),
+      crossRegion: z.looseObject({ allowed: z.boolean(), reason: z.string().max(4000) }).optional(),
+    })
     .optional(),
   candidate: z
     .looseObject({ promote: z.boolean(), node: nameSchema.optional(), previousPrimary: nameSchema, generation: z.number().int().min(1) })
@@ -64,6 +71,16 @@ export const executionNameFor = (cluster: string, kind: 'alarm' | 'manual', time
   return `${cluster}-${kind}-${stamp}`.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 80);
 };
 
+/**
+ * Whether `name` is one of `cluster`'s failover executions (executionNameFor's names): exact, so
+ * that the executions of a cluster `app-2` are never taken for those of `app`.
+ */
+export const isExecutionOf = (cluster: string, name: string): boolean =>
+  (['alarm', 'manual'] as const).some((kind) => {
+    const stem = executionNameFor(cluster, kind, '');
+    return name.startsWith(stem) && /^\d*$/.test(name.slice(stem.length));
+  });
+
 
 export interface LeaseResult extends StepTiming {
   acquired: boolean;
@@ -96,6 +113,8 @@ export type OutageResult = OutageVerdict &
     firstCheckAt: string;
     /** Every check so far, oldest first (at most the last 60). */
     checks: OutageCheck[];
+    /** When the checks began to see the writer answer only 57P03 in a row (policy.startingUpGraceSeconds counts from it). */
+    startingUpSince?: string | null;
     /** On a confirmed outage with a standby in another region: what the witness saw, judged. */
     witness?: WitnessVerdict;
     /** Whether a promotion into another region than the writer's may go on (absent: not asked, so not allowed). */

@@ -165,8 +165,36 @@ describe('the drill, run programmatically against the real topology and the emul
     const faultEnds = report.timeline.find((s) => s.step === 'fault ends')!;
     expect(report.faultAtMs! + report.rtoMs!).toBeLessThan(faultEnds.startMs);
     expect(report.faultAtMs! + report.dnsRtoMs!).toBeGreaterThan(faultEnds.endMs);
-    expect(lines.some((l) => /fault ends: Route 53 answers again: convergeDns applied pg-dr\.usw2\.orders\.internal/.test(l))).toBe(true);
-  }, 150_000);
+    expect(lines.some((l) => /fault ends: Route 53 answers again: the scheduled convergeDns applied pg-dr\.usw2\.orders\.internal/.test(l))).toBe(true);
+    expect(report.convergence).toMatchObject({ dependency: 'Route 53', invocations: expect.any(Number) });
+  }, 200_000);
+
+  it('ssm-region-down: SSM in the DR region refuses during the failover; once it answers, the scheduled convergence writes every DATABASE_URL to the new writer without a person', async () => {
+    const report = await drill('ssm-region-down');
+
+    expect(report.problems).toEqual([]);
+    expect(report.passed).toBe(true);
+    expectReportContract(report);
+    expect(report).toMatchObject({ outcome: 'promoted', promoted: 'standby_az2' });
+    expect(report.reasons.join('; ')).toMatch(/DATABASE_URL written in us-east-1 .*; not written in us-west-2 /);
+    // The workflow failed and no one re-ran it: the schedule wrote us-west-2 (problems above: every DATABASE_URL names the writer).
+    expect(lines.some((l) => /failover workflow: FAILED, AwsTransientError/.test(l))).toBe(true);
+    expect(report.convergence).toMatchObject({ dependency: 'SSM in us-west-2', urlsOnWriterMs: expect.any(Number), invocations: expect.any(Number) });
+    expect(report.app).toMatchObject({ parameter: { region: 'us-west-2' }, interrupted: true, recovered: true });
+    expect(report.rpo.ackedRowsLost).toBe(0);
+  }, 200_000);
+
+  it('dependency-blip: DynamoDB fails for 20 s as the alarm fires; the execution fails, and once DynamoDB answers the scheduled convergence starts the failover, which promotes', async () => {
+    const report = await drill('dependency-blip');
+
+    expect(report.problems).toEqual([]);
+    expect(report.passed).toBe(true);
+    expectReportContract(report);
+    expect(report).toMatchObject({ outcome: 'promoted', promoted: 'standby_az2' });
+    expect(lines.some((l) => /failover workflow: FAILED, AwsTransientError/.test(l))).toBe(true);
+    expect(report.convergence).toMatchObject({ dependency: expect.stringMatching(/^DynamoDB in /), startedBy: 'convergence', failoverStartedMs: expect.any(Number) });
+    expect(report.rpo.ackedRowsLost).toBe(0);
+  }, 200_000);
 
   it('fence refused: the primary cut off from everyone else with StopInstances denied stays the one writer; nothing is promoted and the receipt asks a person', async () => {
     const report = await drill('fence-refused');

@@ -11,6 +11,10 @@ import type { FailoverBench } from '../../local/failover-bench';
 import type { LocalExecution } from '../../local/state-machine';
 import { failoverFixture, type BenchOptions } from '../harness/fixture';
 import { AckedWriter } from '../../local/workload';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { clusterContext } from '../../shared/config/cluster-context';
+import { resolveWriter } from '../../shared/operators/resolve';
 
 const MB = 1024 * 1024;
 
@@ -169,6 +173,70 @@ describe('automatic failover on the real topology', () => {
     expect(await instanceState('primary')).toBe('running');
     expect((await published()).record).toBe(node('primary').dnsName);
     await expectOneWriterThroughout(execution);
+  });
+
+  it('refuses a DR replica still following a writer the record no longer names, and with data loss accepted promotes it saying its loss is not measured', async () => {
+    // The record moves to standby_az2 (promoted by hand, recorded by `pgfo resolve`) while the DR
+    // still follows the stopped primary on timeline 1; then standby_az2 is lost too.
+    await start({ probe: false });
+    const writer = new AckedWriter(appTarget('primary'), 2000);
+    await writeWhileMonitored(writer, 1000);
+    await writer.stop();
+    await stopInstances('primary');
+    await topology().query('standby_az2', 'SELECT pg_promote(true, 30)');
+    const resolved = await resolveWriter(clusterContext(cluster().name), { node: 'standby_az2', by: 'test', reason: 'promoted by hand' });
+    expect(resolved).toMatchObject({ outcome: 'resolved', writer: 'standby_az2', timeline: 2 });
+    // A little WAL on timeline 2 that the DR never gets.
+    await topology().query('standby_az2', 'CREATE TABLE after_fork AS SELECT g FROM generate_series(1, 1000) AS g');
+    f.s.startProbe();
+    await stopInstances('standby_az2');
+
+    const refused = await runFailover();
+
+    expect(refused.status).toBe('SUCCEEDED');
+    const receipt = refused.output as Receipt;
+    expect(receipt.outcome).toBe('refused');
+    expect(receipt.reasons.join('; ')).toMatch(/standby_dr streams from primary, not from standby_az2 .*: not a candidate/);
+    expect(await writable('standby_dr')).toBe(false);
+
+    const accepted = await f.s.manualFailover({ acceptDataLoss: true });
+
+    expect(accepted.status).toBe('SUCCEEDED');
+    const promoted = accepted.output as Receipt;
+    expect(promoted).toMatchObject({ outcome: 'promoted', promoted: 'standby_dr', previousPrimary: 'standby_az2' });
+    expect(promoted.reasons.join('; ')).toMatch(/standby_dr chosen with data loss accepted by the operator, although standby_dr streams from primary, not from standby_az2: .*the loss is not measured/);
+    expect(promoted.dataLoss?.basis).toBe('not comparable: standby_dr streams from primary, not from standby_az2');
+    expect(await writable('standby_dr')).toBe(true);
+    await expectOneWriterThroughout(accepted);
+  });
+
+  it('holds off while the primary answers only "cannot connect now" (57P03) within the grace, then fails over', async () => {
+    await start({ mutate: (config) => (config.clusters[0]!.policy.startingUpGraceSeconds = 4) });
+    // The primary comes back in recovery with hot standby off: it answers every connection with
+    // 57P03 "the database system is not accepting connections" and will never serve writes.
+    const standbySignal = join(topology().nodes.primary!.dataDir, 'standby.signal');
+    await topology().query('primary', 'ALTER SYSTEM SET hot_standby = off');
+    await topology().stop('primary');
+    writeFileSync(standbySignal, '');
+    try {
+      await topology().start('primary');
+      await expect(topology().query('primary', 'SELECT 1')).rejects.toMatchObject({ code: '57P03' });
+
+      const execution = await runFailover();
+
+      expect(execution.status).toBe('SUCCEEDED');
+      const receipt = execution.output as Receipt;
+      const probe = receipt.outageChecks.map((c) => c.signals.find((x) => x.startsWith('database:')));
+      // Vetoed while within the grace, then counted as down (never anything else in between).
+      expect(probe[0]).toBe('database: up (starting-up)');
+      expect(probe.at(-1)).toBe('database: down (starting-up-too-long)');
+      expect(new Set(probe)).toEqual(new Set(['database: up (starting-up)', 'database: down (starting-up-too-long)']));
+      expect(receipt).toMatchObject({ outcome: 'promoted', promoted: 'standby_az2', previousPrimary: 'primary' });
+      expect(await instanceState('primary')).toBe('stopped');
+      await expectOneWriterThroughout(execution);
+    } finally {
+      rmSync(standbySignal, { force: true });
+    }
   });
 
   it('refuses a DR replica over the lag cap, says by how much, and leaves every node and record as it was', async () => {

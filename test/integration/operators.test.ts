@@ -240,6 +240,44 @@ describe('operators on the real topology', () => {
     expect(await writableNodes()).toEqual(['primary']);
   });
 
+  it('stops a switchover that lost its lease during the catch-up before promoting, leaves the old primary read-only and the new holder\'s lease alone', async () => {
+    const store = new LeaseStore(dynamoClient(bench.stack.config.controlRegion), LOCAL_DEPLOYMENT.leaseTable);
+    await topology().pauseReplay('standby_az2');
+    await topology().query('primary', 'CREATE TABLE before_switch AS SELECT g FROM generate_series(1, 1000) AS g');
+    const running = runSwitchover({ cluster: 'orders', to: 'standby_az2', catchUpTimeoutSeconds: 30 });
+    running.catch(() => undefined);
+    // Once writes are stopped (the switchover waits for the paused target), its lease is taken over
+    // as if it had expired: a failover that found it so holds it now.
+    // (asked as the application, in a fresh session: a superuser session open at the stop would abort it)
+    const readOnly = async () => {
+      const app = new Client(appTarget('primary'));
+      app.on('error', () => undefined);
+      try {
+        await app.connect();
+        return (await app.query<{ r: string }>("SELECT current_setting('default_transaction_read_only') AS r")).rows[0]?.r === 'on';
+      } catch {
+        return false;
+      } finally {
+        await app.end().catch(() => undefined);
+      }
+    };
+    for (const until = Date.now() + 20_000; !(await readOnly()); ) {
+      if (Date.now() > until) throw new Error('the switchover never stopped writes');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const taken = await store.acquire('orders', 'orders-alarm-20261206080000000', 'failover', 600, Date.now() + 3_600_000);
+    expect(taken.acquired).toBe(true);
+    await topology().resumeReplay('standby_az2');
+
+    await expect(running).rejects.toMatchObject({ name: 'LeaseLostError', message: expect.stringMatching(/^switchover (cascade|promote): execution switchover-orders-\d+ no longer holds the lease of orders/) });
+
+    expect((await topology().query<{ r: boolean }>('standby_az2', 'SELECT pg_is_in_recovery() AS r'))[0]!.r).toBe(true);
+    // Read-only, not made writable again: the lease's holder may be promoting another node.
+    expect(await writableNodes()).toEqual([]);
+    expect(await store.read('orders')).toMatchObject({ holder: 'orders-alarm-20261206080000000', kind: 'failover' });
+    expect((await publishedTargets(cluster())).record).toBe(node('primary').dnsName);
+  });
+
   it('rejects malformed requests naming the field, before any AWS call', async () => {
     const seenFrom = bench.faults.seen.length;
     await expect(invoke(switchoverHandler, { cluster: 'orders' })).rejects.toThrow(/to: .*expected string/);

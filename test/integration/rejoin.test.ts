@@ -5,6 +5,11 @@ import { localHandlers } from '../../local/handlers';
 import type { RejoinReceipt } from '../../shared/operators/rejoin';
 import { REPLICATION_ROLE, REWIND_GRANTS } from '../../local/topology';
 import { failoverFixture, type Scenario } from '../harness/fixture';
+import { makeRejoin } from '../../functions/operators/rejoin';
+import { localCommandRunner } from '../../local/run-command';
+import { LOCAL_DEPLOYMENT } from '../../local/local-stack';
+import { dynamoClient } from '../../shared/aws/clients/dynamodb';
+import { LeaseStore } from '../../shared/aws/lease';
 
 /**
  * `pgfo rejoin` on the real topology: the operator Lambda as deployed, the rejoin document (the
@@ -119,6 +124,29 @@ describe('rejoin a fenced or diverged node as a standby of the writer', () => {
     expect((await s.topology().query('primary', "SELECT to_regclass('zombie_only') AS t"))[0]).toEqual({ t: null });
     await expectOneWriterThroughout(execution);
   }, 300_000);
+
+  it('stops a rejoin whose lease was taken over while its command ran: the node stays tagged fenced and the other holder keeps the lease', async () => {
+    const { execution } = await failOver();
+    await zombie();
+    await ec2('primary').send(new CreateTagsCommand({ Resources: [s.node('primary').instanceId], Tags: [{ Key: 'pgfo:fenced', Value: execution.name }] }));
+    const store = new LeaseStore(dynamoClient(bench.stack.config.controlRegion), LOCAL_DEPLOYMENT.leaseTable);
+    const local = localCommandRunner();
+    // While the document runs, the rejoin's lease is taken over as if it had expired.
+    const runner: typeof local = async (...args) => {
+      expect((await store.acquire('orders', 'orders-alarm-20261206080000000', 'failover', 600, Date.now() + 3_600_000)).acquired).toBe(true);
+      return local(...args);
+    };
+
+    await expect(makeRejoin(runner)({ cluster: 'orders', node: 'primary', dryRun: false, mode: 'auto' })).rejects.toMatchObject({
+      name: 'LeaseLostError',
+      message: expect.stringMatching(/^rejoin unfence: execution rejoin-orders-\d+ no longer holds the lease of orders/),
+    });
+
+    const tags = await ec2('primary').send(new DescribeTagsCommand({ Filters: [{ Name: 'resource-id', Values: [s.node('primary').instanceId] }] }));
+    expect(tags.Tags?.map((t) => t.Key)).toContain('pgfo:fenced');
+    expect(await store.read('orders')).toMatchObject({ holder: 'orders-alarm-20261206080000000', kind: 'failover' });
+    await expectOneWriterThroughout(execution);
+  }, 240_000);
 
   it('refuses the writer itself, an unknown node, and changes nothing', async () => {
     const { execution, writer } = await failOver();

@@ -85,7 +85,7 @@ describe('successive failovers without editing the configuration', () => {
     expect(execution.status).toBe('SUCCEEDED');
     const receipt = s.receipt(execution);
     expect(receipt).toMatchObject({ outcome: 'promoted', promoted: 'standby_dr', previousPrimary: 'standby_az2' });
-    expect(receipt.reasons.join('\n')).toMatch(/primary is a read-only former primary, not a standby \(.+ behind the writer's last known position\): not a candidate/);
+    expect(receipt.reasons.join('\n')).toMatch(/primary is a read-only former primary, not a standby \(.+ behind the writer's last known position by position alone, which does not compare across histories\): not a candidate/);
     expect(receipt.fencing).toMatchObject({ node: 'standby_az2', fenced: true });
     // The DR is asynchronous to the switched-to writer: at most the writes in flight when its host
     // died are missing, within the receipt's bound (each row carries 500 bytes of payload).

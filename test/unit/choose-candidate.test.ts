@@ -116,3 +116,34 @@ describe('chooseCandidate: which standby to promote, or why none', () => {
     expect(chooseCandidate(facts({ standbys, requestedNode: 'standby_dr' }), policy)).toMatchObject({ promote: true, node: 'standby_dr', alreadyPrimary: false });
   });
 });
+
+describe('chooseCandidate: a standby off the failed writer\'s history is never compared by position alone', () => {
+  // standby_dr still streams from an old writer on timeline 1 and holds WAL well past everyone (that
+  // writer kept writing after the record moved on): its position is of another history.
+  const stray = aStandbyFacts('standby_dr', { receiveLsn: 400 * MB, follows: false, followReason: 'standby_dr streams from primary_old, not from primary' });
+  const sync = aStandbyFacts('standby_az2', { region: 'us-east-1', role: 'sync-standby', receiveLsn: 129 * MB, follows: true });
+
+  it('refuses a standby that follows another writer whatever its position, and says why', () => {
+    const verdict = chooseCandidate(facts({ standbys: [aStandbyFacts('standby_az2', { region: 'us-east-1', reachable: false, follows: false }), stray], regionHealthy: false }), policy);
+    expect(verdict).toMatchObject({ promote: false });
+    expect(verdict.reasons.join()).toMatch(/standby_dr streams from primary_old, not from primary \(.+\): not a candidate/);
+  });
+
+  it('does not measure the followers against the stray standby\'s position', () => {
+    const verdict = chooseCandidate(facts({ standbys: [sync, stray] }), policy);
+    // 1 MB behind the writer's history (130 MB), not 271 MB behind the stray standby's 400 MB.
+    expect(verdict).toMatchObject({ promote: true, node: 'standby_az2', lag: { bytes: 1 * MB, referenceLsn: 130 * MB } });
+  });
+
+  it('with data loss accepted, prefers any follower to a stray standby, even one in a preferred place', () => {
+    const dr = aStandbyFacts('standby_dr', { region: 'us-west-2', receiveLsn: 100 * MB, follows: true });
+    const strayInRegion = aStandbyFacts('standby_az2', { region: 'us-east-1', role: 'sync-standby', receiveLsn: 500 * MB, follows: false, followReason: 'standby_az2 is on timeline 1, primary on timeline 2' });
+    expect(chooseCandidate(facts({ standbys: [strayInRegion, dr], acceptDataLoss: true }), policy)).toMatchObject({ promote: true, node: 'standby_dr' });
+  });
+
+  it('with data loss accepted and no follower, promotes the stray standby only with the reason that its loss is not measured', () => {
+    const verdict = chooseCandidate(facts({ standbys: [stray], acceptDataLoss: true }), policy);
+    expect(verdict).toMatchObject({ promote: true, node: 'standby_dr', lag: { basis: 'not comparable: standby_dr streams from primary_old, not from primary' } });
+    expect(verdict.reasons.at(-1)).toMatch(/chosen with data loss accepted by the operator, although standby_dr streams from primary_old, not from primary: .* the loss is not measured/);
+  });
+});

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { PASS_INTERVAL_SECONDS, PASSES_PER_INVOCATION } from '../../functions/failover/converge-dns';
 import { parse } from 'yaml';
 import { pausedDatums, toDatums } from '../../shared/monitor/datums';
 import { summarise } from '../../shared/monitor/snapshot';
@@ -48,7 +49,10 @@ describe('the cost estimate in docs/deploy.md', () => {
 
     expect(schedules).toEqual(['rate(1 minute)', 'rate(1 minute)', 'rate(1 minute)']);
     row('monitor invocations', thousands(runsPerMonth));
-    row('`convergeDns` and `convergeFences`', `${thousands(2 * runsPerMonth)} runs`);
+    row('`convergeDns` and `convergeFences` invocations', thousands(2 * runsPerMonth));
+    // convergeDns runs until its last pass is done (about a second after the last slot).
+    const convergeSeconds = (PASSES_PER_INVOCATION - 1) * PASS_INTERVAL_SECONDS + 1;
+    row('`convergeDns` compute', `about ${thousands(runsPerMonth * convergeSeconds * (serverless.provider.memorySize / 1024))} GB-s`);
     row('PutMetricData calls', thousands(samplesPerInvocation * runsPerMonth));
   });
 });

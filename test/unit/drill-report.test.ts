@@ -1,4 +1,4 @@
-import { checkExpectations, outcomeOf, type Observed } from '../../drill/expectations';
+import { checkExpectations, convergenceProblems, outcomeOf, type Observed } from '../../drill/expectations';
 import { summaryText } from '../../drill/report';
 import { castOf, scenarioNamed } from '../../drill/scenarios';
 import type { DrillReport } from '../../drill/drill-report';
@@ -58,6 +58,7 @@ const aReport = (overrides: Partial<DrillReport> = {}): DrillReport => ({
     rpoSeconds: 30,
     maxLagBytes: 16 * 1024 * 1024,
   },
+  convergence: null,
   receipt: null,
   kept: null,
   error: null,
@@ -280,5 +281,19 @@ describe('drill expectations', () => {
   it('calls promoted only a node other than the old primary that takes writes', () => {
     expect(outcomeOf(['primary'], 'primary')).toEqual({ outcome: 'not-promoted', promoted: null });
     expect(outcomeOf(['standby_az2'], 'primary')).toEqual({ outcome: 'promoted', promoted: 'standby_az2' });
+  });
+});
+
+describe('what the convergence finished, against the goal', () => {
+  const figures = { dependency: 'SSM in us-west-2', backAtMs: 90_000, urlsOnWriterMs: 12_000, failoverStartedMs: null, startedBy: null, goalMs: 60_000, invocations: 3 };
+
+  it('holds within the goal, and names the figure and the dependency above it', () => {
+    expect(convergenceProblems(null)).toEqual([]);
+    expect(convergenceProblems(figures)).toEqual([]);
+    expect(convergenceProblems({ ...figures, urlsOnWriterMs: 61_000 })).toEqual(['SSM in us-west-2 answering → every DATABASE_URL on the writer took 1 min 1 s, above the goal of 1 min']);
+  });
+
+  it('a failover started by a new alarm event does not prove the restart', () => {
+    expect(convergenceProblems({ ...figures, urlsOnWriterMs: null, failoverStartedMs: 5000, startedBy: 'alarm' })).toEqual([expect.stringMatching(/started by a new alarm event, not by the convergence/)]);
   });
 });

@@ -106,6 +106,7 @@ const semantic: fc.Arbitrary<Malformed> = fc.constantFrom<[Path, unknown, string
   [c('alarms', 'datapointsToAlarm'), 4, 'clusters[0].alarms.datapointsToAlarm: must not exceed'],
   [c('alarms', 'notifyDatapointsToAlarm'), 4, 'clusters[0].alarms.notifyDatapointsToAlarm: must not exceed'],
   [c('monitor', 'samplesPerInvocation'), 7, 'clusters[0].monitor: samplesPerInvocation'],
+  [c('policy', 'leaseSeconds'), 600, 'clusters[0].policy.leaseSeconds: 600 s must exceed'],
   [['clusters', 1], base().clusters[0], 'clusters: cluster name "orders" is used more than once'],
 ).map(([path, value, expected]) => ({ input: withValueAt(base(), path, value), path: expected, defect: 'semantic' }));
 

@@ -1,4 +1,5 @@
-import { decideRestart, describeRepair, planRepairs, type PublishedFacts, type RestartFacts, type UrlSeen } from '../../shared/decisions/reconcile';
+import { decideRestart, describeRepair, planRepairs, RESTART_POLICY, type ExecutionSeen, type PublishedFacts, type RestartFacts, type UrlSeen } from '../../shared/decisions/reconcile';
+import { executionNameFor, isExecutionOf } from '../../shared/workflow/state';
 
 const SINCE = '2026-12-06T03:00:00.000Z';
 const NOW = Date.parse('2026-12-06T03:10:00.000Z');
@@ -20,11 +21,20 @@ const published = (overrides: Partial<PublishedFacts> = {}): PublishedFacts => (
   ...overrides,
 });
 
+/** An incident of the alarm's episode (started after SINCE) that ended. */
+const anExecution = (overrides: Partial<ExecutionSeen> = {}): ExecutionSeen => ({
+  name: 'orders-alarm-20261206030000000',
+  status: 'FAILED',
+  startedAt: Date.parse(SINCE) + 1000,
+  stoppedAt: Date.parse(SINCE) + 10_000,
+  ...overrides,
+});
+
 const restart = (overrides: Partial<RestartFacts> = {}): RestartFacts => ({
   alarm: ok({ name: 'pgfo-prod-orders-primary-down', state: 'ALARM', since: SINCE }),
   lease: ok({}),
   paused: ok(null),
-  running: ok([]),
+  executions: ok([]),
   now: NOW,
   ...overrides,
 });
@@ -99,7 +109,7 @@ describe('a failover alarm still in ALARM with nothing handling it', () => {
       expect(verdict).toMatchObject({ start: false, held: true, since: SINCE });
       return verdict.reason;
     };
-    expect(held({ running: ok(['orders-alarm-20261206030000000']) })).toMatch(/not started: execution orders-alarm-20261206030000000 is running$/);
+    expect(held({ executions: ok([anExecution({ name: 'orders-alarm-20261206030000000', status: 'RUNNING', stoppedAt: null })]) })).toMatch(/not started: execution orders-alarm-20261206030000000 is running$/);
     expect(held({ lease: ok({ holder: 'orders-switchover-1', kind: 'switchover', expiresAt: NOW + 30000 }) })).toMatch(/not started: switchover orders-switchover-1 holds the lease until 2026-12-06T03:10:30.000Z$/);
     expect(held({ lease: ok({ cooldownUntil: NOW + 60000 }) })).toMatch(/not started: cooling down after the last failover until 2026-12-06T03:11:00.000Z$/);
     expect(held({ paused: ok('paused since T, by alice, because maintenance') })).toMatch(/not started: automatic failover is paused since T, by alice, because maintenance$/);
@@ -111,8 +121,49 @@ describe('a failover alarm still in ALARM with nothing handling it', () => {
 
   it('fails closed: "could not check" is never "start", and says what could not be checked', () => {
     expect(decideRestart(restart({ alarm: failed('cloudwatch:DescribeAlarms failed: 503') }))).toEqual({ start: false, held: true, reason: 'could not check the failover alarm: cloudwatch:DescribeAlarms failed: 503' });
-    expect(decideRestart(restart({ running: failed('states:ListExecutions failed') })).reason).toMatch(/not started: could not check for a running execution: states:ListExecutions failed$/);
+    expect(decideRestart(restart({ executions: failed('states:ListExecutions failed') })).reason).toMatch(/not started: could not check for a running execution: states:ListExecutions failed$/);
     expect(decideRestart(restart({ lease: failed('dynamodb:GetItem lease failed') })).reason).toMatch(/not started: could not check the lease: dynamodb:GetItem lease failed$/);
     expect(decideRestart(restart({ paused: failed('dynamodb:GetItem record failed') })).reason).toMatch(/not started: could not check whether automatic failover is paused: dynamodb:GetItem record failed$/);
+  });
+});
+
+describe('restarts of one alarm episode are bounded (RESTART_POLICY)', () => {
+  const base = RESTART_POLICY.firstBackoffSeconds * 1000;
+  /** `n` incidents of the episode, each ending `gap` ms after the previous, the last at `lastEnd`. */
+  const incidents = (n: number, lastEnd: number, status = 'SUCCEEDED'): ExecutionSeen[] =>
+    Array.from({ length: n }, (_, i) => anExecution({ name: `orders-alarm-${i}`, status, startedAt: lastEnd - (n - i) * 1000 - 500, stoppedAt: lastEnd - (n - 1 - i) * 1000 }));
+
+  it('restarts at once after the first incident of the episode ended (what held it back cleared), then backs off', () => {
+    expect(decideRestart(restart({ executions: ok([anExecution({ stoppedAt: NOW - 1000 })]) })).start).toBe(true);
+    const waiting = decideRestart(restart({ executions: ok(incidents(2, NOW - base + 1000, 'FAILED')) }));
+    expect(waiting).toMatchObject({ start: false, held: true });
+    expect(waiting.reason).toMatch(/2 incident\(s\) of this alarm episode ended without settling it \(last orders-alarm-1 FAILED\): backing off until 2026-12-06T03:10:01.000Z$/);
+    expect(decideRestart(restart({ executions: ok(incidents(2, NOW - base)) })).start).toBe(true);
+  });
+
+  it('doubles the wait with each further incident of the same episode', () => {
+    expect(decideRestart(restart({ executions: ok(incidents(3, NOW - base)) })).start).toBe(false);
+    expect(decideRestart(restart({ executions: ok(incidents(3, NOW - 2 * base)) })).start).toBe(true);
+  });
+
+  it('stops after maxIncidents refused or undecided incidents, however long ago they ended: a person or a new alarm state starts the next', () => {
+    const verdict = decideRestart(restart({ executions: ok(incidents(RESTART_POLICY.maxIncidents, NOW - 300_000)) }));
+    expect(verdict).toMatchObject({ start: false, held: true });
+    expect(verdict.reason).toMatch(new RegExp(`${RESTART_POLICY.maxIncidents} incident\\(s\\) .*: no more automatic restarts until the alarm changes state; a person decides`));
+  });
+
+  it('counts only the incidents of this episode: those started before the alarm last changed state belong to another', () => {
+    const before = anExecution({ startedAt: Date.parse(SINCE) - 60_000, stoppedAt: Date.parse(SINCE) - 30_000 });
+    expect(decideRestart(restart({ executions: ok(Array.from({ length: RESTART_POLICY.maxIncidents }, () => before)) })).start).toBe(true);
+  });
+});
+
+describe('a cluster\'s executions are matched exactly', () => {
+  it('never takes the executions of "app-2" for those of "app"', () => {
+    const app2 = executionNameFor('app-2', 'alarm', '2026-12-06T03:00:00.000Z');
+    expect(isExecutionOf('app', app2)).toBe(false);
+    expect(isExecutionOf('app-2', app2)).toBe(true);
+    expect(isExecutionOf('app', executionNameFor('app', 'manual', '2026-12-06T03:00:00.000Z'))).toBe(true);
+    expect(isExecutionOf('app', executionNameFor('app-alarm', 'alarm', '2026-12-06T03:00:00.000Z'))).toBe(false);
   });
 });

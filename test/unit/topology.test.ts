@@ -76,6 +76,22 @@ describe('followers of a writer', () => {
     expect(followers[1]).toEqual({ node: 'primary', following: true, reason: 'primary follows standby_az2 through standby_dr (cascading) on timeline 2' });
   });
 
+  it('exclude a standby whose timeline cannot be read: its position is not comparable', () => {
+    const followers = followersOf(record, [aStandbyNode('standby_dr', 'standby_az2', { timeline: null, streaming: false })], 'standby_az2', 2);
+    expect(followers[0]).toEqual({ node: 'standby_dr', following: false, reason: "standby_dr reports no timeline: its position cannot be compared with standby_az2's on timeline 2" });
+  });
+
+  it('without a recorded timeline, exclude a standby on an older timeline than another standby of the same writer', () => {
+    const followers = followersOf(record, [aStandbyNode('standby_dr', 'standby_az2', { timeline: 1 }), aStandbyNode('primary', 'standby_az2', { timeline: 2 })], 'standby_az2', null);
+    expect(followers.map((f) => [f.node, f.following])).toEqual([['standby_dr', false], ['primary', true]]);
+    expect(followers[0]!.reason).toBe('standby_dr is on timeline 1, standby_az2 on timeline 2');
+  });
+
+  it('exclude a standby cascading through a follower when its own timeline cannot be read', () => {
+    const followers = followersOf(record, [aStandbyNode('standby_dr', 'standby_az2', { timeline: 2 }), aStandbyNode('primary', 'standby_dr', { timeline: null })], 'standby_az2', 2);
+    expect(followers[1]).toMatchObject({ node: 'primary', following: false });
+  });
+
   it('exclude a standby left on the old timeline, one following another node, and a fenced node', () => {
     const fenced = aRecord({ ...record, fenced: { primary: { reason: 'stopped', confirmed: true, at: AT, by: 'x' } } });
     const followers = followersOf(fenced, [aStandbyNode('standby_dr', 'primary', { timeline: 1 }), aStandbyNode('primary', 'standby_az2', { timeline: 2 })], 'standby_az2', 2);
@@ -91,14 +107,15 @@ describe('followers of a writer', () => {
       { maxLagBytes: 1e9, maxLagSeconds: 1e9, requiredSignals: 3, rechecks: 1 },
     );
     expect(verdict).toMatchObject({ promote: false });
-    expect(verdict.reasons.join()).toMatch(/standby_dr is on timeline 1, standby_az2 on timeline 2 \(.+ behind the writer's last known position\): not a candidate/);
+    expect(verdict.reasons.join()).toMatch(/standby_dr is on timeline 1, standby_az2 on timeline 2 \(.+ behind the writer's last known position by position alone, which does not compare across histories\): not a candidate/);
   });
 
   it('never converge on a read-only former primary as if it were already promoted', () => {
     const readOnly: StandbyFacts = { node: 'primary', region: 'us-east-1', role: 'primary', reachable: true, inRecovery: false, receiveLsn: 1000, replayLsn: null, senderEndLsn: null, receiverStreaming: false, follows: false, followReason: 'primary is a read-only former primary, not a standby' };
     const dr: StandbyFacts = { node: 'standby_dr', region: 'us-west-2', role: 'async-standby', reachable: true, inRecovery: true, receiveLsn: 1000, replayLsn: 1000, senderEndLsn: 1000, receiverStreaming: false, follows: true };
     const verdict = chooseCandidate(
-      { failedPrimary: { node: 'standby_az2', region: 'us-east-1' }, standbys: [readOnly, dr], history: [], regionHealthy: true, acceptDataLoss: false },
+      // (the writer's published history is the reference: the former primary's position is on another history)
+      { failedPrimary: { node: 'standby_az2', region: 'us-east-1' }, standbys: [readOnly, dr], history: [{ at: 1, lsn: 1000 }], regionHealthy: true, acceptDataLoss: false },
       { maxLagBytes: 1e9, maxLagSeconds: 1e9, requiredSignals: 3, rechecks: 1 },
     );
     expect(verdict).toMatchObject({ promote: true, node: 'standby_dr', alreadyPrimary: false });
