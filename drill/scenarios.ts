@@ -1,8 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { LinkProxy } from '../local/link-proxy';
 import { calls } from '../local/fault-proxy';
-import { CONFIG_FILE_ENV } from '../shared/config/load';
+import { cutControlPaths as cutPaths, type ControlPathCut } from '../local/control-paths';
 import { join } from 'node:path';
 import { ec2Client } from '../shared/aws/clients/ec2';
 import { stopInstance } from '../shared/aws/ec2';
@@ -254,38 +253,19 @@ const blipOver = async (drill: DrillStack, _cast: Cast, waitFor: WaitFor): Promi
 };
 
 /** The control plane's own paths to nodes, while a scenario has cut them (restored by `restore`). */
-const controlPaths = new Map<DrillStack, { links: LinkProxy[]; configFile: string | undefined }>();
+const controlPaths = new Map<DrillStack, ControlPathCut>();
 /** When `region-isolated` cut the primary's region off (the drill's clock). */
 const isolatedAt = new Map<DrillStack, number>();
 
-/**
- * Cuts the control plane's paths (monitor and failover functions) to `nodes`: they reach them
- * through link proxies that reset every connection, written into a configuration file of their
- * own. Applications and replication keep their direct paths.
- */
+/** Cuts the control plane's paths to `nodes` (local/control-paths.ts); `restoreControlPaths` undoes it. */
 const cutControlPaths = async (drill: DrillStack, nodes: NodeConfig[], mode: 'reset' | 'blackhole' = 'reset'): Promise<void> => {
-  const config = structuredClone(drill.stack.config);
-  const cluster = config.clusters.find((c) => c.name === drill.cluster.name)!;
-  const links: LinkProxy[] = [];
-  for (const node of nodes) {
-    const link = await LinkProxy.start({ host: node.host, port: node.port });
-    link.cut(mode);
-    links.push(link);
-    cluster.nodes.find((n) => n.name === node.name)!.port = link.port;
-  }
-  const file = `${drill.stack.configFile}.cut-${links.map((l) => l.port).join('-')}.json`;
-  writeFileSync(file, JSON.stringify(config));
-  controlPaths.set(drill, { links, configFile: process.env[CONFIG_FILE_ENV] });
-  process.env[CONFIG_FILE_ENV] = file;
+  controlPaths.set(drill, await cutPaths(drill.stack, drill.cluster.name, nodes, mode));
 };
 
 const restoreControlPaths = async (drill: DrillStack): Promise<void> => {
   const cut = controlPaths.get(drill);
-  if (!cut) return;
   controlPaths.delete(drill);
-  if (cut.configFile === undefined) delete process.env[CONFIG_FILE_ENV];
-  else process.env[CONFIG_FILE_ENV] = cut.configFile;
-  await Promise.all(cut.links.map((l) => l.close()));
+  await cut?.restore();
 };
 
 /** Refuses replication on `node` (pg_hba) and ends its WAL senders: no standby hears from it. */
@@ -458,6 +438,34 @@ const SCENARIOS: Record<SingleFaultScenario, Scenario> = {
       },
     },
   ),
+  'control-partition': notPromoted(
+    'control-partition',
+    (cast) => ({
+      description: `nothing promoted, nothing fenced: the control region lost every path into ${cast.primary.region} (its EC2 API included), the witness still reaches ${cast.primary.name}, which keeps taking writes`,
+      reason: /no cross-region promotion: the witness sees the writer alive/,
+    }),
+    {
+      // The control region loses every path into the primary's region: the EC2 API there (the
+      // control plane's calls only: its own fault proxy), its database sessions to the nodes there,
+      // and replication into the control region. The witness's paths and the primary's region are
+      // untouched.
+      inject: async (drill, cast) => {
+        const control = drill.stack.config.controlRegion;
+        const target = cast.primary.region;
+        drill.faults.fail({ match: calls.ec2In(target), status: 'reset', times: Number.POSITIVE_INFINITY });
+        const inside = drill.cluster.nodes.filter((n) => n.region === target);
+        await cutControlPaths(drill, inside);
+        const crossing = drill.cluster.nodes.filter((n) => n.region === control && drill.topology.links[n.name]);
+        for (const node of crossing) drill.topology.links[node.name]!.cut('reset');
+        return `the control region (${control}) lost every path into ${target}: EC2 API (connections reset), database sessions to ${inside.map((n) => n.name).join(', ')}, replication to ${crossing.map((n) => n.name).join(', ') || 'no node'}; the witness's paths untouched`;
+      },
+      restore: async (drill) => {
+        drill.faults.clear();
+        await restoreControlPaths(drill);
+        for (const node of drill.cluster.nodes) drill.topology.links[node.name]?.restore();
+      },
+    },
+  ),
 
   'region-isolated': {
     name: 'region-isolated',
@@ -486,9 +494,12 @@ const SCENARIOS: Record<SingleFaultScenario, Scenario> = {
       await cutControlPaths(drill, inside);
       const crossing = drill.topology.cutRegion(region);
       drill.faults.fail({ match: calls.ec2In(region), status: 'reset', times: Infinity });
+      // The witness (another region) loses that region's EC2 API too; its database path stays the
+      // nodes' own addresses (the local witness has no cut of its own for it).
+      drill.witness.faults.fail({ match: calls.ec2In(region), status: 'reset', times: Infinity });
       leases.store.isolate(region);
       isolatedAt.set(drill, Date.now());
-      return `region ${region} cut off from the other regions (its hosts still run): control paths to ${inside.map((n) => n.name).join(', ')}, routes ${crossing.join(', ')}, its EC2 API and its path to the store cut`;
+      return `region ${region} cut off from the other regions (its hosts still run): control paths to ${inside.map((n) => n.name).join(', ')}, routes ${crossing.join(', ')}, its EC2 API (for the control plane and the witness) and its path to the store cut`;
     },
     afterWorkflow: async (drill, cast) => {
       const log = drill.leases?.agents[drill.cluster.name]?.log ?? [];

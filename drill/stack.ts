@@ -11,6 +11,7 @@ import { FaultProxy } from '../local/fault-proxy';
 import { InstanceBoot } from '../local/instance-boot';
 import { startLocalLeaseStack, withLocalWriterLease, type LocalLeaseStack } from '../local/writer-agents';
 import { InstancePower } from '../local/instance-power';
+import { LocalWitness } from '../local/witness-host';
 import { ROUTE53_PROPAGATION_MS } from '../local/route53-propagation';
 import { startLocalStack, type LocalStack } from '../local/local-stack';
 import type { Topology } from '../local/topology';
@@ -50,6 +51,8 @@ export interface DrillStack {
   faults: FaultProxy;
   /** With `agents`: the store's per-region paths and the agent beside every node. */
   leases: LocalLeaseStack | null;
+  /** The witness (witnessRegion): its own path to the nodes and its own fault proxy for the AWS APIs. */
+  witness: LocalWitness;
   /** With `bootInstances`: instances started again boot their node (host guard, then PostgreSQL) and tell the control plane (nodeReturned). */
   boot: InstanceBoot | null;
   machine: LocalStateMachine;
@@ -143,6 +146,9 @@ export const startDrillStack = async (options: DrillStackOptions): Promise<Drill
   clearSecretCache();
   const power = InstancePower.start(stack, { emulatorEndpoint });
   faults.view(power.view);
+  const witness = await LocalWitness.start(stack, { emulator: emulatorEndpoint, view: power.view });
+  const restoreWitnessEnv = setEnv(witness.env);
+  resetClients();
   const boot = options.bootInstances ? await InstanceBoot.start(stack, localHandlers.nodeReturned) : null;
   if (boot && leases) boot.storeEndpoint = (region) => leases.store.endpoint(region);
   const machine = localFailoverMachine();
@@ -155,6 +161,7 @@ export const startDrillStack = async (options: DrillStackOptions): Promise<Drill
     emulator,
     power,
     faults,
+    witness,
     boot,
     leases,
     machine,
@@ -164,11 +171,13 @@ export const startDrillStack = async (options: DrillStackOptions): Promise<Drill
       power.stop();
       await boot?.stop();
       await faults.close();
+      await witness.close();
       await closeFailoverSessions();
       if (!keep) {
         await stack.teardown();
         await emulator?.stop();
       }
+      restoreWitnessEnv();
       restoreStackEnv();
       restoreAwsEnv();
       resetClients();

@@ -14,6 +14,7 @@ import { FaultProxy } from './fault-proxy';
 import type { StoreNetwork } from './store-network';
 import { startLocalLeaseStack, withLocalWriterLease, type LocalLeaseStack, type LocalWriterAgents } from './writer-agents';
 import { InstancePower } from './instance-power';
+import { LocalWitness } from './witness-host';
 import type { TopologyPool } from './topology-pool';
 import { LOCAL_DEPLOYMENT, startLocalStack, type LocalStack, type LocalStackOptions } from './local-stack';
 
@@ -36,6 +37,8 @@ export const fastPolicy = (config: FailoverConfig): void => {
 export interface FailoverBench {
   stack: LocalStack;
   faults: FaultProxy;
+  /** The witness (witnessRegion) with its own path to the nodes and its own fault proxy. */
+  witness: LocalWitness;
   power: InstancePower;
   /** Instances started again boot their node (host guard, PostgreSQL) and tell the control plane. */
   boot: InstanceBoot;
@@ -103,6 +106,8 @@ export const startFailoverBench = async (
   clearSecretCache();
   const power = InstancePower.start(stack, { emulatorEndpoint: emulator, ...(options.stoppingMs !== undefined ? { stoppingMs: options.stoppingMs } : {}) });
   faults.view(power.view);
+  const witness = await LocalWitness.start(stack, { emulator, view: power.view });
+  Object.assign(process.env, witness.env);
   const boot = await InstanceBoot.start(stack, localHandlers.nodeReturned);
   if (leases) boot.storeEndpoint = (region) => leases.store.endpoint(region);
   const machine = localFailoverMachine({ retryIntervalMs: 50, ...(options.beforeTask ? { beforeTask: options.beforeTask } : {}) });
@@ -115,6 +120,7 @@ export const startFailoverBench = async (
   return {
     stack,
     faults,
+    witness,
     power,
     boot,
     machine,
@@ -144,7 +150,8 @@ export const startFailoverBench = async (
       await closeFailoverSessions();
       await stack.teardown();
       await faults.close();
-      for (const key of Object.keys(stack.env)) delete process.env[key];
+      await witness.close();
+      for (const key of [...Object.keys(stack.env), ...Object.keys(witness.env)]) delete process.env[key];
       process.env.AWS_ENDPOINT_URL = previous.AWS_ENDPOINT_URL;
       if (previous.AWS_ENDPOINT_URL_DYNAMODB === undefined) delete process.env.AWS_ENDPOINT_URL_DYNAMODB;
       else process.env.AWS_ENDPOINT_URL_DYNAMODB = previous.AWS_ENDPOINT_URL_DYNAMODB;

@@ -151,6 +151,7 @@ export const startLocalStack = async (options: LocalStackOptions = {}): Promise<
         PGFO_ALARM_PREFIX: LOCAL_DEPLOYMENT.prefix,
         PGFO_EVENT_BUS: LOCAL_DEPLOYMENT.eventBus,
         PGFO_REJOIN_DOCUMENT: LOCAL_DEPLOYMENT.rejoinDocument,
+        PGFO_WITNESS_FUNCTION: LOCAL_DEPLOYMENT.witnessFunction,
         [LOCAL_HOSTS_ENV]: hostsFile,
       },
       cluster: (name) => {

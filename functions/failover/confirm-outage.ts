@@ -8,6 +8,7 @@ import { answerOf, type OutageVerdict } from '../../shared/decisions/types';
 import { gatherSignals, metricsSignal } from '../../shared/actions/signals';
 import { checkWriterLease } from '../../shared/actions/writer-lease-gate';
 import { gateOutage } from '../../shared/decisions/writer-lease';
+import { crossRegionCheck } from '../../shared/actions/witness';
 import { executionInputSchema, type FailoverState, type OutageResult } from '../../shared/workflow/state';
 import { timed } from '../../shared/time';
 import { lambda } from '../../shared/lambda';
@@ -71,6 +72,11 @@ export const confirmOutage = (state: FailoverState): Promise<OutageResult> =>
       const elapsedSeconds = (now.getTime() - new Date(firstCheckAt).getTime()) / 1000;
       verdict = watchOutage(verdict, { alarmState, elapsedSeconds, deadlineSeconds: policy.recheckDeadlineSeconds });
     }
+    // Only a confirmed outage can lead to a promotion: the witness is asked then, and its verdict
+    // gates a promotion into another region (select-candidate reads it); an expired writer lease
+    // allows it too (the writer stopped itself).
+    const crossRegion = verdict.decision === 'confirmed' && target.known ? await crossRegionCheck(context, target.failed, writerLease?.lease ?? 'unknown') : undefined;
+    if (crossRegion) log.info('witness verdict', { cluster: state.cluster, execution: state.executionName, witness: crossRegion.witness.verdict, allowed: crossRegion.crossRegion.allowed, reason: crossRegion.crossRegion.reason });
     const check = {
       at: now.toISOString(),
       decision: verdict.decision,
@@ -80,7 +86,7 @@ export const confirmOutage = (state: FailoverState): Promise<OutageResult> =>
     };
     const checks = [...(previous?.checks ?? []), check].slice(-MAX_CHECKS_KEPT);
     log.info('outage check', { cluster: state.cluster, execution: state.executionName, writer, decision: verdict.decision, writerLease: writerLease?.lease, reason: verdict.reason });
-    return { ...verdict, primary: writer, generation, firstCheckAt, checks, startingUpSince, ...(writerLease ? { writerLease } : {}) };
+    return { ...verdict, primary: writer, generation, firstCheckAt, checks, startingUpSince, ...crossRegion, ...(writerLease ? { writerLease } : {}) };
   });
 
 export const handler = lambda('confirmOutage', confirmOutage, { input: executionInputSchema });

@@ -25,8 +25,12 @@ export const selectCandidate = (state: FailoverState): Promise<CandidateResult> 
     }
     const { verdict, standbys } = await assessCandidates(context, target.failed, {
       regionHealthy: state.outage?.regionHealthy ?? true,
-      // An operator's declared outage is their evidence; an automatic one needs the cloud's.
-      crossRegionAllowed: state.mode === 'manual' || state.outage?.cloudEvidence === true,
+      // An operator's declared outage is their evidence; an automatic one needs the cloud's, and the
+      // witness's gate (absent: not asked, so not allowed).
+      crossRegionAllowed: state.mode === 'manual' || (state.outage?.cloudEvidence === true && state.outage.crossRegion?.allowed === true),
+      ...(state.mode === 'automatic' && state.outage?.cloudEvidence === true && state.outage.crossRegion?.allowed !== true
+        ? { crossRegionRefusal: state.outage.crossRegion?.reason ?? 'no cross-region promotion: the witness was not asked' }
+        : {}),
       acceptDataLoss: state.acceptDataLoss,
       ...(state.requestedNode ? { requestedNode: state.requestedNode } : {}),
       followers: target.followers,

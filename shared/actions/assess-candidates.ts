@@ -59,6 +59,8 @@ export const assessCandidates = async (
     regionHealthy: boolean;
     /** A standby in another region may be promoted (the cloud's own evidence, or an operator's request). */
     crossRegionAllowed: boolean;
+    /** Why a cross-region promotion is not allowed, when the witness's gate said so. */
+    crossRegionRefusal?: string;
     acceptDataLoss: boolean;
     requestedNode?: string;
     /** Whether each node follows the failed writer (from the topology decision). */
@@ -90,6 +92,7 @@ export const assessCandidates = async (
       writerLostAt: history.firstUnreachableAt,
       regionHealthy: options.regionHealthy,
       crossRegionAllowed: options.crossRegionAllowed,
+      ...(options.crossRegionRefusal ? { crossRegionRefusal: options.crossRegionRefusal } : {}),
       acceptDataLoss: options.acceptDataLoss,
       ...(options.requestedNode ? { requestedNode: options.requestedNode } : {}),
       ...(options.convergeOn ? { convergeOn: options.convergeOn } : {}),

@@ -1,3 +1,4 @@
+import type { EC2Client } from '@aws-sdk/client-ec2';
 import { cloudWatchClient } from '../aws/clients/cloudwatch';
 import { ec2Client } from '../aws/clients/ec2';
 import { instanceHealth } from '../aws/ec2';
@@ -21,11 +22,12 @@ const message = (error: unknown) => (error instanceof Error ? error.message : St
 /**
  * The cloud's view: instance state and status checks. A regional API that does not answer at all
  * is evidence of a regional outage; an API that answers with an error (access denied, an unknown
- * instance, a throttle) is not: that signal is "unknown".
+ * instance, a throttle) is not: that signal is "unknown". `ec2`: the caller's own client (the
+ * witness looks through its region's network).
  */
-export const ec2Signal = async ({ cluster }: ClusterContext, primary: NodeConfig): Promise<Signal> => {
+export const ec2Signal = async ({ cluster }: ClusterContext, primary: NodeConfig, ec2: EC2Client = ec2Client(primary.region)): Promise<Signal> => {
   try {
-    const health = await instanceHealth(ec2Client(primary.region), primary.instanceId);
+    const health = await instanceHealth(ec2, primary.instanceId);
     const running = health.state === 'running';
     const impaired = health.systemStatus === 'impaired' || health.instanceStatus === 'impaired';
     return {

@@ -130,6 +130,29 @@ const writerLeaseProblems = (config: FailoverConfig): string[] => {
   return problems;
 };
 
+/**
+ * The witness is a third vantage point: in the control region it sees what the control plane sees;
+ * in a node's region it shares that region's fate once the writer is there (after a failover).
+ */
+const witnessProblems = (config: FailoverConfig): string[] => {
+  const witness = config.witnessRegion;
+  if (witness === undefined) {
+    return config.allowCrossRegionWithoutWitness
+      ? []
+      : ['witnessRegion: not set: a cross-region promotion needs a witness outside the control region and every node\'s region (set witnessRegion, or allowCrossRegionWithoutWitness: true to promote across regions on the control plane\'s view alone, which a partition between the control region and the primary\'s fools)'];
+  }
+  const problems: string[] = [];
+  if (witness === config.controlRegion) problems.push(`witnessRegion: must differ from controlRegion (${witness}): a witness beside the control plane sees through the same network and adds no vantage point`);
+  config.clusters.forEach((cluster, index) => {
+    for (const node of cluster.nodes.filter((n) => n.region === witness)) {
+      problems.push(
+        `witnessRegion: must differ from every node's region (clusters[${index}] ${cluster.name}: ${node.name} is in ${witness}); ${node.role === 'primary' ? 'the witness would fail with the writer it judges' : `after a failover to ${node.name} the witness would share the writer's region`}`,
+      );
+    }
+  });
+  return problems;
+};
+
 const clusterProblems = (cluster: ClusterConfig, at: string): string[] => {
   const problems: string[] = [];
   const primaries = cluster.nodes.filter((node) => node.role === 'primary');
@@ -173,6 +196,7 @@ export const semanticProblems = (config: FailoverConfig): string[] => {
   const problems = config.clusters.flatMap((cluster, index) => clusterProblems(cluster, `clusters[${index}]`));
   problems.push(...placementProblems(config));
   problems.push(...writerLeaseProblems(config));
+  problems.push(...witnessProblems(config));
   for (const dup of duplicates(config.clusters.map((cluster) => cluster.name))) {
     problems.push(`clusters: cluster name "${dup}" is used more than once`);
   }

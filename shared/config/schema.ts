@@ -288,6 +288,12 @@ export const clusterSchema = z.strictObject({
   alarms: alarmSchema.default(() => alarmSchema.parse({})),
 });
 
+/** Subnets and security groups a function runs in. */
+const vpcSchema = z.strictObject({
+  subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'a subnet id such as subnet-0abc1234')).min(1).max(16),
+  securityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]{8,17}$/, 'a security group id such as sg-0abc1234')).min(1).max(5),
+});
+
 /** How the control plane is deployed into an account: network, notifications, keys, tags. */
 export const deploymentSchema = z.strictObject({
   /**
@@ -295,12 +301,12 @@ export const deploymentSchema = z.strictObject({
    * outside the VPC). One setting for all clusters: each function serves every cluster. The subnets
    * must reach the nodes and the AWS endpoints those functions call (docs/deploy.md). @default none
    */
-  vpc: z
-    .strictObject({
-      subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'a subnet id such as subnet-0abc1234')).min(1).max(16),
-      securityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]{8,17}$/, 'a security group id such as sg-0abc1234')).min(1).max(5),
-    })
-    .optional(),
+  vpc: vpcSchema.optional(),
+  /**
+   * Subnets and security groups of the witness function in witnessRegion (its own VPC, which must
+   * reach the nodes: peering or a transit gateway, and the EC2 and SSM endpoints). @default none
+   */
+  witnessVpc: vpcSchema.optional(),
   /** Where alarms that need a person and the failover's own events are sent. @default a topic created with the stack */
   notifications: z
     .strictObject({
@@ -352,6 +358,21 @@ export const configSchema = z.strictObject({
   /** Allows controlRegion to equal a primary's region (a single-region test or staging account only:
    * an outage of that region then takes the control plane down with the primary). @default false */
   allowControlRegionWithPrimary: z.boolean().default(false),
+  /**
+   * Region of the witness: a function deployed there (a second stack, docs/deploy.md) that the
+   * outage confirmation asks whether it, too, can reach the writer's database and its region's EC2
+   * API, and that fences the writer when the control plane cannot reach that API but the witness
+   * can. A promotion into another region than the writer's needs the witness to agree the writer is
+   * gone (or its writer lease to have expired). It must differ from controlRegion and from every
+   * node's region: after a failover the writer may be in any of them. @default none (then
+   * allowCrossRegionWithoutWitness must be set) */
+  witnessRegion: region.optional(),
+  /**
+   * Without a witnessRegion, automatic cross-region promotions go on as before the witness existed:
+   * on the control plane's own view (EC2's evidence) alone, which cannot tell a partition between
+   * the control region and the primary's from the primary's region being lost. Loading refuses a
+   * configuration with neither. @default false */
+  allowCrossRegionWithoutWitness: z.boolean().default(false),
   /** CloudWatch namespace for every metric. @default PgFailover */
   namespace: z.string().regex(/^[A-Za-z0-9_./#:-]{1,255}$/, 'a CloudWatch namespace').default('PgFailover'),
   clusters: z.array(clusterSchema).min(1).max(100),

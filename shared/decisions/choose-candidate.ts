@@ -16,6 +16,8 @@ export interface CandidateFacts {
    * A partition between regions alone must never promote across regions. @default true
    */
   crossRegionAllowed?: boolean;
+  /** Why not, when the cloud's evidence was there but the witness's gate refused (the refusal names it). */
+  crossRegionRefusal?: string;
   /** Operator accepted data loss (manual failover): the lag guard is reported, not enforced. */
   acceptDataLoss: boolean;
   /** Operator asked for this node (switchover or manual failover). */
@@ -55,6 +57,7 @@ const hasIndependentReference = (standby: StandbyFacts, facts: CandidateFacts): 
 
 const refusal = (standby: StandbyFacts, facts: CandidateFacts, policy: PolicyView): string | null => {
   if (standby.region !== facts.failedPrimary.region && facts.crossRegionAllowed === false) {
+    if (facts.crossRegionRefusal) return `${standby.node} is in another region (${standby.region}): ${facts.crossRegionRefusal}`;
     return `${standby.node} is in another region (${standby.region}): a cross-region promotion needs the cloud's own evidence (instance not running or impaired, or its region's API unreachable), and EC2 gave none`;
   }
   if (!standby.reachable) return `${standby.node} does not answer (${standby.reason ?? 'unreachable'})`;

@@ -28,7 +28,8 @@ export interface Receipt {
     upperBoundSeconds: number | null;
     acceptedByOperator: boolean;
   } | null;
-  fencing: { node: string; fenced: boolean; reason: string; instanceState: string | null; acceptedUnfencedBy: string | null } | null;
+  /** `fencedBy`: set when the fence step recorded who fenced (the witness when the control plane could not reach EC2). */
+  fencing: { node: string; fenced: boolean; reason: string; instanceState: string | null; acceptedUnfencedBy: string | null; fencedBy?: 'control-plane' | 'witness' } | null;
   /** The new writer's timeline and the cluster record's generation after the promotion. */
   timeline: number | null;
   generation: number | null;
@@ -117,6 +118,7 @@ export const buildReceipt = (state: FailoverState, now: Date): Receipt => {
   const reasons = [
     ...(state.lease && !state.lease.acquired ? [state.lease.reason ?? 'lease not acquired'] : []),
     ...(state.outage ? [state.outage.reason] : []),
+    ...(state.outage?.crossRegion ? [state.outage.crossRegion.reason] : []),
     ...(candidate ? candidate.reasons : []),
     ...(state.fence ? [state.fence.reason] : []),
     ...(state.promotion?.catchUp?.from ? [state.promotion.catchUp.detail] : []),
@@ -156,6 +158,7 @@ export const buildReceipt = (state: FailoverState, now: Date): Receipt => {
           reason: state.fence.reason,
           instanceState: state.fence.instanceState ?? null,
           acceptedUnfencedBy: !state.fence.fenced && state.fence.proceed ? (state.acceptUnfenced?.acceptedBy ?? null) : null,
+          ...(state.fence.fencedBy ? { fencedBy: state.fence.fencedBy } : {}),
         }
       : null,
     timeline: state.promotion?.timeline ?? null,

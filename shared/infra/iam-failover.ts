@@ -153,3 +153,20 @@ export const rejoinStatements = (config: FailoverConfig, documentName: string): 
 
 /** Fencing a returned node again: tag it pgfo:fenced (that key only) and stop it, tagged cluster instances only. */
 export const fenceAgainStatements = (config: FailoverConfig): Statement[] => [tagFencedStatement(config), stopInstancesStatement(config)];
+
+/** Invoking the witness function in witnessRegion (none without a witness). */
+export const invokeWitnessStatements = (config: FailoverConfig, witnessFunction: string): Statement[] =>
+  config.witnessRegion === undefined
+    ? []
+    : [{ Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: sub(`arn:\${AWS::Partition}:lambda:${config.witnessRegion}:\${AWS::AccountId}:function:${witnessFunction}`) }];
+
+/**
+ * The witness's own role (its stack in witnessRegion): look at the configured instances, fence
+ * them as the control plane's fence does (pgfo:fenced only, tagged cluster instances only), and read
+ * the failover login's password (and CA parameters) from the control region.
+ */
+export const witnessStatements = (config: FailoverConfig): Statement[] => [
+  describeInstancesStatement(['DescribeInstanceStatus', 'DescribeInstances']),
+  tagFencedStatement(config),
+  stopInstancesStatement(config),
+];

@@ -27,6 +27,7 @@ import {
   stopInstancesStatement,
   describeFailoverAlarmsStatement,
   tagFencedStatement,
+  invokeWitnessStatements,
 } from './iam-failover';
 import { operatorPolicyOutputs, operatorPolicyResources } from './iam-operators';
 import { functionName } from './names';
@@ -50,6 +51,9 @@ export const deploymentNames = (service: string, stage: string) => ({
   dnsConvergeRule: `${service}-${stage}-dns-converge-schedule`,
   fenceConvergeRule: `${service}-${stage}-fence-converge-schedule`,
   nodeReturnedRule: `${service}-${stage}-node-returned`,
+  /** The witness stack (serverless.witness.yml, deployed in witnessRegion) and its one function. */
+  witnessService: `${service}-witness`,
+  witnessFunction: `${service}-witness-${stage}-witness`,
 });
 
 /**
@@ -110,10 +114,18 @@ export const functionPolicies = (config: FailoverConfig, service: string, stage:
       readMetricsStatement(),
       // The record, and the writer lease read and, once seen lapsed, revoked (a conditional UpdateItem).
       leaseStatement(names.leaseTable, ['GetItem', 'PutItem', 'UpdateItem']),
+      ...invokeWitnessStatements(config, names.witnessFunction),
     ],
     selectCandidate: [readCredentialsStatement(config, ['failover']), readMetricsStatement(), record],
     // Steps that change the world first assert and extend the lease (a conditional UpdateItem).
-    fencePrimary: [leaseStatement(names.leaseTable, ['UpdateItem']), tagFencedStatement(config), stopInstancesStatement(config), describeInstancesStatement(['DescribeInstances'])],
+    fencePrimary: [
+      leaseStatement(names.leaseTable, ['UpdateItem']),
+      tagFencedStatement(config),
+      stopInstancesStatement(config),
+      describeInstancesStatement(['DescribeInstances']),
+      // When the control plane cannot reach the EC2 API, the witness fences.
+      ...invokeWitnessStatements(config, names.witnessFunction),
+    ],
     promoteCandidate: [readCredentialsStatement(config, ['failover']), recordAndLease],
     repointFollowers: [readCredentialsStatement(config, ['failover']), recordAndLease],
     repointDns: [...route53Statements(config), leaseStatement(names.leaseTable, ['PutItem', 'UpdateItem'])],
@@ -152,6 +164,7 @@ export const functionPolicies = (config: FailoverConfig, service: string, stage:
       route53ReadStatement(config),
       databaseUrlStatement(config, ['GetParameter']),
       readRecord,
+      ...invokeWitnessStatements(config, names.witnessFunction),
     ],
     status: [
       readCredentialsStatement(config, ['monitor', 'failover']),

@@ -7,6 +7,7 @@ import { failoverTarget } from '../actions/topology';
 import { judgeOutage } from '../decisions/confirm-outage';
 import { switchoverReadiness } from '../decisions/failback';
 import { publishedTargets } from '../actions/repoint';
+import { crossRegionCheck } from '../actions/witness';
 import { gatherSignals } from '../actions/signals';
 import type { CandidateVerdict, OutageVerdict } from '../decisions/types';
 
@@ -60,9 +61,12 @@ export const planFailover = async (context: ClusterContext, requestedNode?: stri
   const signals = await gatherSignals(readOnly, primary);
   // As the last of the checks would judge it: a plan does not wait for re-checks.
   const outage = judgeOutage(signals, cluster.policy.rechecks + 1, cluster.policy);
+  // As the confirmation does: with the outage confirmed, the witness gates a cross-region promotion.
+  const gate = outage.decision === 'confirmed' && outage.cloudEvidence ? await crossRegionCheck(context, primary) : undefined;
   const { verdict: assessed } = await assessCandidates(readOnly, primary, {
     regionHealthy: outage.regionHealthy,
-    crossRegionAllowed: outage.cloudEvidence,
+    crossRegionAllowed: outage.cloudEvidence && gate?.crossRegion.allowed !== false,
+    ...(gate && !gate.crossRegion.allowed ? { crossRegionRefusal: gate.crossRegion.reason } : {}),
     acceptDataLoss: false,
     ...(requestedNode ? { requestedNode } : {}),
     followers: target.followers,

@@ -14,6 +14,10 @@ export const ALARM_PREFIX_ENV = 'PGFO_ALARM_PREFIX';
 /** SSM Command document that rejoins a node (created by the deployment from host/pgfo-rejoin.sh). */
 export const REJOIN_DOCUMENT_ENV = 'PGFO_REJOIN_DOCUMENT';
 
+/** The witness function's name in witnessRegion (set by serverless.yml from the witness stack's name). */
+export const WITNESS_FUNCTION_ENV = 'PGFO_WITNESS_FUNCTION';
+
+export const witnessFunctionName = (): string => process.env[WITNESS_FUNCTION_ENV] || 'pgfo-witness-prod-witness';
 export const rejoinDocumentName = (): string => process.env[REJOIN_DOCUMENT_ENV] || 'pgfo-prod-rejoin';
 export const leaseTableName = (): string => process.env[LEASE_TABLE_ENV] || 'pgfo-leases';
 export const eventBusName = (): string => process.env[EVENT_BUS_ENV] || 'default';

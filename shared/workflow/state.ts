@@ -9,6 +9,7 @@ export const operatorNameSchema = z
   .refine((value) => [...value].every((c) => c.charCodeAt(0) >= 32 && c.charCodeAt(0) !== 127), 'a name without control characters');
 import type { CandidateVerdict, OutageVerdict } from '../decisions/types';
 import type { LeaseFact, LeaseObservation } from '../decisions/writer-lease';
+import type { CrossRegionGate, WitnessVerdict } from '../decisions/witness';
 import type { StepTiming } from '../time';
 import type { DatabaseUrlWrite, RecordRepoint } from '../actions/repoint';
 import type { FollowersResult } from '../decisions/followers';
@@ -28,6 +29,7 @@ const stepResultsSchema = z.looseObject({
       regionHealthy: z.boolean(),
       cloudEvidence: z.boolean().optional(),
       startingUpSince: z.iso.datetime().nullable().optional(),
+      crossRegion: z.looseObject({ allowed: z.boolean(), reason: z.string().max(4000) }).optional(),
     })
     .optional(),
   candidate: z
@@ -118,6 +120,10 @@ export type OutageResult = OutageVerdict &
     startingUpSince?: string | null;
     /** The writer lease as this check judged it (absent before writer agents existed). */
     writerLease?: { lease: LeaseFact; detail: string; gate: string; observation: LeaseObservation | null };
+    /** On a confirmed outage with a standby in another region: what the witness saw, judged. */
+    witness?: WitnessVerdict;
+    /** Whether a promotion into another region than the writer's may go on (absent: not asked, so not allowed). */
+    crossRegion?: CrossRegionGate;
   };
 
 export type CandidateResult = CandidateVerdict &
@@ -142,6 +148,8 @@ export interface FenceResult extends StepTiming {
   tagged: boolean;
   waitedMs: number;
   reason: string;
+  /** Who fenced: the control plane, or the witness (when the control plane could not reach the EC2 API and the witness could). */
+  fencedBy?: 'control-plane' | 'witness';
 }
 
 export interface PromotionResult extends StepTiming {

@@ -228,6 +228,17 @@ describe('the drill, run programmatically against the real topology and the emul
     expect(report.nodes.map((n) => [n.name, n.observed])).toEqual([['primary', 'writable'], ['standby_az2', 'standby'], ['standby_dr', 'standby']]);
   }, 200_000);
 
+  it('control-partition: the control region loses every path into a healthy primary region (EC2 API included): the witness sees the primary alive, nothing promoted or fenced, the application keeps writing', async () => {
+    const report = await drill('control-partition');
+
+    expect(report.problems).toEqual([]);
+    expect(report.passed).toBe(true);
+    expect(report).toMatchObject({ outcome: 'not-promoted', promoted: null, oldPrimaryFenced: false });
+    expect(report.reasons.join('; ')).toMatch(/ec2: down \(EC2 API in us-east-1 did not answer[\s\S]*no cross-region promotion: the witness sees the writer alive/);
+    expect(report.app).toMatchObject({ interrupted: false });
+    expect(report.nodes.map((n) => [n.name, n.observed])).toEqual([['primary', 'writable'], ['standby_az2', 'standby'], ['standby_dr', 'standby']]);
+  }, 200_000);
+
   it('second-failover: crash, then the new writer\'s crash; the DR holds every row it received, the failed writer is fenced, the configuration never edited', async () => {
     const report = await drill('second-failover');
 

@@ -120,7 +120,8 @@ describe('fault matrix', () => {
     await start();
     // The monitor has published the writer's position (the lag guard's independent reference).
     await sampleAndPublish({ samples: 3, intervalMs: 200 });
-    bench.faults.fail({ match: calls.ec2In('us-east-1'), status: 'reset', times: Infinity });
+    // The region's API is out for every caller: the control plane's path and the witness's.
+    for (const proxy of [bench.faults, bench.witness.faults]) proxy.fail({ match: calls.ec2In('us-east-1'), status: 'reset', times: Infinity });
     s.topology().links.standby_dr!.cut('reset');
     await s.topology().stop('primary');
     await s.topology().stop('standby_az2');
@@ -150,6 +151,7 @@ describe('fault matrix', () => {
     expect((await records.read('orders'))?.fenced.primary).toMatchObject({ confirmed: false });
     expect((await converge()).fences).toEqual([expect.objectContaining({ node: 'primary', verdict: expect.objectContaining({ action: 'wait' }), actions: [] })]);
     bench.faults.clear();
+    bench.witness.faults.clear();
     expect((await converge()).fences).toEqual([
       expect.objectContaining({ node: 'primary', verdict: expect.objectContaining({ action: 'fence' }), actions: [expect.stringMatching(/^tagged pgfo:fenced=/), expect.stringMatching(/^stop requested/)] }),
     ]);
@@ -165,7 +167,7 @@ describe('fault matrix', () => {
 
   it('EC2 API unreachable and requireFencing "always": nothing promoted, the reason given', async () => {
     await start((config) => (config.clusters[0]!.policy.requireFencing = 'always'));
-    bench.faults.fail({ match: calls.ec2In('us-east-1'), status: 'reset', times: Infinity });
+    for (const proxy of [bench.faults, bench.witness.faults]) proxy.fail({ match: calls.ec2In('us-east-1'), status: 'reset', times: Infinity });
     await s.topology().stop('primary');
 
     const execution = await s.failover();

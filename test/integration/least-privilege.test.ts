@@ -225,7 +225,7 @@ describe('least privilege: every IAM role of the packaged service', () => {
     expect(granted((g) => g.action.startsWith('ec2:') && ![...NETWORK_INTERFACE_ACTIONS, 'ec2:StopInstances', 'ec2:DescribeInstances', 'ec2:DescribeInstanceStatus', 'ec2:DescribeTags', 'ec2:DeleteTags', 'ec2:CreateTags'].includes(g.action))).toEqual([]);
   });
 
-  it('reaches DynamoDB only in the lease table, Step Functions only to start the failover (and the convergence to see running ones), Lambda only for its steps', () => {
+  it('reaches DynamoDB only in the lease table, Step Functions only to start the failover (and the convergence to see running ones), Lambda only for its steps and the witness', () => {
     const leaseTable = arn('dynamodb', '${AWS::Region}', true, `table/${PREFIX}-leases`);
     for (const g of granted((g) => g.action.startsWith('dynamodb:'))) expect({ g, resources: g.resources }).toEqual({ g, resources: [leaseTable] });
     const stateMachine = arn('states', '${AWS::Region}', true, `stateMachine:${PREFIX}-failover`);
@@ -234,9 +234,13 @@ describe('least privilege: every IAM role of the packaged service', () => {
     expect(states.filter((g) => g.action === 'states:ListExecutions').map((g) => g.role)).toEqual(['ConvergeDnsRole']);
     const steps = allStates(loadDefinition()).flatMap(([, state]) => functionKeyOf(state) ?? []);
     const functions = [...new Set(steps)].map((key) => `getatt:${key.charAt(0).toUpperCase()}${key.slice(1)}LambdaFunction.Arn`);
-    const invoke = granted((g) => g.action.startsWith('lambda:'));
+    const invoke = granted((g) => g.action.startsWith('lambda:') && g.role === 'FailoverStateMachineRole');
     expect(invoke.map((g) => `${g.role} ${g.action}`)).toEqual(['FailoverStateMachineRole lambda:InvokeFunction']);
     expect(invoke[0]!.resources.sort()).toEqual(functions.flatMap((f) => [f, `${f}:*`]).sort());
+    // Besides the state machine's steps: the witness function, in witnessRegion only, by the steps that ask it and the plan.
+    const witness = granted((g) => g.action.startsWith('lambda:') && g.role !== 'FailoverStateMachineRole');
+    expect(witness.map((g) => `${g.role} ${g.action}`).sort()).toEqual(['ConfirmOutageRole', 'FencePrimaryRole', 'PlanRole'].map((role) => `${role} lambda:InvokeFunction`));
+    for (const g of witness) expect(g.resources).toEqual([arn('lambda', config.witnessRegion!, true, `function:pgfo-witness-${STAGE}-witness`)]);
   });
 
   it('writes logs only to the function\'s own log group, and events only to the configured bus', () => {

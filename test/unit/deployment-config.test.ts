@@ -32,6 +32,24 @@ describe('deployment configuration rules', () => {
     expect(parseConfig(config, 'x').controlRegion).toBe('us-east-1');
   });
 
+  it('refuses a configuration without a witness unless cross-region promotion without one is explicitly allowed', () => {
+    const config = aConfig();
+    delete config.witnessRegion;
+    expect(refusal(config)).toMatch(/witnessRegion: not set: .*allowCrossRegionWithoutWitness: true/);
+    config.allowCrossRegionWithoutWitness = true;
+    expect(parseConfig(config, 'x').witnessRegion).toBeUndefined();
+  });
+
+  it('refuses a witness in the control region or in any node\'s region, naming why', () => {
+    const config = aConfig();
+    config.witnessRegion = 'us-west-2';
+    const message = refusal(config);
+    expect(message).toMatch(/witnessRegion: must differ from controlRegion \(us-west-2\)/);
+    expect(message).toMatch(/witnessRegion: must differ from every node's region \(clusters\[0\] orders: standby_dr is in us-west-2\); after a failover to standby_dr/);
+    config.witnessRegion = 'us-east-1';
+    expect(refusal(config)).toMatch(/primary is in us-east-1\); the witness would fail with the writer it judges/);
+  });
+
   it('refuses a CA bundle under an sslmode that does not verify, and two CA sources at once', () => {
     const config = aConfig();
     config.clusters[0]!.nodes[1]!.tls = { sslmode: 'require', caFile: 'config/ca/example-ca.pem' };

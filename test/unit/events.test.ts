@@ -17,9 +17,10 @@ import {
   statusRequestSchema,
   switchoverRequestSchema,
 } from '../../shared/operators/requests';
+import { witnessRequestSchema } from '../../shared/actions/witness';
 import type { z } from 'zod';
 
-/** The sample event of each function in serverless.yml, and the schema its handler validates with. */
+/** The sample event of each function in serverless.yml (and the witness's stack), and the schema its handler validates with. */
 const samples: Record<string, { event: string; schema: z.ZodType }> = {
   monitor: { event: 'monitor-schedule.json', schema: monitorInput },
   startFailover: { event: 'start-failover-alarm.json', schema: alarmEventSchema },
@@ -45,12 +46,14 @@ const samples: Record<string, { event: string; schema: z.ZodType }> = {
   pause: { event: 'pause.json', schema: pauseRequestSchema },
   resume: { event: 'resume.json', schema: resumeRequestSchema },
   resolve: { event: 'resolve.json', schema: resolveRequestSchema },
+  witness: { event: 'witness.json', schema: witnessRequestSchema },
 };
 
 describe('sample events', () => {
-  const functions = Object.keys((parse(readFileSync('serverless.yml', 'utf8').replace(/!Ref /g, '')) as { functions: object }).functions);
+  const functionsOf = (file: string) => Object.keys((parse(readFileSync(file, 'utf8').replace(/!Ref /g, '')) as { functions: object }).functions);
+  const functions = [...functionsOf('serverless.yml'), ...functionsOf('serverless.witness.yml')];
 
-  it('exist for every function in serverless.yml', () => {
+  it('exist for every function in serverless.yml and serverless.witness.yml', () => {
     expect(Object.keys(samples).sort()).toEqual([...functions].sort());
     for (const { event } of Object.values(samples)) expect(existsSync(`events/${event}`)).toBe(true);
   });
