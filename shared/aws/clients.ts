@@ -3,14 +3,15 @@
  * Endpoints, credentials and retry counts come from the SDK's own environment variables
  * (AWS_ENDPOINT_URL*, AWS_MAX_ATTEMPTS, ...): there is no test-only branch here.
  * Every client has explicit connect and request timeouts: a region that does not answer must
- * fail a call in seconds, not hang a failover.
+ * fail a call in seconds, not hang a failover. `throwOnRequestTimeout` makes the request timeout
+ * an error (the SDK's HTTP handler otherwise only logs a warning when it passes and keeps waiting).
  * Each service's factory lives in its own module (clients/*.ts) so a function bundles only the
  * clients it uses. Each factory's `perRegion(...)` call carries esbuild's `@__PURE__` annotation:
  * without it, importing any export of a module that defines a factory keeps that client in the bundle.
  */
 const cache = new Map<string, unknown>();
 
-export const clientTimeouts = { requestHandler: { connectionTimeout: 3000, requestTimeout: 10000 } };
+export const clientTimeouts = { requestHandler: { connectionTimeout: 3000, requestTimeout: 10000, throwOnRequestTimeout: true } };
 
 export const perRegion =
   <T>(service: string, create: (region: string) => T) =>

@@ -9,10 +9,10 @@ import { perRegion } from '../clients';
  */
 export const lambdaClient = /* @__PURE__ */ perRegion(
   'lambda',
-  (region) => new LambdaClient({ region, maxAttempts: 1, requestHandler: { connectionTimeout: 3000, requestTimeout: 20_000 } }),
+  (region) => new LambdaClient({ region, maxAttempts: 1, requestHandler: { connectionTimeout: 3000, requestTimeout: 20_000, throwOnRequestTimeout: true } }),
 );
 
 export const lambdaFenceClient = /* @__PURE__ */ perRegion(
   'lambda-fence',
-  (region) => new LambdaClient({ region, maxAttempts: 1, requestHandler: { connectionTimeout: 3000, requestTimeout: 130_000 } }),
+  (region) => new LambdaClient({ region, maxAttempts: 1, requestHandler: { connectionTimeout: 3000, requestTimeout: 130_000, throwOnRequestTimeout: true } }),
 );
