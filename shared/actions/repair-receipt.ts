@@ -12,12 +12,12 @@ export const REPAIRS_METRIC = 'Repairs';
  */
 export interface RepairReceipt {
   kind: 'repair';
-  repair: 'database-url' | 'dns' | 'failover';
+  repair: 'database-url' | 'dns' | 'failover' | 'synchronous';
   at: string;
   outcome: 'repaired' | 'failed' | 'started';
   from: string | null;
   to: string | null;
-  /** The DATABASE_URL's region and name, or the execution started. */
+  /** The DATABASE_URL's region and name, the execution started, or the writer whose synchronous standby changed. */
   target: string;
   /** Generation of the cluster record the repair was made from (null: not read). */
   generation: number | null;

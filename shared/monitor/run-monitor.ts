@@ -2,7 +2,7 @@ import type { FailoverConfig, ClusterConfig } from '../config/schema';
 import type { MetricPublisher } from '../aws/metric-publisher';
 import { log } from '../log';
 import { ClusterSampler, type SamplerDeps } from './sampler';
-import { summarise } from './snapshot';
+import { summarise, type ClusterObservation } from './snapshot';
 import { pausedDatums, toDatums } from './datums';
 import { sleep } from '../time';
 
@@ -57,6 +57,11 @@ export const runMonitor = async (
     publisher: MetricPublisher;
     /** Whether the cluster record says automatic failover is paused (read once per invocation). */
     pausedOf?: (cluster: string) => Promise<boolean>;
+    /**
+     * Acts on each sample once it is published (the synchronous standby's management): on the
+     * monitor's cadence, not a schedule's. A failure is reported in the summary; sampling goes on.
+     */
+    afterSample?: (cluster: ClusterConfig, observation: ClusterObservation) => Promise<void>;
   },
 ): Promise<MonitorSummary> => {
   const started = Date.now();
@@ -93,6 +98,10 @@ export const runMonitor = async (
         const snapshot = summarise(observation);
         deps.publisher.add([...toDatums(observation, snapshot), ...pausedDatums(cluster.name, paused, snapshot.at)]);
         rounds += 1;
+        await deps.afterSample?.(cluster, observation).catch((error: Error) => {
+          errors.push(`${cluster.name}: ${error.message}`);
+          log.error('acting on a sample failed', { cluster: cluster.name, error });
+        });
         for (const { node, reason } of snapshot.unreachable) {
           const key = `${cluster.name}\u0000${node}\u0000${reason}`;
           if (!seen.has(key)) {
