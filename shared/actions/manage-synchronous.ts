@@ -93,7 +93,7 @@ const standbyViews = (context: ClusterContext, observation: ClusterObservation, 
 export const manageSynchronous = async (
   context: ClusterContext,
   observation: ClusterObservation,
-  deps: { leases: LeaseStore; records: Pick<ClusterRecordStore, 'read' | 'update'>; clock: NotStreamingClock },
+  deps: { leases: LeaseStore; records: Pick<ClusterRecordStore, 'read' | 'readOrSeed' | 'update'>; clock: NotStreamingClock },
 ): Promise<SynchronousOutcome> => {
   const { cluster } = context;
   const writable = observation.nodes.filter((n) => n.reachable && !n.state.inRecovery && !n.state.readOnly);
@@ -131,12 +131,16 @@ export const manageSynchronous = async (
 };
 
 /**
- * The record already says what the writer shows: the same setting, and the named standby recorded
- * only if the writer reports it `sync` (else none).
+ * The record already says what the writer shows: the same setting, and either the named standby
+ * (named without a break since it was confirmed, it holds every acknowledged commit whether it
+ * streams now or not: nothing is acknowledged without it), or none while the named standby does not
+ * report `sync` yet (nothing to confirm).
  */
 const recordHolds = (kept: SynchronousRecord | undefined, names: string, named: string | null, rows: Array<{ applicationName: string; syncState: string | null }>): boolean => {
+  if (kept === undefined || kept.names !== names) return false;
+  if (kept.node === named) return true;
   const sync = named !== null && rows.some((r) => r.applicationName === named && r.syncState === 'sync');
-  return kept !== undefined && kept.names === names && kept.node === (sync ? named : null);
+  return kept.node === null && !sync;
 };
 
 interface ActInput {
@@ -145,16 +149,17 @@ interface ActInput {
   verdict: SyncVerdict;
   current: string;
   holder: string;
-  deps: { leases: LeaseStore; records: Pick<ClusterRecordStore, 'read' | 'update'> };
+  deps: { leases: LeaseStore; records: Pick<ClusterRecordStore, 'read' | 'readOrSeed' | 'update'> };
 }
 
 /** Under the lease, over the writer's failover session: re-check, record, set, confirm, record. */
 const actOn = async (client: Client, input: ActInput): Promise<Pick<SynchronousOutcome, 'receipt' | 'recorded' | 'deferred'>> => {
   const { context, verdict, holder, deps } = input;
   const { cluster } = context;
-  let record = await deps.records.read(cluster.name);
-  if (!record || record.generation !== input.record.generation) {
-    return { receipt: null, recorded: null, deferred: `the cluster record moved from generation ${input.record.generation} to ${record?.generation ?? 'none'} meanwhile: the next sample decides again` };
+  // A cluster without a record gets its seed stored now (the act writes on its generation).
+  let record = await deps.records.readOrSeed(cluster.name, configuredPrimary(cluster).name);
+  if (record.generation !== input.record.generation || record.writer !== input.record.writer) {
+    return { receipt: null, recorded: null, deferred: `the cluster record moved from generation ${input.record.generation} to ${record.generation} meanwhile: the next sample decides again` };
   }
   const inRecovery = await isInRecovery(client);
   const names = await readSynchronousStandbyNames(client);
@@ -162,10 +167,10 @@ const actOn = async (client: Client, input: ActInput): Promise<Pick<SynchronousO
     return { receipt: null, recorded: record.synchronous ?? null, deferred: `${record.writer} changed meanwhile (${inRecovery ? 'in recovery' : `synchronous_standby_names now ${names || "''"}`}): the next sample decides again` };
   }
   const write = async (synchronous: SynchronousRecord) => {
-    const next = recordSynchronous(record!, synchronous, holder, new Date().toISOString());
+    const next = recordSynchronous(record, synchronous, holder, new Date().toISOString());
     if (!next) return;
     if (!(await deps.leases.extend(cluster.name, holder, SYNCHRONOUS_LEASE_SECONDS))) throw new Error(`${holder} no longer holds the lease of ${cluster.name}: nothing written`);
-    record = await deps.records.update(next, record!.generation);
+    record = await deps.records.update(next, record.generation);
   };
   const at = () => new Date().toISOString();
   const kept = synchronousOf(record, record.writer);
@@ -173,8 +178,8 @@ const actOn = async (client: Client, input: ActInput): Promise<Pick<SynchronousO
   if (!verdict.change) {
     // The setting is right; the record catches up (a standby named by the re-pointing, now confirmed).
     const named = verdict.node;
-    const holds = named !== null && (await confirmSynchronous(client, named));
-    await write(holds ? { writer: record.writer, node: named, names, since: at() } : { writer: record.writer, node: null, names, since: noneSince });
+    const holds = named !== null && (kept?.node === named || (await confirmSynchronous(client, named)));
+    await write(holds ? { writer: record.writer, node: named, names, since: kept?.node === named ? kept.since : at() } : { writer: record.writer, node: null, names, since: noneSince });
     return { receipt: null, recorded: record.synchronous ?? null, deferred: null };
   }
   const receipt = (outcome: RepairReceipt['outcome'], detail: string): RepairReceipt => ({
@@ -184,8 +189,8 @@ const actOn = async (client: Client, input: ActInput): Promise<Pick<SynchronousO
     outcome,
     from: verdict.previous,
     to: verdict.node,
-    target: `${record!.writer} synchronous_standby_names`,
-    generation: record!.generation,
+    target: `${record.writer} synchronous_standby_names`,
+    generation: record.generation,
     reasons: [verdict.reason, detail],
   });
   try {
@@ -225,7 +230,7 @@ const confirmSynchronous = async (client: Client, node: string): Promise<boolean
  */
 export const synchronousOnSample = (
   config: FailoverConfig,
-  stores: { leases: LeaseStore; records: Pick<ClusterRecordStore, 'read' | 'update'> },
+  stores: { leases: LeaseStore; records: Pick<ClusterRecordStore, 'read' | 'readOrSeed' | 'update'> },
 ) => {
   const clock = new NotStreamingClock();
   const outcomes = new Map<string, SynchronousOutcome>();

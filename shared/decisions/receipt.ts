@@ -27,6 +27,8 @@ export interface Receipt {
     upperBoundBytes: number | null;
     upperBoundSeconds: number | null;
     acceptedByOperator: boolean;
+    /** Whether the promoted node held every commit the old writer acknowledged (its recorded synchronous standby), and why. */
+    acknowledged: { zeroLoss: boolean; detail: string } | null;
   } | null;
   fencing: { node: string; fenced: boolean; reason: string; instanceState: string | null; acceptedUnfencedBy: string | null } | null;
   /** The new writer's timeline and the cluster record's generation after the promotion. */
@@ -147,6 +149,7 @@ export const buildReceipt = (state: FailoverState, now: Date): Receipt => {
               ? boundUntilStopped(candidate.lag, Date.parse(state.fence.endedAt))
               : { upperBoundBytes: candidate.lag.upperBoundBytes ?? null, upperBoundSeconds: candidate.lag.upperBoundSeconds ?? null }),
             acceptedByOperator: state.acceptDataLoss,
+            acknowledged: candidate.acknowledged ?? null,
           }
         : null,
     fencing: state.fence
