@@ -46,10 +46,15 @@ describe('synchronous standby management on the real topology', () => {
     expect(verdict.rounds.length).toBeGreaterThan(0);
     expect(verdict.rounds.filter((r) => r.writable.length > 1)).toEqual([]);
   };
-  const startMonitorAndClock = async () => {
+  /** The monitor running, and the record naming standby_az2 (the primary's `FIRST 1 (…)`) synchronous. */
+  const startMonitor = async () => {
     monitor = new MonitorLoop(MONITOR_INTERVAL_MS);
     monitor.start();
     await waitFor('the record to name standby_az2 synchronous for the primary', async () => (await record())?.node === 'standby_az2', { timeoutMs: 30_000, intervalMs: 500 });
+    return monitor;
+  };
+  const startMonitorAndClock = async () => {
+    await startMonitor();
     clock = new CommitClock(f.s.appTarget('primary'));
     await clock.start();
     await waitFor('commits to flow', async () => clock!.ackedAt.length > 10, { timeoutMs: 10_000 });
@@ -97,9 +102,7 @@ describe('synchronous standby management on the real topology', () => {
 
   it('after a switchover, the new writer names its in-region standby (the rejoined old primary) synchronous within 60 s, recorded', async () => {
     await f.start();
-    monitor = new MonitorLoop(MONITOR_INTERVAL_MS);
-    monitor.start();
-    await waitFor('the record to name standby_az2 synchronous for the primary', async () => (await record())?.node === 'standby_az2', { timeoutMs: 30_000, intervalMs: 500 });
+    await startMonitor();
 
     const receipt = (await localHandlers.switchover({ cluster: f.s.cluster().name, to: 'standby_az2', catchUpTimeoutSeconds: 10 })) as { outcome: string; oldPrimary: unknown };
     expect(receipt.outcome).toBe('switched');
@@ -110,16 +113,14 @@ describe('synchronous standby management on the real topology', () => {
     expect((await f.s.topology().query<{ s: string }>('standby_az2', "SELECT current_setting('synchronous_standby_names') AS s"))[0]?.s).toBe('FIRST 1 ("primary")');
     // The old writer names no standby any more.
     expect(await syncNames()).toBe('');
-    expect(monitor.errors).toEqual([]);
+    expect(monitor!.errors).toEqual([]);
     await expectOneWriterThroughout();
   }, 240_000);
 
   it('a failover onto the recorded synchronous standby says in its receipt that no acknowledged commit is lost', async () => {
     await f.start();
-    monitor = new MonitorLoop(MONITOR_INTERVAL_MS);
-    monitor.start();
-    await waitFor('the record to name standby_az2 synchronous for the primary', async () => (await record())?.node === 'standby_az2', { timeoutMs: 30_000, intervalMs: 500 });
-    await monitor.stop();
+    await startMonitor();
+    await monitor!.stop();
     monitor = undefined;
 
     await f.s.stopInstances('primary');
