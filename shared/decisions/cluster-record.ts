@@ -45,7 +45,9 @@ export interface IncidentRecord {
  * and confirmed it. `node` null: none since `since`, so commits the writer acknowledged from then on
  * may exist on it alone. A standby is recorded only once the writer reports it `sync` and it has
  * flushed everything the writer had written when it was named: from then on it holds every
- * acknowledged commit.
+ * acknowledged commit — of transactions that ran with `synchronous_commit` `on` or `remote_apply`
+ * (`remote_write`: received, not yet flushed; `local` or `off` never wait for it, a session may
+ * choose that for itself).
  */
 export interface SynchronousRecord {
   /** The writer whose synchronous_standby_names this is (a new writer starts unrecorded). */
