@@ -123,7 +123,13 @@ export const manageSynchronous = async (
   const lease = await deps.leases.acquire(cluster.name, holder, 'synchronous', SYNCHRONOUS_LEASE_SECONDS, Date.now(), { ignoreCooldown: true });
   if (!lease.acquired) return { ...none, writer: writer.name, verdict, recorded: kept ?? null, deferred: lease.reason, page };
   try {
-    const act = await withFailoverConnection(context, writer, (client) => actOn(client, { context, record, verdict, current: writerSeen.sync!.names, holder, deps }), { queryTimeoutMs: 10_000 });
+    // Under the lease, before any session: a record that moved since the decision (a failover or
+    // switchover finished meanwhile) stops the act. A cluster without one gets its seed stored now.
+    const held = await deps.records.readOrSeed(cluster.name, configuredPrimary(cluster).name);
+    if (held.generation !== record.generation || held.writer !== record.writer) {
+      return { ...none, writer: writer.name, verdict, recorded: held.synchronous ?? null, deferred: `the cluster record moved from generation ${record.generation} to ${held.generation} meanwhile: the next sample decides again`, page };
+    }
+    const act = await withFailoverConnection(context, writer, (client) => actOn(client, { context, record: held, verdict, current: writerSeen.sync!.names, holder, deps }), { queryTimeoutMs: 10_000 });
     return { ...none, writer: writer.name, verdict, ...act, page };
   } finally {
     await deps.leases.release(cluster.name, holder, 0).catch(() => undefined);
@@ -156,11 +162,7 @@ interface ActInput {
 const actOn = async (client: Client, input: ActInput): Promise<Pick<SynchronousOutcome, 'receipt' | 'recorded' | 'deferred'>> => {
   const { context, verdict, holder, deps } = input;
   const { cluster } = context;
-  // A cluster without a record gets its seed stored now (the act writes on its generation).
-  let record = await deps.records.readOrSeed(cluster.name, configuredPrimary(cluster).name);
-  if (record.generation !== input.record.generation || record.writer !== input.record.writer) {
-    return { receipt: null, recorded: null, deferred: `the cluster record moved from generation ${input.record.generation} to ${record.generation} meanwhile: the next sample decides again` };
-  }
+  let { record } = input;
   const inRecovery = await isInRecovery(client);
   const names = await readSynchronousStandbyNames(client);
   if (inRecovery || names !== input.current) {
