@@ -59,7 +59,11 @@ export const runMonitor = async (
     pausedOf?: (cluster: string) => Promise<boolean>;
     /**
      * Acts on each sample once it is published (the synchronous standby's management): on the
-     * monitor's cadence, not a schedule's. A failure is reported in the summary; sampling goes on.
+     * monitor's cadence, not a schedule's. It runs beside the sampling, never in its way: a hook
+     * still running (a session to a writer that froze) is not started again for that cluster, and
+     * the next samples are taken and published meanwhile (the failover alarm must see a lost writer
+     * at once). The invocation waits for the last one before it returns. A failure is reported in
+     * the summary; sampling goes on.
      */
     afterSample?: (cluster: ClusterConfig, observation: ClusterObservation) => Promise<void>;
   },
@@ -71,6 +75,8 @@ export const runMonitor = async (
   const limit = limiter(options.concurrency ?? 16);
   const seen = new Map<string, { cluster: string; node: string; reason: string }>();
   const errors: string[] = [];
+  /** The sample hook running per cluster (at most one each). */
+  const acting = new Map<string, Promise<void>>();
   let rounds = 0;
   let connectionsOpened = 0;
 
@@ -98,10 +104,15 @@ export const runMonitor = async (
         const snapshot = summarise(observation);
         deps.publisher.add([...toDatums(observation, snapshot), ...pausedDatums(cluster.name, paused, snapshot.at)]);
         rounds += 1;
-        await deps.afterSample?.(cluster, observation).catch((error: Error) => {
-          errors.push(`${cluster.name}: ${error.message}`);
-          log.error('acting on a sample failed', { cluster: cluster.name, error });
-        });
+        if (deps.afterSample && !acting.has(cluster.name)) {
+          const act = deps.afterSample(cluster, observation)
+            .catch((error: Error) => {
+              errors.push(`${cluster.name}: ${error.message}`);
+              log.error('acting on a sample failed', { cluster: cluster.name, error });
+            })
+            .finally(() => acting.delete(cluster.name));
+          acting.set(cluster.name, act);
+        }
         for (const { node, reason } of snapshot.unreachable) {
           const key = `${cluster.name}\u0000${node}\u0000${reason}`;
           if (!seen.has(key)) {
@@ -121,6 +132,7 @@ export const runMonitor = async (
   };
 
   await Promise.all(selected.map(loop));
+  await Promise.all(acting.values());
   for (const failure of await deps.publisher.close()) {
     errors.push(failure.message);
     log.error('publishing metrics failed', { error: failure });
