@@ -6,6 +6,7 @@ import { alarmStateChangeEvent } from '../local/alarm-event';
 import { mirrorAlarmState } from '../local/alarm-mirror';
 import { LocalAlarm, type AlarmTransition } from '../local/alarm-evaluator';
 import { sleep } from '../shared/time';
+import type { SynchronousOutcome } from '../shared/actions/manage-synchronous';
 
 
 /**
@@ -16,6 +17,8 @@ import { sleep } from '../shared/time';
 export class MonitorLoop {
   invocations = 0;
   readonly errors: string[] = [];
+  /** Each invocation's last synchronous-standby outcome per cluster, in order. */
+  readonly synchronous: SynchronousOutcome[] = [];
   private running = false;
   private loop: Promise<void> | undefined;
 
@@ -28,6 +31,7 @@ export class MonitorLoop {
         try {
           const summary = await localHandlers.monitor({ intervalMs: this.intervalMs });
           this.errors.push(...summary.errors);
+          this.synchronous.push(...summary.synchronous);
         } catch (error) {
           this.errors.push((error as Error).message);
           await sleep(this.intervalMs);

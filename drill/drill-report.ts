@@ -6,7 +6,7 @@
 
 /** Scenarios of several legs, run one after the other on one stack (drill/legs.ts); the others are one fault each (drill/scenarios.ts). */
 export const SEQUENCE_SCENARIOS = ['second-failover', 'round-trip'] as const;
-export const DRILL_SCENARIOS = ['region-outage', 'region-isolated', 'primary-crash', 'false-alarm', 'lagging-dr', 'switchover', 'dns-down', 'fence-refused', 'partition', 'control-partition', 'primary-stall', 'monitor-path-loss', 'ssm-region-down', 'dependency-blip', ...SEQUENCE_SCENARIOS] as const;
+export const DRILL_SCENARIOS = ['region-outage', 'region-isolated', 'primary-crash', 'false-alarm', 'lagging-dr', 'switchover', 'dns-down', 'fence-refused', 'partition', 'control-partition', 'primary-stall', 'monitor-path-loss', 'sync-standby-loss', 'ssm-region-down', 'dependency-blip', ...SEQUENCE_SCENARIOS] as const;
 export type DrillScenario = (typeof DRILL_SCENARIOS)[number];
 export type SequenceScenario = (typeof SEQUENCE_SCENARIOS)[number];
 export type SingleFaultScenario = Exclude<DrillScenario, SequenceScenario>;

@@ -3,7 +3,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { calls } from '../local/fault-proxy';
 import { cutControlPaths as cutPaths, type ControlPathCut } from '../local/control-paths';
 import { join } from 'node:path';
+import { StartInstancesCommand } from '@aws-sdk/client-ec2';
 import { ec2Client } from '../shared/aws/clients/ec2';
+import { clusterRecordStore } from '../shared/workflow/environment';
+import { waitFor } from '../local/wait';
+import { CommitClock } from '../local/workload';
 import { stopInstance } from '../shared/aws/ec2';
 import { configuredPrimary } from '../shared/config/cluster-context';
 import type { ClusterConfig, NodeConfig } from '../shared/config/schema';
@@ -351,7 +355,59 @@ const notPromoted = (
 const transient = (name: DrillScenario, outcome: (cast: Cast) => Pick<Expectation, 'description' | 'appMayStall'>, fault: Pick<Scenario, 'inject' | 'restore'>): Scenario =>
   notPromoted(name, outcome, fault, { alarmOptional: true });
 
+/**
+ * The synchronous standby's instance stops under continuous commits: they stall on SyncRep until the
+ * monitor drops it (policy.syncLossSeconds), then resume without it; its instance started again, it
+ * is made synchronous again. What the record said at each point goes into the report.
+ */
+const syncStandbyLoss = async (drill: DrillStack, cast: Cast): Promise<string> => {
+  const sync = need(cast.sync, 'sync-standby', 'sync-standby-loss');
+  const { primary } = cast;
+  const records = clusterRecordStore(drill.stack.config);
+  const recorded = async () => (await records.read(drill.cluster.name))?.synchronous ?? null;
+  await waitFor(`the cluster record to name ${sync.name} synchronous`, async () => (await recorded())?.node === sync.name, { timeoutMs: 30_000, intervalMs: 250 });
+  const login = drill.stack.logins[drill.cluster.name]!.app;
+  const clock = new CommitClock({ host: primary.host, port: primary.port, database: drill.cluster.database, ...login });
+  await clock.start();
+  try {
+    await sleep(1000);
+    await stopInstances(drill, [sync]);
+    const lostAt = Date.now();
+    await waitFor(`commits on ${primary.name} to resume without ${sync.name}`, async () => clock.ackedSince(lostAt + 500) > 3, { timeoutMs: 60_000, intervalMs: 100 });
+    const gapMs = clock.longestGapFrom(lostAt) ?? 0;
+    const degraded = await waitFor('the record to show no synchronous standby', async () => ((await recorded())?.node === null ? recorded() : false), { timeoutMs: 30_000, intervalMs: 250 });
+    await ec2Client(sync.region).send(new StartInstancesCommand({ InstanceIds: [sync.instanceId] }));
+    await drill.topology.start(sync.name);
+    const backAt = Date.now();
+    await waitFor(`${sync.name} to be synchronous again`, async () => (await recorded())?.node === sync.name, { timeoutMs: 60_000, intervalMs: 250 });
+    return (
+      `instance of ${sync.name} stopped: commits on ${primary.name} stalled ${formatDuration(gapMs)} at most (policy.syncLossSeconds ${drill.cluster.policy.syncLossSeconds}), ` +
+      `then resumed with no synchronous standby (recorded since ${degraded?.since ?? '?'}); ${sync.name} started again: synchronous again, recorded, after ${formatDuration(Date.now() - backAt)}`
+    );
+  } finally {
+    await clock.stop();
+  }
+};
+
 const SCENARIOS: Record<SingleFaultScenario, Scenario> = {
+  'sync-standby-loss': notPromoted(
+    'sync-standby-loss',
+    (cast) => ({
+      description: `nothing promoted: ${cast.primary.name} stays the writer; its commits resume without its lost synchronous standby and it is synchronous again once back`,
+      appMayStall: `${cast.primary.name}'s commits wait for its lost synchronous standby until the control plane drops it (policy.syncLossSeconds)`,
+    }),
+    {
+      inject: syncStandbyLoss,
+      // A stack kept after a failed run: the standby's instance and PostgreSQL started again.
+      restore: async (drill, cast) => {
+        const sync = cast.sync;
+        if (!sync || drill.topology.isRunning(sync.name)) return;
+        await ec2Client(sync.region).send(new StartInstancesCommand({ InstanceIds: [sync.instanceId] }));
+        await drill.topology.start(sync.name);
+      },
+    },
+    { alarmOptional: true },
+  ),
   'primary-stall': transient(
     'primary-stall',
     (cast) => ({

@@ -4,6 +4,7 @@ import { handler as convergeDns, makeConvergeDns, convergeDnsInput, type Cluster
 import { isExecutionOf } from '../shared/workflow/state';
 import { handler as convergeFences } from '../functions/failover/converge-fences';
 import type { PendingFencesResult } from '../shared/actions/pending-fences';
+import type { SynchronousOutcome } from '../shared/actions/manage-synchronous';
 import { closeFailoverSessions } from '../shared/actions/failover-connection';
 import { destroyClients } from '../shared/aws/clients';
 import { handler as monitor } from '../functions/monitor/handler';
@@ -41,7 +42,7 @@ export type ManualFailoverResult = { started: boolean; executionName: string; ex
 
 /** The operator Lambdas and the monitor, exactly as deployed (input validation included). */
 export const localHandlers = {
-  monitor: asInvoke<{ errors: string[] }>(monitor, 'monitor'),
+  monitor: asInvoke<{ errors: string[]; synchronous: SynchronousOutcome[] }>(monitor, 'monitor'),
   /** The EC2 state-change rule's target (the emulator delivers no events: local/instance-boot.ts does). */
   nodeReturned: asInvoke(nodeReturned, 'nodeReturned'),
   status: asInvoke(status, 'status'),

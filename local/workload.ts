@@ -79,3 +79,68 @@ export class AckedWriter {
     }
   }
 }
+
+/**
+ * Commits one small row after another on one session and keeps when each was acknowledged, with no
+ * client timeout: a commit waiting on its synchronous standby waits as long as the server makes it
+ * (capped by `statement_timeout`), so the longest gap between acknowledgements is what applications
+ * saw. Used to measure the stall a lost synchronous standby causes.
+ */
+export class CommitClock {
+  readonly ackedAt: number[] = [];
+  lastError: string | undefined;
+  private running = false;
+  private loop: Promise<void> | undefined;
+
+  constructor(
+    private readonly target: WriterTarget,
+    private readonly table = 'pgfo_commit_clock',
+    private readonly statementTimeoutMs = 60_000,
+  ) {}
+
+  private client: Client | undefined;
+
+  async start(): Promise<void> {
+    const client = new Client({ ...this.target, connectionTimeoutMillis: 3000, statement_timeout: this.statementTimeoutMs, application_name: 'pgfo-commit-clock' });
+    this.client = client;
+    client.on('error', (error: Error) => (this.lastError ??= error.message));
+    await client.connect();
+    await client.query(`CREATE TABLE IF NOT EXISTS ${this.table} (at timestamptz NOT NULL DEFAULT clock_timestamp())`);
+    this.running = true;
+    this.loop = (async () => {
+      try {
+        while (this.running) {
+          await client.query(`INSERT INTO ${this.table} DEFAULT VALUES`);
+          this.ackedAt.push(Date.now());
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      } catch (error) {
+        this.lastError = (error as Error).message;
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+    })();
+  }
+
+  /** Acknowledgements after `since` (ms since the epoch). */
+  ackedSince(since: number): number {
+    return this.ackedAt.filter((at) => at > since).length;
+  }
+
+  /** Longest time without an acknowledgement from `since` up to the last one (ms), or null without any after `since`. */
+  longestGapFrom(since: number): number | null {
+    const after = this.ackedAt.filter((at) => at > since);
+    if (after.length === 0) return null;
+    let longest = after[0]! - since;
+    for (let i = 1; i < after.length; i++) longest = Math.max(longest, after[i]! - after[i - 1]!);
+    return longest;
+  }
+
+  /** Stops after the commit in flight, or ends the session when that commit still waits after `graceMs`. */
+  async stop(graceMs = 3000): Promise<void> {
+    this.running = false;
+    const ended = await Promise.race([this.loop?.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), graceMs))]);
+    if (!ended) await this.client?.end().catch(() => undefined);
+    await this.loop;
+  }
+}

@@ -1,6 +1,7 @@
 import { assessCandidates, candidateHistory } from '../../shared/actions/assess-candidates';
 import { failoverTarget } from '../../shared/actions/topology';
 import { clusterContext } from '../../shared/config/cluster-context';
+import { synchronousOf } from '../../shared/decisions/cluster-record';
 import { executionInputSchema, type CandidateResult, type FailoverState } from '../../shared/workflow/state';
 import { timed } from '../../shared/time';
 import { lambda } from '../../shared/lambda';
@@ -23,6 +24,8 @@ export const selectCandidate = (state: FailoverState): Promise<CandidateResult> 
       log.warn('candidate refused: contradictory topology', { cluster: state.cluster, execution: state.executionName, reason: target.reason });
       return { promote: false, reason: target.reason, reasons: [target.reason], previousPrimary: target.topology.record.writer, generation, standbys: [] };
     }
+    // Which standby held every acknowledged commit, as recorded (never with synchronousMode off).
+    const synchronous = context.cluster.policy.synchronousMode === 'off' ? undefined : synchronousOf(target.topology.record, target.failed.name);
     const { verdict, standbys } = await assessCandidates(context, target.failed, {
       regionHealthy: state.outage?.regionHealthy ?? true,
       // An operator's declared outage is their evidence; an automatic one needs the cloud's, and the
@@ -36,6 +39,7 @@ export const selectCandidate = (state: FailoverState): Promise<CandidateResult> 
       followers: target.followers,
       convergeOn: target.convergeOn,
       history,
+      ...(synchronous ? { synchronous: { node: synchronous.node, since: synchronous.since } } : {}),
     });
     const reasons = [...target.notes, ...verdict.reasons];
     log.info('candidate verdict', { cluster: state.cluster, execution: state.executionName, promote: verdict.promote, reasons });

@@ -9,7 +9,8 @@ import { nameSchema } from '../../shared/config/schema';
 import { lambda } from '../../shared/lambda';
 import { isScheduledEvent } from '../../shared/scheduled';
 import { runMonitor, type MonitorSummary } from '../../shared/monitor/run-monitor';
-import { clusterRecordStore } from '../../shared/workflow/environment';
+import { clusterRecordStore, leaseStore } from '../../shared/workflow/environment';
+import { synchronousOnSample, type SynchronousOutcome } from '../../shared/actions/manage-synchronous';
 
 /**
  * Either the EventBridge schedule's own event (run with the configured sampling), or an explicit
@@ -27,19 +28,22 @@ export const monitorInput = z.preprocess(
   }),
 );
 
-export const sampleAndPublish = async (input: MonitorRequest): Promise<MonitorSummary> => {
+export const sampleAndPublish = async (input: MonitorRequest): Promise<MonitorSummary & { synchronous: SynchronousOutcome[] }> => {
   const config = loadConfig();
   for (const name of input.clusters ?? []) clusterNamed(config, name, 'clusters');
   const publisher = new MetricPublisher(cloudWatchClient(config.controlRegion), config.namespace);
   const records = clusterRecordStore(config);
   const read = (name: string) => readSecureString(ssmClient(config.controlRegion), config.controlRegion, name);
-  return runMonitor(config, input, {
+  const synchronous = synchronousOnSample(config, { leases: leaseStore(config), records });
+  const summary = await runMonitor(config, input, {
     publisher,
     password: (credential) => read(credential.passwordParameter),
     readParameter: read,
     // A cluster without a record has never been paused.
     pausedOf: async (name) => ((await records.read(name))?.paused ?? null) !== null,
+    afterSample: synchronous.afterSample,
   });
+  return { ...summary, synchronous: synchronous.outcomes() };
 };
 
 export const handler = lambda('monitor', sampleAndPublish, { input: monitorInput });

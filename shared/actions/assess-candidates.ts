@@ -68,6 +68,8 @@ export const assessCandidates = async (
     /** The node an unfinished run of this failover already promoted. */
     convergeOn?: string | null;
     history?: Promise<WriterHistory>;
+    /** The failed writer's synchronous standby as the cluster record holds it (absent: not recorded). */
+    synchronous?: { node: string | null; since: string };
   },
 ): Promise<CandidateAssessment> => {
   const { cluster } = context;
@@ -96,6 +98,7 @@ export const assessCandidates = async (
       acceptDataLoss: options.acceptDataLoss,
       ...(options.requestedNode ? { requestedNode: options.requestedNode } : {}),
       ...(options.convergeOn ? { convergeOn: options.convergeOn } : {}),
+      ...(options.synchronous ? { synchronous: options.synchronous } : {}),
     },
     cluster.policy,
   );

@@ -12,13 +12,13 @@ export const REPAIRS_METRIC = 'Repairs';
  */
 export interface RepairReceipt {
   kind: 'repair';
-  repair: 'database-url' | 'dns' | 'failover';
+  repair: 'database-url' | 'dns' | 'failover' | 'synchronous';
   at: string;
   /** `already-started`: the incident's execution name had already run (another pass started it): neither a failure nor a repair of this pass. */
   outcome: 'repaired' | 'failed' | 'started' | 'already-started';
   from: string | null;
   to: string | null;
-  /** The DATABASE_URL's region and name, or the execution started. */
+  /** The DATABASE_URL's region and name, the execution started, or the writer whose synchronous standby changed. */
   target: string;
   /** Generation of the cluster record the repair was made from (null: not read). */
   generation: number | null;

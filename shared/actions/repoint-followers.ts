@@ -1,7 +1,7 @@
 import type { Client } from 'pg';
 import type { ClusterContext } from '../config/cluster-context';
 import type { NodeConfig } from '../config/schema';
-import { nextRecord, type ClusterRecord, type NodeRecord } from '../decisions/cluster-record';
+import { nextRecord, synchronousOf, type ClusterRecord, type NodeRecord } from '../decisions/cluster-record';
 import { divergence, synchronousStandbyNamesFor, type FollowerOutcome, type FollowerReport, type FollowersResult } from '../decisions/followers';
 
 export type { FollowersResult } from '../decisions/followers';
@@ -161,15 +161,18 @@ export const repointFollowers = async (
       }),
     );
     const streaming = reports.filter((r) => r.outcome === 'streaming').map((r) => cluster.nodes.find((n) => n.name === r.node)!);
-    const names = synchronousStandbyNamesFor(
-      { node: writer.name, region: writer.region },
-      streaming.map((n) => ({ node: n.name, region: n.region, configuredRole: n.role })),
-    );
-    if ((await readSynchronousStandbyNames(writerClient)) !== names) {
+    const managed = cluster.policy.synchronousMode !== 'off';
+    const names = managed
+      ? synchronousStandbyNamesFor(
+          { node: writer.name, region: writer.region },
+          streaming.map((n) => ({ node: n.name, region: n.region, configuredRole: n.role })),
+        )
+      : await readSynchronousStandbyNames(writerClient);
+    if (managed && (await readSynchronousStandbyNames(writerClient)) !== names) {
       await setSynchronousStandbyNames(writerClient, names);
       await reloadConfiguration(writerClient);
     }
-    const generation = await recordFollowers(context, writer, timeline, observed, reports, options.by, options.record);
+    const generation = await recordFollowers(context, writer, timeline, observed, reports, options.by, options.record, managed ? names : null);
     log.info('followers re-pointed', { cluster: cluster.name, writer: writer.name, followers: reports.map((r) => `${r.node}: ${r.outcome}`), synchronousStandbyNames: names });
     return { writer: writer.name, timeline, followers: reports, synchronousStandbyNames: names, generation };
   } finally {
@@ -221,6 +224,7 @@ const writeFollowers = async (
   observed: NodeTopology[],
   reports: FollowerReport[],
   by: string,
+  names: string | null,
 ): Promise<number> => {
   if (record.writer !== writer.name) {
     throw new RecordConflictError(`${context.cluster.name}: the cluster record names ${record.writer} as the writer, not ${writer.name} (generation ${record.generation}); followers not recorded`);
@@ -236,7 +240,11 @@ const writeFollowers = async (
           ? { role: 'standby', upstream: writer.name, timeline, observedAt: at }
           : { role: roleOf(seen), upstream: seen.upstream, timeline: seen.timeline, observedAt: at };
   }
-  const next = nextRecord(record, { nodes, timeline: timeline ?? record.timeline }, by, at);
+  // No standby is recorded synchronous yet: the monitor records it once the writer reports it
+  // `sync` and caught up. Until then the new writer's commits count as acknowledged by it alone.
+  const kept = synchronousOf(record, writer.name);
+  const synchronous = names === null ? record.synchronous ?? null : { writer: writer.name, node: null, names, since: kept && kept.node === null ? kept.since : at };
+  const next = nextRecord(record, { nodes, timeline: timeline ?? record.timeline, synchronous }, by, at);
   return (await clusterRecordStore(context.config).update(next, record.generation)).generation;
 };
 
@@ -253,13 +261,14 @@ const recordFollowers = async (
   reports: FollowerReport[],
   by: string,
   known: ClusterRecord | undefined,
+  names: string | null,
 ): Promise<number> => {
   if (known) {
     try {
-      return await writeFollowers(context, known, writer, timeline, observed, reports, by);
+      return await writeFollowers(context, known, writer, timeline, observed, reports, by, names);
     } catch (error) {
       if (!(error instanceof RecordConflictError)) throw error;
     }
   }
-  return writeFollowers(context, await readRecord(context), writer, timeline, observed, reports, by);
+  return writeFollowers(context, await readRecord(context), writer, timeline, observed, reports, by, names);
 };

@@ -185,6 +185,29 @@ const clusterProblems = (cluster: ClusterConfig, at: string): string[] => {
       `${at}.monitor: samplesPerInvocation × sampleIntervalSeconds must fit in one minute's invocation (at most 50 s between first and last sample)`,
     );
   }
+  problems.push(...synchronousProblems(cluster, at));
+  return problems;
+};
+
+/**
+ * Synchronous replication that cannot keep its promise: strict with no standby in the primary's
+ * region blocks every commit from the start (a cross-region standby is never named synchronous), and
+ * the managed modes act on the monitor's samples, so a loss is seen at most one sample late: a sample
+ * interval longer than `syncLossSeconds` doubles the stall the knob promises.
+ */
+const synchronousProblems = (cluster: ClusterConfig, at: string): string[] => {
+  const { synchronousMode, syncLossSeconds } = cluster.policy;
+  if (synchronousMode === 'off') return [];
+  const problems: string[] = [];
+  const primary = cluster.nodes.find((node) => node.role === 'primary');
+  if (synchronousMode === 'strict' && primary && !cluster.nodes.some((node) => node.role !== 'primary' && node.region === primary.region)) {
+    problems.push(`${at}.policy.synchronousMode: "strict" needs a standby in the primary's region (${primary.region}); with none every commit would wait for good. Use "on" or "off"`);
+  }
+  if (cluster.monitor.sampleIntervalSeconds > syncLossSeconds) {
+    problems.push(
+      `${at}.policy.syncLossSeconds: ${syncLossSeconds} s is shorter than monitor.sampleIntervalSeconds (${cluster.monitor.sampleIntervalSeconds} s): a lost synchronous standby is judged on each sample, so commits could stall up to twice syncLossSeconds. Raise syncLossSeconds or sample more often`,
+    );
+  }
   return problems;
 };
 

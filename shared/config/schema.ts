@@ -117,6 +117,8 @@ export const subscriberSchema = z.strictObject({
   tls: tlsSchema.optional(),
 });
 
+/** See `policy.synchronousMode`. */
+export const synchronousModes = ['off', 'on', 'strict'] as const;
 /** See `policy.requireFencing`. */
 export const fencingModes = ['always', 'unless-region-unreachable', 'never'] as const;
 
@@ -209,6 +211,32 @@ export const policySchema = z.strictObject({
   /** Longest wait, after re-pointing the surviving standbys to a new writer, for each of them to
    * stream from it, seconds. A standby still not streaming then is reported, not waited for. @default 30 */
   followTimeoutSeconds: z.number().int().min(1).max(120).default(30),
+  /**
+   * Who manages the writer's `synchronous_standby_names` (Patroni's synchronous modes):
+   * - `off`: never the control plane; it neither sets nor reads it for any decision, and a failover
+   *   claims no zero-loss candidate.
+   * - `on`: one in-region standby streaming from the writer is named synchronous (the configured
+   *   sync-standby first); when it has not streamed for `syncLossSeconds` the next in-region streaming
+   *   standby is named instead, or none (`''`), and when one streams again it is named again. Commits
+   *   never wait longer than about `syncLossSeconds` for a standby that is gone, at the price of a
+   *   window in which only the writer holds what it acknowledged (recorded, and said by a failover).
+   * - `strict`: as `on`, but a lost synchronous standby is never dropped for none: commits wait until
+   *   it (or another in-region standby) streams again, and the SyncRep wait alarm pages a person.
+   * Which node is synchronous is kept in the cluster record, so that a failover knows whether its
+   * candidate holds every acknowledged commit.
+   * @default on — what the documented setup intends (a synchronous standby in a second AZ) without
+   * its hazard: a fixed `FIRST 1 (…)` blocks every commit for good when that one standby's instance
+   * stops, an outage of the database caused by the loss of a replica.
+   */
+  synchronousMode: z.enum(synchronousModes).default('on'),
+  /**
+   * Seconds the synchronous standby may go without acknowledging before it counts as lost (`on`
+   * drops it): commits have waited on it this long, or — with no commit waiting — its last reply
+   * (`pg_stat_replication.reply_time`) is twice this old (an idle healthy standby replies every
+   * `wal_receiver_status_interval`, 10 s by default). Commits resume about this long plus one
+   * monitor sample after the loss: keep the sum within what applications may stall. @default 10
+   */
+  syncLossSeconds: z.number().int().min(2).max(600).default(10),
 });
 
 export const monitorSchema = z.strictObject({
@@ -387,5 +415,6 @@ export type Credential = z.infer<typeof credentialSchema>;
 export type Policy = z.infer<typeof policySchema>;
 export type NodeRole = (typeof nodeRoles)[number];
 export type FencingMode = (typeof fencingModes)[number];
+export type SynchronousMode = (typeof synchronousModes)[number];
 export type TlsConfig = z.infer<typeof tlsSchema>;
 export type DeploymentConfig = z.infer<typeof deploymentSchema>;

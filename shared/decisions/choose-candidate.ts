@@ -24,13 +24,31 @@ export interface CandidateFacts {
   requestedNode?: string;
   /** A previous run of this failover promoted this node: converge on it. */
   convergeOn?: string;
+  /**
+   * The failed writer's synchronous standby as the cluster record holds it (`node` null: none since
+   * `since`); absent when not recorded for that writer (synchronousMode off, or never confirmed).
+   */
+  synchronous?: { node: string | null; since: string };
 }
+
+/** Whether promoting `node` keeps every commit the failed writer acknowledged, and why (never silent). */
+export const acknowledgedBy = (node: string, facts: CandidateFacts): { zeroLoss: boolean; detail: string } => {
+  const failed = facts.failedPrimary.node;
+  const sync = facts.synchronous;
+  if (!sync) return { zeroLoss: false, detail: `which standby was ${failed}'s synchronous one is not recorded: promoting ${node} can lose commits ${failed} acknowledged` };
+  if (sync.node === node) return { zeroLoss: true, detail: `${node} was ${failed}'s synchronous standby (recorded since ${sync.since}): it holds every commit ${failed} acknowledged` };
+  if (sync.node === null) return { zeroLoss: false, detail: `${failed} had no synchronous standby since ${sync.since}: promoting ${node} may lose what ${failed} acknowledged since then` };
+  const guard = facts.acceptDataLoss ? 'data loss accepted by the operator' : 'held to the lag guard';
+  return { zeroLoss: false, detail: `${node} is not the synchronous standby (${sync.node} is, since ${sync.since}): a data-loss failover (${guard}); commits ${failed} acknowledged may be lost` };
+};
 
 /** Preference order: the in-region synchronous standby while the region is healthy, else DR first. */
 const preferenceOrder = (facts: CandidateFacts): StandbyFacts[] => {
   const inRegion = facts.standbys.filter((s) => s.region === facts.failedPrimary.region);
   const elsewhere = facts.standbys.filter((s) => s.region !== facts.failedPrimary.region);
-  const bySync = (a: StandbyFacts, b: StandbyFacts) => Number(b.role === 'sync-standby') - Number(a.role === 'sync-standby');
+  // The recorded synchronous standby holds every acknowledged commit; without one, the configured role.
+  const isSync = (s: StandbyFacts) => (facts.synchronous?.node ? s.node === facts.synchronous.node : s.role === 'sync-standby');
+  const bySync = (a: StandbyFacts, b: StandbyFacts) => Number(isSync(b)) - Number(isSync(a));
   const ordered = facts.regionHealthy
     ? [...inRegion.sort(bySync), ...elsewhere]
     : [...elsewhere, ...inRegion.sort(bySync)];
@@ -96,12 +114,14 @@ export const chooseCandidate = (facts: CandidateFacts, policy: PolicyView): Cand
       (!facts.requestedNode || s.node === facts.requestedNode),
   );
   if (promoted) {
+    const acknowledged = acknowledgedBy(promoted.node, facts);
     return {
       promote: true,
       node: promoted.node,
       alreadyPrimary: true,
       lag: estimateLag(promoted, facts.history, comparable(facts), facts.writerLostAt),
-      reasons: [`${promoted.node} is already writable (promoted earlier): converging on it`],
+      acknowledged,
+      reasons: [`${promoted.node} is already writable (promoted earlier): converging on it`, acknowledged.detail],
     };
   }
   const order = preferenceOrder(facts);
@@ -122,18 +142,21 @@ export const chooseCandidate = (facts: CandidateFacts, policy: PolicyView): Cand
     }
     const lag = estimateLag(standby, facts.history, comparable(facts), facts.writerLostAt);
     const seconds = lag.seconds === null ? 'unknown seconds' : `${lag.seconds.toFixed(1)} s`;
+    const acknowledged = acknowledgedBy(standby.node, facts);
     if (standby.follows === false) {
       // Data loss accepted, and no follower could be chosen: its lag by position is no measure of loss.
       const why = standby.followReason ?? `${standby.node} does not follow ${facts.failedPrimary.node}`;
       reasons.push(
+        acknowledged.detail,
         `${standby.node} chosen with data loss accepted by the operator, although ${why}: its position (${formatBytes(lag.bytes)} behind) is on another history, so the loss is not measured`,
       );
-      return { promote: true, node: standby.node, alreadyPrimary: false, lag: { ...lag, basis: `not comparable: ${why}` }, reasons };
+      return { promote: true, node: standby.node, alreadyPrimary: false, lag: { ...lag, basis: `not comparable: ${why}` }, acknowledged, reasons };
     }
     reasons.push(
+      acknowledged.detail,
       `${standby.node} chosen: ${formatBytes(lag.bytes)} / ${seconds} behind${facts.acceptDataLoss ? ' (data loss accepted by the operator)' : ''}`,
     );
-    return { promote: true, node: standby.node, alreadyPrimary: false, lag, reasons };
+    return { promote: true, node: standby.node, alreadyPrimary: false, lag, acknowledged, reasons };
   }
   return { promote: false, reason: `no standby may be promoted: ${reasons.slice(1).join('; ')}`, reasons };
 };

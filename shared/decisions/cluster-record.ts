@@ -40,6 +40,24 @@ export interface IncidentRecord {
   completed: boolean;
 }
 
+/**
+ * Which standby the writer names synchronous (policy.synchronousMode), as the control plane last set
+ * and confirmed it. `node` null: none since `since`, so commits the writer acknowledged from then on
+ * may exist on it alone. A standby is recorded only once the writer reports it `sync` and it has
+ * flushed everything the writer had written when it was named: from then on it holds every
+ * acknowledged commit — of transactions that ran with `synchronous_commit` `on` or `remote_apply`
+ * (`remote_write`: received, not yet flushed; `local` or `off` never wait for it, a session may
+ * choose that for itself).
+ */
+export interface SynchronousRecord {
+  /** The writer whose synchronous_standby_names this is (a new writer starts unrecorded). */
+  writer: string;
+  node: string | null;
+  /** synchronous_standby_names as set. */
+  names: string;
+  since: string;
+}
+
 export interface ClusterRecord {
   cluster: string;
   /** Incremented by every change; a write names the generation it read. */
@@ -51,6 +69,8 @@ export interface ClusterRecord {
   fenced: Record<string, FenceRecord>;
   paused: PauseRecord | null;
   lastIncident: IncidentRecord | null;
+  /** Absent in records written before synchronous replication was managed: unknown. */
+  synchronous?: SynchronousRecord | null;
   updatedAt: string;
   updatedBy: string;
 }
@@ -65,6 +85,7 @@ export const seedRecord = (cluster: string, configuredWriter: string, at: string
   fenced: {},
   paused: null,
   lastIncident: null,
+  synchronous: null,
   updatedAt: at,
   updatedBy: 'configuration (seed)',
 });
@@ -148,7 +169,6 @@ export const recordPause = (record: ClusterRecord, pause: PauseRecord): ClusterR
 export const recordResume = (record: ClusterRecord, by: string, at: string): ClusterRecord | null =>
   record.paused ? nextRecord(record, { paused: null }, by, at) : null;
 
-/** "paused since 2026-…, by alice, because maintenance" — the sentence receipts and status carry. */
 /**
  * The record after `node` was rejoined as a standby of the writer: no longer fenced (it can be a
  * candidate again, e.g. for a failback), following the writer on its timeline. Pure.
@@ -158,4 +178,16 @@ export const recordRejoin = (record: ClusterRecord, node: string, by: string, at
   return nextRecord(record, { fenced }, by, at);
 };
 
+/** "paused since 2026-…, by alice, because maintenance" — the sentence receipts and status carry. */
 export const describePause = (pause: PauseRecord): string => `paused since ${pause.since}, by ${pause.by}, because ${pause.reason}`;
+
+/** The record with `synchronous` as the writer now has it (null when it says so already). */
+export const recordSynchronous = (record: ClusterRecord, synchronous: SynchronousRecord, by: string, at: string): ClusterRecord | null => {
+  const now = record.synchronous;
+  if (now && now.writer === synchronous.writer && now.node === synchronous.node && now.names === synchronous.names) return null;
+  return nextRecord(record, { synchronous }, by, at);
+};
+
+/** The synchronous standby the record holds for `writer` (undefined: not recorded for that writer). */
+export const synchronousOf = (record: ClusterRecord, writer: string): SynchronousRecord | undefined =>
+  record.synchronous && record.synchronous.writer === writer ? record.synchronous : undefined;

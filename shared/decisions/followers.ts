@@ -1,3 +1,5 @@
+import { synchronousNames } from './sync-replication';
+
 /** What the re-pointing of the surviving standbys decides. Pure. */
 
 export interface FollowerView {
@@ -7,21 +9,20 @@ export interface FollowerView {
   configuredRole: 'primary' | 'sync-standby' | 'async-standby';
 }
 
-const quoteName = (name: string) => `"${name.replace(/"/g, '""')}"`;
-
 /**
  * synchronous_standby_names for a new writer, given the standbys verified streaming from it: one
- * synchronous standby among those in the writer's own region (a synchronous commit across regions
- * would put the inter-region round trip on every commit), the configured sync-standby first, then
- * the configured primary (a former writer rejoined), then the others; empty when none is in reach,
- * so that commits never wait for a standby that is not there.
+ * synchronous standby in the writer's own region (a synchronous commit across regions would put the
+ * inter-region round trip on every commit), the configured sync-standby first, then the configured
+ * primary (a former writer rejoined), then the others; empty when none is in reach, so that commits
+ * never wait for a standby that is not there. Exactly one is named, so that the cluster record can
+ * say which node holds every acknowledged commit (with several, PostgreSQL picks among them itself).
  */
 export const synchronousStandbyNamesFor = (writer: { node: string; region: string }, streaming: FollowerView[]): string => {
   const rank = { 'sync-standby': 0, primary: 1, 'async-standby': 2 } as const;
   const eligible = streaming
     .filter((s) => s.region === writer.region && s.node !== writer.node)
     .sort((a, b) => rank[a.configuredRole] - rank[b.configuredRole] || a.node.localeCompare(b.node));
-  return eligible.length === 0 ? '' : `FIRST 1 (${eligible.map((s) => quoteName(s.node)).join(', ')})`;
+  return synchronousNames(eligible[0]?.node ?? null);
 };
 
 /**

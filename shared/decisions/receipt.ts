@@ -27,6 +27,8 @@ export interface Receipt {
     upperBoundBytes: number | null;
     upperBoundSeconds: number | null;
     acceptedByOperator: boolean;
+    /** Whether the promoted node held every commit the old writer acknowledged (its recorded synchronous standby), and why. */
+    acknowledged: { zeroLoss: boolean; detail: string } | null;
   } | null;
   /** `fencedBy`: set when the fence step recorded who fenced (the witness when the control plane could not reach EC2). */
   fencing: { node: string; fenced: boolean; reason: string; instanceState: string | null; acceptedUnfencedBy: string | null; fencedBy?: 'control-plane' | 'witness' } | null;
@@ -149,6 +151,7 @@ export const buildReceipt = (state: FailoverState, now: Date): Receipt => {
               ? boundUntilStopped(candidate.lag, Date.parse(state.fence.endedAt))
               : { upperBoundBytes: candidate.lag.upperBoundBytes ?? null, upperBoundSeconds: candidate.lag.upperBoundSeconds ?? null }),
             acceptedByOperator: state.acceptDataLoss,
+            acknowledged: candidate.acknowledged ?? null,
           }
         : null,
     fencing: state.fence

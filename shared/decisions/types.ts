@@ -93,6 +93,8 @@ export type CandidateVerdict =
       node: string;
       alreadyPrimary: boolean;
       lag: LagEstimate;
+      /** Whether the candidate holds every commit the failed writer acknowledged (the recorded synchronous standby), and why. */
+      acknowledged?: { zeroLoss: boolean; detail: string };
       reasons: string[];
     }
   | { promote: false; reason: string; reasons: string[] };

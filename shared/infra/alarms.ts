@@ -2,7 +2,7 @@ import type { ClusterConfig, FailoverConfig } from '../config/schema';
 import type { MetricName } from '../monitor/metric-names';
 import { logicalId } from './names';
 
-export type AlarmKind = 'primary-unreachable' | 'monitor-blind' | 'replication-lag' | 'wal-receiver-down' | 'wal-senders-low' | 'split-brain';
+export type AlarmKind = 'primary-unreachable' | 'monitor-blind' | 'replication-lag' | 'wal-receiver-down' | 'wal-senders-low' | 'split-brain' | 'sync-rep-wait';
 export type Comparison = 'GreaterThanThreshold' | 'LessThanThreshold';
 export type MissingData = 'breaching' | 'notBreaching' | 'missing' | 'ignore';
 
@@ -102,6 +102,21 @@ const clusterAlarms = (config: FailoverConfig, cluster: ClusterConfig, prefix: s
       dimensions: clusterDims,
       statistic: 'Maximum',
       threshold: 1,
+      comparison: 'GreaterThanThreshold',
+      treatMissingData: 'notBreaching',
+    },
+    {
+      ...window,
+      logicalId: logicalId('Alarm', cluster.name, 'SyncRepWait'),
+      alarmName: `${prefix}-${cluster.name}-sync-rep-wait`,
+      description: `Commits on the writer of ${cluster.name} have waited more than ${cluster.policy.syncLossSeconds} s (policy.syncLossSeconds) for their synchronous standby. With synchronousMode "on" the control plane names another standby or none within about that long, so this means it could not (see the monitor's log and pgfo history); with "strict" commits wait until a standby in the writer's region streams again: bring one back.`,
+      kind: 'sync-rep-wait',
+      cluster: cluster.name,
+      triggersFailover: false,
+      metricName: 'SyncRepWaitSeconds',
+      dimensions: clusterDims,
+      statistic: 'Maximum',
+      threshold: cluster.policy.syncLossSeconds,
       comparison: 'GreaterThanThreshold',
       treatMissingData: 'notBreaching',
     },

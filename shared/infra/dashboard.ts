@@ -75,6 +75,9 @@ export const dashboardBody = (config: FailoverConfig, cluster: ClusterConfig, al
       view: 'singleValue',
       sparkline: true,
     }),
+    metricWidget(config, 'Oldest commit waiting on the synchronous standby (s)', perCluster(config, cluster, ['SyncRepWaitSeconds']), { x: 12, y: 18 }, {
+      annotations: { horizontal: [{ label: `syncLossSeconds ${cluster.policy.syncLossSeconds}`, value: cluster.policy.syncLossSeconds }] },
+    }),
   ];
   return { widgets };
 };

@@ -104,7 +104,9 @@ export const functionPolicies = (config: FailoverConfig, service: string, stage:
   // The record, and the lease asserted and extended before the step changes anything.
   const recordAndLease = leaseStatement(names.leaseTable, ['GetItem', 'PutItem', 'UpdateItem']);
   return {
-    monitor: [putMetricsStatement(config), readCredentialsStatement(config, ['monitor']), readRecord],
+    // The monitor also manages the writer's synchronous standby on each sample: the failover login,
+    // the lease taken for the change, the record written on its generation, the repair receipt.
+    monitor: [putMetricsStatement(config), readCredentialsStatement(config, ['monitor', 'failover']), recordAndLease],
     startFailover: [startExecutionStatement(names.stateMachine)],
     acquireLease: [leaseStatement(names.leaseTable, ['UpdateItem', 'GetItem'])],
     confirmOutage: [

@@ -43,6 +43,7 @@ export const toDatums = (observation: ClusterObservation, snapshot: ClusterSnaps
   add('HealthyStandbys', snapshot.standbys.filter((s) => s.receiverUp).length);
   add('SlotRetainedBytes', snapshot.slotRetainedBytes);
   add('InactiveSlots', snapshot.inactiveSlots);
+  add('SyncRepWaitSeconds', snapshot.syncRepWaitSeconds);
   if (snapshot.archiver && snapshot.archiver.archiveMode !== 'off') {
     add('ArchiverFailedCount', snapshot.archiver.failedCount);
     add('LastArchiveAgeSeconds', snapshot.archiver.lastArchiveAgeSeconds);

@@ -11,6 +11,7 @@ export const METRICS = {
   InactiveSlots: { unit: 'Count', dims: 'cluster', meaning: 'replication slots on the writer with no consumer' },
   ArchiverFailedCount: { unit: 'Count', dims: 'cluster', meaning: 'pg_stat_archiver.failed_count on the writer (cumulative)' },
   LastArchiveAgeSeconds: { unit: 'Seconds', dims: 'cluster', meaning: 'seconds since the writer last archived a WAL file' },
+  SyncRepWaitSeconds: { unit: 'Seconds', dims: 'cluster', meaning: "age of the writer's oldest commit waiting on its synchronous standby (wait_event SyncRep), 0 when none waits: commits stalled by a lost synchronous standby" },
   FailoverPaused: { unit: 'Count', dims: 'cluster', meaning: "1 while automatic failover is paused (pgfo pause), else 0; left out when the cluster record could not be read" },
   NodeReachable: { unit: 'Count', dims: 'node', meaning: '1 when the node answered the probe, else 0' },
   WalReceiverUp: { unit: 'Count', dims: 'node', meaning: "1 when the standby's WAL receiver is streaming, else 0" },

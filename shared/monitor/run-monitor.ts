@@ -2,7 +2,7 @@ import type { FailoverConfig, ClusterConfig } from '../config/schema';
 import type { MetricPublisher } from '../aws/metric-publisher';
 import { log } from '../log';
 import { ClusterSampler, type SamplerDeps } from './sampler';
-import { summarise } from './snapshot';
+import { summarise, type ClusterObservation } from './snapshot';
 import { pausedDatums, toDatums } from './datums';
 import { sleep } from '../time';
 
@@ -57,6 +57,15 @@ export const runMonitor = async (
     publisher: MetricPublisher;
     /** Whether the cluster record says automatic failover is paused (read once per invocation). */
     pausedOf?: (cluster: string) => Promise<boolean>;
+    /**
+     * Acts on each sample once it is published (the synchronous standby's management): on the
+     * monitor's cadence, not a schedule's. It runs beside the sampling, never in its way: a hook
+     * still running (a session to a writer that froze) is not started again for that cluster, and
+     * the next samples are taken and published meanwhile (the failover alarm must see a lost writer
+     * at once). The invocation waits for the last one before it returns. A failure is reported in
+     * the summary; sampling goes on.
+     */
+    afterSample?: (cluster: ClusterConfig, observation: ClusterObservation) => Promise<void>;
   },
 ): Promise<MonitorSummary> => {
   const started = Date.now();
@@ -66,6 +75,8 @@ export const runMonitor = async (
   const limit = limiter(options.concurrency ?? 16);
   const seen = new Map<string, { cluster: string; node: string; reason: string }>();
   const errors: string[] = [];
+  /** The sample hook running per cluster (at most one each). */
+  const acting = new Map<string, Promise<void>>();
   let rounds = 0;
   let connectionsOpened = 0;
 
@@ -93,6 +104,15 @@ export const runMonitor = async (
         const snapshot = summarise(observation);
         deps.publisher.add([...toDatums(observation, snapshot), ...pausedDatums(cluster.name, paused, snapshot.at)]);
         rounds += 1;
+        if (deps.afterSample && !acting.has(cluster.name)) {
+          const act = deps.afterSample(cluster, observation)
+            .catch((error: Error) => {
+              errors.push(`${cluster.name}: ${error.message}`);
+              log.error('acting on a sample failed', { cluster: cluster.name, error });
+            })
+            .finally(() => acting.delete(cluster.name));
+          acting.set(cluster.name, act);
+        }
         for (const { node, reason } of snapshot.unreachable) {
           const key = `${cluster.name}\u0000${node}\u0000${reason}`;
           if (!seen.has(key)) {
@@ -112,6 +132,7 @@ export const runMonitor = async (
   };
 
   await Promise.all(selected.map(loop));
+  await Promise.all(acting.values());
   for (const failure of await deps.publisher.close()) {
     errors.push(failure.message);
     log.error('publishing metrics failed', { error: failure });

@@ -2,7 +2,7 @@ import type { Client } from 'pg';
 import type { ClusterConfig, Credential, TlsConfig } from '../config/schema';
 import { closeQuietly, openConnection } from '../postgres/connect';
 import { sslOptions, type ParameterReader } from '../postgres/tls';
-import { readArchiver, readNodeState, readReplication, readSlots, readSubscription } from '../postgres/observe';
+import { readArchiver, readNodeState, readReplication, readSlots, readSubscription, readSyncState } from '../postgres/observe';
 import type { ClusterObservation, NodeObservation, SubscriberObservation } from './snapshot';
 
 export interface SamplerDeps {
@@ -74,7 +74,8 @@ export class ClusterSampler {
         const replication = await readReplication(client);
         const slots = await readSlots(client);
         const archiver = await readArchiver(client);
-        return { node: endpoint.name, reachable: true, state, replication, slots, archiver };
+        const sync = await readSyncState(client);
+        return { node: endpoint.name, reachable: true, state, replication, slots, archiver, sync };
       });
     } catch (error) {
       return { node: endpoint.name, reachable: false, reason: reasonOf(error) };

@@ -1,4 +1,4 @@
-import type { ArchiverState, NodeState, ReplicationRow, SlotRow, SubscriptionState } from '../postgres/observe';
+import type { ArchiverState, NodeState, ReplicationRow, SlotRow, SubscriptionState, SyncState } from '../postgres/observe';
 
 export type NodeObservation =
   | { node: string; reachable: false; reason: string }
@@ -10,6 +10,8 @@ export type NodeObservation =
       replication?: ReplicationRow[];
       slots?: SlotRow[];
       archiver?: ArchiverState;
+      /** Present for a node found writable. */
+      sync?: SyncState;
     };
 
 export type SubscriberObservation =
@@ -51,6 +53,8 @@ export interface ClusterSnapshot {
   slotRetainedBytes: number | null;
   inactiveSlots: number | null;
   archiver: ArchiverState | null;
+  /** Age of the writer's oldest commit waiting on SyncRep, seconds (0: none); null without a writer. */
+  syncRepWaitSeconds: number | null;
   subscribers: Array<{ name: string; lagBytes: number | null; lagSeconds: number | null; reachable: boolean }>;
 }
 
@@ -130,6 +134,7 @@ export const summarise = (observation: ClusterObservation): ClusterSnapshot => {
       : null,
     inactiveSlots: writerObs?.slots ? writerObs.slots.filter((s) => !s.active).length : null,
     archiver: writerObs?.archiver ?? null,
+    syncRepWaitSeconds: writerObs?.sync?.oldestWaitSeconds ?? null,
     subscribers: observation.subscribers.map((sub) =>
       sub.reachable
         ? {

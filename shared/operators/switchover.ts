@@ -362,7 +362,8 @@ const finish = async (
   const writeUnavailableMs = stoppedAt === null ? null : Date.now() - stoppedAt;
   reasons.push(promotion.alreadyPrimary ? `${target.name} was already primary` : `${target.name} promoted in ${promotion.promoteMs} ms`);
   const from = old?.node ?? null;
-  if (old) reasons.push(await timed('old-primary-sync', () => emptySynchronousStandbys(old)));
+  // synchronousMode off: the control plane never touches synchronous_standby_names.
+  if (old && context.cluster.policy.synchronousMode !== 'off') reasons.push(await timed('old-primary-sync', () => emptySynchronousStandbys(old)));
   const execution = `switchover-${context.cluster.name}-${Date.now()}`;
   const timeline = await writerTimeline(context, target);
   await hold('record');

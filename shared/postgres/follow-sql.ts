@@ -85,3 +85,22 @@ export const streamingReplicas = async (client: Client): Promise<string[]> => {
   const { rows } = await client.query(`SELECT application_name FROM pg_stat_replication WHERE state = 'streaming'`);
   return rows.map((r) => String(r.application_name));
 };
+
+/** The writer's WAL position now, in bytes. */
+export const currentWalPosition = async (client: Client): Promise<number> => {
+  const { rows } = await client.query(`SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0') AS lsn`);
+  return Number(rows[0]?.lsn);
+};
+
+/**
+ * Whether the writer lists `standby` as its synchronous standby (sync_state 'sync') having flushed
+ * at least `position`: then it holds every commit the writer had acknowledged by then.
+ */
+export const synchronousAndFlushed = async (client: Client, standby: string, position: number): Promise<boolean> => {
+  const { rows } = await client.query(
+    `SELECT 1 FROM pg_stat_replication
+      WHERE application_name = $1 AND sync_state = 'sync' AND pg_wal_lsn_diff(flush_lsn, '0/0') >= $2`,
+    [standby, position],
+  );
+  return rows.length > 0;
+};

@@ -26,6 +26,16 @@ export interface ReplicationRow {
   replayLagBytes: number | null;
   flushLagSeconds: number | null;
   replayLagSeconds: number | null;
+  /** Seconds since the standby's last reply (reply_time, on the writer's clock); null without one. */
+  replyAgeSeconds: number | null;
+}
+
+/** The writer's synchronous replication: the setting and the commits waiting on it. */
+export interface SyncState {
+  /** synchronous_standby_names now. */
+  names: string;
+  /** Age of the oldest session waiting on SyncRep (a commit acknowledged by no standby yet), seconds; 0 when none waits. */
+  oldestWaitSeconds: number;
 }
 
 export interface SlotRow {
@@ -82,7 +92,8 @@ SELECT application_name, state, sync_state,
        pg_wal_lsn_diff(pg_current_wal_lsn(), flush_lsn) AS flush_lag_bytes,
        pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn) AS replay_lag_bytes,
        extract(epoch FROM flush_lag) AS flush_lag_seconds,
-       extract(epoch FROM replay_lag) AS replay_lag_seconds
+       extract(epoch FROM replay_lag) AS replay_lag_seconds,
+       extract(epoch FROM clock_timestamp() - reply_time) AS reply_age_seconds
   FROM pg_stat_replication`;
 
 export const readReplication = async (client: Client): Promise<ReplicationRow[]> => {
@@ -95,7 +106,21 @@ export const readReplication = async (client: Client): Promise<ReplicationRow[]>
     replayLagBytes: num(row.replay_lag_bytes),
     flushLagSeconds: num(row.flush_lag_seconds),
     replayLagSeconds: num(row.replay_lag_seconds),
+    replyAgeSeconds: num(row.reply_age_seconds),
   }));
+};
+
+// A commit waiting for its synchronous standby shows wait_event SyncRep; state_change is when its
+// COMMIT began (pg_monitor reads every session's row).
+const SYNC_STATE_SQL = `
+SELECT current_setting('synchronous_standby_names') AS names,
+       coalesce(max(extract(epoch FROM clock_timestamp() - state_change)) FILTER (WHERE wait_event = 'SyncRep'), 0) AS oldest_wait
+  FROM pg_stat_activity`;
+
+export const readSyncState = async (client: Client): Promise<SyncState> => {
+  const { rows } = await client.query(SYNC_STATE_SQL);
+  const row = rows[0] ?? {};
+  return { names: String(row.names ?? ''), oldestWaitSeconds: Math.max(0, num(row.oldest_wait) ?? 0) };
 };
 
 const SLOTS_SQL = `

@@ -239,6 +239,17 @@ describe('the drill, run programmatically against the real topology and the emul
     expect(report.nodes.map((n) => [n.name, n.observed])).toEqual([['primary', 'writable'], ['standby_az2', 'standby'], ['standby_dr', 'standby']]);
   }, 200_000);
 
+  it('sync-standby-loss: commits resume without the lost synchronous standby, nothing is promoted, and it is synchronous again once back', async () => {
+    const report = await drill('sync-standby-loss');
+
+    expect(report.problems).toEqual([]);
+    expect(report).toMatchObject({ passed: true, outcome: 'not-promoted', promoted: null, oldPrimaryFenced: false });
+    // The report's fault step: the stall, the degradation as recorded, the restore.
+    expect(lines.some((l) => /\] fault: instance of standby_az2 stopped: commits on primary stalled .* then resumed with no synchronous standby \(recorded since .+\); standby_az2 started again: synchronous again, recorded/.test(l))).toBe(true);
+    expect(report.rpo.ackedRowsLost).toBe(0);
+    expect(report.nodes.map((n) => [n.name, n.observed])).toEqual([['primary', 'writable'], ['standby_az2', 'standby'], ['standby_dr', 'standby']]);
+  }, 200_000);
+
   it('second-failover: crash, then the new writer\'s crash; the DR holds every row it received, the failed writer is fenced, the configuration never edited', async () => {
     const report = await drill('second-failover');
 

@@ -10,7 +10,7 @@ const forServerlessAlarmNames = (config: ReturnType<typeof aConfig>) =>
   alarmDefinitions(parseConfig(config, 'x'), 'p').filter((a) => a.triggersFailover).map((a) => a.alarmName);
 
 describe('alarms generated from the configuration', () => {
-  it('gives each cluster a failover trigger, a monitor-blind alarm, a sender alarm and lag and receiver alarms per standby', () => {
+  it('gives each cluster a failover trigger, a monitor-blind alarm, a sender alarm, a SyncRep wait alarm and lag and receiver alarms per standby', () => {
     const config = aConfig();
     const alarms = alarmDefinitions(config, 'pgfo-prod');
     expect(alarms.map((a) => a.alarmName).sort()).toEqual([
@@ -21,9 +21,17 @@ describe('alarms generated from the configuration', () => {
       'pgfo-prod-orders-standby_az2-wal-receiver-down',
       'pgfo-prod-orders-standby_dr-replication-lag',
       'pgfo-prod-orders-standby_dr-wal-receiver-down',
+      'pgfo-prod-orders-sync-rep-wait',
       'pgfo-prod-orders-wal-senders-low',
     ]);
     expect(alarms.filter((a) => a.triggersFailover).map((a) => a.kind)).toEqual(['primary-unreachable']);
+  });
+
+  it('pages when commits wait on the synchronous standby longer than syncLossSeconds (notifies only)', () => {
+    const config = aConfig();
+    config.clusters[0]!.policy.syncLossSeconds = 12;
+    const alarm = alarmDefinitions(parseConfig(config, 'x'), 'p').find((a) => a.kind === 'sync-rep-wait');
+    expect(alarm).toMatchObject({ metricName: 'SyncRepWaitSeconds', statistic: 'Maximum', threshold: 12, comparison: 'GreaterThanThreshold', triggersFailover: false, datapointsToAlarm: 2 });
   });
 
   it('uses the RPO as lag threshold, the standby count for senders, and decides failover on published data only', () => {

@@ -103,7 +103,8 @@ describe('chooseCandidate: which standby to promote, or why none', () => {
       aStandbyFacts('standby_dr', { inRecovery: false, receiveLsn: null, replayLsn: null }),
     ];
     const verdict = chooseCandidate(facts({ standbys }), policy);
-    expect(verdict).toMatchObject({ promote: true, node: 'standby_dr', alreadyPrimary: true, reasons: ['standby_dr is already writable (promoted earlier): converging on it'] });
+    expect(verdict).toMatchObject({ promote: true, node: 'standby_dr', alreadyPrimary: true });
+    expect(verdict.reasons[0]).toBe('standby_dr is already writable (promoted earlier): converging on it');
   });
 
   it('does not take the failed primary answering as writable for an earlier promotion', () => {
@@ -145,5 +146,44 @@ describe('chooseCandidate: a standby off the failed writer\'s history is never c
     const verdict = chooseCandidate(facts({ standbys: [stray], acceptDataLoss: true }), policy);
     expect(verdict).toMatchObject({ promote: true, node: 'standby_dr', lag: { basis: 'not comparable: standby_dr streams from primary_old, not from primary' } });
     expect(verdict.reasons.at(-1)).toMatch(/chosen with data loss accepted by the operator, although standby_dr streams from primary_old, not from primary: .* the loss is not measured/);
+  });
+});
+
+describe('chooseCandidate: the recorded synchronous standby and acknowledged commits', () => {
+  const since = '2026-12-06T07:00:00.000Z';
+  const detailOf = (verdict: ReturnType<typeof chooseCandidate>) => (verdict.promote ? verdict.acknowledged : undefined);
+
+  it('promotes the recorded synchronous standby as zero-loss, and says so', () => {
+    const verdict = chooseCandidate(facts({ synchronous: { node: 'standby_az2', since } }), policy);
+    expect(verdict).toMatchObject({ promote: true, node: 'standby_az2' });
+    expect(detailOf(verdict)).toEqual({ zeroLoss: true, detail: `standby_az2 was primary's synchronous standby (recorded since ${since}): it holds every commit primary acknowledged` });
+    expect(verdict.reasons).toContain(detailOf(verdict)!.detail);
+  });
+
+  it('prefers the recorded synchronous standby over the configured one', () => {
+    const standbys = [
+      aStandbyFacts('standby_az2', { region: 'us-east-1', role: 'sync-standby', receiveLsn: 130 * MB }),
+      aStandbyFacts('az3', { region: 'us-east-1', receiveLsn: 130 * MB }),
+      aStandbyFacts('standby_dr', { region: 'us-west-2', receiveLsn: 128 * MB }),
+    ];
+    expect(chooseCandidate(facts({ standbys, synchronous: { node: 'az3', since } }), policy)).toMatchObject({ promote: true, node: 'az3', acknowledged: { zeroLoss: true } });
+  });
+
+  it('another candidate is a data-loss failover, held to the lag guard and said so', () => {
+    const verdict = chooseCandidate(facts({ regionHealthy: false, synchronous: { node: 'standby_az2', since } }), policy);
+    expect(verdict).toMatchObject({ promote: true, node: 'standby_dr', acknowledged: { zeroLoss: false } });
+    expect(detailOf(verdict)!.detail).toBe(`standby_dr is not the synchronous standby (standby_az2 is, since ${since}): a data-loss failover (held to the lag guard); commits primary acknowledged may be lost`);
+    // Held to the guard: too far behind, refused.
+    const behind = facts({ regionHealthy: false, synchronous: { node: 'standby_az2', since }, standbys: [aStandbyFacts('standby_dr', { region: 'us-west-2', receiveLsn: 100 * MB })] });
+    expect(chooseCandidate(behind, policy)).toMatchObject({ promote: false });
+  });
+
+  it('with the synchronous standby dropped (recorded none), says since when acknowledged commits may be lost', () => {
+    const verdict = chooseCandidate(facts({ synchronous: { node: null, since } }), policy);
+    expect(detailOf(verdict)).toEqual({ zeroLoss: false, detail: `primary had no synchronous standby since ${since}: promoting standby_az2 may lose what primary acknowledged since then` });
+  });
+
+  it('without a record, claims nothing', () => {
+    expect(detailOf(chooseCandidate(facts(), policy))).toMatchObject({ zeroLoss: false, detail: expect.stringMatching(/is not recorded: promoting standby_az2 can lose commits primary acknowledged/) });
   });
 });

@@ -79,6 +79,24 @@ describe('cluster configuration', () => {
     expect(problemsOf(raw)).toContain('clusters[0].alarms.datapointsToAlarm: must not exceed evaluationPeriods (3 > 2)');
   });
 
+  it('defaults to managed synchronous replication, and names the field of a bad mode', () => {
+    expect(parseConfig(aConfig(), 'x').clusters[0]?.policy).toMatchObject({ synchronousMode: 'on', syncLossSeconds: 10 });
+    const raw = aConfig();
+    (raw.clusters[0]!.policy as Record<string, unknown>).synchronousMode = 'always';
+    expect(problemsOf(raw)).toMatch(/clusters\[0\]\.policy\.synchronousMode: /);
+  });
+
+  it('refuses strict synchronous mode without a standby in the primary region, and a loss window shorter than a sample', () => {
+    const raw = aConfig();
+    const primaryRegion = raw.clusters[0]!.nodes.find((n) => n.role === 'primary')!.region;
+    for (const node of raw.clusters[0]!.nodes) if (node.role !== 'primary') node.region = primaryRegion === 'us-west-2' ? 'us-east-1' : 'us-west-2';
+    (raw.clusters[0]!.policy as Record<string, unknown>).synchronousMode = 'strict';
+    (raw.clusters[0]!.policy as Record<string, unknown>).syncLossSeconds = 5;
+    const message = problemsOf(raw);
+    expect(message).toContain(`clusters[0].policy.synchronousMode: "strict" needs a standby in the primary's region (${primaryRegion})`);
+    expect(message).toContain('clusters[0].policy.syncLossSeconds: 5 s is shorter than monitor.sampleIntervalSeconds (10 s)');
+  });
+
   it('names the file when it is missing or not YAML', () => {
     expect(() => loadConfigFile('/nonexistent/clusters.yml')).toThrow('/nonexistent/clusters.yml: cannot read configuration: ENOENT');
     const file = writeTemp('clusters: [unclosed');

@@ -119,8 +119,15 @@ describe('buildReceipt: what a failover did and why', () => {
         upperBoundBytes: 1_500_000,
         upperBoundSeconds: 0.9,
         acceptedByOperator: false,
+        acknowledged: null,
       });
       expect(buildReceipt(aPromotedExecution({ mode: 'manual', acceptDataLoss: true }), NOW).dataLoss?.acceptedByOperator).toBe(true);
+    });
+
+    it('says whether the promoted node held every acknowledged commit, as the candidate step judged it from the record', () => {
+      const acknowledged = { zeroLoss: false, detail: 'standby_dr is not the synchronous standby (standby_az2 is, since 2026-12-06T07:00:00.000Z): a data-loss failover (held to the lag guard); commits primary acknowledged may be lost' };
+      const candidate = { ...aChosenCandidate('standby_dr'), acknowledged };
+      expect(buildReceipt(aPromotedExecution({ candidate }), NOW).dataLoss?.acknowledged).toEqual(acknowledged);
     });
 
     it('reports the upper bound as null when the candidate step recorded none (a state from before it existed)', () => {
