@@ -96,7 +96,7 @@ export const promotionToDatabaseUrlMs = (receipt: unknown): number | null => {
  */
 export const probeFigures = (reports: Array<Pick<DrillReport, 'probe'>>): { probeRounds: number; probeSplitRounds: number | null } => {
   const probes = reports.map((r) => r.probe);
-  const counted = probes.every((p) => p !== null && p.splitRounds !== undefined);
+  const counted = probes.every((p) => p?.splitRounds !== undefined);
   return {
     probeRounds: probes.reduce((sum, p) => sum + (p?.rounds ?? 0), 0),
     probeSplitRounds: counted ? probes.reduce((sum, p) => sum + (p?.splitRounds ?? 0), 0) : null,
@@ -119,7 +119,7 @@ export const summariseDrills = (scenario: DrillScenario, reports: DrillReport[],
     detectionSeconds: spreadOf(reports.map((r) => r.detectionMs), 1000),
     convergenceSeconds: spreadOf(reports.map((r) => r.convergence?.urlsOnWriterMs ?? r.convergence?.failoverStartedMs ?? null), 1000),
     ...probeFigures(reports),
-    appWriteFailures: spreadOf(reports.map((r) => r.app.failures)),
+    appWriteFailures: spreadOf(reports.map((r) => r.app?.failures ?? null)),
     commitGapSeconds: spreadOf(reports.map((r) => r.commitGapMs ?? null), 1000),
     synchronousChecked: reports.filter((r) => r.synchronousAfter).length,
     synchronousLeftWithout: reports.filter((r) => r.synchronousAfter?.leftWithout === true).length,
