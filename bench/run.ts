@@ -5,7 +5,7 @@ import { emulatorEnv, startEmulator } from '../local/emulator';
 import { PROJECT_ROOT } from './bundles';
 import { measureColdStart } from './cold-start';
 import { measureDetection } from './detection';
-import { measureDrills, type DrillGroup } from './drill-rto';
+import { measureDrills, type DrillGroup, type DrillResult } from './drill-rto';
 import { BLIP_SECONDS, TRANSIENT_FAULT_SECONDS } from '../drill/scenarios';
 import { alarmSchema } from '../shared/config/schema';
 import { measureOverhead } from './failover-overhead';
@@ -80,22 +80,29 @@ export const rowGroups = (set: RowSet, partitionRuns: number, runs: number): Dri
 const mergeRows = async (groups: DrillGroup[], command: string, concurrency: number) => {
   const docs = join(PROJECT_ROOT, 'docs');
   const file = join(docs, 'benchmarks.json');
-  const result = JSON.parse(readFileSync(file, 'utf8')) as BenchResult;
-  const section = result.drills?.result;
-  if (section?.status !== 'measured') throw new Error('docs/benchmarks.json has no measured drills section to add the rows to: run the whole bench');
+  const read = () => {
+    const result = JSON.parse(readFileSync(file, 'utf8')) as BenchResult;
+    const section = result.drills?.result;
+    if (section?.status !== 'measured') throw new Error('docs/benchmarks.json has no measured drills section to add the rows to: run the whole bench');
+    return { result, section };
+  };
+  read();
   const emulator = await startEmulator();
   Object.assign(process.env, emulatorEnv(emulator.endpoint));
   const started = Date.now();
+  let measured: DrillResult;
   try {
-    const measured = await measureDrills(groups, concurrency);
-    const minutes = Math.round((Date.now() - started) / 60_000);
-    const note = (runs: number) =>
-      `${new Date().toISOString().slice(0, 10)}, apart from the other rows (npm run bench -- ${command}): ${runs} runs, ${concurrency} at a time, ${minutes} min for the ${groups.length} rows, 1-min load ${load()} after`;
-    const rows = measured.scenarios.map((row) => ({ ...row, measured: note(row.runs) }));
-    section.scenarios = [...section.scenarios.filter((row) => !rows.some((r) => r.label === row.label)), ...rows];
+    measured = await measureDrills(groups, concurrency);
   } finally {
     await emulator.stop();
   }
+  const minutes = Math.round((Date.now() - started) / 60_000);
+  const note = (runs: number) =>
+    `${new Date().toISOString().slice(0, 10)}, apart from the other rows (npm run bench -- ${command}): ${runs} runs, ${concurrency} at a time, ${minutes} min for the ${groups.length} rows, 1-min load ${load()} after`;
+  const rows = measured.scenarios.map((row) => ({ ...row, measured: note(row.runs) }));
+  // Read again: another merge may have written the file meanwhile.
+  const { result, section } = read();
+  section.scenarios = [...section.scenarios.filter((row) => !rows.some((r) => r.label === row.label)), ...rows];
   writeFileSync(file, `${JSON.stringify(cleanNumbers(result), null, 2)}\n`);
   writeFileSync(join(docs, 'benchmarks.md'), renderReport(result));
   progress(`merged ${groups.map((g) => g.label).join('; ')} into docs/benchmarks.json and rendered docs/benchmarks.md`);
