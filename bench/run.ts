@@ -68,7 +68,7 @@ export const rowGroups = (set: RowSet, partitionRuns: number, runs: number): Dri
       ]
     : [
         { label: 'sync-standby-loss (the synchronous standby’s instance stops under commits)', scenario: 'sync-standby-loss', runs },
-        { label: 'primary-crash', scenario: 'primary-crash', runs },
+        { label: 'primary-crash (the new writer’s synchronous standby checked)', scenario: 'primary-crash', runs },
         { label: 'switchover (planned, to the in-region standby)', scenario: 'switchover', runs },
       ];
 

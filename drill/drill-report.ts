@@ -208,4 +208,6 @@ export interface SynchronousAfter {
   checkedAtMs: number;
   /** An in-region standby streams and the record names no synchronous standby at the end of the check. */
   leftWithout: boolean;
+  /** The monitor's last synchronous-standby outcome for the cluster at the check: why it did nothing, or its verdict's reason (null: none yet). */
+  monitorSaid: string | null;
 }

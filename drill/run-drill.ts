@@ -211,9 +211,11 @@ class DrillRun implements DrillRunState {
       await sleep(500);
       recorded = await named();
     }
-    this.synchronousAfter = { writer, inRegionStreaming: streaming, recorded, checkedAtMs: Date.now() - faultAt, leftWithout: recorded === null };
+    const last = this.monitor?.synchronous.filter((o) => o.cluster === drill.cluster.name).at(-1);
+    const monitorSaid = last ? (last.deferred ?? last.page ?? last.verdict?.reason ?? null) : null;
+    this.synchronousAfter = { writer, inRegionStreaming: streaming, recorded, checkedAtMs: Date.now() - faultAt, leftWithout: recorded === null, monitorSaid };
     return recorded === null
-      ? `${writer} has no synchronous standby ${formatDuration(Date.now() - faultAt)} after the fault although ${streaming.join(', ')} stream(s) from it in its region`
+      ? `${writer} has no synchronous standby ${formatDuration(Date.now() - faultAt)} after the fault although ${streaming.join(', ')} stream(s) from it in its region (the monitor: ${monitorSaid ?? 'no outcome yet'})`
       : `${writer}'s synchronous standby is ${recorded} (recorded ${formatDuration(Date.now() - faultAt)} after the fault)`;
   }
 
