@@ -49,7 +49,7 @@ export interface ScenarioDistribution {
   appWriteFailures?: Spread | null;
   /** sync-standby-loss: the longest time without a commit after the synchronous standby's loss, seconds (issue 22). */
   commitGapSeconds?: Spread | null;
-  /** New writers with an in-region standby streaming from them, and those the record named no synchronous standby for by 60 s after the fault (issue 22). */
+  /** New writers with an in-region standby streaming from them, and those the record named no synchronous standby for within 60 s of the drill seeing one stream (issue 22). */
   synchronousChecked?: number;
   synchronousLeftWithout?: number;
   /** How the row was measured when not with the rest of the section (the date and the command). */

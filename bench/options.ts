@@ -3,7 +3,7 @@ import { parseCommandLine, UsageError } from '../shared/command-line';
 export const SECTIONS = ['overhead', 'coldstart', 'scale', 'detection', 'drills'] as const;
 export type Section = (typeof SECTIONS)[number];
 
-export const ROW_SETS = ['issue21', 'issue22'] as const;
+export const ROW_SETS = ['issue21', 'issue22', 'issue22-writers'] as const;
 export type RowSet = (typeof ROW_SETS)[number];
 
 export interface BenchOptions {
@@ -35,7 +35,8 @@ export const USAGE = `usage: npm run bench -- [--only SECTIONS] [--runs N] [--dr
   --rows               measure only the rows of these issues and merge them the same way: issue21
                        (control-partition, region-isolated: --partition-runs each, default 10;
                        region-outage: --drill-runs), issue22 (sync-standby-loss, primary-crash,
-                       switchover: --drill-runs each)
+                       switchover: --drill-runs each), issue22-writers (switchover only: the
+                       new writer with an in-region standby streaming)
   --help, -h           this text`;
 
 const count = (name: string, value: string | boolean | undefined, fallback: number): number => {

@@ -224,7 +224,7 @@ const partitionAndSyncText = (scenarios: DrillResult['scenarios']): string[] => 
     'write; a round in which two nodes took it is a round with two writers. "app writes failed" counts the drill application’s failed writes ' +
     '(in `control-partition` it writes to the healthy primary in the primary’s region). The commit gap is the longest time without a commit on ' +
     'the primary from the synchronous standby’s instance stopping (`sync-standby-loss`, synchronousMode `on`). After a promotion the drill looks ' +
-    'for standbys in the new writer’s region streaming from it and, while the monitor still runs, waits until 60 s after the fault for the ' +
+    'for standbys in the new writer’s region streaming from it and, while the monitor still runs, waits up to 60 s from first seeing one stream for the ' +
     'cluster record to name one of them the new writer’s synchronous standby; a new writer with none streaming in its region is not counted.',
 ];
 

@@ -57,7 +57,7 @@ export const issue22Rows = (groups: ScenarioDistribution[]): Cell[][] => {
     const left = promoting.reduce((sum, g) => sum + (g.synchronousLeftWithout ?? 0), 0);
     const runs = promoting.map((g) => `${g.scenario} ${g.promotions}`).join(', ');
     rows.push([
-      `new writers left without a synchronous standby while an in-region standby streams (60 s after the fault; new writers: ${runs})`,
+      `new writers left without a synchronous standby while an in-region standby streams (60 s after it is seen streaming; new writers: ${runs})`,
       'none',
       `${left} of ${checked} with an in-region standby streaming`,
       verdict(checked > 0 ? left === 0 : null),

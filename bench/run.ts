@@ -60,7 +60,9 @@ export const convergenceGroups = (runs: number): DrillGroup[] => [
  * left without a synchronous standby while an in-region standby streams from them.
  */
 export const rowGroups = (set: RowSet, partitionRuns: number, runs: number): DrillGroup[] =>
-  set === 'issue21'
+  set === 'issue22-writers'
+    ? rowGroups('issue22', partitionRuns, runs).filter((g) => g.scenario === 'switchover')
+    : set === 'issue21'
     ? [
         { label: 'control-partition (the control region loses every path into the primary’s region)', scenario: 'control-partition', runs: partitionRuns },
         { label: 'region-isolated (the primary’s region cut off from both others, its hosts running)', scenario: 'region-isolated', runs: partitionRuns },

@@ -137,7 +137,7 @@ export interface DrillReport {
   probe: { rounds: number; maxWriters: number; splitRounds?: number } | null;
   /** sync-standby-loss: the longest time without a commit on the primary after its synchronous standby was lost (ms); null for the others. */
   commitGapMs?: number | null;
-  /** A new writer with a standby streaming from it in its own region: whether the record named a synchronous standby for it, by 60 s after the fault (issue 22). */
+  /** A new writer with a standby streaming from it in its own region: whether the record named a synchronous standby for it, within 60 s of the drill first seeing it stream (issue 22). */
   synchronousAfter?: SynchronousAfter | null;
   app: {
     parameter: { region: string; name: string };
@@ -204,8 +204,10 @@ export interface SynchronousAfter {
   inRegionStreaming: string[];
   /** The synchronous standby the cluster record names for the writer at the check (null: none). */
   recorded: string | null;
-  /** When the check ended, ms after the fault (it waits until the record names one, or 60 s after the fault). */
+  /** When the check ended, ms after the fault (it waits until the record names one, or 60 s after it first saw the standby stream). */
   checkedAtMs: number;
+  /** How long the check waited from first seeing the in-region standby stream, ms. */
+  waitedMs: number;
   /** An in-region standby streams and the record names no synchronous standby at the end of the check. */
   leftWithout: boolean;
   /** The monitor's last synchronous-standby outcome for the cluster at the check: why it did nothing, or its verdict's reason (null: none yet). */

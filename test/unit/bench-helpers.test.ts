@@ -158,7 +158,7 @@ describe('drill summaries for the partition and synchronous replication goals', 
     const run = (extra: Partial<DrillReport>) =>
       ({ passed: true, problems: [], outcome: 'promoted', detectionMs: null, rtoMs: null, appDowntimeMs: 0, receipt: null, probe: null, rpo: { ackedRowsLost: 0, ackedRows: 1, receiptBytes: null, receiptUpperBoundBytes: null }, ...extra }) as unknown as DrillReport;
     const app = (failures: number) => ({ failures }) as DrillReport['app'];
-    const sync = (leftWithout: boolean) => ({ writer: 'b', inRegionStreaming: ['a'], recorded: leftWithout ? null : 'a', checkedAtMs: 1000, leftWithout, monitorSaid: null });
+    const sync = (leftWithout: boolean) => ({ writer: 'b', inRegionStreaming: ['a'], recorded: leftWithout ? null : 'a', checkedAtMs: 1000, waitedMs: 500, leftWithout, monitorSaid: null });
     const summary = summariseDrills('switchover', [
       run({ commitGapMs: 10_200, app: app(0), synchronousAfter: sync(false) }),
       run({ commitGapMs: 10_400, app: app(2), synchronousAfter: sync(true) }),

@@ -152,7 +152,7 @@ describe('bench report: the drills against the failover goals', () => {
     ]);
     expect(rows).toEqual([
       ["longest time without a commit after the synchronous standby's loss (`on`), slowest of 3", '≤ 15 s', '16 s', 'no'],
-      ['new writers left without a synchronous standby while an in-region standby streams (60 s after the fault; new writers: primary-crash 3, switchover 3)', 'none', '1 of 3 with an in-region standby streaming', 'no'],
+      ['new writers left without a synchronous standby while an in-region standby streams (60 s after it is seen streaming; new writers: primary-crash 3, switchover 3)', 'none', '1 of 3 with an in-region standby streaming', 'no'],
     ]);
     // No new writer had an in-region standby streaming: nothing was checked, no verdict.
     expect(issue22Rows([group('primary-crash', 'primary-crash', { promotions: 2, synchronousChecked: 0, synchronousLeftWithout: 0 })])[0]?.[3]).toBe('–');
