@@ -42,6 +42,16 @@ export interface ScenarioDistribution {
    * the writer for ssm-region-down; the failover started for dependency-blip), from the drill report.
    */
   convergenceSeconds?: Spread | null;
+  /** Split-brain probe rounds over the runs, and those that found more than one writer (issue 21). */
+  probeRounds?: number;
+  probeSplitRounds?: number | null;
+  /** Application writes that failed, per run (control-partition: refused by a healthy primary, issue 21). */
+  appWriteFailures?: Spread | null;
+  /** sync-standby-loss: the longest time without a commit after the synchronous standby's loss, seconds (issue 22). */
+  commitGapSeconds?: Spread | null;
+  /** New writers with an in-region standby streaming from them, and those the record named no synchronous standby for within 60 s of the drill seeing one stream (issue 22). */
+  synchronousChecked?: number;
+  synchronousLeftWithout?: number;
   /** How the row was measured when not with the rest of the section (the date and the command). */
   measured?: string;
   rtoSeconds: (Spread & { p90: number }) | null;
@@ -80,6 +90,19 @@ export const promotionToDatabaseUrlMs = (receipt: unknown): number | null => {
   return promoted && written ? Date.parse(written.endedAt) - Date.parse(promoted.endedAt) : null;
 };
 
+/**
+ * The probe's rounds over the runs and those that saw two writers; null split rounds when a run's
+ * report does not count them (an older report: only its most writers in one round). Pure.
+ */
+export const probeFigures = (reports: Array<Pick<DrillReport, 'probe'>>): { probeRounds: number; probeSplitRounds: number | null } => {
+  const probes = reports.map((r) => r.probe);
+  const counted = probes.every((p) => p?.splitRounds !== undefined);
+  return {
+    probeRounds: probes.reduce((sum, p) => sum + (p?.rounds ?? 0), 0),
+    probeSplitRounds: counted ? probes.reduce((sum, p) => sum + (p?.splitRounds ?? 0), 0) : null,
+  };
+};
+
 /** Distributions over the reports of one scenario. Pure. */
 export const summariseDrills = (scenario: DrillScenario, reports: DrillReport[], label: string = scenario): ScenarioDistribution => {
   const rto = spreadOf(reports.map((r) => r.rtoMs), 1000);
@@ -95,6 +118,11 @@ export const summariseDrills = (scenario: DrillScenario, reports: DrillReport[],
     promotionToDatabaseUrlSeconds: spreadOf(reports.map((r) => promotionToDatabaseUrlMs(r.receipt)), 1000),
     detectionSeconds: spreadOf(reports.map((r) => r.detectionMs), 1000),
     convergenceSeconds: spreadOf(reports.map((r) => r.convergence?.urlsOnWriterMs ?? r.convergence?.failoverStartedMs ?? null), 1000),
+    ...probeFigures(reports),
+    appWriteFailures: spreadOf(reports.map((r) => r.app?.failures ?? null)),
+    commitGapSeconds: spreadOf(reports.map((r) => r.commitGapMs ?? null), 1000),
+    synchronousChecked: reports.filter((r) => r.synchronousAfter).length,
+    synchronousLeftWithout: reports.filter((r) => r.synchronousAfter?.leftWithout === true).length,
     rtoSeconds: rto ? { ...rto, p90: round(percentile(rtoValues, 90) / 1000, 1) } : null,
     appDowntimeSeconds: spreadOf(reports.map((r) => r.appDowntimeMs), 1000),
     ackedRowsLost: spreadOf(reports.map((r) => r.rpo.ackedRowsLost)),

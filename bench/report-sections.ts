@@ -202,6 +202,32 @@ export const scaleSection = (points: ScalePoint[]): string[] => [
     'one call per ~24 data points while 50 clusters fill calls close to the 1,000-point limit.',
 ];
 
+/** The figures the issue 21 and 22 rows read from the drills, per row that has them. Pure. */
+const partitionAndSyncText = (scenarios: DrillResult['scenarios']): string[] => [
+  table(
+    ['drills', 'runs', 'probe rounds', 'rounds with two writers', 'app writes failed (max of a run)', 'commit gap s (median, max)', 'new writers with an in-region standby streaming', 'of them without a synchronous standby at 60 s'],
+    scenarios
+      .filter((s) => s.probeRounds !== undefined)
+      .map((s) => [
+        s.label ?? s.scenario,
+        s.runs,
+        s.probeRounds,
+        s.probeSplitRounds,
+        s.appWriteFailures?.max,
+        s.commitGapSeconds ? `${s.commitGapSeconds.median} (${s.commitGapSeconds.max})` : null,
+        s.synchronousChecked,
+        s.synchronousLeftWithout,
+      ]),
+  ),
+  '',
+  'Issues 21 and 22: the split-brain probe opens a fresh application session to every node every 200 ms during the whole drill and tries a ' +
+    'write; a round in which two nodes took it is a round with two writers. "app writes failed" counts the drill application’s failed writes ' +
+    '(in `control-partition` it writes to the healthy primary in the primary’s region). The commit gap is the longest time without a commit on ' +
+    'the primary from the synchronous standby’s instance stopping (`sync-standby-loss`, synchronousMode `on`). After a promotion the drill looks ' +
+    'for standbys in the new writer’s region streaming from it and, while the monitor still runs, waits up to 60 s from first seeing one stream for the ' +
+    'cluster record to name one of them the new writer’s synchronous standby; a new writer with none streaming in its region is not counted.',
+];
+
 export const drillSection = (r: DrillResult): string[] => {
   if (r.status !== 'measured') return [`**Pending**: ${r.reason ?? 'not measured'}.`];
   return [
@@ -235,6 +261,7 @@ export const drillSection = (r: DrillResult): string[] => {
       '(`ssm-region-down`), or from DynamoDB’s 20 s blip ending to the failover execution it started (`dependency-blip`); the convergence runs at ' +
       'its deployed schedule (rate(1 minute), three passes 20 s apart in each invocation), started with the drill’s warm-up, so its phase against ' +
       'the fault is about the same in every run: the worst case is one pass interval (20 s) plus a pass, not the spread shown.',
+    ...(r.scenarios.some((s) => s.probeRounds !== undefined || s.commitGapSeconds !== undefined) ? ['', ...partitionAndSyncText(r.scenarios)] : []),
     ...r.scenarios.flatMap((s) => (s.measured ? [`\nRow ${s.label ?? s.scenario}: measured ${s.measured}.`] : [])),
     ...r.scenarios.flatMap((s) =>
       (s.failures ?? []).map((f, i) => `\nFailed ${s.scenario} run ${i + 1}: ${f.problems.join('; ')}. Workflow: ${f.reasons.join('; ') || 'no reasons'}. Alarm: ${f.alarmTransitions.join('; ') || 'no transitions'}.`),

@@ -17,6 +17,55 @@ export const DATABASE_URL_TARGET_SECONDS = 1;
 /** A dependency answering again → the convergence finished what it held back, seconds (issue 22). */
 export const CONVERGENCE_TARGET_SECONDS = 60;
 
+/** The longest time without a commit after the synchronous standby's loss, seconds (issue 22). */
+export const COMMIT_GAP_TARGET_SECONDS = 15;
+
+/** Issue 21: never two writers in a partition, no promotion nor refused write when only the control region is cut off. Pure. */
+export const issue21Rows = (groups: ScenarioDistribution[]): Cell[][] => {
+  const rows: Cell[][] = [];
+  for (const scenario of ['control-partition', 'region-isolated'] as const) {
+    const g = groups.find((x) => x.scenario === scenario && x.probeRounds !== undefined);
+    if (!g) continue;
+    const split = g.probeSplitRounds;
+    rows.push([`probe rounds with two writers, \`${scenario}\` (${g.runs} runs, a round every 200 ms)`, '0', `${split ?? '–'} of ${g.probeRounds}`, verdict(g.runs > 0 && split !== null && split !== undefined ? split === 0 : null)]);
+  }
+  const partition = groups.find((x) => x.scenario === 'control-partition' && x.probeRounds !== undefined);
+  if (partition) {
+    rows.push([`promotions in \`control-partition\` (${partition.runs} runs)`, '0', `${partition.promotions ?? '–'} of ${partition.runs}`, verdict(partition.runs > 0 && partition.promotions === 0)]);
+    const failed = partition.appWriteFailures;
+    rows.push([
+      `writes refused by the healthy primary during a control-region partition (most in one of ${partition.runs} runs)`,
+      '0 after the partition starts',
+      `${failed?.max ?? '–'}`,
+      verdict(failed ? failed.max === 0 : null),
+    ]);
+  }
+  return rows;
+};
+
+/** Issue 22: the commit gap after the synchronous standby's loss, and new writers left without one. Pure. */
+export const issue22Rows = (groups: ScenarioDistribution[]): Cell[][] => {
+  const rows: Cell[][] = [];
+  const loss = groups.find((x) => x.scenario === 'sync-standby-loss' && x.commitGapSeconds !== undefined);
+  if (loss) {
+    const gap = loss.commitGapSeconds?.max;
+    rows.push([`longest time without a commit after the synchronous standby's loss (\`on\`), slowest of ${loss.runs}`, `≤ ${COMMIT_GAP_TARGET_SECONDS} s`, `${gap ?? '–'} s`, verdict(below(gap, COMMIT_GAP_TARGET_SECONDS))]);
+  }
+  const promoting = groups.filter((x) => x.synchronousChecked !== undefined && x.scenario !== 'sync-standby-loss' && (x.promotions ?? 0) > 0);
+  if (promoting.length > 0) {
+    const checked = promoting.reduce((sum, g) => sum + (g.synchronousChecked ?? 0), 0);
+    const left = promoting.reduce((sum, g) => sum + (g.synchronousLeftWithout ?? 0), 0);
+    const runs = promoting.map((g) => `${g.scenario} ${g.promotions}`).join(', ');
+    rows.push([
+      `new writers left without a synchronous standby while an in-region standby streams (60 s after it is seen streaming; new writers: ${runs})`,
+      'none',
+      `${left} of ${checked} with an in-region standby streaming`,
+      verdict(checked > 0 ? left === 0 : null),
+    ]);
+  }
+  return rows;
+};
+
 /** The drills' goal rows, then each group's pass count. Pure. */
 const drillRows = (groups: ScenarioDistribution[]): Cell[][] => {
   const rows: Cell[][] = [];
@@ -43,6 +92,7 @@ const drillRows = (groups: ScenarioDistribution[]): Cell[][] => {
     const slowest = g?.convergenceSeconds?.max;
     if (g) rows.push([`${what} (slowest of ${g.runs})`, `≤ ${CONVERGENCE_TARGET_SECONDS} s`, `${slowest ?? '–'} s`, verdict(below(slowest, CONVERGENCE_TARGET_SECONDS))]);
   }
+  rows.push(...issue21Rows(groups), ...issue22Rows(groups));
   for (const g of groups) rows.push([`drill ${g.label ?? g.scenario}: runs passed`, 'all pass', `${g.passed}/${g.runs}`, verdict(g.runs > 0 && g.passed === g.runs)]);
   return rows;
 };

@@ -5,7 +5,7 @@ import { emulatorEnv, startEmulator } from '../local/emulator';
 import { PROJECT_ROOT } from './bundles';
 import { measureColdStart } from './cold-start';
 import { measureDetection } from './detection';
-import { measureDrills, type DrillGroup } from './drill-rto';
+import { measureDrills, type DrillGroup, type DrillResult } from './drill-rto';
 import { BLIP_SECONDS, TRANSIENT_FAULT_SECONDS } from '../drill/scenarios';
 import { alarmSchema } from '../shared/config/schema';
 import { measureOverhead } from './failover-overhead';
@@ -13,7 +13,7 @@ import { measureMonitorScale } from './monitor-scale';
 import { progress } from './progress';
 import { cleanNumbers, renderReport } from './report';
 import { load, machine, type Baseline, type BenchResult, type SectionRun } from './result';
-import { parseBenchArgs, USAGE, type BenchOptions, type Section } from './options';
+import { parseBenchArgs, USAGE, type BenchOptions, type RowSet, type Section } from './options';
 import { UsageError } from '../shared/command-line';
 
 /**
@@ -54,28 +54,60 @@ export const convergenceGroups = (runs: number): DrillGroup[] => [
 ];
 
 /**
- * `--convergence-rows`: only the convergence's rows, measured now and merged into
- * docs/benchmarks.json (each row says when and how it was measured), then the markdown rendered.
+ * Issue 21's rows: the partitions that must never make two writers (`control-partition` must not
+ * promote nor refuse the healthy primary's writes; `region-isolated` must), and the region
+ * outage's RTO. Issue 22's: the commit gap after the synchronous standby's loss, and new writers
+ * left without a synchronous standby while an in-region standby streams from them.
  */
-const convergenceRows = async (options: BenchOptions) => {
+export const rowGroups = (set: RowSet, partitionRuns: number, runs: number): DrillGroup[] =>
+  set === 'issue22-writers'
+    ? rowGroups('issue22', partitionRuns, runs).filter((g) => g.scenario === 'switchover')
+    : set === 'issue21'
+    ? [
+        { label: 'control-partition (the control region loses every path into the primary’s region)', scenario: 'control-partition', runs: partitionRuns },
+        { label: 'region-isolated (the primary’s region cut off from both others, its hosts running)', scenario: 'region-isolated', runs: partitionRuns },
+        { label: 'region-outage', scenario: 'region-outage', runs },
+      ]
+    : [
+        { label: 'sync-standby-loss (the synchronous standby’s instance stops under commits)', scenario: 'sync-standby-loss', runs },
+        { label: 'primary-crash (the new writer’s synchronous standby checked)', scenario: 'primary-crash', runs },
+        { label: 'switchover (planned, to the in-region standby)', scenario: 'switchover', runs },
+      ];
+
+/**
+ * `--convergence-rows` and `--rows`: only these rows, measured now and merged into
+ * docs/benchmarks.json (each row says when and how it was measured, replacing a row of the same
+ * label), then the markdown rendered.
+ */
+const mergeRows = async (groups: DrillGroup[], command: string, concurrency: number) => {
   const docs = join(PROJECT_ROOT, 'docs');
   const file = join(docs, 'benchmarks.json');
-  const result = JSON.parse(readFileSync(file, 'utf8')) as BenchResult;
-  const section = result.drills?.result;
-  if (section?.status !== 'measured') throw new Error('docs/benchmarks.json has no measured drills section to add the rows to: run the whole bench');
+  const read = () => {
+    const result = JSON.parse(readFileSync(file, 'utf8')) as BenchResult;
+    const section = result.drills?.result;
+    if (section?.status !== 'measured') throw new Error('docs/benchmarks.json has no measured drills section to add the rows to: run the whole bench');
+    return { result, section };
+  };
+  read();
   const emulator = await startEmulator();
   Object.assign(process.env, emulatorEnv(emulator.endpoint));
+  const started = Date.now();
+  let measured: DrillResult;
   try {
-    const measured = await measureDrills(convergenceGroups(options.drillRuns), options.drillConcurrency);
-    const note = `${new Date().toISOString().slice(0, 10)}, apart from the other rows (npm run bench -- --convergence-rows): ${options.drillRuns} runs, ${options.drillConcurrency} at a time`;
-    const rows = measured.scenarios.map((row) => ({ ...row, measured: note }));
-    section.scenarios = [...section.scenarios.filter((row) => !rows.some((r) => r.label === row.label)), ...rows];
+    measured = await measureDrills(groups, concurrency);
   } finally {
     await emulator.stop();
   }
+  const minutes = Math.round((Date.now() - started) / 60_000);
+  const note = (runs: number) =>
+    `${new Date().toISOString().slice(0, 10)}, apart from the other rows (npm run bench -- ${command}): ${runs} runs, ${concurrency} at a time, ${minutes} min for the ${groups.length} rows, 1-min load ${load()} after`;
+  const rows = measured.scenarios.map((row) => ({ ...row, measured: note(row.runs) }));
+  // Read again: another merge may have written the file meanwhile.
+  const { result, section } = read();
+  section.scenarios = [...section.scenarios.filter((row) => !rows.some((r) => r.label === row.label)), ...rows];
   writeFileSync(file, `${JSON.stringify(cleanNumbers(result), null, 2)}\n`);
   writeFileSync(join(docs, 'benchmarks.md'), renderReport(result));
-  progress('added the convergence rows to docs/benchmarks.json and rendered docs/benchmarks.md');
+  progress(`merged ${groups.map((g) => g.label).join('; ')} into docs/benchmarks.json and rendered docs/benchmarks.md`);
 };
 
 const wanted = (options: BenchOptions, section: Section) => options.only.length === 0 || options.only.includes(section);
@@ -102,7 +134,11 @@ const main = async () => {
   const options = parseBenchArgs(process.argv.slice(2));
   if (options.command === 'help') return void process.stdout.write(`${USAGE}\n`);
   if (options.command === 'render') return render();
-  if (options.command === 'convergence-rows') return convergenceRows(options);
+  if (options.command === 'convergence-rows') return mergeRows(convergenceGroups(options.drillRuns), '--convergence-rows', options.drillConcurrency);
+  if (options.command === 'rows') {
+    const groups = options.rows.flatMap((set) => rowGroups(set, options.partitionRuns, options.drillRuns));
+    return mergeRows(groups, `--rows ${options.rows.join(',')}`, options.drillConcurrency);
+  }
   const started = Date.now();
   const baseline = JSON.parse(readFileSync(join(__dirname, 'baseline.json'), 'utf8')) as Baseline;
   const emulator = await startEmulator();

@@ -133,8 +133,12 @@ export interface DrillReport {
    * the top-level figures (fault, detection, RTO, DNS) are the last fault's and `rpo` sums the legs.
    */
   legs: DrillLeg[];
-  /** Rounds of the split-brain probe (sequences only: a fresh application session tries a write on every node every 100 ms) and the most writers any round saw. */
-  probe: { rounds: number; maxWriters: number } | null;
+  /** Rounds of the split-brain probe (a fresh application session tries a write on every node every 200 ms), the most writers any round saw, and the rounds that saw more than one. */
+  probe: { rounds: number; maxWriters: number; splitRounds?: number } | null;
+  /** sync-standby-loss: the longest time without a commit on the primary after its synchronous standby was lost (ms); null for the others. */
+  commitGapMs?: number | null;
+  /** A new writer with a standby streaming from it in its own region: whether the record named a synchronous standby for it, within 60 s of the drill first seeing it stream (issue 22). */
+  synchronousAfter?: SynchronousAfter | null;
   app: {
     parameter: { region: string; name: string };
     writes: number;
@@ -191,4 +195,21 @@ export interface ConvergenceFigures {
   goalMs: number;
   /** Scheduled invocations of convergeDns during the drill (EventBridge rate(1 minute)). */
   invocations: number;
+}
+
+/** The new writer's synchronous standby once an in-region standby streams from it (issue 22). */
+export interface SynchronousAfter {
+  writer: string;
+  /** Standbys in the writer's region observed streaming from it. */
+  inRegionStreaming: string[];
+  /** The synchronous standby the cluster record names for the writer at the check (null: none). */
+  recorded: string | null;
+  /** When the check ended, ms after the fault (it waits until the record names one, or 60 s after it first saw the standby stream). */
+  checkedAtMs: number;
+  /** How long the check waited from first seeing the in-region standby stream, ms. */
+  waitedMs: number;
+  /** An in-region standby streams and the record names no synchronous standby at the end of the check. */
+  leftWithout: boolean;
+  /** The monitor's last synchronous-standby outcome for the cluster at the check: why it did nothing, or its verdict's reason (null: none yet). */
+  monitorSaid: string | null;
 }

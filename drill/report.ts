@@ -96,6 +96,8 @@ export const assembleReport = ({ run, app, problems, shortened }: { run: DrillRu
     nodes: endState?.nodes ?? [],
     legs: run.legs ?? [single],
     probe: run.probe ?? null,
+    commitGapMs: run.commitGapMs ?? null,
+    synchronousAfter: run.synchronousAfter ?? null,
     app: {
       parameter: appSummary?.parameter ?? { region: '', name: '' },
       writes: appSummary?.attempts.filter((a) => a.ok).length ?? 0,
@@ -157,7 +159,11 @@ export const summaryText = (report: DrillReport): string => {
     `  nodes         ${report.nodes.map((n) => `${n.name} ${n.observed}${n.timeline !== null ? ` (timeline ${n.timeline}${n.upstream ? `, from ${n.upstream}` : ''})` : ''}`).join(', ')}`,
     ...(report.legs.length > 1 ? report.legs.map(legLine) : []),
     ...(report.convergence ? [convergenceLine(report.convergence)] : []),
-    ...(report.probe ? [`  probe         ${report.probe.rounds} rounds, at most ${report.probe.maxWriters} writer(s) in one`] : []),
+    ...(report.probe ? [`  probe         ${report.probe.rounds} rounds, at most ${report.probe.maxWriters} writer(s) in one, ${report.probe.splitRounds ?? '?'} with two or more`] : []),
+    ...(report.commitGapMs !== null && report.commitGapMs !== undefined ? [`  commit gap    ${secondsText(report.commitGapMs)} at most without a commit after the synchronous standby's loss`] : []),
+    ...(report.synchronousAfter
+      ? [`  synchronous   ${report.synchronousAfter.writer}: ${report.synchronousAfter.recorded ?? 'none'} recorded ${secondsText(report.synchronousAfter.checkedAtMs)} after the fault (${report.synchronousAfter.inRegionStreaming.join(', ')} streaming in its region)`]
+      : []),
     ...report.reasons.map((r) => `  reason        ${r}`),
     ...report.problems.map((p) => `  PROBLEM       ${p}`),
   ];

@@ -24,11 +24,15 @@ import { checkExpectations, convergenceProblems, outcomeOf } from './expectation
 import { keepStack } from './keep';
 import { Progress } from './progress';
 import { assembleReport, shortenedKnobs } from './report';
-import { castOf, scenarioNamed, type Cast, type Expectation, type Scenario } from './scenarios';
+import { castOf, commitGapOf, scenarioNamed, type Cast, type Expectation, type Scenario } from './scenarios';
 import type { DrillRunState } from './run-state';
 import { readDrillSeries } from './series';
 import { startDrillStack, type DrillStack } from './stack';
-import { observeEndState, type EndState } from './verify';
+import { inRegionStreaming, observeEndState, type EndState } from './verify';
+import { clusterRecordStore } from '../shared/workflow/environment';
+
+/** Issue 22: a new writer with an in-region standby streaming has a synchronous standby within this of the drill seeing it stream. */
+const SYNCHRONOUS_WITHIN_MS = 60_000;
 import { sleep } from '../shared/time';
 import { formatDuration } from '../shared/units';
 
@@ -124,6 +128,8 @@ class DrillRun implements DrillRunState {
   error: string | null = null;
   legs: DrillLeg[] | undefined;
   probe: DrillReport['probe'] | undefined;
+  commitGapMs: DrillReport['commitGapMs'];
+  synchronousAfter: DrillReport['synchronousAfter'];
   /** The split-brain probe: every 200 ms, which nodes take an application's write. */
   protected probeRun: SplitBrainProbe | undefined;
 
@@ -176,8 +182,43 @@ class DrillRun implements DrillRunState {
     // A fault that outlasts the workflow ends first: the application may only move once it has.
     if (scenario.afterWorkflow) await progress.step('fault ends', () => this.faultEnds(), (note) => note);
     await this.awaitApplication(this, this.expected.outcome === 'promoted' && (this.receipt as { outcome?: string } | null)?.outcome !== 'no-failover');
+    if (this.expected.outcome === 'promoted') await progress.step('synchronous standby', () => this.synchronousCheck(), (note) => note);
+    this.commitGapMs = commitGapOf(drill) ?? null;
     await this.markDns(this);
     this.endState = await progress.step('verify', () => this.verify(), (s) => `writers: ${s.writers.join(', ') || 'none'}; DNS → ${s.dns.target}`);
+  }
+
+  /**
+   * Issue 22: a new writer with a standby streaming from it in its own region has a synchronous
+   * standby in the cluster record within 60 s of the drill first seeing that standby stream (the
+   * monitor still running); waits for it until then, and records what it found.
+   */
+  private async synchronousCheck(): Promise<string> {
+    const drill = this.drill!;
+    const faultAt = this.faultAt ?? Date.now();
+    const state = await observeEndState(drill.cluster, drill.topology, this.cast!.primary.name);
+    const writer = state.writers.length === 1 ? state.writers[0]! : null;
+    if (writer === null || writer === this.cast!.primary.name) return 'no new writer to check';
+    const streaming = inRegionStreaming(drill.cluster.nodes, state.nodes, writer);
+    if (streaming.length === 0) return `no standby streams from ${writer} in its region: nothing to make synchronous`;
+    const records = clusterRecordStore(drill.stack.config);
+    const named = async () => {
+      const record = await records.read(drill.cluster.name);
+      return record?.writer === writer && record.synchronous?.writer === writer ? record.synchronous.node : null;
+    };
+    // From the first sight of it streaming: a switchover's own rejoin may end after the 60 s from the fault.
+    const streamingSince = Date.now();
+    let recorded = await named();
+    while (recorded === null && Date.now() < streamingSince + SYNCHRONOUS_WITHIN_MS) {
+      await sleep(500);
+      recorded = await named();
+    }
+    const last = this.monitor?.synchronous.filter((o) => o.cluster === drill.cluster.name).at(-1);
+    const monitorSaid = last ? (last.deferred ?? last.page ?? last.verdict?.reason ?? null) : null;
+    this.synchronousAfter = { writer, inRegionStreaming: streaming, recorded, checkedAtMs: Date.now() - faultAt, waitedMs: Date.now() - streamingSince, leftWithout: recorded === null, monitorSaid };
+    return recorded === null
+      ? `${writer} has no synchronous standby ${formatDuration(Date.now() - streamingSince)} after ${streaming.join(', ')} was seen streaming from it in its region (the monitor: ${monitorSaid ?? 'no outcome yet'})`
+      : `${writer}'s synchronous standby is ${recorded} (recorded ${formatDuration(Date.now() - faultAt)} after the fault, ${formatDuration(Date.now() - streamingSince)} after ${streaming.join(', ')} was seen streaming)`;
   }
 
   /** The scenario ends its fault; what the convergence finished, and the execution that settled the incident, are kept. */
@@ -330,7 +371,7 @@ class DrillRun implements DrillRunState {
   /** Stops the probe and records how many rounds it made and the most writers one round saw. */
   protected async stopProbe(): Promise<ProbeRound[]> {
     const rounds = (await this.probeRun?.stop()) ?? [];
-    this.probe = { rounds: rounds.length, maxWriters: Math.max(0, ...rounds.map((r) => r.writable.length)) };
+    this.probe = { rounds: rounds.length, maxWriters: Math.max(0, ...rounds.map((r) => r.writable.length)), splitRounds: rounds.filter((r) => r.writable.length > 1).length };
     return rounds;
   }
 

@@ -39,4 +39,6 @@ export interface DrillRunState {
   /** A sequence's legs (undefined: a single fault, reported as one leg). */
   legs?: DrillLeg[];
   probe?: DrillReport['probe'];
+  commitGapMs?: DrillReport['commitGapMs'];
+  synchronousAfter?: DrillReport['synchronousAfter'];
 }

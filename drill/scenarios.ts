@@ -360,6 +360,11 @@ const transient = (name: DrillScenario, outcome: (cast: Cast) => Pick<Expectatio
  * monitor drops it (policy.syncLossSeconds), then resume without it; its instance started again, it
  * is made synchronous again. What the record said at each point goes into the report.
  */
+const commitGaps = new Map<DrillStack, number>();
+
+/** sync-standby-loss: the longest time without a commit after the synchronous standby was lost (ms), once measured. */
+export const commitGapOf = (drill: DrillStack): number | undefined => commitGaps.get(drill);
+
 const syncStandbyLoss = async (drill: DrillStack, cast: Cast): Promise<string> => {
   const sync = need(cast.sync, 'sync-standby', 'sync-standby-loss');
   const { primary } = cast;
@@ -375,6 +380,7 @@ const syncStandbyLoss = async (drill: DrillStack, cast: Cast): Promise<string> =
     const lostAt = Date.now();
     await waitFor(`commits on ${primary.name} to resume without ${sync.name}`, async () => clock.ackedSince(lostAt + 500) > 3, { timeoutMs: 60_000, intervalMs: 100 });
     const gapMs = clock.longestGapFrom(lostAt) ?? 0;
+    commitGaps.set(drill, gapMs);
     const degraded = await waitFor('the record to show no synchronous standby', async () => ((await recorded())?.node === null ? recorded() : false), { timeoutMs: 30_000, intervalMs: 250 });
     await ec2Client(sync.region).send(new StartInstancesCommand({ InstanceIds: [sync.instanceId] }));
     await drill.topology.start(sync.name);

@@ -6,7 +6,7 @@ import { readCname } from '../shared/aws/route53';
 import { readParameterFresh } from '../shared/aws/ssm';
 import type { ClusterConfig } from '../shared/config/schema';
 import { databaseUrlTarget } from '../shared/database-url';
-import type { DrillReport, ObservedRole } from './drill-report';
+import type { DrillReport, ObservedNode, ObservedRole } from './drill-report';
 import type { Topology } from '../local/topology';
 import { mapTopology } from '../shared/actions/topology';
 import { TOPOLOGY_SQL, topologyOf, WAL_TIMELINE_SQL } from '../shared/postgres/topology-sql';
@@ -91,4 +91,11 @@ export const observeEndState = async (cluster: ClusterConfig, topology: Topology
     oldPrimaryFenced: old !== undefined && old.observed === 'down' && STOPPED.has(old.instanceState ?? ''),
     oldPrimaryDown: old !== undefined && old.observed === 'down',
   };
+};
+
+/** Standbys in the writer's region observed streaming from it (issue 22: such a writer needs a synchronous standby). Pure. */
+export const inRegionStreaming = (members: ReadonlyArray<{ name: string; region: string }>, observed: ReadonlyArray<Pick<ObservedNode, 'name' | 'observed' | 'upstream'>>, writer: string): string[] => {
+  const region = members.find((m) => m.name === writer)?.region;
+  if (region === undefined) return [];
+  return observed.filter((n) => n.name !== writer && n.observed === 'standby' && n.upstream === writer && members.find((m) => m.name === n.name)?.region === region).map((n) => n.name);
 };

@@ -1,7 +1,7 @@
 import type { Metafile } from 'esbuild';
 import { analyseMetafile, naiveEntrySource } from '../../bench/bundles';
 import { datapointVariants, detectionBoundSeconds } from '../../bench/detection';
-import { promotionToDatabaseUrlMs, summariseDrills } from '../../bench/drill-rto';
+import { probeFigures, promotionToDatabaseUrlMs, summariseDrills } from '../../bench/drill-rto';
 import { movedAfterMs, slowestCalls, stateShares } from '../../bench/failover-overhead';
 import { callsByKind, perState, type FullRun } from '../../bench/failover-runs';
 import { replicatedConfig, roundDurations } from '../../bench/monitor-scale';
@@ -144,5 +144,26 @@ describe('failover overhead until applications can move', () => {
     const startedAt = '2026-01-01T00:00:00.000Z';
     expect(movedAfterMs({ startedAt, steps: [{ step: 'promotion', startedAt, endedAt: '2026-01-01T00:00:00.150Z', ms: 150 }, { step: 'databaseUrl', startedAt, endedAt: '2026-01-01T00:00:00.240Z', ms: 90 }] })).toBe(240);
     expect(movedAfterMs({ startedAt, steps: [] })).toBeNull();
+  });
+});
+
+describe('drill summaries for the partition and synchronous replication goals', () => {
+  it('adds up probe rounds and those with two writers; a report that did not count them leaves the count unknown', () => {
+    expect(probeFigures([{ probe: { rounds: 100, maxWriters: 1, splitRounds: 0 } }, { probe: { rounds: 50, maxWriters: 2, splitRounds: 3 } }])).toEqual({ probeRounds: 150, probeSplitRounds: 3 });
+    expect(probeFigures([{ probe: { rounds: 100, maxWriters: 1, splitRounds: 0 } }, { probe: { rounds: 50, maxWriters: 1 } }])).toEqual({ probeRounds: 150, probeSplitRounds: null });
+    expect(probeFigures([{ probe: null }])).toEqual({ probeRounds: 0, probeSplitRounds: null });
+  });
+
+  it('takes the commit gap, the application’s failed writes and the synchronous checks from the reports', () => {
+    const run = (extra: Partial<DrillReport>) =>
+      ({ passed: true, problems: [], outcome: 'promoted', detectionMs: null, rtoMs: null, appDowntimeMs: 0, receipt: null, probe: null, rpo: { ackedRowsLost: 0, ackedRows: 1, receiptBytes: null, receiptUpperBoundBytes: null }, ...extra }) as unknown as DrillReport;
+    const app = (failures: number) => ({ failures }) as DrillReport['app'];
+    const sync = (leftWithout: boolean) => ({ writer: 'b', inRegionStreaming: ['a'], recorded: leftWithout ? null : 'a', checkedAtMs: 1000, waitedMs: 500, leftWithout, monitorSaid: null });
+    const summary = summariseDrills('switchover', [
+      run({ commitGapMs: 10_200, app: app(0), synchronousAfter: sync(false) }),
+      run({ commitGapMs: 10_400, app: app(2), synchronousAfter: sync(true) }),
+      run({ commitGapMs: null, app: app(0), synchronousAfter: null }),
+    ]);
+    expect(summary).toMatchObject({ commitGapSeconds: { n: 2, max: 10.4 }, appWriteFailures: { n: 3, max: 2 }, synchronousChecked: 2, synchronousLeftWithout: 1 });
   });
 });

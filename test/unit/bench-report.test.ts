@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OverheadResult } from '../../bench/failover-overhead';
-import { renderReport, summaryRows } from '../../bench/report';
+import { issue21Rows, issue22Rows, renderReport, summaryRows } from '../../bench/report';
 import { callBudget, drillSection } from '../../bench/report-sections';
 import type { Baseline, BenchResult } from '../../bench/result';
 import type { ScenarioDistribution } from '../../bench/drill-rto';
@@ -121,5 +121,40 @@ describe('bench report: the drills against the failover goals', () => {
       ['promotions from monitor-path-loss (20 s) (alarm fired in 10)', '0', '1 of 10', 'no'],
     ]);
     expect(rows.at(-1)).toEqual(['drill monitor-path-loss (20 s): runs passed', 'all pass', '9/10', 'no']);
+  });
+
+  it('issue 21: probe rounds with two writers per partition drill, promotions and refused writes in control-partition', () => {
+    const groups = [
+      group('control-partition (x)', 'control-partition', { runs: 10, promotions: 0, probeRounds: 1500, probeSplitRounds: 0, appWriteFailures: { n: 10, min: 0, median: 0, max: 0 } }),
+      group('region-isolated (x)', 'region-isolated', { runs: 10, promotions: 10, probeRounds: 2000, probeSplitRounds: 2 }),
+    ];
+    expect(issue21Rows(groups)).toEqual([
+      ['probe rounds with two writers, `control-partition` (10 runs, a round every 200 ms)', '0', '0 of 1500', 'yes'],
+      ['probe rounds with two writers, `region-isolated` (10 runs, a round every 200 ms)', '0', '2 of 2000', 'no'],
+      ['promotions in `control-partition` (10 runs)', '0', '0 of 10', 'yes'],
+      ['writes refused by the healthy primary during a control-region partition (most in one of 10 runs)', '0 after the partition starts', '0', 'yes'],
+    ]);
+    // A report that did not count split rounds proves nothing: no verdict.
+    expect(issue21Rows([group('region-isolated', 'region-isolated', { probeRounds: 10, probeSplitRounds: null })])[0]).toEqual([
+      'probe rounds with two writers, `region-isolated` (5 runs, a round every 200 ms)',
+      '0',
+      '– of 10',
+      '–',
+    ]);
+    expect(issue21Rows([group('region-outage', 'region-outage', {})])).toEqual([]);
+  });
+
+  it('issue 22: the slowest commit gap after the synchronous standby’s loss, and new writers left without a synchronous standby', () => {
+    const rows = issue22Rows([
+      group('sync-standby-loss (x)', 'sync-standby-loss', { runs: 3, commitGapSeconds: { n: 3, min: 10, median: 10.2, max: 16 }, synchronousChecked: 0, synchronousLeftWithout: 0 }),
+      group('primary-crash', 'primary-crash', { runs: 3, promotions: 3, synchronousChecked: 0, synchronousLeftWithout: 0 }),
+      group('switchover (x)', 'switchover', { runs: 3, promotions: 3, synchronousChecked: 3, synchronousLeftWithout: 1 }),
+    ]);
+    expect(rows).toEqual([
+      ["longest time without a commit after the synchronous standby's loss (`on`), slowest of 3", '≤ 15 s', '16 s', 'no'],
+      ['new writers left without a synchronous standby while an in-region standby streams (60 s after it is seen streaming; new writers: primary-crash 3, switchover 3)', 'none', '1 of 3 with an in-region standby streaming', 'no'],
+    ]);
+    // No new writer had an in-region standby streaming: nothing was checked, no verdict.
+    expect(issue22Rows([group('primary-crash', 'primary-crash', { promotions: 2, synchronousChecked: 0, synchronousLeftWithout: 0 })])[0]?.[3]).toBe('–');
   });
 });

@@ -41,7 +41,7 @@ describe('pgfo command line (node:util parseArgs, strict)', () => {
 
 describe('bench command line', () => {
   it('runs every section with the default counts', () => {
-    expect(parseBenchArgs([])).toEqual({ command: 'bench', only: [], runs: 7, drillRuns: 5, drillConcurrency: 5 });
+    expect(parseBenchArgs([])).toEqual({ command: 'bench', only: [], runs: 7, drillRuns: 5, drillConcurrency: 5, rows: [], partitionRuns: 10 });
   });
 
   it('reads sections and counts, and --render and --help', () => {
@@ -50,11 +50,19 @@ describe('bench command line', () => {
     expect(parseBenchArgs(['-h']).command).toBe('help');
   });
 
+  it('reads --rows and --partition-runs', () => {
+    expect(parseBenchArgs(['--rows', 'issue21,issue22', '--partition-runs=6'])).toMatchObject({ command: 'rows', rows: ['issue21', 'issue22'], partitionRuns: 6 });
+    expect(parseBenchArgs(['--rows=issue22'])).toMatchObject({ command: 'rows', rows: ['issue22'], partitionRuns: 10 });
+  });
+
   it.each([
     [['--only', 'everything'], '--only: unknown section everything'],
     [['--runs', '0'], '--runs: a whole number of at least 1 (got 0)'],
     [['--runs=2.5'], '--runs: a whole number of at least 1 (got 2.5)'],
     [['--fast'], '--fast: unknown flag'],
+    [['--rows', 'issue99'], '--rows: unknown row set issue99'],
+    [['--rows=,'], '--rows: name at least one row set'],
+    [['--rows', 'issue21', '--partition-runs', '0'], '--partition-runs: a whole number of at least 1 (got 0)'],
   ])('refuses %j naming the flag', (argv, message) => {
     expect(() => parseBenchArgs(argv)).toThrow(UsageError);
     expect(() => parseBenchArgs(argv)).toThrow(message);

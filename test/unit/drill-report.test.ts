@@ -4,6 +4,7 @@ import { castOf, scenarioNamed } from '../../drill/scenarios';
 import type { DrillReport } from '../../drill/drill-report';
 import { renderReportHtml } from '../../drill/report-html';
 import { aConfig } from '../fixtures/config';
+import { inRegionStreaming } from '../../drill/verify';
 
 const aReport = (overrides: Partial<DrillReport> = {}): DrillReport => ({
   scenario: 'region-outage',
@@ -295,5 +296,21 @@ describe('what the convergence finished, against the goal', () => {
 
   it('a failover started by a new alarm event does not prove the restart', () => {
     expect(convergenceProblems({ ...figures, urlsOnWriterMs: null, failoverStartedMs: 5000, startedBy: 'alarm' })).toEqual([expect.stringMatching(/started by a new alarm event, not by the convergence/)]);
+  });
+});
+
+describe('a new writer’s in-region standbys', () => {
+  const members = [
+    { name: 'a', region: 'us-east-1' },
+    { name: 'b', region: 'us-east-1' },
+    { name: 'c', region: 'us-west-2' },
+  ];
+  const node = (name: string, observed: 'writable' | 'standby' | 'down', upstream: string | null) => ({ name, observed, upstream });
+
+  it('names the standbys in the writer’s region that stream from it, not those elsewhere, down or streaming from another node', () => {
+    expect(inRegionStreaming(members, [node('a', 'standby', 'b'), node('b', 'writable', null), node('c', 'standby', 'b')], 'b')).toEqual(['a']);
+    expect(inRegionStreaming(members, [node('a', 'down', null), node('b', 'writable', null), node('c', 'standby', 'b')], 'b')).toEqual([]);
+    expect(inRegionStreaming(members, [node('a', 'standby', 'c'), node('b', 'writable', null)], 'b')).toEqual([]);
+    expect(inRegionStreaming(members, [node('a', 'standby', 'x')], 'x')).toEqual([]);
   });
 });
