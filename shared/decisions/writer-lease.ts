@@ -151,7 +151,8 @@ export const judgeWriterLease = (
   };
 };
 
-/** What another helper's witness says of the writer (not configured yet: 'not-configured'). */
+/** What the witness says of the writer, when the caller asked it ('not-configured': not asked here; the
+ * confirmation applies the witness's own gate, `crossRegionGate`, after this one). */
 export type WitnessView = 'agrees-down' | 'sees-alive' | 'unknown' | 'not-configured';
 
 export type GateVerdict = { promote: true; fenceUnreachableAcceptable: boolean; reason: string } | { promote: false; wait: boolean; reason: string };
@@ -176,7 +177,7 @@ export const promotionGate = (facts: { lease: LeaseJudgement; witness: WitnessVi
   if (witness === 'agrees-down') return { promote: true, fenceUnreachableAcceptable: false, reason: `writer lease unknown (${lease.detail}); the witness agrees the writer is down` };
   if (witness === 'sees-alive') return { promote: false, wait: false, reason: `writer lease unknown (${lease.detail}); the witness sees the writer alive` };
   if (witness === 'unknown') return { promote: false, wait: true, reason: `writer lease unknown (${lease.detail}) and the witness cannot tell` };
-  return { promote: true, fenceUnreachableAcceptable: false, reason: `writer lease unknown (${lease.detail}); no witness configured: the fence decides (sound only without agents)` };
+  return { promote: true, fenceUnreachableAcceptable: false, reason: `writer lease unknown (${lease.detail}); across regions the witness's gate decides next (without a witness, the fence)` };
 };
 
 /**
