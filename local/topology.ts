@@ -273,6 +273,8 @@ async function createRolesAndDatabase(topo: TopologyImpl, options: TopologyOptio
 
 class TopologyImpl implements Topology {
   private tornDown = false;
+  /** `pg_ctl start` under way, per node (see start). */
+  private readonly starting = new Map<string, Promise<void>>();
   readonly passFile: string;
 
   constructor(
@@ -334,10 +336,19 @@ class TopologyImpl implements Topology {
     await pg.pgCtlStop(dirs, mode);
   }
 
+  /**
+   * Starts the node's PostgreSQL unless it runs. Starts that overlap (a test, the modelled instance
+   * boot and the node's writer-lease agent may all start it) share one `pg_ctl start`: two would race
+   * for postmaster.pid and the loser would fail although the server came up.
+   */
   async start(name: string): Promise<void> {
+    const inflight = this.starting.get(name);
+    if (inflight) return inflight;
     const { dirs } = this.node(name);
     if (this.isRunning(name)) return;
-    await pg.pgCtlStart(dirs);
+    const started = pg.pgCtlStart(dirs).finally(() => this.starting.delete(name));
+    this.starting.set(name, started);
+    return started;
   }
 
   isRunning(name: string): boolean {
