@@ -33,32 +33,39 @@ export type Invoke<R = unknown> = (event: unknown) => Promise<R>;
  * out); everything local calls handlers through this, never with casts of its own.
  */
 const asInvoke =
-  <R>(handler: unknown, functionName: string): Invoke<R> =>
+  <R>(handler: unknown, functionName: string, region?: string): Invoke<R> =>
   (event) =>
-    (handler as LocalHandler)(event, lambdaContext(functionName)) as Promise<R>;
+    (handler as LocalHandler)(event, lambdaContext(functionName, region)) as Promise<R>;
 
 export type TriggerResult = { started: boolean; executionName?: string; reason: string };
 export type ManualFailoverResult = { started: boolean; executionName: string; executionArn?: string };
 
-/** The operator Lambdas and the monitor, exactly as deployed (input validation included). */
-export const localHandlers = {
-  monitor: asInvoke<{ errors: string[]; synchronous: SynchronousOutcome[] }>(monitor, 'monitor'),
-  /** The EC2 state-change rule's target (the emulator delivers no events: local/instance-boot.ts does). */
-  nodeReturned: asInvoke(nodeReturned, 'nodeReturned'),
-  status: asInvoke(status, 'status'),
-  plan: asInvoke(plan, 'plan'),
-  // The switchover rejoins the old primary: the rejoin document runs on its local node, as above.
-  switchover: asInvoke(lambda('switchover', makeSwitchover(localCommandRunner()), { input: switchoverRequestSchema }), 'switchover'),
-  history: asInvoke(history, 'history'),
-  /** As deployed: started executions go to Step Functions (localConvergeDns runs them here). */
-  convergeDns: asInvoke<{ clusters: ClusterConvergence[]; passes: number }>(convergeDns, 'convergeDns'),
-  convergeFences: asInvoke<{ clusters: PendingFencesResult[] }>(convergeFences, 'convergeFences'),
-  // The emulator does not run commands: the rejoin document runs on the local node instead.
-  rejoin: asInvoke(lambda('rejoin', makeRejoin(localCommandRunner()), { input: rejoinRequestSchema }), 'rejoin'),
-  pause: asInvoke(pause, 'pause'),
-  resume: asInvoke(resume, 'resume'),
-  resolve: asInvoke(resolve, 'resolve'),
-} satisfies Record<OperatorFunction | 'monitor' | 'nodeReturned' | 'convergeDns' | 'convergeFences', Invoke>;
+/**
+ * The operator Lambdas and the monitor, exactly as deployed (input validation included), as the
+ * stack in `region` runs them (undefined: the home region's, as a one-region control plane).
+ */
+export const localHandlersIn = (region?: string) =>
+  ({
+    monitor: asInvoke<{ errors: string[]; synchronous: SynchronousOutcome[] }>(monitor, 'monitor', region),
+    /** The EC2 state-change rule's target (the emulator delivers no events: local/instance-boot.ts does). */
+    nodeReturned: asInvoke(nodeReturned, 'nodeReturned', region),
+    status: asInvoke(status, 'status', region),
+    plan: asInvoke(plan, 'plan', region),
+    // The switchover rejoins the old primary: the rejoin document runs on its local node, as above.
+    switchover: asInvoke(lambda('switchover', makeSwitchover(localCommandRunner()), { input: switchoverRequestSchema }), 'switchover', region),
+    history: asInvoke(history, 'history', region),
+    /** As deployed: started executions go to Step Functions (localConvergeDns runs them here). */
+    convergeDns: asInvoke<{ clusters: ClusterConvergence[]; passes: number }>(convergeDns, 'convergeDns', region),
+    convergeFences: asInvoke<{ clusters: PendingFencesResult[] }>(convergeFences, 'convergeFences', region),
+    // The emulator does not run commands: the rejoin document runs on the local node instead.
+    rejoin: asInvoke(lambda('rejoin', makeRejoin(localCommandRunner()), { input: rejoinRequestSchema }), 'rejoin', region),
+    pause: asInvoke(pause, 'pause', region),
+    resume: asInvoke(resume, 'resume', region),
+    resolve: asInvoke(resolve, 'resolve', region),
+  }) satisfies Record<OperatorFunction | 'monitor' | 'nodeReturned' | 'convergeDns' | 'convergeFences', Invoke>;
+
+/** The home region's handlers (a one-region control plane, and every local test that runs one). */
+export const localHandlers = localHandlersIn();
 
 /** Step Functions' StartExecution, done by the local runner (same name: started once). */
 export const localStarter =
@@ -70,11 +77,11 @@ export const localFailoverMachine = (options: LocalStateMachineOptions = {}): Lo
   new LocalStateMachine(failoverTaskHandlers as unknown as Record<string, LocalHandler>, options);
 
 /** The alarm trigger as deployed, starting executions on `machine`. */
-export const localTrigger = (machine: LocalStateMachine): Invoke<TriggerResult> =>
-  asInvoke(lambda('startFailover', makeStartFailover(localStarter(machine)), { input: alarmEventSchema }), 'startFailover');
+export const localTrigger = (machine: LocalStateMachine, region?: string): Invoke<TriggerResult> =>
+  asInvoke(lambda('startFailover', makeStartFailover(localStarter(machine)), { input: alarmEventSchema }), 'startFailover', region);
 
 /** The scheduled convergence as deployed, seeing and starting executions on `machine`. */
-export const localConvergeDns = (machine: LocalStateMachine, options: { pause?: ConvergeDeps['pause'] } = {}): Invoke<{ clusters: ClusterConvergence[]; passes: number }> =>
+export const localConvergeDns = (machine: LocalStateMachine, options: { pause?: ConvergeDeps['pause']; region?: string } = {}): Invoke<{ clusters: ClusterConvergence[]; passes: number }> =>
   asInvoke(
     lambda(
       'convergeDns',
@@ -86,11 +93,12 @@ export const localConvergeDns = (machine: LocalStateMachine, options: { pause?: 
       { input: convergeDnsInput },
     ),
     'convergeDns',
+    options.region,
   );
 
 /** The operator's failover Lambda as deployed, starting executions on `machine`. */
-export const localManualFailover = (machine: LocalStateMachine): Invoke<ManualFailoverResult> =>
-  asInvoke(lambda('failover', makeManualFailover(localStarter(machine)), { input: manualFailoverRequestSchema }), 'failover');
+export const localManualFailover = (machine: LocalStateMachine, region?: string): Invoke<ManualFailoverResult> =>
+  asInvoke(lambda('failover', makeManualFailover(localStarter(machine)), { input: manualFailoverRequestSchema }), 'failover', region);
 
 /**
  * Ends what the handlers keep between invocations (the failover login's kept sessions, the SDK

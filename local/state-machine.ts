@@ -66,11 +66,14 @@ const functionTimeoutSeconds = (functionName: string): number => {
  * A minimal Lambda context for in-process invocations, with the function's deployed timeout (middy
  * ends an invocation that outlives it, as Lambda would).
  */
-export const lambdaContext = (functionName: string) => {
+export const lambdaContext = (functionName: string, region?: string) => {
   const deadline = Date.now() + functionTimeoutSeconds(functionName) * 1000;
   return {
     functionName,
     awsRequestId: `local-${Date.now()}`,
+    // As Lambda gives it: the ARN names the region of the stack the function belongs to (a local
+    // control plane standing for one region of a multi-region deployment passes it).
+    ...(region ? { invokedFunctionArn: `arn:aws:lambda:${region}:000000000000:function:pgfo-local-${functionName}` } : {}),
     getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
   };
 };
@@ -78,6 +81,8 @@ export const lambdaContext = (functionName: string) => {
 export interface LocalStateMachineOptions {
   definitionFile?: string;
   retryIntervalMs?: number;
+  /** The control region whose stack this machine belongs to (its tasks run as that stack). @default none: the home region */
+  region?: string;
   /** Called as each state is entered (progress for people watching). */
   onStateEntered?: (execution: string, state: string) => void;
   /**
@@ -113,7 +118,7 @@ export class LocalStateMachine {
       const handler = key ? handlers[key] : undefined;
       if (!key || !handler) throw new Error(`state ${stateName}: no local handler for function ${key ?? '(none)'}`);
       const before = options.beforeTask;
-      this.overrides[stateName] = before ? async (input) => (await before(stateName), handler(input, lambdaContext(key))) : (input) => handler(input, lambdaContext(key));
+      this.overrides[stateName] = before ? async (input) => (await before(stateName), handler(input, lambdaContext(key, options.region))) : (input) => handler(input, lambdaContext(key, options.region));
     }
     this.machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
   }

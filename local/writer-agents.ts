@@ -63,9 +63,9 @@ export class LocalWriterAgents {
 
 /**
  * The writer-lease store of the local stack with agents: a global table with strong consistency in
- * the US region set, its replicas in the control region and us-east-1, the witness in us-east-2.
+ * the US region set, its replicas in the two control regions of the example, the witness in us-east-1.
  */
-export const LOCAL_WRITER_LEASE = { replicaRegions: ['us-west-2', 'us-east-1'], witnessRegion: 'us-east-2' } as const;
+export const LOCAL_WRITER_LEASE = { replicaRegions: ['us-west-2', 'us-east-2'], witnessRegion: 'us-east-1' } as const;
 
 /** Puts the local writer-lease store into a configuration template (before the stack is built). */
 export const withLocalWriterLease = (config: FailoverConfig): void => {

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { InvalidInputError } from './errors';
 import { formatPath } from './config/load';
 import { log, withLogContext, type LogContext } from './log';
+import { regionOfFunctionArn, withStackRegion } from './config/stack-region';
 
 /**
  * A schema's object accepts any object, so a Map or a Date would read as {}. An event is JSON: a
@@ -79,7 +80,10 @@ export const lambda = <S extends z.ZodType, R>(
     .use(logErrors(name) as middy.MiddlewareObj<z.output<S>, R>)
     .use(validateInput(options.input) as middy.MiddlewareObj<z.output<S>, R>)
     .handler((event, context: unknown) =>
-      withLogContext(invocationContext(name, event, context), () =>
-        fn(event, typeof (context as Partial<InvocationContext> | undefined)?.getRemainingTimeInMillis === 'function' ? (context as InvocationContext) : undefined),
+      // The stack this invocation belongs to is the region in the function's own ARN (config/stack-region.ts).
+      withStackRegion(regionOfFunctionArn((context as { invokedFunctionArn?: unknown } | undefined)?.invokedFunctionArn), () =>
+        withLogContext(invocationContext(name, event, context), () =>
+          fn(event, typeof (context as Partial<InvocationContext> | undefined)?.getRemainingTimeInMillis === 'function' ? (context as InvocationContext) : undefined),
+        ),
       ),
     );

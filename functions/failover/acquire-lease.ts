@@ -1,6 +1,7 @@
 import { clusterContext } from '../../shared/config/cluster-context';
 import { readRecord } from '../../shared/actions/topology';
 import { describePause } from '../../shared/decisions/cluster-record';
+import { arbiterView } from '../../shared/decisions/arbiter';
 import { leaseStore } from '../../shared/workflow/environment';
 import { executionInputSchema, type ExecutionInput, type LeaseResult } from '../../shared/workflow/state';
 import { timed } from '../../shared/time';
@@ -12,16 +13,23 @@ import { log } from '../../shared/log';
  * retried event or an operator action while this runs finds the lease held and stops here. While
  * automatic failover is paused, an automatic execution stops here too (without taking the lease),
  * and its receipt says who paused it, since when and why; an operator's failover is not held back.
+ * An automatic execution in the stack of the recorded writer's region stops here too (passive).
  */
 export const acquireLease = (state: ExecutionInput): Promise<LeaseResult> =>
   timed(async () => {
     const context = clusterContext(state.cluster);
     if (state.mode === 'automatic') {
-      const { paused } = await readRecord(context, { seed: false });
-      if (paused) {
-        const reason = `${state.cluster}: automatic failover ${describePause(paused)}`;
+      const record = await readRecord(context, { seed: false });
+      if (record.paused) {
+        const reason = `${state.cluster}: automatic failover ${describePause(record.paused)}`;
         log.warn('automatic failover paused', { cluster: state.cluster, execution: state.executionName, reason });
         return { acquired: false, paused: true, reason };
+      }
+      // The stack in the recorded writer's region does not fail it over: it would go down with it.
+      const arbiter = arbiterView(context.config, context.cluster, { node: record.writer, from: 'record' }, context.config.controlRegion);
+      if (!arbiter.acts) {
+        log.info('passive for this cluster', { cluster: state.cluster, execution: state.executionName, reason: arbiter.reason });
+        return { acquired: false, paused: false, passive: true, reason: arbiter.reason };
       }
     }
     const now = Date.now();

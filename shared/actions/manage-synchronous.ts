@@ -1,3 +1,4 @@
+import { arbiterView } from '../decisions/arbiter';
 import type { Client } from 'pg';
 import type { ClusterRecordStore } from '../aws/cluster-record';
 import type { LeaseStore } from '../aws/lease';
@@ -108,6 +109,9 @@ export const manageSynchronous = async (
     return { ...none, writer: writerSeen.node, verdict: null, recorded: record.synchronous ?? null, deferred: `the cluster record names ${record.writer} as the writer, not ${writerSeen.node}: not touched` };
   }
   const writer = nodeNamed(cluster, record.writer, 'cluster record writer');
+  // A stack in the writer's own region is passive: the stacks outside it manage the setting.
+  const arbiter = arbiterView(context.config, cluster, { node: record.writer, from: 'record' }, context.config.controlRegion);
+  if (!arbiter.acts) return { ...none, writer: writer.name, verdict: null, recorded: record.synchronous ?? null, deferred: arbiter.reason };
   const verdict = decideSynchronous({
     mode: cluster.policy.synchronousMode,
     lossSeconds: cluster.policy.syncLossSeconds,

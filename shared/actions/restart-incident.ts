@@ -9,6 +9,7 @@ import { decideRestart, type RestartVerdict } from '../decisions/reconcile';
 import { failoverIncident } from '../decisions/trigger';
 import { alarmDefinitions } from '../infra/alarms';
 import { observed } from './published-facts';
+import { arbiterNow } from './arbiter';
 import type { RepairReceipt } from './repair-receipt';
 
 export type RestartOutcome = RestartVerdict & { executionName?: string; started?: boolean; receipt?: RepairReceipt };
@@ -28,6 +29,11 @@ export const restartStrandedAlarm = async (
   const { config, cluster } = context;
   const alarm = alarmDefinitions(config, context.alarmPrefix).find((a) => a.cluster === cluster.name && a.triggersFailover);
   if (!alarm) return { start: false, reason: `${cluster.name} has no failover alarm` };
+  // The stack in the recorded writer's region restarts nothing (the others arbitrate); a record it
+  // cannot read is no proof that it may: the next pass looks again.
+  const arbiter = await arbiterNow(context, deps.records);
+  if (!arbiter.ok) return { start: false, reason: arbiter.reason };
+  if (!arbiter.view.acts) return { start: false, reason: arbiter.view.reason };
   const alarmSeen = await observed(readAlarm(cloudWatchClient(config.controlRegion), alarm.alarmName).then((a) => ({ name: alarm.alarmName, state: a?.state ?? null, since: a?.since ?? null })));
   // The episode's executions are those since the alarm's last change (all running ones besides).
   const episode = alarmSeen.ok && alarmSeen.value.since ? Date.parse(alarmSeen.value.since) : now;

@@ -6,6 +6,7 @@ import { ConfigError } from '../errors';
 import { configSchema, type FailoverConfig } from './schema';
 import { semanticProblems } from './rules';
 import { LOCAL_STAGE, stageProblems } from './stage-guard';
+import { stackRegion } from './stack-region';
 
 /** Environment variable naming the configuration file the functions read. */
 export const CONFIG_FILE_ENV = 'PGFO_CONFIG_FILE';
@@ -96,12 +97,25 @@ export const loadConfigForStage = (file: string, stage: string, source = file): 
   return config;
 };
 
-let cached: { file: string; config: FailoverConfig } | undefined;
+let cached: { file: string; config: FailoverConfig; byRegion: Map<string, FailoverConfig> } | undefined;
 
-/** The configuration named by PGFO_CONFIG_FILE (read once per container). */
+/**
+ * The configuration named by PGFO_CONFIG_FILE (read once per container), as the stack running this
+ * invocation sees it: `controlRegion` is that stack's region (stackRegion), else the home region.
+ * @throws ConfigError when the invocation runs in a region that is not one of controlRegions.
+ */
 export const loadConfig = (): FailoverConfig => {
   const file = process.env[CONFIG_FILE_ENV];
   if (!file) throw new ConfigError(`${CONFIG_FILE_ENV} is not set: it must name the cluster configuration file`);
-  if (cached?.file !== file) cached = { file, config: loadConfigFile(file) };
-  return cached.config;
+  if (cached?.file !== file) cached = { file, config: loadConfigFile(file), byRegion: new Map() };
+  const region = stackRegion();
+  if (region === undefined || region === cached.config.controlRegion) return cached.config;
+  const known = cached.byRegion.get(region);
+  if (known) return known;
+  if (!cached.config.controlRegions.includes(region)) {
+    throw new ConfigError(`${file}: this function runs in ${region}, which is not one of controlRegions (${cached.config.controlRegions.join(', ')}): deploy the stack only to those regions`);
+  }
+  const config = { ...cached.config, controlRegion: region };
+  cached.byRegion.set(region, config);
+  return config;
 };

@@ -1,3 +1,4 @@
+import { regionsWithoutArbiter } from '../decisions/arbiter';
 import type { ClusterConfig, FailoverConfig, TlsConfig } from './schema';
 import {
   EXECUTION_TIMEOUT_SECONDS,
@@ -94,18 +95,32 @@ const tlsProblems = (tls: TlsConfig, at: string): string[] => {
   return problems;
 };
 
-/** The control plane must survive the loss of every primary's region, unless explicitly allowed. */
-const placementProblems = (config: FailoverConfig): string[] =>
-  config.allowControlRegionWithPrimary
-    ? []
-    : config.clusters.flatMap((cluster, index) =>
-        cluster.nodes
-          .filter((node) => node.role === 'primary' && node.region === config.controlRegion)
-          .map(
-            (node) =>
-              `controlRegion: must differ from the primary's region (clusters[${index}] ${cluster.name}: ${node.name} is in ${node.region}); a control plane in that region fails with it. Set allowControlRegionWithPrimary: true only for a single-region test account`,
-          ),
+/**
+ * The control plane must survive the loss of any one region wherever the writer is: every node's
+ * region (a standby may become the writer) leaves a control region outside it. With more than one
+ * control region the stacks share one store (deployment.writerLease), so the failover lease decides
+ * between them. allowControlRegionWithPrimary lets a one-region test account share a node's region.
+ */
+const placementProblems = (config: FailoverConfig): string[] => {
+  const problems: string[] = [];
+  for (const dup of duplicates(config.controlRegions)) problems.push(`controlRegions: ${dup} is listed more than once`);
+  if (!config.controlRegions.includes(config.controlRegion)) {
+    problems.push(`controlRegion: ${config.controlRegion} is not one of controlRegions (${config.controlRegions.join(', ')})`);
+  }
+  if (config.controlRegions.length > 1 && !config.deployment.writerLease) {
+    problems.push(
+      `controlRegions: ${config.controlRegions.length} control regions need deployment.writerLease: the stacks decide who acts through the failover lease in one store they all read with strong consistency (a regional table per stack would let two stacks fail over one cluster at once)`,
+    );
+  }
+  if (!config.allowControlRegionWithPrimary) {
+    for (const { region, nodes } of regionsWithoutArbiter(config)) {
+      problems.push(
+        `controlRegions: no control region outside ${region}, where ${nodes.join(', ')} ${nodes.length === 1 ? 'is' : 'are'}: once the writer is there, an outage of ${region} takes the control plane down with it. Add a control region outside it (allowControlRegionWithPrimary: true only for a single-region test account)`,
       );
+    }
+  }
+  return problems;
+};
 
 /** The region sets in which DynamoDB offers multi-Region strong consistency (DynamoDB documentation, 2026). */
 export const STRONG_CONSISTENCY_REGION_SETS: readonly (readonly string[])[] = [
@@ -114,7 +129,7 @@ export const STRONG_CONSISTENCY_REGION_SETS: readonly (readonly string[])[] = [
   ['ap-northeast-1', 'ap-northeast-2', 'ap-northeast-3'],
 ];
 
-/** The writer-lease store: three distinct regions of one supported set, the control region a replica. */
+/** The writer-lease store: three distinct regions of one supported set, every control region a replica. */
 const writerLeaseProblems = (config: FailoverConfig): string[] => {
   const store = config.deployment.writerLease;
   if (!store) return [];
@@ -126,7 +141,9 @@ const writerLeaseProblems = (config: FailoverConfig): string[] => {
       `deployment.writerLease: ${regions.join(', ')} are not all in one region set that supports multi-Region strong consistency (${STRONG_CONSISTENCY_REGION_SETS.map((set) => set.join('/')).join('; ')})`,
     );
   }
-  if (!store.replicaRegions.includes(config.controlRegion)) problems.push(`deployment.writerLease.replicaRegions: must include the control region ${config.controlRegion} (the stack creates the table there)`);
+  for (const control of config.controlRegions.filter((r) => !store.replicaRegions.includes(r))) {
+    problems.push(`deployment.writerLease.replicaRegions: must include the control region ${control} (each stack reads and writes the store through its own region's replica; the witness region serves no reads)`);
+  }
   return problems;
 };
 
@@ -142,7 +159,7 @@ const witnessProblems = (config: FailoverConfig): string[] => {
       : ['witnessRegion: not set: a cross-region promotion needs a witness outside the control region and every node\'s region (set witnessRegion, or allowCrossRegionWithoutWitness: true to promote across regions on the control plane\'s view alone, which a partition between the control region and the primary\'s fools)'];
   }
   const problems: string[] = [];
-  if (witness === config.controlRegion) problems.push(`witnessRegion: must differ from controlRegion (${witness}): a witness beside the control plane sees through the same network and adds no vantage point`);
+  if (config.controlRegions.includes(witness)) problems.push(`witnessRegion: must differ from every control region (${witness} is one): a witness beside the control plane sees through the same network and adds no vantage point`);
   config.clusters.forEach((cluster, index) => {
     for (const node of cluster.nodes.filter((n) => n.region === witness)) {
       problems.push(
@@ -213,7 +230,7 @@ const synchronousProblems = (cluster: ClusterConfig, at: string): string[] => {
 
 /**
  * Rules a schema cannot express: one primary, unique names, alarm arithmetic, TLS consistency, the
- * control plane outside every primary's region. Returns messages with paths.
+ * control plane outside every node's region. Returns messages with paths.
  */
 export const semanticProblems = (config: FailoverConfig): string[] => {
   const problems = config.clusters.flatMap((cluster, index) => clusterProblems(cluster, `clusters[${index}]`));

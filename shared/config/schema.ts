@@ -379,33 +379,55 @@ export const deploymentSchema = z.strictObject({
     .default(() => ({ monitor: 2, trigger: 5 })),
 });
 
-export const configSchema = z.strictObject({
-  /** Region the control plane (functions, state machine, alarms) is deployed in. It must differ from
-   * every cluster's primary region: a control plane that fails with the region it rescues is none. */
-  controlRegion: region,
-  /** Allows controlRegion to equal a primary's region (a single-region test or staging account only:
-   * an outage of that region then takes the control plane down with the primary). @default false */
-  allowControlRegionWithPrimary: z.boolean().default(false),
-  /**
-   * Region of the witness: a function deployed there (a second stack, docs/deploy.md) that the
-   * outage confirmation asks whether it, too, can reach the writer's database and its region's EC2
-   * API, and that fences the writer when the control plane cannot reach that API but the witness
-   * can. A promotion into another region than the writer's needs the witness to agree the writer is
-   * gone (or its writer lease to have expired). It must differ from controlRegion and from every
-   * node's region: after a failover the writer may be in any of them. @default none (then
-   * allowCrossRegionWithoutWitness must be set) */
-  witnessRegion: region.optional(),
-  /**
-   * Without a witnessRegion, automatic cross-region promotions go on as before the witness existed:
-   * on the control plane's own view (EC2's evidence) alone, which cannot tell a partition between
-   * the control region and the primary's from the primary's region being lost. Loading refuses a
-   * configuration with neither. @default false */
-  allowCrossRegionWithoutWitness: z.boolean().default(false),
-  /** CloudWatch namespace for every metric. @default PgFailover */
-  namespace: z.string().regex(/^[A-Za-z0-9_./#:-]{1,255}$/, 'a CloudWatch namespace').default('PgFailover'),
-  clusters: z.array(clusterSchema).min(1).max(100),
-  deployment: deploymentSchema.default(() => deploymentSchema.parse({})),
-});
+export const configSchema = z
+  .strictObject({
+    /**
+     * Regions the control plane is deployed in: the same stack in each (docs/deploy.md, "More than one
+     * control region"). For each cluster the stacks outside the recorded writer's region act and the
+     * stack in the writer's region stays passive (it monitors and reports); which one that is follows
+     * the cluster record, not this list. Every node's region must leave at least one control region
+     * outside it, so that losing any one region leaves an arbiter. More than one needs
+     * deployment.writerLease (the store all stacks share). The first is the home region: its stack
+     * creates the shared table and the CLI talks to it unless told otherwise. @default [controlRegion]
+     */
+    controlRegions: z.array(region).min(1).max(3).optional(),
+    /**
+     * In a file: the single region of a one-region control plane (the older form of controlRegions).
+     * As loaded by a function: the region of the stack that runs it. @default controlRegions[0]
+     */
+    controlRegion: region.optional(),
+    /** Allows a control region to be the only one outside no node region: a node (the primary, or a
+     * standby that may become the writer) in the only control region (a single-region test or staging
+     * account only: an outage of that region then takes the control plane down with the writer). @default false */
+    allowControlRegionWithPrimary: z.boolean().default(false),
+    /**
+     * Region of the witness: a function deployed there (a second stack, docs/deploy.md) that the
+     * outage confirmation asks whether it, too, can reach the writer's database and its region's EC2
+     * API, and that fences the writer when the control plane cannot reach that API but the witness
+     * can. A promotion into another region than the writer's needs the witness to agree the writer is
+     * gone (or its writer lease to have expired). It must differ from every control region and from
+     * every node's region: after a failover the writer may be in any of them. @default none (then
+     * allowCrossRegionWithoutWitness must be set) */
+    witnessRegion: region.optional(),
+    /**
+     * Without a witnessRegion, automatic cross-region promotions go on as before the witness existed:
+     * on the control plane's own view (EC2's evidence) alone, which cannot tell a partition between
+     * the control region and the primary's from the primary's region being lost. Loading refuses a
+     * configuration with neither. @default false */
+    allowCrossRegionWithoutWitness: z.boolean().default(false),
+    /** CloudWatch namespace for every metric. @default PgFailover */
+    namespace: z.string().regex(/^[A-Za-z0-9_./#:-]{1,255}$/, 'a CloudWatch namespace').default('PgFailover'),
+    clusters: z.array(clusterSchema).min(1).max(100),
+    deployment: deploymentSchema.default(() => deploymentSchema.parse({})),
+  })
+  .transform((config, ctx) => {
+    const controlRegions = config.controlRegions ?? (config.controlRegion === undefined ? undefined : [config.controlRegion]);
+    if (controlRegions === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['controlRegions'], message: 'not set: name the regions the control plane is deployed in (controlRegions, or controlRegion for one)' });
+      return z.NEVER;
+    }
+    return { ...config, controlRegions, controlRegion: config.controlRegion ?? controlRegions[0]! };
+  });
 
 export type FailoverConfig = z.infer<typeof configSchema>;
 export type ClusterConfig = z.infer<typeof clusterSchema>;

@@ -2,7 +2,7 @@ import type { StepTiming } from '../time';
 import { boundUntilStopped } from './lag';
 import type { FailoverState, OutageCheck } from '../workflow/state';
 
-export type Outcome = 'promoted' | 'no-failover' | 'undecided' | 'refused' | 'lease-held' | 'paused' | 'failed';
+export type Outcome = 'promoted' | 'no-failover' | 'undecided' | 'refused' | 'lease-held' | 'paused' | 'passive' | 'failed';
 
 /** What a failover did, why, what it cost and how long each step took. */
 export interface Receipt {
@@ -76,6 +76,7 @@ const errorMessage = (cause: string): string => {
 const outcomeOf = (state: FailoverState): Outcome => {
   if (state.error) return 'failed';
   if (state.lease?.paused) return 'paused';
+  if (state.lease?.passive) return 'passive';
   if (state.lease && !state.lease.acquired) return 'lease-held';
   if (state.outage?.decision === 'undecided' && state.mode === 'automatic') return 'undecided';
   if (state.outage && state.outage.decision !== 'confirmed' && state.mode === 'automatic') return 'no-failover';

@@ -92,6 +92,11 @@ export interface LeaseResult extends StepTiming {
   generation?: number;
   /** Automatic failover is paused (the lease was not taken; the receipt says by whom and why). */
   paused: boolean;
+  /**
+   * This stack is passive for the cluster: the recorded writer is in its own region, so the stacks in
+   * the other control regions arbitrate (the lease was not taken; decisions/arbiter.ts).
+   */
+  passive?: boolean;
   reason?: string;
   heldBy?: string;
 }
