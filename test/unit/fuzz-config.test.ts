@@ -39,7 +39,11 @@ const optional = (path: Path, rule: Field['rule']): Field => ({ path, rule, opti
 const configurations: Family = {
   base,
   fields: [
-    { path: ['controlRegion'], rule: { type: 'string', pattern: REGION } },
+    { path: ['controlRegions'], rule: { type: 'array', min: 1, max: 3 } },
+    { path: ['controlRegions', 0], rule: { type: 'string', pattern: REGION } },
+    { path: ['controlRegions', 1], rule: { type: 'string', pattern: REGION } },
+    // As loaded, the region of the stack running the code; in a file, the older form of one region.
+    optional(['controlRegion'], { type: 'string', pattern: REGION }),
     optional(['namespace'], { type: 'string', pattern: /^[A-Za-z0-9_./#:-]{1,255}$/ }),
     { path: ['clusters'], rule: { type: 'array', min: 1, max: 100 } },
     { path: c(), rule: { type: 'object' } },
@@ -108,6 +112,11 @@ const semantic: fc.Arbitrary<Malformed> = fc.constantFrom<[Path, unknown, string
   [c('monitor', 'samplesPerInvocation'), 7, 'clusters[0].monitor: samplesPerInvocation'],
   [c('policy', 'leaseSeconds'), 600, 'clusters[0].policy.leaseSeconds: 600 s must exceed'],
   [['clusters', 1], base().clusters[0], 'clusters: cluster name "orders" is used more than once'],
+  [['controlRegions', 1], 'us-west-2', 'controlRegions: us-west-2 is listed more than once'],
+  [['controlRegion'], 'us-east-1', 'controlRegion: us-east-1 is not one of controlRegions (us-west-2, us-east-2)'],
+  [['controlRegions'], ['us-west-2'], 'controlRegions: no control region outside us-west-2, where orders/standby_dr is'],
+  [['witnessRegion'], 'us-east-2', 'witnessRegion: must differ from every control region (us-east-2 is one)'],
+  [['deployment', 'writerLease', 'replicaRegions'], ['us-west-2', 'us-west-1'], 'deployment.writerLease.replicaRegions: must include the control region us-east-2'],
 ).map(([path, value, expected]) => ({ input: withValueAt(base(), path, value), path: expected, defect: 'semantic' }));
 
 /** Documents only YAML can write, or that are not documents at all. */
@@ -148,7 +157,7 @@ describe('hostile and malformed configuration files', () => {
         const error = refusal(documentOf(defect.input, format));
         expect(error).toBeInstanceOf(ConfigError);
         expect(error.message.startsWith(`${SOURCE}: invalid configuration:\n  `)).toBe(true);
-        const named = defect.defect === 'semantic' ? error.message.includes(defect.path) : namesDefect(error.message, defect, ['controlRegion', 'namespace', 'clusters']);
+        const named = defect.defect === 'semantic' ? error.message.includes(defect.path) : namesDefect(error.message, defect, ['controlRegions', 'controlRegion', 'namespace', 'clusters']);
         if (!named) throw new Error(`${format}: "${error.message.slice(0, 400)}" does not name ${defect.path} (${defect.defect})`);
         expect(error.message.length).toBeLessThan(4000);
       }),
@@ -163,7 +172,7 @@ describe('hostile and malformed configuration files', () => {
       fc.property(textual, (text) => {
         const error = refusal(text);
         expect(error).toBeInstanceOf(ConfigError);
-        expect(error.message).toMatch(/^clusters\.yml: (not valid YAML\/JSON: |invalid configuration:\n {2}(\(root\)|controlRegion|clusters): )/);
+        expect(error.message).toMatch(/^clusters\.yml: (not valid YAML\/JSON: |invalid configuration:\n {2}(\(root\)|controlRegions?|clusters): )/);
       }),
       { numRuns: 100 },
     );

@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
@@ -33,10 +33,11 @@ const sample = (file: string): unknown => JSON.parse(readFileSync(join('events',
 
 // The outside world: every AWS client this code can build, and the database driver.
 const sfn = mockClient(SFNClient);
+const dynamodb = mockClient(DynamoDBClient);
 const aws = [
   sfn,
   mockClient(CloudWatchClient),
-  mockClient(DynamoDBClient),
+  dynamodb,
   mockClient(EC2Client),
   mockClient(EventBridgeClient),
   mockClient(LambdaClient),
@@ -323,7 +324,9 @@ describe('valid but hostile values are carried as data, never as instructions', 
         const { name, input } = calls[0]!.args[0].input;
         expect(name).toMatch(/^[A-Za-z0-9_-]{1,80}$/);
         expect(executionInputSchema.safeParse(JSON.parse(input!)).success).toBe(true);
-        expect(awsCalls()).toBe(1);
+        // Two control regions: the trigger reads the cluster record (is this stack the arbiter?), then starts.
+        expect(dynamodb.commandCalls(GetItemCommand)).toHaveLength(1);
+        expect(awsCalls()).toBe(2);
       }),
       { numRuns: 200 },
     );

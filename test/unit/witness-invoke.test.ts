@@ -26,11 +26,11 @@ describe('asking the witness', () => {
   });
 
   it('invokes the witness function in witnessRegion and returns its facts', async () => {
-    lambda.on(InvokeCommand).resolves({ StatusCode: 200, Payload: payload({ region: 'us-east-2', node: 'primary' }) });
-    await expect(askWitness(aConfig(), { cluster: 'orders', node: 'primary' })).resolves.toEqual({ region: 'us-east-2', node: 'primary' });
+    lambda.on(InvokeCommand).resolves({ StatusCode: 200, Payload: payload({ region: 'us-west-1', node: 'primary' }) });
+    await expect(askWitness(aConfig(), { cluster: 'orders', node: 'primary' })).resolves.toEqual({ region: 'us-west-1', node: 'primary' });
     const call = lambda.commandCalls(InvokeCommand)[0]!;
     expect(call.args[0].input).toMatchObject({ FunctionName: 'pgfo-witness-prod-witness', InvocationType: 'RequestResponse' });
-    expect(await call.thisValue.config.region()).toBe('us-east-2');
+    expect(await call.thisValue.config.region()).toBe('us-west-1');
   });
 
   it('turns a failed function or a failed call into an answer that says why (never a throw)', async () => {
@@ -39,10 +39,10 @@ describe('asking the witness', () => {
       .resolvesOnce({ StatusCode: 200, FunctionError: 'Unhandled', Payload: payload({ errorType: 'InvalidInputError', errorMessage: 'node: no node "x"' }) })
       .rejectsOnce(Object.assign(new Error('socket hang up'), { name: 'TimeoutError' }));
     await expect(askWitness(aConfig(), { cluster: 'orders', node: 'primary' })).resolves.toEqual({
-      region: 'us-east-2',
+      region: 'us-west-1',
       error: 'pgfo-witness-prod-witness failed: InvalidInputError: node: no node "x"',
     });
-    await expect(askWitness(aConfig(), { cluster: 'orders', node: 'primary' })).resolves.toMatchObject({ region: 'us-east-2', error: expect.stringMatching(/TimeoutError: socket hang up/) });
+    await expect(askWitness(aConfig(), { cluster: 'orders', node: 'primary' })).resolves.toMatchObject({ region: 'us-west-1', error: expect.stringMatching(/TimeoutError: socket hang up/) });
   });
 
   it('asks nothing without a witnessRegion', async () => {
@@ -58,17 +58,17 @@ describe('asking the witness', () => {
     const node = context.cluster.nodes[0]!;
     lambda
       .on(InvokeCommand)
-      .resolvesOnce({ Payload: payload({ region: 'us-east-2', node: 'primary', fence: fenceFacts({ lastSeenState: 'stopped', tagged: true }) }) })
-      .resolvesOnce({ Payload: payload({ region: 'us-east-2', node: 'primary', fence: fenceFacts({ unreachable: 'connect ECONNRESET' }) }) });
+      .resolvesOnce({ Payload: payload({ region: 'us-west-1', node: 'primary', fence: fenceFacts({ lastSeenState: 'stopped', tagged: true }) }) })
+      .resolvesOnce({ Payload: payload({ region: 'us-west-1', node: 'primary', fence: fenceFacts({ unreachable: 'connect ECONNRESET' }) }) });
     const fenced = await fenceByWitness(context, node, 'incident-1');
     expect(fenced.facts).toMatchObject({ lastSeenState: 'stopped', tagged: true });
-    expect(fenced.note).toBe('the control plane could not reach the EC2 API in us-east-1; the witness in us-east-2 could');
+    expect(fenced.note).toBe('the control plane could not reach the EC2 API in us-east-1; the witness in us-west-1 could');
     const sent = JSON.parse(Buffer.from(lambda.commandCalls(InvokeCommand)[0]!.args[0].input.Payload as Uint8Array).toString('utf8')) as { fence: unknown };
     expect(sent.fence).toEqual({ incident: 'incident-1', timeoutSeconds: Math.min(context.cluster.policy.fenceTimeoutSeconds, 100) });
 
     await expect(fenceByWitness(context, node, 'incident-1')).resolves.toEqual({
       facts: null,
-      note: 'the EC2 API in us-east-1 did not answer the witness in us-east-2 either: connect ECONNRESET',
+      note: 'the EC2 API in us-east-1 did not answer the witness in us-west-1 either: connect ECONNRESET',
     });
   });
 });

@@ -172,7 +172,12 @@ describe('where the lease lives', () => {
       GlobalTableWitnesses: [{ Region: 'us-east-1' }],
       Replicas: [expect.objectContaining({ Region: 'us-west-2', DeletionProtectionEnabled: true }), expect.objectContaining({ Region: 'us-east-2' })],
     });
-    expect(generateResources({ config: aConfig(), service: 'pgfo', stage: 'prod' }).LeaseTable).toMatchObject({ Type: 'AWS::DynamoDB::Table' });
+    // A one-region control plane (outside every node's region) keeps a regional table.
+    const oneRegion = aConfig();
+    Object.assign(oneRegion, { controlRegions: ['us-east-2'], controlRegion: 'us-east-2' });
+    delete oneRegion.deployment.writerLease;
+    expect(semanticProblems(oneRegion)).toEqual([]);
+    expect(generateResources({ config: oneRegion, service: 'pgfo', stage: 'prod' }).LeaseTable).toMatchObject({ Type: 'AWS::DynamoDB::Table' });
   });
 
   it('refuses regions outside one supported set, a repeated region, and a control region that is not a replica', () => {
