@@ -42,18 +42,24 @@ export interface FailoverBench {
   power: InstancePower;
   /** Instances started again boot their node (host guard, PostgreSQL) and tell the control plane. */
   boot: InstanceBoot;
+  /** The home region's state machine (the stack in controlRegions[0]). */
   machine: LocalStateMachine;
+  /** The state machine of the stack in `region` (a control region), its tasks run as that stack. */
+  machineIn(region: string): LocalStateMachine;
   /**
    * Puts the failover alarm in ALARM (in the emulator, which the re-checks read) and delivers its
    * ALARM event to the trigger, as EventBridge would. `stateSet`: the caller already put it in ALARM
-   * (setAlarm), so only the event is delivered (the bench times from the event).
+   * (setAlarm), so only the event is delivered (the bench times from the event). `region`: the
+   * control region whose stack's alarm fires (its own alarm, trigger and state machine).
+   * @default the home region
    */
-  alarm(at?: Date, cluster?: string, options?: { stateSet?: boolean }): Promise<TriggerResult>;
-  /** Sets the failover alarm's state in the emulator (an alarm that clears ends the re-checks). */
-  setAlarm(state: 'OK' | 'ALARM', cluster?: string): Promise<void>;
+  alarm(at?: Date, cluster?: string, options?: { stateSet?: boolean; region?: string }): Promise<TriggerResult>;
+  /** Sets the failover alarm's state in the emulator (an alarm that clears ends the re-checks), in `region`'s stack. */
+  setAlarm(state: 'OK' | 'ALARM', cluster?: string, region?: string): Promise<void>;
+  /** An execution started on any region's state machine. */
   execution(name: string): Promise<LocalExecution>;
-  /** One pass of the scheduled convergence, as the schedule runs it, starting executions on `machine`. */
-  converge(cluster?: string): Promise<ClusterConvergence>;
+  /** One pass of the scheduled convergence, as the stack in `region` (default: home) runs it, starting executions on its machine. */
+  converge(cluster?: string, region?: string): Promise<ClusterConvergence>;
   /** With `agents`: each region's path to the record and lease store (the MRSC model). */
   store: StoreNetwork | null;
   /** With `agents`: the writer-lease agent beside every node, per cluster. */
@@ -110,9 +116,22 @@ export const startFailoverBench = async (
   Object.assign(process.env, witness.env);
   const boot = await InstanceBoot.start(stack, localHandlers.nodeReturned);
   if (leases) boot.storeEndpoint = (region) => leases.store.endpoint(region);
-  const machine = localFailoverMachine({ retryIntervalMs: 50, ...(options.beforeTask ? { beforeTask: options.beforeTask } : {}) });
-  const trigger = localTrigger(machine);
-  const convergence = localConvergeDns(machine);
+  // One control plane per control region, each with its own machine, trigger and convergence; the
+  // home region's runs with no region of its own (as a one-region control plane does).
+  const home = stack.config.controlRegion;
+  const planes = new Map<string, { machine: LocalStateMachine; trigger: ReturnType<typeof localTrigger>; convergence: ReturnType<typeof localConvergeDns> }>();
+  const planeIn = (region = home) => {
+    let plane = planes.get(region);
+    if (!plane) {
+      if (!stack.config.controlRegions.includes(region)) throw new Error(`${region} is not one of controlRegions (${stack.config.controlRegions.join(', ')})`);
+      const own = region === home ? undefined : region;
+      const machine = localFailoverMachine({ retryIntervalMs: 50, ...(options.beforeTask ? { beforeTask: options.beforeTask } : {}), ...(own ? { region: own } : {}) });
+      plane = { machine, trigger: localTrigger(machine, own), convergence: localConvergeDns(machine, own ? { region: own } : {}) };
+      planes.set(region, plane);
+    }
+    return plane;
+  };
+  const machine = planeIn().machine;
   const failoverAlarm = (clusterName?: string) => {
     const cluster = clusterName ?? stack.config.clusters[0]!.name;
     return alarmDefinitions(stack.config, LOCAL_DEPLOYMENT.prefix).find((a) => a.cluster === cluster && a.triggersFailover)!;
@@ -124,19 +143,21 @@ export const startFailoverBench = async (
     power,
     boot,
     machine,
+    machineIn: (region) => planeIn(region).machine,
     alarm: async (at = new Date(), clusterName, options = {}) => {
       const alarm = failoverAlarm(clusterName);
-      if (!options.stateSet) await mirrorAlarmState(cloudWatchClient(stack.config.controlRegion), alarm, 'ALARM', 'test');
-      const event = alarmStateChangeEvent(alarm, { region: stack.config.controlRegion, value: 'ALARM', previous: 'OK', reason: 'test', at });
-      return trigger(event);
+      const region = options.region ?? home;
+      if (!options.stateSet) await mirrorAlarmState(cloudWatchClient(region), alarm, 'ALARM', 'test');
+      const event = alarmStateChangeEvent(alarm, { region, value: 'ALARM', previous: 'OK', reason: 'test', at });
+      return planeIn(region).trigger(event);
     },
-    setAlarm: (state, clusterName) => mirrorAlarmState(cloudWatchClient(stack.config.controlRegion), failoverAlarm(clusterName), state, 'test'),
-    converge: async (clusterName) => {
-      const out = await convergence({ cluster: clusterName ?? stack.config.clusters[0]!.name });
+    setAlarm: (state, clusterName, region = home) => mirrorAlarmState(cloudWatchClient(region), failoverAlarm(clusterName), state, 'test'),
+    converge: async (clusterName, region) => {
+      const out = await planeIn(region).convergence({ cluster: clusterName ?? stack.config.clusters[0]!.name });
       return out.clusters[0]!;
     },
     execution: async (name) => {
-      const running = machine.executions().get(name);
+      const running = [...planes.values()].map((plane) => plane.machine.executions().get(name)).find((e) => e !== undefined);
       if (!running) throw new Error(`no execution ${name}`);
       return running;
     },
@@ -146,7 +167,7 @@ export const startFailoverBench = async (
       await leases?.stop();
       power.stop();
       await boot.stop();
-      await Promise.allSettled([...machine.executions().values()]);
+      await Promise.allSettled([...planes.values()].flatMap((plane) => [...plane.machine.executions().values()]));
       await closeFailoverSessions();
       await stack.teardown();
       await faults.close();

@@ -114,13 +114,16 @@ export const seedEmulator = async (config: FailoverConfig, secrets: SeedSecrets)
       );
       node.instanceId = out.Instances?.[0]?.InstanceId ?? node.instanceId;
     }
-    const ssmControl = new SSMClient({ region: resolved.controlRegion });
-    for (const credential of Object.values(cluster.credentials)) {
-      const password = secrets.parameterPasswords[credential.passwordParameter];
-      if (password === undefined) throw new Error(`no password generated for ${credential.passwordParameter}`);
-      await ssmControl.send(
-        new PutParameterCommand({ Name: credential.passwordParameter, Value: password, Type: 'SecureString', Overwrite: true }),
-      );
+    // Each control region's stack reads the credentials from its own region's SSM.
+    for (const region of resolved.controlRegions) {
+      const ssmControl = new SSMClient({ region });
+      for (const credential of Object.values(cluster.credentials)) {
+        const password = secrets.parameterPasswords[credential.passwordParameter];
+        if (password === undefined) throw new Error(`no password generated for ${credential.passwordParameter}`);
+        await ssmControl.send(
+          new PutParameterCommand({ Name: credential.passwordParameter, Value: password, Type: 'SecureString', Overwrite: true }),
+        );
+      }
     }
     const app = secrets.app[cluster.name];
     if (!app) throw new Error(`no application login for ${cluster.name}`);

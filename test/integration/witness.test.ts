@@ -46,7 +46,7 @@ describe('witness: a second vantage point before a cross-region promotion', () =
     expect(execution.output).toBeDefined();
     const reasons = receipt.reasons.join('; ');
     expect(reasons).toMatch(/no cross-region promotion: the witness sees the writer alive/);
-    expect(reasons).toMatch(/the witness in us-east-2 reaches primary's database/);
+    expect(reasons).toMatch(/the witness in us-west-1 reaches primary's database/);
     expect(reasons).toMatch(/standby_dr is in another region \(us-west-2\): no cross-region promotion/);
     // The control plane itself saw three signals say "down": only the witness held it back.
     expect(reasons).toMatch(/ec2: down \(EC2 API in us-east-1 did not answer/);
@@ -65,7 +65,7 @@ describe('witness: a second vantage point before a cross-region promotion', () =
 
     const receipt = f.s.receipt(execution);
     expect(receipt).toMatchObject({ outcome: 'promoted', promoted: 'standby_dr' });
-    expect(receipt.reasons.join('; ')).toMatch(/cross-region promotion allowed: the witness in us-east-2 agrees primary is gone: database: refused .*EC2: instance-stopped/);
+    expect(receipt.reasons.join('; ')).toMatch(/cross-region promotion allowed: the witness in us-west-1 agrees primary is gone: database: refused .*EC2: instance-stopped/);
     await expectNoSplitBrain(execution);
   });
 
@@ -78,7 +78,7 @@ describe('witness: a second vantage point before a cross-region promotion', () =
     const receipt = f.s.receipt(execution);
     expect(receipt.promoted).toBeNull();
     expect(receipt.outcome).toBe('refused');
-    expect(receipt.reasons.join('; ')).toMatch(/no cross-region promotion: the witness verdict is unknown and the writer's lease is unknown \(the witness in us-east-2 could not be asked: /);
+    expect(receipt.reasons.join('; ')).toMatch(/no cross-region promotion: the witness verdict is unknown and the writer's lease is unknown \(the witness in us-west-1 could not be asked: /);
     // The receipt goes out as the failover event (the notification's source), reasons included.
     const events = f.bench.faults.seen.filter((r) => r.service === 'events' && r.operation.endsWith('PutEvents'));
     expect(events.some((r) => r.body.toString('utf8').includes('the witness verdict is unknown'))).toBe(true);
@@ -96,7 +96,7 @@ describe('witness: a second vantage point before a cross-region promotion', () =
     const receipt = s.receipt(execution);
     expect(receipt).toMatchObject({ outcome: 'promoted', promoted: 'standby_az2' });
     expect(receipt.fencing).toMatchObject({ node: 'primary', fenced: true, instanceState: 'stopped', fencedBy: 'witness' });
-    expect(receipt.fencing?.reason).toMatch(/^fenced through the witness in us-east-2: primary \(i-[0-9a-f]+\) fenced: instance is stopped; the control plane could not reach the EC2 API in us-east-1; the witness in us-east-2 could/);
+    expect(receipt.fencing?.reason).toMatch(/^fenced through the witness in us-west-1: primary \(i-[0-9a-f]+\) fenced: instance is stopped; the control plane could not reach the EC2 API in us-east-1; the witness in us-west-1 could/);
     const ec2 = new EC2Client({ region: 'us-east-1', endpoint: emulator() });
     expect(await instanceState(ec2, s.node('primary').instanceId)).toBe('stopped');
     expect(await instanceTags(ec2, s.node('primary').instanceId)).toMatchObject({ 'pgfo:fenced': expect.stringContaining(execution.name) });
