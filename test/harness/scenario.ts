@@ -29,13 +29,16 @@ export const scenario = (bench: FailoverBench, emulator: string) => {
       }
       await bench.power.settle();
     },
-    /** A new incident each call (a later alarm time, so a new execution name). */
-    failover: async (options: { alarmClears?: boolean } = {}): Promise<LocalExecution> => {
+    /**
+     * A new incident each call (a later alarm time, so a new execution name), raised in the stack of
+     * `region` (default: the home region's; the stack in the recorded writer's region is passive).
+     */
+    failover: async (options: { alarmClears?: boolean; region?: string } = {}): Promise<LocalExecution> => {
       alarmClock += 60000;
-      const trigger = await bench.alarm(new Date(alarmClock));
+      const trigger = await bench.alarm(new Date(alarmClock), undefined, options.region ? { region: options.region } : {});
       if (!trigger.started) throw new Error(`failover not started: ${trigger.reason}`);
       // The monitor sees the primary again and the alarm returns to OK (re-checks stop there).
-      if (options.alarmClears) await bench.setAlarm('OK');
+      if (options.alarmClears) await bench.setAlarm('OK', undefined, options.region);
       return bench.execution(trigger.executionName!);
     },
     /**

@@ -12,6 +12,7 @@ import { localHandlers } from '../../local/handlers';
 import type { ClusterStatus } from '../../shared/operators/status';
 import type { ResolveResult } from '../../shared/operators/resolve';
 import { nextSecond, readMetric } from '../../local/cloudwatch-readback';
+import { anExecution } from '../fixtures/decisions';
 import { failoverFixture, type Scenario } from '../harness/fixture';
 import { noCooldown, successiveHelpers } from '../harness/successive';
 
@@ -31,6 +32,34 @@ describe('successive failovers without editing the configuration', () => {
   const start = async () => ({ bench, s } = await f.start({ probe: false, mutate: noCooldown }));
   const records = () => new ClusterRecordStore(dynamoClient(bench.stack.config.controlRegion), LOCAL_DEPLOYMENT.leaseTable);
   const { writeThenCrash, streamsFrom } = successiveHelpers(() => s);
+
+  it('the DR as the writer crashes: the stack in its region stays passive (trigger and lease), the stack in us-east-2 fails it over', async () => {
+    await start();
+    const moved = await s.manualFailover({ to: 'standby_dr', reason: 'the writer moves to the DR region' });
+    expect(s.receipt(moved)).toMatchObject({ outcome: 'promoted', promoted: 'standby_dr' });
+    expect(await records().read(s.cluster().name)).toMatchObject({ writer: 'standby_dr' });
+    s.startProbe();
+    await sampleAndPublish({ samples: 1 });
+    await s.stopInstances('standby_dr');
+
+    // The home stack (us-west-2) shares the writer's region: its trigger starts nothing...
+    const passiveReason = 'orders: the stack in us-west-2 is passive (recorded writer standby_dr is in us-west-2, the same region): us-east-2 arbitrates';
+    await expect(bench.alarm(new Date(Date.now() + 30_000))).resolves.toEqual({ started: false, reason: passiveReason });
+    // ...and an execution that reaches it all the same (an event in flight) stops at the lease, taking nothing.
+    const stray = 'orders-passive-stray';
+    bench.machine.start(stray, anExecution({ executionName: stray }));
+    const strayReceipt = s.receipt(await bench.execution(stray));
+    expect(strayReceipt).toMatchObject({ outcome: 'passive', promoted: null });
+    expect(strayReceipt.reasons).toContain(passiveReason);
+
+    const execution = await s.failover({ region: 'us-east-2' });
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(s.receipt(execution)).toMatchObject({ outcome: 'promoted', promoted: 'standby_az2', previousPrimary: 'standby_dr' });
+    expect(s.receipt(execution).fencing).toMatchObject({ node: 'standby_dr', fenced: true });
+    expect(bench.machine.executions().has(execution.name)).toBe(false);
+    expect(await records().read(s.cluster().name)).toMatchObject({ writer: 'standby_az2' });
+    await expectNoSplitBrain(execution);
+  });
 
   it('a standby that received WAL past the fork cannot follow the new writer: reported as diverged, left a standby, not promoted', async () => {
     await start();

@@ -92,6 +92,8 @@ describe('synchronous standby management on the real topology', () => {
     await powerOn('standby_az2');
     await waitFor('standby_az2 synchronous again, recorded', async () => (await record())?.node === 'standby_az2', { timeoutMs: 60_000, intervalMs: 500 });
     expect(await syncNames()).toBe('FIRST 1 ("standby_az2")');
+    // The monitor stores the change's receipt just after it updates the record.
+    await waitFor('the restore receipt in the history', async () => (await repairs()).some((r) => r.to === 'standby_az2'), { timeoutMs: 10_000, intervalMs: 200 });
     const restore = (await repairs()).find((r) => r.to === 'standby_az2');
     expect(restore).toMatchObject({ outcome: 'repaired', from: null });
     expect(restore!.reasons.join(' ')).toMatch(/standby_az2 reports sync and holds every acknowledged commit/);
