@@ -119,6 +119,8 @@ export const startFailoverBench = async (
   // One control plane per control region, each with its own machine, trigger and convergence; the
   // home region's runs with no region of its own (as a one-region control plane does).
   const home = stack.config.controlRegion;
+  // Every control region's stack shares the one writer-lease table (deployment.writerLease).
+  if (stack.config.controlRegions.length > 1) faults.globalTableRegion = home;
   const planes = new Map<string, { machine: LocalStateMachine; trigger: ReturnType<typeof localTrigger>; convergence: ReturnType<typeof localConvergeDns> }>();
   const planeIn = (region = home) => {
     let plane = planes.get(region);

@@ -67,6 +67,13 @@ export class FaultProxy {
    * once INSYNC, as the emulator does). See route53-propagation.ts for the realistic figure.
    */
   readonly route53 = new Route53Propagation(0);
+  /**
+   * The region whose table every DynamoDB call reaches, whatever region it was signed for (null: the
+   * region it was signed for). The emulator has no global tables: the writer-lease store, one table
+   * with a replica in each control region, is one copy in the home region (local/seed.ts), which the
+   * stack of every control region reads and writes as it would its own region's replica.
+   */
+  globalTableRegion: string | null = null;
 
   private constructor(
     private readonly server: Server,
@@ -107,8 +114,13 @@ export class FaultProxy {
           res.end('injected fault');
           return;
         }
+        const home = proxy.globalTableRegion;
+        const headers =
+          home && info.service === 'dynamodb' && info.region !== home
+            ? { ...req.headers, authorization: String(req.headers.authorization).replace(`/${info.region}/dynamodb/`, `/${home}/dynamodb/`) }
+            : req.headers;
         const forward = request(
-          { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
+          { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers },
           (upstreamRes) => {
             const change = calls.route53Change(info) ? 'change' : calls.route53GetChange(info) ? 'get' : null;
             const propagating = change !== null && proxy.route53.pendingMs > 0;

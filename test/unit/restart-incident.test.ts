@@ -3,7 +3,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { convergeDnsInput, PASS_INTERVAL_SECONDS, PASSES_PER_INVOCATION } from '../../functions/failover/converge-dns';
 import { restartStrandedAlarm } from '../../shared/actions/restart-incident';
 import { EXAMPLE_CONFIG_FILE, loadConfigFile } from '../../shared/config/load';
+import type { ClusterRecord } from '../../shared/decisions/cluster-record';
 import type { ExecutionSeen } from '../../shared/decisions/reconcile';
+import { aRecord } from '../fixtures/topology';
 
 const cloudWatch = mockClient(CloudWatchClient);
 const config = loadConfigFile(EXAMPLE_CONFIG_FILE);
@@ -12,13 +14,17 @@ const SINCE = new Date('2026-12-06T03:00:00.000Z');
 const NOW = Date.parse('2026-12-06T03:10:00.000Z');
 
 /** The convergence's view of a stranded alarm: in ALARM since SINCE, the lease free, nothing paused. */
-const restart = (start: (name: string) => { started: boolean }, executions: ExecutionSeen[] = []) => {
+const restart = (
+  start: (name: string) => { started: boolean },
+  executions: ExecutionSeen[] = [],
+  options: { records?: () => Promise<ClusterRecord | null>; stackRegion?: string } = {},
+) => {
   const asked: Array<{ cluster: string; since: number }> = [];
   const outcome = restartStrandedAlarm(
-    { config, cluster, alarmPrefix: 'pgfo-test' },
+    { config: { ...config, controlRegion: options.stackRegion ?? config.controlRegion }, cluster, alarmPrefix: 'pgfo-test' },
     {
       leases: { read: async () => ({}) },
-      records: { read: async () => null },
+      records: { read: options.records ?? (async () => null) },
       start: async (name) => start(name),
       executions: async (c, since) => (asked.push({ cluster: c, since }), executions),
     },
@@ -52,6 +58,28 @@ describe('the restart of a stranded alarm', () => {
     const out = await restart(() => ((starts += 1), { started: true }), [ended(1), ended(2)]).outcome;
     expect(out).toMatchObject({ start: false, held: true, reason: expect.stringMatching(/backing off until/) });
     expect(starts).toBe(0);
+  });
+});
+
+describe('the restart in a control plane of two regions', () => {
+  beforeEach(() => {
+    cloudWatch.reset();
+    cloudWatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [{ StateValue: 'ALARM', StateUpdatedTimestamp: SINCE }] });
+  });
+  const drWriter = async () => aRecord({ writer: 'standby_dr' });
+
+  it('starts nothing in the stack of the recorded writer\'s region, and the stack in the other region does', async () => {
+    let starts = 0;
+    const passive = await restart(() => ((starts += 1), { started: true }), [], { records: drWriter }).outcome;
+    expect(passive).toEqual({ start: false, reason: 'orders: the stack in us-west-2 is passive (recorded writer standby_dr is in us-west-2, the same region): us-east-2 arbitrates' });
+    expect(starts).toBe(0);
+    expect(cloudWatch.calls()).toHaveLength(0);
+    expect(await restart(() => ({ started: true }), [], { records: drWriter, stackRegion: 'us-east-2' }).outcome).toMatchObject({ start: true, started: true });
+  });
+
+  it('starts nothing when the cluster record cannot be read (no proof that this stack may)', async () => {
+    const out = await restart(() => ({ started: true }), [], { records: () => Promise.reject(new Error('dynamodb:GetItem record orders failed: timeout')) }).outcome;
+    expect(out).toEqual({ start: false, reason: 'orders: the cluster record could not be read from us-west-2: dynamodb:GetItem record orders failed: timeout' });
   });
 });
 
