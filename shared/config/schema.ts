@@ -327,7 +327,8 @@ export const deploymentSchema = z.strictObject({
   /**
    * Subnets and security groups for every function that opens a database session (the others stay
    * outside the VPC). One setting for all clusters: each function serves every cluster. The subnets
-   * must reach the nodes and the AWS endpoints those functions call (docs/deploy.md). @default none
+   * must reach the nodes and the AWS endpoints those functions call (docs/deploy.md). Those of the
+   * home region's stack (controlRegions[0]); the other control regions' are under `regions`. @default none
    */
   vpc: vpcSchema.optional(),
   /**
@@ -344,9 +345,27 @@ export const deploymentSchema = z.strictObject({
       emails: z.array(z.email()).max(20).default([]),
     })
     .default(() => ({ emails: [] })),
-  /** Customer-managed KMS key (in the control region) of the credential and CA parameters, the topic,
-   * the dead-letter queue and the lease table. @default AWS-managed keys */
+  /** Customer-managed KMS key of the home region's stack (a key in controlRegions[0]): of the credential
+   * and CA parameters and the topic there. The other control regions' are under `regions`. @default AWS-managed keys */
   kmsKeyArn: arn('kms').optional(),
+  /**
+   * The regional settings of the stacks in the other control regions: subnets, security groups and
+   * keys belong to one region, so vpc and kmsKeyArn above are the home region's (controlRegions[0])
+   * and `regions.<region>` gives another control region's stack its own. Loading refuses a control
+   * region left without a vpc (or kmsKeyArn) while the home region has one (docs/deploy.md, "More
+   * than one control region"). @default none
+   */
+  regions: z
+    .record(
+      region,
+      z.strictObject({
+        /** That region's subnets and security groups for the functions that open database sessions. @default none */
+        vpc: vpcSchema.optional(),
+        /** That region's key of the credential and CA parameters and the topic. @default AWS-managed keys */
+        kmsKeyArn: arn('kms').optional(),
+      }),
+    )
+    .optional(),
   /**
    * Where the table of the cluster records and leases lives when writer agents run on the hosts: a
    * DynamoDB global table with multi-Region strong consistency, replicas in two regions and a witness
