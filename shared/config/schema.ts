@@ -339,7 +339,8 @@ export const deploymentSchema = z.strictObject({
   /** Where alarms that need a person and the failover's own events are sent. @default a topic created with the stack */
   notifications: z
     .strictObject({
-      /** An existing SNS topic (its policy must let CloudWatch and EventBridge publish). @default create one */
+      /** An existing SNS topic (its policy must let CloudWatch and EventBridge publish), in the home region:
+       * other control regions name theirs under `regions`. @default create one */
       topicArn: arn('sns').optional(),
       /** E-mail addresses subscribed to the created topic (each must confirm). @default none */
       emails: z.array(z.email()).max(20).default([]),
@@ -349,11 +350,11 @@ export const deploymentSchema = z.strictObject({
    * and CA parameters and the topic there. The other control regions' are under `regions`. @default AWS-managed keys */
   kmsKeyArn: arn('kms').optional(),
   /**
-   * The regional settings of the stacks in the other control regions: subnets, security groups and
-   * keys belong to one region, so vpc and kmsKeyArn above are the home region's (controlRegions[0])
-   * and `regions.<region>` gives another control region's stack its own. Loading refuses a control
-   * region left without a vpc (or kmsKeyArn) while the home region has one (docs/deploy.md, "More
-   * than one control region"). @default none
+   * The regional settings of the stacks in the other control regions: subnets, security groups,
+   * keys and topics belong to one region, so vpc, kmsKeyArn and notifications.topicArn above are the
+   * home region's (controlRegions[0]) and `regions.<region>` gives another control region's stack its
+   * own. Loading refuses a control region left without one while the home region has it
+   * (docs/deploy.md, "More than one control region"). @default none
    */
   regions: z
     .record(
@@ -363,6 +364,8 @@ export const deploymentSchema = z.strictObject({
         vpc: vpcSchema.optional(),
         /** That region's key of the credential and CA parameters and the topic. @default AWS-managed keys */
         kmsKeyArn: arn('kms').optional(),
+        /** An existing SNS topic in that region for its stack's alarms and events (as notifications.topicArn). @default create one */
+        topicArn: arn('sns').optional(),
       }),
     )
     .optional(),

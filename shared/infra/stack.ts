@@ -4,8 +4,8 @@ import { stackDeployment } from '../config/stack-deployment';
 
 /**
  * The configuration one control region's stack is generated from: `controlRegion` is the region
- * being deployed (as the functions see it once deployed, shared/config/load.ts), and deployment.vpc
- * and kmsKeyArn are that region's own (stackDeployment). `region` undefined: the home region.
+ * being deployed (as the functions see it once deployed, shared/config/load.ts), and deployment.vpc,
+ * kmsKeyArn and notifications.topicArn are that region's own (stackDeployment). `region` undefined: the home region.
  * @throws ConfigError naming controlRegions when `region` is not one of them.
  */
 export const configForStack = (config: FailoverConfig, region: string | undefined, source: string): FailoverConfig => {
@@ -16,7 +16,9 @@ export const configForStack = (config: FailoverConfig, region: string | undefine
       `${source}: --region ${stack} is not one of controlRegions (${config.controlRegions.join(', ')}): the control plane's stack is deployed to those regions only, the home region ${home} first`,
     );
   }
-  return { ...config, controlRegion: stack, deployment: { ...config.deployment, ...stackDeployment(config, stack) } };
+  const { vpc, kmsKeyArn, topicArn } = stackDeployment(config, stack);
+  const deployment = { ...config.deployment, vpc, kmsKeyArn, notifications: { ...config.deployment.notifications, topicArn } };
+  return { ...config, controlRegion: stack, deployment };
 };
 
 /** Whether the stack is the home region's (controlRegions[0]): the one that creates the shared table. */

@@ -30,6 +30,7 @@ const inRegions = (...regions: string[]) => {
 
 const VPC = { subnetIds: ['subnet-0a1b2c3d4e5f60718'], securityGroupIds: ['sg-0a1b2c3d4e5f6071a'] };
 const OTHER_VPC = { subnetIds: ['subnet-0b2c3d4e5f6071829'], securityGroupIds: ['sg-0b2c3d4e5f607182b'] };
+const topicIn = (region: string) => `arn:aws:sns:${region}:123456789012:pgfo-alerts`;
 const keyIn = (region: string) => `arn:aws:kms:${region}:123456789012:key/1f2e3d4c-5b6a-4789-8abc-def012345678`;
 
 describe('deployment configuration rules', () => {
@@ -92,7 +93,7 @@ describe('deployment configuration rules', () => {
 });
 
 describe('the regional settings of each control region\'s stack', () => {
-  it("gives the home region the top-level vpc and key and every other control region its own under deployment.regions", () => {
+  it('gives the home region the top-level vpc and key and every other control region its own under deployment.regions', () => {
     const config = aConfig();
     config.deployment = { ...config.deployment, vpc: VPC, kmsKeyArn: keyIn('us-west-2'), regions: { 'us-east-2': { vpc: OTHER_VPC, kmsKeyArn: keyIn('us-east-2') } } };
     const parsed = parseConfig(config, 'x');
@@ -100,24 +101,28 @@ describe('the regional settings of each control region\'s stack', () => {
     expect(stackDeployment(parsed, 'us-east-2')).toEqual({ vpc: OTHER_VPC, kmsKeyArn: keyIn('us-east-2') });
   });
 
-  it('refuses a control region left without a VPC or a key while the home region has one, naming the missing field', () => {
+  it('refuses a control region left without a VPC, a key or a topic while the home region has one, naming the missing field', () => {
     const config = aConfig();
-    config.deployment = { ...config.deployment, vpc: VPC, kmsKeyArn: keyIn('us-west-2') };
+    config.deployment = { ...config.deployment, vpc: VPC, kmsKeyArn: keyIn('us-west-2'), notifications: { emails: [], topicArn: topicIn('us-west-2') } };
     const message = refusal(config);
     expect(message).toMatch(/deployment\.regions\.us-east-2\.vpc: not set, while deployment\.vpc is: the stack in us-east-2 needs subnets and security groups of its own region/);
     expect(message).toMatch(/deployment\.regions\.us-east-2\.kmsKeyArn: not set, while deployment\.kmsKeyArn is/);
+    expect(message).toMatch(/deployment\.regions\.us-east-2\.topicArn: not set, while deployment\.notifications\.topicArn is/);
+    config.deployment.regions = { 'us-east-2': { vpc: OTHER_VPC, kmsKeyArn: keyIn('us-east-2'), topicArn: topicIn('us-east-2') } };
+    expect(stackDeployment(parseConfig(config, 'x'), 'us-east-2')).toEqual({ vpc: OTHER_VPC, kmsKeyArn: keyIn('us-east-2'), topicArn: topicIn('us-east-2') });
     // Without a VPC or key in the home region, none is needed elsewhere.
     expect(parseConfig(aConfig(), 'x').deployment.regions).toBeUndefined();
   });
 
-  it('refuses a key of another region than its stack, and regional settings for the home or a region outside controlRegions', () => {
+  it('refuses a key or a topic of another region than its stack, and regional settings for the home or a region outside controlRegions', () => {
     const config = aConfig();
-    config.deployment = { ...config.deployment, kmsKeyArn: keyIn('us-east-2'), regions: { 'us-east-2': { kmsKeyArn: keyIn('us-east-2') }, 'us-west-2': {}, 'eu-west-1': {} } };
+    config.deployment = { ...config.deployment, kmsKeyArn: keyIn('us-east-2'), regions: { 'us-east-2': { kmsKeyArn: keyIn('us-east-2'), topicArn: topicIn('us-west-2') }, 'us-west-2': {}, 'eu-west-1': {} } };
     const message = refusal(config);
-    expect(message).toContain('deployment.kmsKeyArn: a key in us-east-2, but it serves the stack in us-west-2');
-    expect(message).toContain('deployment.regions.us-west-2: us-west-2 is the home region (controlRegions[0]): its settings are deployment.vpc and deployment.kmsKeyArn');
+    expect(message).toContain('deployment.kmsKeyArn: in us-east-2, but it serves the stack in us-west-2, which reads its credential parameters there');
+    expect(message).toContain('deployment.regions.us-east-2.topicArn: in us-west-2, but it serves the stack in us-east-2');
+    expect(message).toContain('deployment.regions.us-west-2: us-west-2 is the home region (controlRegions[0]): its settings are deployment.vpc, deployment.kmsKeyArn and deployment.notifications.topicArn');
     expect(message).toContain('deployment.regions.eu-west-1: eu-west-1 is not one of controlRegions (us-west-2, us-east-2)');
-    expect(message).not.toContain('deployment.regions.us-east-2');
+    expect(message).not.toContain('deployment.regions.us-east-2.kmsKeyArn');
   });
 });
 
