@@ -389,7 +389,7 @@ export const configSchema = z
      * the cluster record, not this list. Every node's region must leave at least one control region
      * outside it, so that losing any one region leaves an arbiter. More than one needs
      * deployment.writerLease (the store all stacks share). The first is the home region: its stack
-     * creates the shared table and the CLI talks to it unless told otherwise. @default [controlRegion]
+     * creates the shared table (deploy it first, remove it last). @default [controlRegion]
      */
     controlRegions: z.array(region).min(1).max(3).optional(),
     /**
