@@ -373,14 +373,15 @@ export const deploymentSchema = z.strictObject({
    * Where the table of the cluster records and leases lives when writer agents run on the hosts: a
    * DynamoDB global table with multi-Region strong consistency, replicas in two regions and a witness
    * in a third, all of one supported region set (US: us-east-1, us-east-2, us-west-2; EU: eu-west-1,
-   * eu-west-2, eu-west-3, eu-central-1; AP: ap-northeast-1, ap-northeast-2, ap-northeast-3). One of
-   * the replicas must be the control region (the stack creates the table there). A write or strongly
+   * eu-west-2, eu-west-3, eu-central-1; AP: ap-northeast-1, ap-northeast-2, ap-northeast-3). Every
+   * control region must be a replica (each stack uses its own region's; the home stack creates the
+   * table). Needed by more than one control region: it is the store they share. A write or strongly
    * consistent read succeeds wherever a majority of the three regions is reachable
    * (docs/architecture.md). @default a regional table in the control region (no writer lease across regions)
    */
   writerLease: z
     .strictObject({
-      /** The two replica regions; the control region is one of them. */
+      /** The two replica regions; every control region is one of them. */
       replicaRegions: z.array(region).length(2),
       /** The witness region (stores no items you can read; it votes). */
       witnessRegion: region,
@@ -410,7 +411,7 @@ export const configSchema = z
      * the cluster record, not this list. Every node's region must leave at least one control region
      * outside it, so that losing any one region leaves an arbiter. More than one needs
      * deployment.writerLease (the store all stacks share). The first is the home region: its stack
-     * creates the shared table and the CLI talks to it unless told otherwise. @default [controlRegion]
+     * creates the shared table (deploy it first, remove it last). @default [controlRegion]
      */
     controlRegions: z.array(region).min(1).max(3).optional(),
     /**
