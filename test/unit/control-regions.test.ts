@@ -26,23 +26,11 @@ describe('where the control plane may run', () => {
     expect(refusal(older)).toMatch(/controlRegions: not set: name the regions the control plane is deployed in/);
   });
 
-  it('refuses a node region that leaves no control region outside it, naming the region and its nodes', () => {
-    expect(refusal(withControlRegions('us-west-2'))).toContain(
-      'controlRegions: no control region outside us-west-2, where orders/standby_dr is: once the writer is there, an outage of us-west-2 takes the control plane down with it',
-    );
-    expect(refusal(withControlRegions('us-east-1'))).toContain('controlRegions: no control region outside us-east-1, where orders/primary, orders/standby_az2 are');
-    // A second control region leaves one outside each (its replica of the shared store beside it).
+  // The one-region placement rule and its override: deployment-config.test.ts.
+  it('accepts a control region in a node\'s region when another control region is outside it', () => {
     const two = withControlRegions('us-east-1', 'us-west-2');
     two.deployment.writerLease = { replicaRegions: ['us-east-1', 'us-west-2'], witnessRegion: 'us-east-2' };
     expect(parseConfig(two, 'x').controlRegions).toEqual(['us-east-1', 'us-west-2']);
-  });
-
-  it('accepts a control region in a node\'s region only with the explicit override (single-region test accounts)', () => {
-    const config = withControlRegions('us-east-1');
-    delete config.deployment.writerLease;
-    expect(refusal(config)).toContain('controlRegions: no control region outside us-east-1');
-    config.allowControlRegionWithPrimary = true;
-    expect(parseConfig(config, 'x')).toMatchObject({ controlRegions: ['us-east-1'], controlRegion: 'us-east-1' });
   });
 
   it('refuses a control region listed twice and a stack region that is not one of them', () => {
