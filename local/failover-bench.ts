@@ -14,6 +14,7 @@ import { FaultProxy } from './fault-proxy';
 import type { StoreNetwork } from './store-network';
 import { startLocalLeaseStack, withLocalWriterLease, type LocalLeaseStack, type LocalWriterAgents } from './writer-agents';
 import { InstancePower } from './instance-power';
+import { localControlStack, type LocalControlStack } from './control-stack';
 import { LocalWitness } from './witness-host';
 import type { TopologyPool } from './topology-pool';
 import { LOCAL_DEPLOYMENT, startLocalStack, type LocalStack, type LocalStackOptions } from './local-stack';
@@ -58,6 +59,12 @@ export interface FailoverBench {
   store: StoreNetwork | null;
   /** With `agents`: the writer-lease agent beside every node, per cluster. */
   agents: Record<string, LocalWriterAgents>;
+  /**
+   * The control plane of one control region's stack (its own state machine, trigger and alarm), made
+   * on first use; `machine` above is the home region's (controlRegions[0]) as a one-region control
+   * plane runs it. Needs `agents` beyond the home region (the store's entry gives each its path).
+   */
+  stackIn(region: string): LocalControlStack;
   teardown(): Promise<void>;
 }
 
@@ -113,6 +120,17 @@ export const startFailoverBench = async (
   const machine = localFailoverMachine({ retryIntervalMs: 50, ...(options.beforeTask ? { beforeTask: options.beforeTask } : {}) });
   const trigger = localTrigger(machine);
   const convergence = localConvergeDns(machine);
+  const stacks = new Map<string, LocalControlStack>();
+  const stackIn = (region: string): LocalControlStack => {
+    if (!stack.config.controlRegions.includes(region)) throw new Error(`stackIn: ${region} is not a control region (${stack.config.controlRegions.join(', ')})`);
+    if (!leases && region !== stack.config.controlRegions[0]) throw new Error(`stackIn(${region}): a stack outside the home region needs the store's entry (start the bench with agents)`);
+    let made = stacks.get(region);
+    if (!made) {
+      made = localControlStack(stack.config, region, { retryIntervalMs: 50, ...(options.beforeTask ? { beforeTask: options.beforeTask } : {}) });
+      stacks.set(region, made);
+    }
+    return made;
+  };
   const failoverAlarm = (clusterName?: string) => {
     const cluster = clusterName ?? stack.config.clusters[0]!.name;
     return alarmDefinitions(stack.config, LOCAL_DEPLOYMENT.prefix).find((a) => a.cluster === cluster && a.triggersFailover)!;
@@ -142,11 +160,12 @@ export const startFailoverBench = async (
     },
     store: leases?.store ?? null,
     agents: leases?.agents ?? {},
+    stackIn,
     teardown: async () => {
       await leases?.stop();
       power.stop();
       await boot.stop();
-      await Promise.allSettled([...machine.executions().values()]);
+      await Promise.allSettled([machine, ...[...stacks.values()].map((st) => st.machine)].flatMap((m) => [...m.executions().values()]));
       await closeFailoverSessions();
       await stack.teardown();
       await faults.close();
