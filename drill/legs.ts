@@ -11,7 +11,8 @@ import { LOCAL_DEPLOYMENT } from '../local/local-stack';
 import { localHandlers } from '../local/handlers';
 import type { ObservedNode, SequenceScenario } from './drill-report';
 import { REGION_OUTAGE_LINK_DELAY_MS, stopInstances, type WaitFor } from './scenarios';
-import type { DrillStack } from './stack';
+import { observerRegion, type DrillStack } from './stack';
+import { doubleRegion } from './double-region';
 import { runSwitchover } from './switchover';
 import { observeEndState, type EndState } from './verify';
 
@@ -26,6 +27,8 @@ export interface Roles {
   local: NodeConfig | undefined;
   /** A standby streaming from the writer outside its region (the DR replica). */
   remote: NodeConfig | undefined;
+  /** Every standby streaming from the writer outside its region. */
+  remotes: NodeConfig[];
   /** Running nodes other than the writer that do not stream from it: they need a rejoin. */
   detached: NodeConfig[];
   timeline: number | null;
@@ -47,6 +50,7 @@ export const rolesOf = (cluster: ClusterConfig, state: EndState, recordWriter: s
     writer,
     local: following.find((n) => n.region === writer.region),
     remote: following.find((n) => n.region !== writer.region),
+    remotes: following.filter((n) => n.region !== writer.region),
     detached: cluster.nodes.filter((n) => n.name !== name && !following.includes(n) && seen(n)?.observed !== 'down'),
     timeline: seen(writer)?.timeline ?? null,
     home: configuredPrimary(cluster),
@@ -55,7 +59,7 @@ export const rolesOf = (cluster: ClusterConfig, state: EndState, recordWriter: s
 };
 
 export const observeRoles = async (drill: DrillStack): Promise<Roles> => {
-  const records = new ClusterRecordStore(dynamoClient(drill.stack.config.controlRegion), LOCAL_DEPLOYMENT.leaseTable);
+  const records = new ClusterRecordStore(dynamoClient(observerRegion(drill)), LOCAL_DEPLOYMENT.leaseTable);
   const [state, record] = await Promise.all([observeEndState(drill.cluster, drill.topology, configuredPrimary(drill.cluster).name), records.read(drill.cluster.name)]);
   return rolesOf(drill.cluster, state, record?.writer ?? configuredPrimary(drill.cluster).name);
 };
@@ -69,6 +73,8 @@ export interface LegExpectation {
   loss: 'none' | 'bounded';
   /** The node the workflow must fence (an automatic failover), or null. */
   fenced: string | null;
+  /** Nodes any of which may become `writer` (the workflow chooses among equals): the one that did is checked as the writer. */
+  candidates?: string[];
 }
 
 export interface LegOutcome {
@@ -78,6 +84,8 @@ export interface LegOutcome {
   reasons?: string[];
   /** What the action itself found wrong (a rejoin refused, a returned node writable). */
   problems?: string[];
+  /** The control region whose stack must act on this fault (its receipt's stackRegion); absent: any. */
+  actedBy?: string;
 }
 
 export interface LegSpec {
@@ -95,6 +103,10 @@ export interface SequenceSpec {
   /** Before the first leg (link shaping). */
   prepare(drill: DrillStack): Promise<string>;
   legs: LegSpec[];
+  /** Run the control plane of every control region (one stack each), not only the home region's. */
+  everyControlRegion?: true;
+  /** Each leg in which the writer moved: fault → the application writes through DATABASE_URL again within this (ms). */
+  rtoGoalMs?: number;
 }
 
 const need = (node: NodeConfig | undefined, what: string, leg: string): NodeConfig => {
@@ -138,7 +150,7 @@ const writerCrash = (name: string, promote: 'local' | 'remote'): LegSpec => ({
 });
 
 /** The writer's region goes away: every route into or out of it cut, the instances in it stopped. */
-const regionOutage: LegSpec = {
+export const regionOutage: LegSpec = {
   name: 'region outage',
   alarmDriven: true,
   expect: (roles) => {
@@ -175,7 +187,7 @@ const verdictOf = (delivered: unknown): string => {
  * host does — the host guard, then PostgreSQL — and the control plane hears of it (nodeReturned).
  * The guard must keep a fenced node out of writing; no node comes back writable.
  */
-const regionReturns: LegSpec = {
+export const regionReturns: LegSpec = {
   name: 'region returns',
   alarmDriven: false,
   expect: (roles) => ({ writer: roles.writer.name, loss: 'none', fenced: null, description: `the returned nodes read-only, ${roles.writer.name} still the one writer` }),
@@ -213,7 +225,7 @@ const rejoinOne = async (drill: DrillStack, node: string, writer: string): Promi
 };
 
 /** `pgfo rejoin` (the operator Lambda, its document run on the local node) for each node that does not follow the writer. */
-const rejoinDetached: LegSpec = {
+export const rejoinDetached: LegSpec = {
   name: 'rejoin',
   alarmDriven: false,
   expect: (roles) => ({
@@ -278,6 +290,10 @@ const SEQUENCES: Record<SequenceScenario, SequenceSpec> = {
     description: 'region outage (DR promoted), the region returns read-only, both rejoined, switchover home, then a primary crash',
     prepare: async (drill) => slowInterRegion(drill),
     legs: [regionOutage, regionReturns, rejoinDetached, switchoverHome, writerCrash('primary crash', 'local')],
+  },
+  // Built from the legs above when first asked for: its module imports this one.
+  get 'double-region'(): SequenceSpec {
+    return doubleRegion({ regionOutage, regionReturns, rejoinDetached, slowInterRegion });
   },
 };
 
