@@ -77,6 +77,9 @@ export interface DrillLeg {
   actedBy?: string | null;
   /** With a control plane per region: every execution the stacks started for this leg's fault, and how each ended. */
   stacks?: StackTurn[];
+  /** A sequence with an RTO goal (double-region), when the writer moved: the goal (ms) and whether `rtoMs` met it (reported, not a check). */
+  rtoGoalMs?: number;
+  withinRtoGoal?: boolean;
 }
 
 /** One stack's execution for a fault: which control region ran it, and its receipt's outcome. */

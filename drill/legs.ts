@@ -105,7 +105,7 @@ export interface SequenceSpec {
   legs: LegSpec[];
   /** Run the control plane of every control region (one stack each), not only the home region's. */
   everyControlRegion?: true;
-  /** Each leg in which the writer moved: fault → the application writes through DATABASE_URL again within this (ms). */
+  /** Each leg in which the writer moved: fault → the application writes through DATABASE_URL again, goal (ms); reported per leg, not checked. */
   rtoGoalMs?: number;
 }
 

@@ -192,7 +192,7 @@ const legSections = (report: DrillReport): string =>
         ['result', leg.problems.length === 0 ? 'held' : `FAILED: ${leg.problems.join('; ')}`],
         ['writer', `${leg.writerBefore} → ${leg.writerAfter ?? 'no single writer'} (timeline ${leg.writerTimeline ?? '?'})`],
         ['detection (fault → alarm)', seconds(leg.detectionMs)],
-        ['RTO (fault → first application write through DATABASE_URL)', seconds(leg.rtoMs)],
+        ['RTO (fault → first application write through DATABASE_URL)', `${seconds(leg.rtoMs)}${leg.rtoGoalMs !== undefined ? ` (goal ${seconds(leg.rtoGoalMs)}: ${leg.withinRtoGoal ? 'met' : 'missed'})` : ''}`],
         ['RTO via DNS (record INSYNC + TTL)', seconds(leg.dnsRtoMs)],
         ['application downtime', seconds(leg.appDowntimeMs)],
         ['acknowledged rows lost', `${leg.rpo.ackedRowsLost ?? 'n/a'} of ${leg.rpo.ackedRows}; receipt ${bytesText(leg.rpo.receiptBytes)} (upper bound ${bytesText(leg.rpo.receiptUpperBoundBytes)})`],

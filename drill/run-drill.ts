@@ -703,8 +703,9 @@ class SequenceRun extends DrillRun {
     const actedBy = leg.alarmDriven ? (receipt?.stackRegion ?? null) : null;
     if (done.actedBy && actedBy !== done.actedBy) problems.push(`expected the stack in ${done.actedBy} to act; ${actedBy ? `the stack in ${actedBy} did` : 'no receipt names a stack'}`);
     const rtoMs = moved ? app.rtoMs : null;
-    const goal = this.sequence.rtoGoalMs;
-    if (goal !== undefined && moved && (rtoMs === null || rtoMs > goal)) problems.push(`RTO through DATABASE_URL ${rtoMs === null ? 'unknown' : formatDuration(rtoMs)}: the goal is ${formatDuration(goal)}`);
+    // A goal is measured against, not a check of the drill (the figure depends on the machine and the alarm's settings).
+    const goal = this.sequence.rtoGoalMs !== undefined && moved ? { rtoGoalMs: this.sequence.rtoGoalMs, withinRtoGoal: rtoMs !== null && rtoMs <= this.sequence.rtoGoalMs } : null;
+    if (goal) this.progress.say(`RTO through DATABASE_URL ${rtoMs === null ? 'unknown' : formatDuration(rtoMs)}: ${goal.withinRtoGoal ? 'within' : 'over'} the goal of ${formatDuration(goal.rtoGoalMs)}`);
     return {
       name: leg.name,
       action: done.description,
@@ -733,6 +734,7 @@ class SequenceRun extends DrillRun {
       timeline: this.progress.timeline.slice(first),
       nodes: state.nodes,
       ...(leg.alarmDriven ? { actedBy } : {}),
+      ...(goal ?? {}),
       ...(window.stacks ? { stacks: window.stacks } : {}),
     };
   }
