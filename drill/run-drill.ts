@@ -327,7 +327,7 @@ class DrillRun implements DrillRunState {
     window.detectedAt = transition.at.getTime();
     progress.mark('detection', faultAt, window.detectedAt);
     progress.say(`alarm ${transition.alarmName} → ALARM after ${formatDuration(window.detectedAt - faultAt)}: ${transition.reason}`);
-    const execution = live.length === 1 ? await this.deliveredExecution(live[0]!, faultAt, limits) : await this.actingExecution(live, faultAt, limits, window);
+    const execution = this.planes.length === 1 ? await this.deliveredExecution(live[0]!, faultAt, limits) : await this.actingExecution(live, faultAt, limits, window);
     const first = execution.states[0]?.startMs ?? Date.now();
     progress.mark('failover workflow', first, execution.states.at(-1)?.endMs ?? Date.now());
     // Task and Wait states; Choice states (named "...?") take no time and only clutter the timeline.
@@ -594,7 +594,8 @@ class SequenceRun extends DrillRun {
 
   /** The writer's acknowledged rows against what `node` holds (null: it could not be asked). */
   private async lossOn(writer: AckedWriter, node: string): Promise<ReturnType<typeof lossOf> | null> {
-    const client = new Client({ ...this.writerTarget(node), connectionTimeoutMillis: 3000, query_timeout: 10_000 });
+    // A leg that waits on boots (region returns) acknowledges hundreds of thousands of rows: reading their ids takes a while on a loaded machine.
+    const client = new Client({ ...this.writerTarget(node), connectionTimeoutMillis: 3000, query_timeout: 60_000 });
     client.on('error', () => undefined);
     try {
       await client.connect();
