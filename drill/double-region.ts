@@ -1,4 +1,6 @@
-import type { LegSpec, SequenceSpec } from './legs';
+import { formatBytes } from '../shared/units';
+import type { LegSpec, Roles, SequenceSpec } from './legs';
+import type { WaitFor } from './scenarios';
 import type { DrillStack } from './stack';
 
 /** The issue's goal for each leg of double-region: fault → the application writes through DATABASE_URL again. */
@@ -7,6 +9,29 @@ export const DOUBLE_REGION_RTO_GOAL_MS = 30_000;
 const storeOf = (drill: DrillStack, leg: string) => {
   if (!drill.leases) throw new Error(`${leg}: the drill stack models no store across regions (agents)`);
   return drill.leases.store;
+};
+
+/**
+ * Waits until every standby streaming from the writer outside its region has flushed the writer's
+ * WAL to within a quarter of the lag cap (as the writer sees it): a standby rejoined by a base backup
+ * under load starts far behind, and the lag guard would rightly refuse it; that is lagging-dr's
+ * subject, not this leg's. Says how far behind each was.
+ */
+const remotesCaughtUp = async (drill: DrillStack, roles: Roles, waitFor: WaitFor): Promise<string> => {
+  const bound = drill.cluster.policy.maxLagBytes / 4;
+  const behind = async () => {
+    const rows = await drill.topology.query<{ name: string; behind: string | null }>(
+      roles.writer.name,
+      'SELECT application_name AS name, pg_wal_lsn_diff(pg_current_wal_lsn(), flush_lsn) AS behind FROM pg_stat_replication WHERE application_name = ANY($1)',
+      [roles.remotes.map((n) => n.name)],
+    );
+    return roles.remotes.map((n) => ({ name: n.name, bytes: Number(rows.find((r) => r.name === n.name)?.behind ?? Number.POSITIVE_INFINITY) }));
+  };
+  const seen = await waitFor(`${roles.remotes.map((n) => n.name).join(', ')} within ${formatBytes(bound)} of ${roles.writer.name}`, async () => {
+    const now = await behind();
+    return now.every((r) => r.bytes <= bound) ? now : false;
+  }, 120_000);
+  return seen.map((r) => `${r.name} ${formatBytes(r.bytes)} behind`).join(', ');
 };
 
 /**
@@ -24,14 +49,17 @@ const regionLost = (name: string, outage: LegSpec, expectActedBy: (drill: DrillS
   },
   act: async (drill, roles, waitFor) => {
     const region = roles.writer.region;
+    const caughtUp = roles.remotes.length > 0 ? await remotesCaughtUp(drill, roles, waitFor) : null;
+    const faultAt = Date.now();
     const plane = await drill.regionDown(region);
     storeOf(drill, name).isolate(region);
     const done = await outage.act(drill, roles, waitFor);
     const actedBy = expectActedBy(drill, region);
     return {
       ...done,
-      description: `${plane ? `${plane}; ` : ''}its path to the store cut; ${done.description}`,
+      description: `${caughtUp ? `(${caughtUp}) ` : ''}${plane ? `${plane}; ` : ''}its path to the store cut; ${done.description}`,
       ...(actedBy ? { actedBy } : {}),
+      faultAt,
     };
   },
 });

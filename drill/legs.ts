@@ -86,6 +86,8 @@ export interface LegOutcome {
   problems?: string[];
   /** The control region whose stack must act on this fault (its receipt's stackRegion); absent: any. */
   actedBy?: string;
+  /** When the fault itself happened, if the action waited before it (default: when the action began). */
+  faultAt?: number;
 }
 
 export interface LegSpec {
@@ -303,7 +305,9 @@ export type { ObservedNode };
 
 /** Acknowledged rows against the ids a node holds: how many are missing, and how many of those lie before the last one it holds. Pure. */
 export const lossOf = (acked: number[], present: Set<number>): { acked: number; lost: number; holes: number } => {
-  const last = Math.max(0, ...present);
+  // Not Math.max(...present): a leg that waits on boots acknowledges hundreds of thousands of rows, past the call stack's limit for a spread.
+  let last = 0;
+  for (const id of present) if (id > last) last = id;
   const missing = acked.filter((id) => !present.has(id));
   return { acked: acked.length, lost: missing.length, holes: missing.filter((id) => id < last).length };
 };

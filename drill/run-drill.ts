@@ -601,7 +601,8 @@ class SequenceRun extends DrillRun {
       await client.connect();
       const { rows } = await client.query<{ id: string }>(`SELECT id FROM ${writer.table}`);
       return lossOf(writer.acked, new Set(rows.map((r) => Number(r.id))));
-    } catch {
+    } catch (error) {
+      this.progress.say(`the acknowledged rows of ${writer.table} could not be counted on ${node}: ${(error as Error).message}`);
       return null;
     } finally {
       await client.end().catch(() => undefined);
@@ -637,6 +638,7 @@ class SequenceRun extends DrillRun {
       },
       (outcome) => outcome.description,
     );
+    if (done.faultAt !== undefined) window.faultAt = done.faultAt;
     if (done.receipt !== undefined) window.receipt = done.receipt;
     window.reasons = done.reasons ?? [];
     if (leg.alarmDriven) await this.respond(limits, window);
