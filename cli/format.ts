@@ -30,6 +30,11 @@ const formatVersions = ({ cli, deployment }: ReturnType<typeof versions>): strin
 const formatCluster = (c: ClusterStatus): string => {
   const head = `cluster ${c.cluster}: writer ${c.writer ?? `NONE (${c.writers.length} writable)`}, ${c.consistent ? 'DNS and DATABASE_URL agree' : c.contradictions.length ? 'CONTRADICTORY STATE' : 'PUBLISHED ENDPOINTS DISAGREE'}`;
   const record = `record: generation ${c.record.generation}, writer ${c.record.writer} on timeline ${c.record.timeline ?? 'unknown'}; automatic failover ${c.paused ?? 'active'}`;
+  // Older deployments answer without `arbiter` or `synchronous`.
+  const arbiter = c.arbiter
+    ? `arbiter: ${c.arbiter.arbiters.join(', ')} (writer's region ${c.arbiter.writerRegion}${c.arbiter.passive.length ? `; passive: ${c.arbiter.passive.join(', ')}` : ''}); answered by the stack in ${c.arbiter.answeredBy}`
+    : null;
+  const synchronous = c.synchronous === undefined ? null : `synchronous standby (recorded): ${c.synchronous === null ? 'none recorded for this writer' : `${c.synchronous.node ?? 'NONE'} since ${c.synchronous.since}`}`;
   const nodes = renderTable(
     ['NODE', 'CONFIGURED', 'ROLE', 'TIMELINE', 'UPSTREAM', 'FENCED', 'RECEIVER', 'STREAMING', 'SYNC', 'FLUSH LAG', 'REPLAY LAG', 'REPLAY LAG (TIME)'],
     c.nodes.map((n) => [
@@ -61,6 +66,8 @@ const formatCluster = (c: ClusterStatus): string => {
   return [
     head,
     record,
+    ...(arbiter ? [arbiter] : []),
+    ...(synchronous ? [synchronous] : []),
     nodes,
     published,
     ...(contradictions.length ? ['contradictions:', ...contradictions] : []),

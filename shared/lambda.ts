@@ -74,14 +74,18 @@ export interface InvocationContext {
 export const lambda = <S extends z.ZodType, R>(
   name: string,
   fn: (input: z.output<S>, context?: InvocationContext) => Promise<R>,
-  options: { input: S },
+  options: {
+    input: S;
+    /** The function belongs to the control-plane stack its ARN's region names (config/stack-region.ts). @default true; the witness (deployed outside every control region) sets false */
+    stackFromArn?: boolean;
+  },
 ) =>
   middy<z.output<S>, R>()
     .use(logErrors(name) as middy.MiddlewareObj<z.output<S>, R>)
     .use(validateInput(options.input) as middy.MiddlewareObj<z.output<S>, R>)
     .handler((event, context: unknown) =>
       // The stack this invocation belongs to is the region in the function's own ARN (config/stack-region.ts).
-      withStackRegion(regionOfFunctionArn((context as { invokedFunctionArn?: unknown } | undefined)?.invokedFunctionArn), () =>
+      withStackRegion(options.stackFromArn === false ? undefined : regionOfFunctionArn((context as { invokedFunctionArn?: unknown } | undefined)?.invokedFunctionArn), () =>
         withLogContext(invocationContext(name, event, context), () =>
           fn(event, typeof (context as Partial<InvocationContext> | undefined)?.getRemainingTimeInMillis === 'function' ? (context as InvocationContext) : undefined),
         ),

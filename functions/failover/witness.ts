@@ -4,6 +4,7 @@ import { witnessRequestSchema, type WitnessRequest } from '../../shared/actions/
 import { observeAsWitness, type WitnessDeps } from '../../shared/actions/witness-look';
 import type { WitnessFacts } from '../../shared/decisions/witness';
 import { lambda } from '../../shared/lambda';
+import { withStackRegion } from '../../shared/config/stack-region';
 import { log } from '../../shared/log';
 
 export interface WitnessHost extends WitnessDeps {
@@ -20,7 +21,9 @@ export interface WitnessHost extends WitnessDeps {
 export const makeWitness =
   (host: WitnessHost) =>
   async (request: WitnessRequest): Promise<WitnessFacts> => {
-    const context = host.context(request.cluster);
+    // The configuration as the asking stack sees it (its region's credentials); the witness's own
+    // region is no control region, so the invocation's ARN does not name the stack (lambda's ownRegion: false).
+    const context = withStackRegion(request.controlRegion, () => host.context(request.cluster));
     const node = nodeNamed(context.cluster, request.node);
     const facts = await observeAsWitness(context, node, request, host);
     log.info('witness look', { cluster: request.cluster, node: node.name, database: facts.database.cause, ec2: facts.ec2.cause, fence: facts.fence?.lastSeenState ?? null });
@@ -35,6 +38,6 @@ const deployed: WitnessHost = {
 };
 
 /** The deployed wrapper (input validation, logging) around a witness on `host`. */
-export const handlerOf = (host: WitnessHost) => lambda('witness', makeWitness(host), { input: witnessRequestSchema });
+export const handlerOf = (host: WitnessHost) => lambda('witness', makeWitness(host), { input: witnessRequestSchema, stackFromArn: false });
 
 export const handler = handlerOf(deployed);

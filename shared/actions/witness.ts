@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { lambdaClient, lambdaFenceClient } from '../aws/clients/lambda';
 import { invokeJson } from '../aws/lambda-invoke';
 import type { ClusterContext } from '../config/cluster-context';
-import { nameSchema, type FailoverConfig, type NodeConfig } from '../config/schema';
+import { nameSchema, regionSchema, type FailoverConfig, type NodeConfig } from '../config/schema';
 import { crossRegionGate, judgeWitness, type CrossRegionGate, type LeaseView, type WitnessAnswer, type WitnessFacts, type WitnessVerdict } from '../decisions/witness';
 import { witnessFunctionName } from '../workflow/environment';
 import type { FenceFacts } from '../decisions/fence';
@@ -13,6 +13,11 @@ export const witnessRequestSchema = z.strictObject({
   node: nameSchema,
   /** Fence the node (tag pgfo:fenced with the incident, stop, wait for `stopped`) from the witness's region. */
   fence: z.strictObject({ incident: z.string().min(1).max(200), timeoutSeconds: z.number().int().min(1).max(100) }).optional(),
+  /**
+   * The control region of the stack asking: the witness reads the credentials there (every control
+   * region holds them), so a lost home region does not blind it. @default the home region
+   */
+  controlRegion: regionSchema.optional(),
 });
 
 export type WitnessRequest = z.infer<typeof witnessRequestSchema>;
@@ -29,7 +34,7 @@ export const askWitness = async (config: FailoverConfig, request: WitnessRequest
   if (region === undefined) return { region: null, error: 'no witnessRegion is configured' };
   try {
     const client = request.fence ? lambdaFenceClient(region) : lambdaClient(region);
-    return await invokeJson<WitnessFacts>(client, witnessFunctionName(), request);
+    return await invokeJson<WitnessFacts>(client, witnessFunctionName(), { ...request, controlRegion: request.controlRegion ?? config.controlRegion });
   } catch (error) {
     return { region, error: error instanceof Error ? error.message : String(error) };
   }

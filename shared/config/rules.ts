@@ -1,4 +1,5 @@
 import { regionsWithoutArbiter } from '../decisions/arbiter';
+import { stackDeploymentProblems } from './stack-deployment';
 import type { ClusterConfig, FailoverConfig, TlsConfig } from './schema';
 import {
   EXECUTION_TIMEOUT_SECONDS,
@@ -237,6 +238,7 @@ export const semanticProblems = (config: FailoverConfig): string[] => {
   problems.push(...placementProblems(config));
   problems.push(...writerLeaseProblems(config));
   problems.push(...witnessProblems(config));
+  problems.push(...stackDeploymentProblems(config));
   for (const dup of duplicates(config.clusters.map((cluster) => cluster.name))) {
     problems.push(`clusters: cluster name "${dup}" is used more than once`);
   }

@@ -327,7 +327,8 @@ export const deploymentSchema = z.strictObject({
   /**
    * Subnets and security groups for every function that opens a database session (the others stay
    * outside the VPC). One setting for all clusters: each function serves every cluster. The subnets
-   * must reach the nodes and the AWS endpoints those functions call (docs/deploy.md). @default none
+   * must reach the nodes and the AWS endpoints those functions call (docs/deploy.md). Those of the
+   * home region's stack (controlRegions[0]); the other control regions' are under `regions`. @default none
    */
   vpc: vpcSchema.optional(),
   /**
@@ -338,27 +339,49 @@ export const deploymentSchema = z.strictObject({
   /** Where alarms that need a person and the failover's own events are sent. @default a topic created with the stack */
   notifications: z
     .strictObject({
-      /** An existing SNS topic (its policy must let CloudWatch and EventBridge publish). @default create one */
+      /** An existing SNS topic (its policy must let CloudWatch and EventBridge publish), in the home region:
+       * other control regions name theirs under `regions`. @default create one */
       topicArn: arn('sns').optional(),
       /** E-mail addresses subscribed to the created topic (each must confirm). @default none */
       emails: z.array(z.email()).max(20).default([]),
     })
     .default(() => ({ emails: [] })),
-  /** Customer-managed KMS key (in the control region) of the credential and CA parameters, the topic,
-   * the dead-letter queue and the lease table. @default AWS-managed keys */
+  /** Customer-managed KMS key of the home region's stack (a key in controlRegions[0]): of the credential
+   * and CA parameters and the topic there. The other control regions' are under `regions`. @default AWS-managed keys */
   kmsKeyArn: arn('kms').optional(),
+  /**
+   * The regional settings of the stacks in the other control regions: subnets, security groups,
+   * keys and topics belong to one region, so vpc, kmsKeyArn and notifications.topicArn above are the
+   * home region's (controlRegions[0]) and `regions.<region>` gives another control region's stack its
+   * own. Loading refuses a control region left without one while the home region has it
+   * (docs/deploy.md, "More than one control region"). @default none
+   */
+  regions: z
+    .record(
+      region,
+      z.strictObject({
+        /** That region's subnets and security groups for the functions that open database sessions. @default none */
+        vpc: vpcSchema.optional(),
+        /** That region's key of the credential and CA parameters and the topic. @default AWS-managed keys */
+        kmsKeyArn: arn('kms').optional(),
+        /** An existing SNS topic in that region for its stack's alarms and events (as notifications.topicArn). @default create one */
+        topicArn: arn('sns').optional(),
+      }),
+    )
+    .optional(),
   /**
    * Where the table of the cluster records and leases lives when writer agents run on the hosts: a
    * DynamoDB global table with multi-Region strong consistency, replicas in two regions and a witness
    * in a third, all of one supported region set (US: us-east-1, us-east-2, us-west-2; EU: eu-west-1,
-   * eu-west-2, eu-west-3, eu-central-1; AP: ap-northeast-1, ap-northeast-2, ap-northeast-3). One of
-   * the replicas must be the control region (the stack creates the table there). A write or strongly
+   * eu-west-2, eu-west-3, eu-central-1; AP: ap-northeast-1, ap-northeast-2, ap-northeast-3). Every
+   * control region must be a replica (each stack uses its own region's; the home stack creates the
+   * table). Needed by more than one control region: it is the store they share. A write or strongly
    * consistent read succeeds wherever a majority of the three regions is reachable
    * (docs/architecture.md). @default a regional table in the control region (no writer lease across regions)
    */
   writerLease: z
     .strictObject({
-      /** The two replica regions; the control region is one of them. */
+      /** The two replica regions; every control region is one of them. */
       replicaRegions: z.array(region).length(2),
       /** The witness region (stores no items you can read; it votes). */
       witnessRegion: region,
@@ -388,7 +411,7 @@ export const configSchema = z
      * the cluster record, not this list. Every node's region must leave at least one control region
      * outside it, so that losing any one region leaves an arbiter. More than one needs
      * deployment.writerLease (the store all stacks share). The first is the home region: its stack
-     * creates the shared table and the CLI talks to it unless told otherwise. @default [controlRegion]
+     * creates the shared table (deploy it first, remove it last). @default [controlRegion]
      */
     controlRegions: z.array(region).min(1).max(3).optional(),
     /**

@@ -163,7 +163,7 @@ export const invokeWitnessStatements = (config: FailoverConfig, witnessFunction:
 /**
  * The witness's own role (its stack in witnessRegion): look at the configured instances, fence
  * them as the control plane's fence does (pgfo:fenced only, tagged cluster instances only), and read
- * the failover login's password (and CA parameters) from the control region.
+ * the failover login's password (and CA parameters) from the control regions (witness-stack.ts).
  */
 export const witnessStatements = (config: FailoverConfig): Statement[] => [
   describeInstancesStatement(['DescribeInstanceStatus', 'DescribeInstances']),

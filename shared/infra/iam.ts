@@ -28,7 +28,7 @@ export const putMetricsStatement = (config: FailoverConfig): Statement => ({
   Condition: { StringEquals: { 'cloudwatch:namespace': config.namespace } },
 });
 
-/** Every caParameter of the configuration (read, like the credentials, in the control region). */
+/** Every caParameter of the configuration (read, like the credentials, in the stack's own region). */
 export const caParameters = (config: FailoverConfig): string[] => [
   ...new Set(
     config.clusters.flatMap((c) =>
@@ -37,14 +37,14 @@ export const caParameters = (config: FailoverConfig): string[] => [
   ),
 ];
 
-/** Reading the named credential parameters and the CA bundle parameters, in the control region only. */
-export const readCredentialsStatement = (config: FailoverConfig, which: Array<'monitor' | 'failover'>): Statement => ({
-  Effect: 'Allow',
-  Action: ['ssm:GetParameter'],
-  Resource: [
-    ...new Set([...config.clusters.flatMap((c) => which.map((role) => c.credentials[role].passwordParameter)), ...caParameters(config)]),
-  ].map((name) => parameterArn(config.controlRegion, name)),
-});
+/**
+ * Reading the named credential parameters and the CA bundle parameters, in the stack's own region
+ * (each control region holds its copy: a function reads them where it runs), or in `regions`.
+ */
+export const readCredentialsStatement = (config: FailoverConfig, which: Array<'monitor' | 'failover'>, regions = [config.controlRegion]): Statement => {
+  const names = [...new Set([...config.clusters.flatMap((c) => which.map((role) => c.credentials[role].passwordParameter)), ...caParameters(config)])];
+  return { Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: regions.flatMap((region) => names.map((name) => parameterArn(region, name))) };
+};
 
 /**
  * What Lambda needs to attach a function to the VPC (the managed AWSLambdaVPCAccessExecutionRole's

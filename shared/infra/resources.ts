@@ -33,6 +33,7 @@ import { operatorPolicyOutputs, operatorPolicyResources } from './iam-operators'
 import { functionName } from './names';
 import { rejoinDocument } from './rejoin-document';
 import { PGFO_VERSION } from '../version';
+import { accountWidePrefix, configForStack, isHomeStack } from './stack';
 
 export interface GenerateOptions {
   config: FailoverConfig;
@@ -244,7 +245,9 @@ const KEY = {
  * The table of records, leases and receipts. With `deployment.writerLease`, a global table with
  * multi-Region strong consistency (two replicas and a witness): the writer's agent renews its lease
  * wherever a majority of the three regions is reachable, and cannot where it is not. Without it, a
- * regional table in the control region (writer agents then protect nothing across regions).
+ * regional table in the control region (writer agents then protect nothing across regions). Only the
+ * home stack declares it (generateResources): the other control regions' stacks use its replica in
+ * their own region, under the same name.
  */
 const leaseTableResource = (config: FailoverConfig, tableName: string, tags: Array<{ Key: string; Value: string }>) => {
   const kept = { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' };
@@ -282,9 +285,14 @@ const leaseTableResource = (config: FailoverConfig, tableName: string, tags: Arr
   };
 };
 
-/** Every CloudFormation resource generated from the cluster configuration. */
+/**
+ * Every CloudFormation resource generated from the cluster configuration, for the stack in
+ * config.controlRegion (configForStack): the home stack's with the shared table, another control
+ * region's without it, and the names IAM and dashboards keep account-wide carrying that region.
+ */
 export const generateResources = ({ config, service, stage }: GenerateOptions): Record<string, unknown> => {
   const names = { ...deploymentNames(service, stage), service, stage };
+  const accountWide = { ...names, prefix: accountWidePrefix(config, names.prefix) };
   const alarms = alarmDefinitions(config, names.prefix);
   const tags = tagList(config.deployment);
   const tagged = (resource: { Type: string; Properties: Record<string, unknown> }) =>
@@ -299,16 +307,16 @@ export const generateResources = ({ config, service, stage }: GenerateOptions): 
   return {
     ...roles,
     // The cluster's recorded state (leases, receipts, history): never deleted with the stack.
-    LeaseTable: leaseTableResource(config, names.leaseTable, tags),
+    ...(isHomeStack(config) ? { LeaseTable: leaseTableResource(config, names.leaseTable, tags) } : {}),
     // The rejoin procedure, run on a node's host by SSM Run Command (`pgfo rejoin`).
     RejoinDocument: tagged({
       Type: 'AWS::SSM::Document',
       Properties: { Name: names.rejoinDocument, DocumentType: 'Command', DocumentFormat: 'JSON', UpdateMethod: 'NewVersion', Content: rejoinDocument() },
     }),
     ...Object.fromEntries(alarms.map((alarm) => [alarm.logicalId, tagged(alarmResource(alarm, notify))])),
-    ...dashboardResources(config, alarms, names.prefix),
+    ...dashboardResources(config, alarms, accountWide.prefix),
     ...controlPlaneResources(config.deployment, names),
-    ...operatorPolicyResources(names),
+    ...operatorPolicyResources(accountWide),
   };
 };
 
@@ -332,16 +340,19 @@ export const vpcFingerprint = (config: FailoverConfig): string => {
 /**
  * Entry point for serverless.yml: validates the configuration at package time (a bad file, or one
  * that names this machine or placeholder ids for a stage other than the local one, stops the build
- * with the field named) and returns what the template needs.
+ * with the field named) and returns what the stack in `region` (`--region`; undefined: the home
+ * region, controlRegions[0]) needs.
  * @param source names the file in errors (serverless.cjs says when it is the default).
+ * @throws ConfigError naming controlRegions when `region` is not one of them.
  */
-export const forServerless = (configFile: string, service: string, stage: string, source = configFile) => {
-  const config = loadConfigForStage(configFile, stage, source);
+export const forServerless = (configFile: string, service: string, stage: string, source = configFile, region?: string) => {
+  const config = configForStack(loadConfigForStage(configFile, stage, source), region, source);
   const names = { ...deploymentNames(service, stage), service, stage };
   const caFiles = config.clusters.flatMap((c) =>
     [c.tls, ...c.nodes.map((n) => n.tls), ...c.subscribers.map((sub) => sub.tls)].flatMap((tls) => (tls?.caFile ? [tls.caFile] : [])),
   );
   return {
+    homeRegion: config.controlRegions[0]!,
     controlRegion: config.controlRegion,
     configFile,
     ...names,

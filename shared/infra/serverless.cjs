@@ -6,11 +6,13 @@ const { CONFIG_FILE_ENV, EXAMPLE_CONFIG_FILE } = require('../config/load.ts');
 
 // Without PGFO_CONFIG_FILE the example (loopback hosts, placeholder ids) is packaged: only stage
 // `local` accepts it, and any other stage is refused with every such field named (forServerless).
-module.exports = async ({ resolveVariable }) => {
+// `--region` names the control region whose stack is packaged (default: the home region,
+// controlRegions[0]); any other region is refused with controlRegions named.
+module.exports = async ({ options, resolveVariable }) => {
   const given = await resolveVariable(`env:${CONFIG_FILE_ENV}, null`);
   const configFile = given ?? EXAMPLE_CONFIG_FILE;
   const source = given ? configFile : `${configFile} (the default: ${CONFIG_FILE_ENV} is not set)`;
   const service = await resolveVariable('self:service');
   const stage = await resolveVariable('sls:stage');
-  return forServerless(configFile, service, stage, source);
+  return forServerless(configFile, service, stage, source, options.region ?? undefined);
 };

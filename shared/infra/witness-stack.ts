@@ -1,5 +1,6 @@
 import { ConfigError } from '../errors';
 import { loadConfigForStage } from '../config/load';
+import { stackDeployment } from '../config/stack-deployment';
 import { kmsThroughSsmStatement, lambdaRole, logStatement, readCredentialsStatement, vpcAccessStatement } from './iam';
 import { witnessStatements } from './iam-failover';
 import { deploymentNames } from './resources';
@@ -10,17 +11,26 @@ import { deploymentNames } from './resources';
  * `<control service>-witness`, so its function's name is the one the control plane invokes
  * (deploymentNames().witnessFunction).
  */
-export const witnessForServerless = (configFile: string, controlService: string, stage: string, source = configFile) => {
+export const witnessForServerless = (configFile: string, controlService: string, stage: string, source = configFile, region?: string) => {
   const config = loadConfigForStage(configFile, stage, source);
   if (config.witnessRegion === undefined) throw new ConfigError(`${source}: witnessRegion is not set: there is no witness stack to deploy`);
+  if (region !== undefined && region !== config.witnessRegion) {
+    throw new ConfigError(`${source}: --region ${region} is not witnessRegion (${config.witnessRegion}): the witness's stack is deployed there only (leave --region out)`);
+  }
   const names = deploymentNames(controlService, stage);
-  const { kmsKeyArn } = config.deployment;
   const witnessVpc = config.deployment.witnessVpc;
+  // Every control region's stack invokes the witness (same account: the invoking roles' policies
+  // suffice, invokeWitnessStatements); it reads the failover login's password and CA parameters in
+  // a control region's SSM, each encrypted with that region's key.
+  const keys = config.controlRegions.flatMap((r) => {
+    const { kmsKeyArn } = stackDeployment(config, r);
+    return kmsKeyArn ? [kmsThroughSsmStatement(kmsKeyArn, r, ['Decrypt'])] : [];
+  });
   const statements = [
     logStatement(names.witnessFunction),
     ...witnessStatements(config),
-    readCredentialsStatement(config, ['failover']),
-    ...(kmsKeyArn ? [kmsThroughSsmStatement(kmsKeyArn, config.controlRegion, ['Decrypt'])] : []),
+    readCredentialsStatement(config, ['failover'], config.controlRegions),
+    ...keys,
     ...(witnessVpc ? [vpcAccessStatement()] : []),
   ];
   const caFiles = config.clusters.flatMap((c) => [c.tls, ...c.nodes.map((n) => n.tls)].flatMap((tls) => (tls?.caFile ? [tls.caFile] : [])));

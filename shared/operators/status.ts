@@ -10,6 +10,7 @@ import { summarise } from '../monitor/snapshot';
 import { observeTopology } from '../actions/topology';
 import type { ClusterRecord } from '../decisions/cluster-record';
 import { describePause } from '../decisions/cluster-record';
+import { arbiterView } from '../decisions/arbiter';
 
 export interface NodeStatus {
   name: string;
@@ -53,6 +54,13 @@ export interface ClusterStatus {
    * absent from releases before the convergence repaired DATABASE_URL).
    */
   pending?: string[];
+  /**
+   * Which control-plane stacks arbitrate the cluster now (those outside the recorded writer's
+   * region), which stay passive, and which stack answered (absent from releases before issue 23).
+   */
+  arbiter?: { arbiters: string[]; passive: string[]; writerRegion: string; answeredBy: string; reason: string };
+  /** The synchronous standby the record holds for the writer (policy.synchronousMode), null: none recorded. */
+  synchronous?: { node: string | null; since: string } | null;
 }
 
 /** The status function's answer: every selected cluster, and the release the deployment runs. */
@@ -135,5 +143,9 @@ export const clusterStatus = async (config: FailoverConfig, cluster: ClusterConf
     paused: record.paused ? describePause(record.paused) : null,
     contradictions: verdict.known ? [] : verdict.contradictions,
     pending: [...plan.repairs.map(describeRepair), ...plan.unchecked.map((u) => `${u.what}: could not check (${u.reason})`)],
+    arbiter: (({ arbiters, passive, writerRegion, stackRegion, reason }) => ({ arbiters, passive, writerRegion, answeredBy: stackRegion, reason }))(
+      arbiterView(config, cluster, { node: record.writer, from: 'record' }, config.controlRegion),
+    ),
+    synchronous: record.synchronous && record.synchronous.writer === record.writer ? { node: record.synchronous.node, since: record.synchronous.since } : null,
   };
 };

@@ -46,6 +46,13 @@ const twoClusters = (): FailoverConfig => {
   billing.databaseUrlParameters[0]!.kmsKeyArn = 'arn:aws:kms:eu-west-1:123456789012:key/0a1b2c3d-4e5f-4607-8a9b-0c1d2e3f4a5b';
   config.deployment.vpc = { subnetIds: ['subnet-0a1b2c3d4e5f60718'], securityGroupIds: ['sg-0a1b2c3d4e5f6071a'] };
   config.deployment.kmsKeyArn = 'arn:aws:kms:us-west-2:123456789012:key/1f2e3d4c-5b6a-4789-8abc-def012345678';
+  // The other control region's stack has its own (this suite reads the home stack's template).
+  config.deployment.regions = {
+    'us-east-2': {
+      vpc: { subnetIds: ['subnet-0b2c3d4e5f6071829'], securityGroupIds: ['sg-0b2c3d4e5f607182b'] },
+      kmsKeyArn: 'arn:aws:kms:us-east-2:123456789012:key/2a3b4c5d-6e7f-4801-9bcd-ef0123456789',
+    },
+  };
   return config;
 };
 

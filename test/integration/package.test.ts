@@ -8,6 +8,7 @@ import { DATABASE_FUNCTIONS } from '../../shared/infra/resources';
 import { DURATION_ALARM_SHARE, FUNCTION_TIMEOUTS, functionLogicalId } from '../../shared/infra/control-plane';
 import { OPERATOR_POLICIES } from '../../shared/infra/iam-operators';
 import { CONFIG_FILE_ENV, loadConfigFile } from '../../shared/config/load';
+import { stackDeployment } from '../../shared/config/stack-deployment';
 import { LOCAL_STAGE } from '../../shared/config/stage-guard';
 import { PGFO_VERSION } from '../../shared/version';
 import { allStates, functionKeyOf, loadDefinition } from '../../local/state-machine';
@@ -22,18 +23,34 @@ type Template = {
 const STAGE = LOCAL_STAGE;
 const PREFIX = `pgfo-${STAGE}`;
 
-/** Packages the service offline with `configFile` (none: PGFO_CONFIG_FILE unset, the default applies). */
-const packageService = (configFile: string | undefined, stage = STAGE) => {
+/**
+ * Packages the service offline with `configFile` (none: PGFO_CONFIG_FILE unset, the default applies)
+ * for the stack in `region` (none: no --region, the home region's).
+ */
+const packageService = (configFile: string | undefined, stage = STAGE, region?: string) => {
   const out = mkdtempSync(join(tmpdir(), 'pgfo-package-'));
   const env: NodeJS.ProcessEnv = { ...process.env, SLS_TELEMETRY_DISABLED: '1', AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' };
   delete env[CONFIG_FILE_ENV];
-  const result = spawnSync('npx', ['serverless', 'package', '--package', out, '--stage', stage], {
+  const result = spawnSync('npx', ['serverless', 'package', '--package', out, '--stage', stage, ...(region ? ['--region', region] : [])], {
     encoding: 'utf8',
     env: configFile ? { ...env, [CONFIG_FILE_ENV]: configFile } : env,
     timeout: 120000,
   });
   return { out, result };
 };
+
+/**
+ * The stack of every control region of `configFile` packaged (the home one without --region, which
+ * proves it is the default), by region; `regions[0]` is the home.
+ */
+const packageEveryStack = (configFile: string, regions: string[]) =>
+  Object.fromEntries(
+    regions.map((region, i) => {
+      const { out, result } = packageService(configFile, STAGE, i === 0 ? undefined : region);
+      expect({ region, packaged: (result.stderr + result.stdout).includes(`Service packaged`), stack: (result.stderr + result.stdout).includes(`(${region})`) }).toEqual({ region, packaged: true, stack: true });
+      return [region, { out, template: JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8')) as Template }];
+    }),
+  );
 
 /** Installs cfn-lint (with the serverless rules) into .venv/cfn-lint unless it is there already. */
 const cfnLint = (templateFile: string) => {
@@ -59,9 +76,18 @@ const bundlesPostgresClient = (zipFile: string): boolean => {
 const ofType = (template: Template, type: string) =>
   Object.entries(template.Resources).filter(([, resource]) => resource.Type === type);
 
+/** Every IAM statement of the roles and managed policies of a template. */
+const statementsOf = (template: Template) => [
+  ...ofType(template, 'AWS::IAM::Role').flatMap(([, role]) => (role.Properties.Policies ?? []).flatMap((p: any) => p.PolicyDocument.Statement)),
+  ...ofType(template, 'AWS::IAM::ManagedPolicy').flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement),
+];
+
 describe('serverless package (offline, no AWS credentials)', () => {
   const configDir = '.build';
   const twoClusters = join(configDir, 'two-clusters.yml');
+  const regions = aConfig().controlRegions;
+  const [home, other] = regions as [string, string];
+  let stacks: Record<string, { out: string; template: Template }>;
   let template: Template;
   let out: string;
 
@@ -73,13 +99,11 @@ describe('serverless package (offline, no AWS credentials)', () => {
     second.nodes.forEach((node, i) => (node.instanceId = `i-00000000000000b${i}`));
     config.clusters.push(second);
     writeFileSync(twoClusters, stringify(config));
-    const packaged = packageService(twoClusters);
-    out = packaged.out;
-    expect(packaged.result.stderr + packaged.result.stdout).toContain('Service packaged');
-    template = JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8'));
-  });
+    stacks = packageEveryStack(twoClusters, regions);
+    ({ out, template } = stacks[home]!);
+  }, 240000);
 
-  afterAll(() => rmSync(out, { recursive: true, force: true }));
+  afterAll(() => Object.values(stacks).forEach((stack) => rmSync(stack.out, { recursive: true, force: true })));
 
   it('schedules the monitor every minute on nodejs22.x with the configuration packaged beside it', () => {
     const [, fn] = ofType(template, 'AWS::Lambda::Function').find(([id]) => id === 'MonitorLambdaFunction')!;
@@ -138,10 +162,7 @@ describe('serverless package (offline, no AWS credentials)', () => {
   });
 
   it('has no IAM statement with a wildcard action', () => {
-    const statements = [
-      ...ofType(template, 'AWS::IAM::Role').flatMap(([, role]) => (role.Properties.Policies ?? []).flatMap((p: any) => p.PolicyDocument.Statement)),
-      ...ofType(template, 'AWS::IAM::ManagedPolicy').flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement),
-    ];
+    const statements = statementsOf(template);
     expect(statements.length).toBeGreaterThan(0);
     for (const statement of statements) {
       for (const action of [statement.Action].flat()) expect(action).not.toMatch(/\*/);
@@ -153,10 +174,55 @@ describe('serverless package (offline, no AWS credentials)', () => {
     expect(names.filter((n: string | undefined) => n?.startsWith('/pgfo/orders/')).sort()).toEqual(['/pgfo/orders/failover-password', '/pgfo/orders/monitor-password']);
   });
 
-  it('passes cfn-lint and its serverless rules without an error', () => {
-    const { errors } = cfnLint(join(out, 'cloudformation-template-update-stack.json'));
+  it('packages one stack per control region: the home one declares the shared global table, the other uses its replica by name', () => {
+    const table = stacks[home]!.template.Resources.LeaseTable!;
+    expect(table.Type).toBe('AWS::DynamoDB::GlobalTable');
+    expect(table.Properties.Replicas.map((r: { Region: string }) => r.Region)).toEqual(expect.arrayContaining(regions));
+    expect(ofType(stacks[other]!.template, 'AWS::DynamoDB::GlobalTable').concat(ofType(stacks[other]!.template, 'AWS::DynamoDB::Table'))).toEqual([]);
+    for (const region of regions) {
+      const { template: stack } = stacks[region]!;
+      expect({ region, table: stack.Resources.MonitorLambdaFunction!.Properties.Environment.Variables.PGFO_LEASE_TABLE }).toEqual({ region, table: table.Properties.TableName });
+      // Each stack's functions reach the table through the replica in their own region.
+      const tableArns = statementsOf(stack).filter((st: any) => [st.Action].flat().some((a: string) => a.startsWith('dynamodb:'))).map((st: any) => JSON.stringify(st.Resource));
+      expect(new Set(tableArns)).toEqual(new Set([JSON.stringify({ 'Fn::Sub': `arn:\${AWS::Partition}:dynamodb:\${AWS::Region}:\${AWS::AccountId}:table/${table.Properties.TableName}` })]));
+    }
+  });
+
+  it('keeps the names IAM and dashboards hold account-wide apart: the other stack\'s carry its region, roles are named by CloudFormation', () => {
+    const accountWide = (region: string) =>
+      Object.values(stacks[region]!.template.Resources).flatMap((r) => [r.Properties.ManagedPolicyName, r.Properties.DashboardName, r.Properties.RoleName].filter((n) => n !== undefined));
+    expect(accountWide(home).sort()).toEqual([`${PREFIX}-billing`, `${PREFIX}-operator`, `${PREFIX}-orders`, `${PREFIX}-read-only`]);
+    expect(accountWide(other).sort()).toEqual([`${PREFIX}-${other}-billing`, `${PREFIX}-${other}-operator`, `${PREFIX}-${other}-orders`, `${PREFIX}-${other}-read-only`]);
+    // No explicit RoleName above: CloudFormation gives each stack's roles names of their own.
+    expect(ofType(stacks[other]!.template, 'AWS::IAM::Role').length).toBeGreaterThan(20);
+  });
+
+  it("reads the credentials and the failover alarms, and draws the dashboards, in the stack's own region", () => {
+    for (const region of regions) {
+      const { template: stack } = stacks[region]!;
+      const regional = statementsOf(stack).filter((st: any) => [st.Action].flat().some((a: string) => a === 'ssm:GetParameter' || a === 'cloudwatch:DescribeAlarms'));
+      const named = regional.flatMap((st: any) => [st.Resource].flat()).map((r: unknown) => /:(ssm|cloudwatch):([a-z0-9-]+):.*(parameter\/pgfo\/|alarm:)/.exec(JSON.stringify(r)));
+      const credentials = named.filter((m): m is RegExpExecArray => m !== null);
+      expect(credentials.length).toBeGreaterThan(10);
+      expect({ region, regions: [...new Set(credentials.map((m) => m[2]))] }).toEqual({ region, regions: [region] });
+      for (const [, dashboard] of ofType(stack, 'AWS::CloudWatch::Dashboard')) {
+        const widgets = JSON.parse(dashboard.Properties.DashboardBody['Fn::Sub']).widgets.filter((w: any) => w.type === 'metric');
+        expect({ region, drawn: [...new Set(widgets.map((w: any) => w.properties.region))] }).toEqual({ region, drawn: [region] });
+      }
+    }
+  });
+
+  it.each(regions)('the %s stack passes cfn-lint and its serverless rules without an error', (region) => {
+    const { errors } = cfnLint(join(stacks[region]!.out, 'cloudformation-template-update-stack.json'));
     expect(errors).toEqual([]);
   }, 600000);
+
+  it('refuses to package a stack for a region outside controlRegions, naming them', () => {
+    const { out: refusedOut, result } = packageService(twoClusters, STAGE, 'eu-west-1');
+    rmSync(refusedOut, { recursive: true, force: true });
+    expect(result.status).not.toBe(0);
+    expect(result.stdout + result.stderr).toContain(`${twoClusters}: --region eu-west-1 is not one of controlRegions (${regions.join(', ')})`);
+  });
 
   it('refuses to package a bad configuration and names the field', () => {
     const bad = join(configDir, 'bad.yml');
@@ -180,60 +246,78 @@ describe('serverless package (offline, no AWS credentials)', () => {
   });
 });
 
-describe('serverless package of a configuration for a real account (VPC, TLS, topic, key, tags)', () => {
+describe('serverless package of a configuration for a real account (VPC, TLS, topic, key, tags), in each control region', () => {
   const configFile = 'config/clusters.aws-example.yml';
   const config = loadConfigFile(configFile);
+  const regions = config.controlRegions;
+  let stacks: Record<string, { out: string; template: Template }>;
+  /** The home region's stack. */
   let template: Template;
   let out: string;
 
   beforeAll(() => {
-    const packaged = packageService(configFile);
-    out = packaged.out;
-    expect(packaged.result.stderr + packaged.result.stdout).toContain('Service packaged');
-    template = JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8'));
-  }, 180000);
-  afterAll(() => rmSync(out, { recursive: true, force: true }));
+    stacks = packageEveryStack(configFile, regions);
+    ({ out, template } = stacks[regions[0]!]!);
+  }, 240000);
+  afterAll(() => Object.values(stacks).forEach((stack) => rmSync(stack.out, { recursive: true, force: true })));
 
-  const functions = () => ofType(template, 'AWS::Lambda::Function');
+  const functions = (region: string) => ofType(stacks[region]!.template, 'AWS::Lambda::Function');
   const keyOf = (id: string) => id.replace(/LambdaFunction$/, '').replace(/^./, (c) => c.toLowerCase());
+  /** The region's own VPC and key: the top-level ones for the home, deployment.regions.<region> for the other. */
+  const own = (region: string) => {
+    const settings = stackDeployment(config, region);
+    expect(settings.vpc && settings.kmsKeyArn).toBeDefined();
+    return settings as { vpc: NonNullable<typeof settings.vpc>; kmsKeyArn: string };
+  };
 
-  it('puts every function whose bundle opens database sessions in the configured VPC, and only those', () => {
-    const vpc = config.deployment.vpc!;
-    const opensSessions = functions().filter(([id]) => bundlesPostgresClient(join(out, `${keyOf(id)}.zip`))).map(([id]) => keyOf(id));
-    expect(opensSessions.sort()).toEqual([...DATABASE_FUNCTIONS].sort());
-    for (const [id, fn] of functions()) {
-      const expected = opensSessions.includes(keyOf(id)) ? { SubnetIds: vpc.subnetIds, SecurityGroupIds: vpc.securityGroupIds } : undefined;
-      expect({ id, vpc: fn.Properties.VpcConfig }).toEqual({ id, vpc: expected });
+  it("puts every function whose bundle opens database sessions in its region's configured VPC, and only those", () => {
+    expect(own(regions[1]!).vpc).not.toEqual(own(regions[0]!).vpc);
+    for (const region of regions) {
+      const { vpc } = own(region);
+      const opensSessions = functions(region).filter(([id]) => bundlesPostgresClient(join(stacks[region]!.out, `${keyOf(id)}.zip`))).map(([id]) => keyOf(id));
+      expect(opensSessions.sort()).toEqual([...DATABASE_FUNCTIONS].sort());
+      for (const [id, fn] of functions(region)) {
+        const expected = opensSessions.includes(keyOf(id)) ? { SubnetIds: vpc.subnetIds, SecurityGroupIds: vpc.securityGroupIds } : undefined;
+        expect({ region, id, vpc: fn.Properties.VpcConfig }).toEqual({ region, id, vpc: expected });
+      }
     }
   });
 
   it("names the VPC in every function's environment, which the framework hashes into the version's name (resources.extensions it does not)", () => {
-    const vpc = config.deployment.vpc!;
-    for (const [id, fn] of functions()) {
-      const fingerprint = String(fn.Properties.Environment.Variables.PGFO_VPC);
-      expect({ id, names: [...vpc.subnetIds, ...vpc.securityGroupIds].every((x) => fingerprint.includes(x)) }).toEqual({ id, names: true });
+    for (const region of regions) {
+      const { vpc } = own(region);
+      for (const [id, fn] of functions(region)) {
+        const fingerprint = String(fn.Properties.Environment.Variables.PGFO_VPC);
+        expect({ region, id, names: [...vpc.subnetIds, ...vpc.securityGroupIds].every((x) => fingerprint.includes(x)) }).toEqual({ region, id, names: true });
+      }
     }
   });
 
-  it("gives the roles of VPC functions the network-interface actions, and a key's use only through SSM", () => {
-    for (const [id, fn] of functions()) {
-      const role = template.Resources[fn.Properties.Role['Fn::GetAtt'][0]]!;
-      const actions = role.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement.flatMap((s: any) => s.Action));
-      expect({ id, eni: actions.includes('ec2:CreateNetworkInterface') }).toEqual({ id, eni: fn.Properties.VpcConfig !== undefined });
-      const kms = role.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement).filter((s: any) => s.Action.some((a: string) => a.startsWith('kms:')));
-      for (const statement of kms) expect(statement.Condition.StringEquals['kms:ViaService']).toMatch(/^ssm\.[a-z0-9-]+\.amazonaws\.com$/);
+  it("gives the roles of VPC functions the network-interface actions, and the region's own key only through SSM there", () => {
+    for (const region of regions) {
+      const { template: stack } = stacks[region]!;
+      for (const [id, fn] of functions(region)) {
+        const role = stack.Resources[fn.Properties.Role['Fn::GetAtt'][0]]!;
+        const actions = role.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement.flatMap((s: any) => s.Action));
+        expect({ id, eni: actions.includes('ec2:CreateNetworkInterface') }).toEqual({ id, eni: fn.Properties.VpcConfig !== undefined });
+        const kms = role.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement).filter((s: any) => s.Action.some((a: string) => a.startsWith('kms:')));
+        for (const statement of kms) expect(statement.Condition.StringEquals['kms:ViaService']).toMatch(/^ssm\.[a-z0-9-]+\.amazonaws\.com$/);
+      }
+      const monitorRole = stack.Resources.MonitorRole!.Properties.Policies[0].PolicyDocument.Statement;
+      expect(monitorRole).toContainEqual({ Effect: 'Allow', Action: ['kms:Decrypt'], Resource: own(region).kmsKeyArn, Condition: { StringEquals: { 'kms:ViaService': `ssm.${region}.amazonaws.com` } } });
     }
-    const monitorRole = template.Resources.MonitorRole!.Properties.Policies[0].PolicyDocument.Statement;
-    expect(monitorRole).toContainEqual(expect.objectContaining({ Action: ['kms:Decrypt'], Resource: config.deployment.kmsKeyArn }));
   });
 
-  it('sends every alarm to the topic, which encrypts with the key and mails the configured address', () => {
-    const alarms = ofType(template, 'AWS::CloudWatch::Alarm');
-    expect(alarms.length).toBeGreaterThan(7);
-    for (const [id, alarm] of alarms) expect({ id, actions: alarm.Properties.AlarmActions }).toEqual({ id, actions: [{ Ref: 'AlertTopic' }] });
-    const topic = template.Resources.AlertTopic!.Properties;
-    expect(topic.KmsMasterKeyId).toBe(config.deployment.kmsKeyArn);
-    expect(topic.Subscription).toEqual([{ Protocol: 'email', Endpoint: 'oncall@example.com' }]);
+  it("sends every alarm to the stack's topic, which encrypts with the region's key and mails the configured address", () => {
+    for (const region of regions) {
+      const { template: stack } = stacks[region]!;
+      const alarms = ofType(stack, 'AWS::CloudWatch::Alarm');
+      expect(alarms.length).toBeGreaterThan(7);
+      for (const [id, alarm] of alarms) expect({ id, actions: alarm.Properties.AlarmActions }).toEqual({ id, actions: [{ Ref: 'AlertTopic' }] });
+      const topic = stack.Resources.AlertTopic!.Properties;
+      expect(topic.KmsMasterKeyId).toBe(own(region).kmsKeyArn);
+      expect(topic.Subscription).toEqual([{ Protocol: 'email', Endpoint: 'oncall@example.com' }]);
+    }
   });
 
   it('watches the control plane: monitor errors, throttles and duration near its timeout, failed executions, trigger errors, dead letters', () => {
@@ -264,8 +348,10 @@ describe('serverless package of a configuration for a real account (VPC, TLS, to
   });
 
   it('keeps the lease table on stack deletion, logs executions, and tags every resource that takes tags', () => {
-    const table = template.Resources.LeaseTable as unknown as { DeletionPolicy: string; UpdateReplacePolicy: string; Properties: Record<string, unknown> };
-    expect([table.DeletionPolicy, table.UpdateReplacePolicy, table.Properties.DeletionProtectionEnabled]).toEqual(['Retain', 'Retain', true]);
+    // The home stack's global table (writerLease): every replica protected from deletion.
+    const table = template.Resources.LeaseTable as unknown as { Type: string; DeletionPolicy: string; UpdateReplacePolicy: string; Properties: { Replicas: Array<Record<string, unknown>> } };
+    expect([table.Type, table.DeletionPolicy, table.UpdateReplacePolicy]).toEqual(['AWS::DynamoDB::GlobalTable', 'Retain', 'Retain']);
+    expect(table.Properties.Replicas.map((r) => [r.Region, r.DeletionProtectionEnabled])).toEqual(config.deployment.writerLease!.replicaRegions.map((r) => [r, true]));
     expect(template.Resources.FailoverStateMachine!.Properties.LoggingConfiguration.Level).toBe('ALL');
     const tags = Object.entries(config.deployment.tags).map(([Key, Value]) => ({ Key, Value }));
     const taggable = ['AWS::Lambda::Function', 'AWS::IAM::Role', 'AWS::DynamoDB::Table', 'AWS::SNS::Topic', 'AWS::SQS::Queue', 'AWS::CloudWatch::Alarm', 'AWS::Logs::LogGroup', 'AWS::StepFunctions::StateMachine'];
@@ -280,8 +366,8 @@ describe('serverless package of a configuration for a real account (VPC, TLS, to
     expect(listing).toContain(configFile);
   });
 
-  it('passes cfn-lint and its serverless rules without an error', () => {
-    const { errors } = cfnLint(join(out, 'cloudformation-template-update-stack.json'));
+  it.each(regions)('the %s stack passes cfn-lint and its serverless rules without an error', (region) => {
+    const { errors } = cfnLint(join(stacks[region]!.out, 'cloudformation-template-update-stack.json'));
     expect(errors).toEqual([]);
   }, 600000);
 });

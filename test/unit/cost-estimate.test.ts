@@ -11,8 +11,8 @@ import { deploymentNames } from '../../shared/infra/resources';
 import { aReplicationRow, aStandby, aWriter, anObservation } from '../fixtures/observations';
 
 /**
- * docs/deploy.md, section 9, prices what one deployment and one cluster use; the counts in its
- * tables are computed here from the code, so that the estimate follows the code.
+ * docs/deploy.md, section 10, prices what one stack, one cluster and each further control region
+ * use; the counts in its tables are computed here from the code, so that the estimate follows the code.
  */
 describe('the cost estimate in docs/deploy.md', () => {
   const doc = readFileSync('docs/deploy.md', 'utf8');
@@ -41,6 +41,10 @@ describe('the cost estimate in docs/deploy.md', () => {
     row('alarms, high resolution', String(alarms.length));
     row('control-plane alarms (60 s)', String(controlPlaneAlarmNames(names).length));
     row('dashboards', String(Object.keys(dashboardResources({ ...config, clusters: [cluster] }, alarms, names.prefix)).length));
+  });
+
+  it('prices a stack per control region of the example', () => {
+    row('stacks (control regions)', String(config.controlRegions.length));
   });
 
   it('counts the scheduled runs and the monitor calls of a 30-day month', () => {

@@ -2,6 +2,7 @@ import { agentTurn, gateOutage, judgeWriterLease, mayTakeWriterLease, promotionG
 import { WriterAgent, type AgentPostgres, type AgentStore } from '../../shared/host/writer-agent';
 import { semanticProblems } from '../../shared/config/rules';
 import { generateResources } from '../../shared/infra/resources';
+import { configForStack } from '../../shared/infra/stack';
 import { storeAnswers, withScopeRegion } from '../../local/store-network';
 import { aConfig } from '../fixtures/config';
 
@@ -164,15 +165,31 @@ describe('where the lease lives', () => {
     return config;
   };
 
-  it('is a global table with multi-Region strong consistency, two replicas and a witness', () => {
-    const { LeaseTable } = generateResources({ config: withStore(['us-west-2', 'us-east-2'], 'us-east-1'), service: 'pgfo', stage: 'prod' }) as Record<string, { Type: string; Properties: Record<string, unknown> }>;
+  /** The resources of the stack in `region` (undefined: the home region's). */
+  const stackIn = (config: ReturnType<typeof aConfig>, region?: string) =>
+    generateResources({ config: configForStack(config, region, 'clusters.yml'), service: 'pgfo', stage: 'prod' }) as Record<string, { Type: string; Properties: Record<string, unknown> }>;
+
+  it('is a global table with multi-Region strong consistency, two replicas and a witness, declared by the home stack only', () => {
+    const config = withStore(['us-west-2', 'us-east-2'], 'us-east-1');
+    const { LeaseTable } = stackIn(config);
     expect(LeaseTable!.Type).toBe('AWS::DynamoDB::GlobalTable');
     expect(LeaseTable!.Properties).toMatchObject({
+      TableName: 'pgfo-prod-leases',
       MultiRegionConsistency: 'STRONG',
       GlobalTableWitnesses: [{ Region: 'us-east-1' }],
       Replicas: [expect.objectContaining({ Region: 'us-west-2', DeletionProtectionEnabled: true }), expect.objectContaining({ Region: 'us-east-2' })],
     });
-    expect(generateResources({ config: aConfig(), service: 'pgfo', stage: 'prod' }).LeaseTable).toMatchObject({ Type: 'AWS::DynamoDB::Table' });
+    // The other control region's stack creates no table: it uses the replica in its own region.
+    expect(Object.values(stackIn(config, 'us-east-2')).filter((r) => r.Type.startsWith('AWS::DynamoDB::'))).toEqual([]);
+  });
+
+  it('is a regional table of the only stack without a writer lease', () => {
+    const config = aConfig();
+    config.controlRegions = ['us-east-2'];
+    config.controlRegion = 'us-east-2';
+    delete config.deployment.writerLease;
+    expect(semanticProblems(config)).toEqual([]);
+    expect(stackIn(config).LeaseTable).toMatchObject({ Type: 'AWS::DynamoDB::Table', Properties: { TableName: 'pgfo-prod-leases', DeletionProtectionEnabled: true } });
   });
 
   it('refuses regions outside one supported set, a repeated region, and a control region that is not a replica', () => {
