@@ -85,8 +85,6 @@ export interface LegOutcome {
   problems?: string[];
   /** The control region whose stack must act on this fault (its receipt's stackRegion); absent: any. */
   actedBy?: string;
-  /** When the fault itself happened, if the action waited before it (default: when the action began). */
-  faultAt?: number;
 }
 
 export interface LegSpec {
@@ -94,6 +92,8 @@ export interface LegSpec {
   /** The failover alarm detects it and the workflow responds (false: an operator action or the end of a fault). */
   alarmDriven: boolean;
   expect(roles: Roles): LegExpectation;
+  /** Brings the stack into the leg's starting condition before its writes begin (says what it waited for). */
+  before?(drill: DrillStack, roles: Roles, waitFor: WaitFor): Promise<string>;
   act(drill: DrillStack, roles: Roles, waitFor: WaitFor): Promise<LegOutcome>;
 }
 

@@ -620,6 +620,7 @@ class SequenceRun extends DrillRun {
     const roles = await observeRoles(drill);
     const expected = leg.expect(roles);
     progress.say(`${label}: writer ${roles.writer.name} on timeline ${roles.timeline ?? '?'}; expected: ${expected.description}`);
+    if (leg.before) await progress.step(`${label}: before`, () => leg.before!(drill, roles, (what, probe, timeoutMs) => this.waitFor(what, probe, timeoutMs)), (note) => note);
     let writer = this.writer!;
     if (index > 0) {
       writer = await this.databaseUrlWriter(index);
@@ -639,7 +640,6 @@ class SequenceRun extends DrillRun {
       },
       (outcome) => outcome.description,
     );
-    if (done.faultAt !== undefined) window.faultAt = done.faultAt;
     if (done.receipt !== undefined) window.receipt = done.receipt;
     window.reasons = done.reasons ?? [];
     if (leg.alarmDriven) await this.respond(limits, window);
