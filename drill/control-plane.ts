@@ -1,5 +1,6 @@
 import { localConvergeDns, localHandlers } from '../local/handlers';
 import type { LocalStateMachine } from '../local/state-machine';
+import type { LocalControlStack } from '../local/control-stack';
 import { cloudWatchClient } from '../shared/aws/clients/cloudwatch';
 import type { AlarmDefinition } from '../shared/infra/alarms';
 import { alarmStateChangeEvent } from '../local/alarm-event';
@@ -22,14 +23,18 @@ export class MonitorLoop {
   private running = false;
   private loop: Promise<void> | undefined;
 
-  constructor(private readonly intervalMs: number) {}
+  /** `monitor`: the stack's monitor function (default: the home region's). */
+  constructor(
+    private readonly intervalMs: number,
+    private readonly monitor: (input: { intervalMs: number }) => Promise<{ errors: string[]; synchronous: SynchronousOutcome[] }> = localHandlers.monitor,
+  ) {}
 
   start(): void {
     this.running = true;
     this.loop = (async () => {
       while (this.running) {
         try {
-          const summary = await localHandlers.monitor({ intervalMs: this.intervalMs });
+          const summary = await this.monitor({ intervalMs: this.intervalMs });
           this.errors.push(...summary.errors);
           this.synchronous.push(...summary.synchronous);
         } catch (error) {
@@ -124,9 +129,11 @@ export class ConvergeSchedule {
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly invoke: ReturnType<typeof localConvergeDns>;
 
-  constructor(machine: LocalStateMachine) {
+  /** `region`: the control region whose stack runs it (default: the home region's). */
+  constructor(machine: LocalStateMachine, region?: string) {
     // Between passes the handler waits; stopping the drill ends that wait (and the invocation).
     this.invoke = localConvergeDns(machine, {
+      ...(region ? { region } : {}),
       pause: (ms) =>
         new Promise((resolve) => {
           if (this.stopped) return resolve(false);
@@ -156,5 +163,51 @@ export class ConvergeSchedule {
     clearInterval(this.timer);
     this.wake?.();
     await Promise.allSettled([...this.inFlight]);
+  }
+}
+
+/**
+ * One control region's stack as the drill runs it: its monitor, its failover alarm evaluated and
+ * delivered to its own trigger, its scheduled convergence (when the scenario has one). A region
+ * outage takes it down whole (`down`): nothing of it runs afterwards, its running executions stop
+ * where they are.
+ */
+export class DrillControlPlane {
+  watch: AlarmWatch | undefined;
+  schedule: ConvergeSchedule | undefined;
+  up = true;
+
+  constructor(
+    readonly stack: LocalControlStack,
+    readonly monitor: MonitorLoop,
+  ) {}
+
+  get region(): string {
+    return this.stack.region;
+  }
+
+  /** Evaluates the stack's failover alarm in its region, delivering its events through `deliver` (default: the stack's trigger). */
+  watchAlarm(definition: AlarmDefinition, tickMs: number, deliver: (event: unknown) => Promise<unknown> = this.stack.trigger): AlarmWatch {
+    this.watch = new AlarmWatch(definition, this.region, deliver, tickMs);
+    this.watch.start();
+    return this.watch;
+  }
+
+  runSchedule(): void {
+    this.schedule = new ConvergeSchedule(this.stack.machine, this.region);
+    this.schedule.start();
+  }
+
+  /** The region is lost: monitor, alarm, schedule and running executions stop. */
+  async down(): Promise<string> {
+    this.up = false;
+    await Promise.all([this.monitor.stop(), this.watch?.stop(), this.schedule?.stop()]);
+    const running = this.stack.machine.listed().filter((e) => e.status === 'RUNNING');
+    for (const execution of running) this.stack.machine.abort(execution.name);
+    return `control plane in ${this.region} down (monitor, alarm, schedule stopped${running.length ? `; ${running.map((e) => e.name).join(', ')} stopped where it was` : ''})`;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([this.monitor.stop(), this.watch?.stop(), this.schedule?.stop()]);
   }
 }

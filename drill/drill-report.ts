@@ -5,7 +5,7 @@
  */
 
 /** Scenarios of several legs, run one after the other on one stack (drill/legs.ts); the others are one fault each (drill/scenarios.ts). */
-export const SEQUENCE_SCENARIOS = ['second-failover', 'round-trip'] as const;
+export const SEQUENCE_SCENARIOS = ['second-failover', 'round-trip', 'double-region'] as const;
 export const DRILL_SCENARIOS = ['region-outage', 'region-isolated', 'primary-crash', 'false-alarm', 'lagging-dr', 'switchover', 'dns-down', 'fence-refused', 'partition', 'control-partition', 'primary-stall', 'monitor-path-loss', 'sync-standby-loss', 'ssm-region-down', 'dependency-blip', ...SEQUENCE_SCENARIOS] as const;
 export type DrillScenario = (typeof DRILL_SCENARIOS)[number];
 export type SequenceScenario = (typeof SEQUENCE_SCENARIOS)[number];
@@ -73,6 +73,20 @@ export interface DrillLeg {
   /** This leg's own steps (a section of the report's `timeline`). */
   timeline: TimelineStep[];
   nodes: ObservedNode[];
+  /** The control region whose stack ran the execution that acted (its receipt's stackRegion); null: no execution acted. */
+  actedBy?: string | null;
+  /** With a control plane per region: every execution the stacks started for this leg's fault, and how each ended. */
+  stacks?: StackTurn[];
+  /** A sequence with an RTO goal (double-region), when the writer moved: the goal (ms) and whether `rtoMs` met it (reported, not a check). */
+  rtoGoalMs?: number;
+  withinRtoGoal?: boolean;
+}
+
+/** One stack's execution for a fault: which control region ran it, and its receipt's outcome. */
+export interface StackTurn {
+  region: string;
+  execution: string;
+  outcome: string;
 }
 
 export interface DrillReport {

@@ -11,7 +11,7 @@ import { LOCAL_DEPLOYMENT } from '../local/local-stack';
 import { localHandlers } from '../local/handlers';
 import type { ObservedNode, SequenceScenario } from './drill-report';
 import { REGION_OUTAGE_LINK_DELAY_MS, stopInstances, type WaitFor } from './scenarios';
-import type { DrillStack } from './stack';
+import { observerRegion, type DrillStack } from './stack';
 import { runSwitchover } from './switchover';
 import { observeEndState, type EndState } from './verify';
 
@@ -26,6 +26,8 @@ export interface Roles {
   local: NodeConfig | undefined;
   /** A standby streaming from the writer outside its region (the DR replica). */
   remote: NodeConfig | undefined;
+  /** Every standby streaming from the writer outside its region. */
+  remotes: NodeConfig[];
   /** Running nodes other than the writer that do not stream from it: they need a rejoin. */
   detached: NodeConfig[];
   timeline: number | null;
@@ -47,6 +49,7 @@ export const rolesOf = (cluster: ClusterConfig, state: EndState, recordWriter: s
     writer,
     local: following.find((n) => n.region === writer.region),
     remote: following.find((n) => n.region !== writer.region),
+    remotes: following.filter((n) => n.region !== writer.region),
     detached: cluster.nodes.filter((n) => n.name !== name && !following.includes(n) && seen(n)?.observed !== 'down'),
     timeline: seen(writer)?.timeline ?? null,
     home: configuredPrimary(cluster),
@@ -55,7 +58,7 @@ export const rolesOf = (cluster: ClusterConfig, state: EndState, recordWriter: s
 };
 
 export const observeRoles = async (drill: DrillStack): Promise<Roles> => {
-  const records = new ClusterRecordStore(dynamoClient(drill.stack.config.controlRegion), LOCAL_DEPLOYMENT.leaseTable);
+  const records = new ClusterRecordStore(dynamoClient(observerRegion(drill)), LOCAL_DEPLOYMENT.leaseTable);
   const [state, record] = await Promise.all([observeEndState(drill.cluster, drill.topology, configuredPrimary(drill.cluster).name), records.read(drill.cluster.name)]);
   return rolesOf(drill.cluster, state, record?.writer ?? configuredPrimary(drill.cluster).name);
 };
@@ -69,6 +72,8 @@ export interface LegExpectation {
   loss: 'none' | 'bounded';
   /** The node the workflow must fence (an automatic failover), or null. */
   fenced: string | null;
+  /** Nodes any of which may become `writer` (the workflow chooses among equals): the one that did is checked as the writer. */
+  candidates?: string[];
 }
 
 export interface LegOutcome {
@@ -78,6 +83,8 @@ export interface LegOutcome {
   reasons?: string[];
   /** What the action itself found wrong (a rejoin refused, a returned node writable). */
   problems?: string[];
+  /** The control region whose stack must act on this fault (its receipt's stackRegion); absent: any. */
+  actedBy?: string;
 }
 
 export interface LegSpec {
@@ -85,6 +92,8 @@ export interface LegSpec {
   /** The failover alarm detects it and the workflow responds (false: an operator action or the end of a fault). */
   alarmDriven: boolean;
   expect(roles: Roles): LegExpectation;
+  /** Brings the stack into the leg's starting condition before its writes begin (says what it waited for). */
+  before?(drill: DrillStack, roles: Roles, waitFor: WaitFor): Promise<string>;
   act(drill: DrillStack, roles: Roles, waitFor: WaitFor): Promise<LegOutcome>;
 }
 
@@ -95,6 +104,10 @@ export interface SequenceSpec {
   /** Before the first leg (link shaping). */
   prepare(drill: DrillStack): Promise<string>;
   legs: LegSpec[];
+  /** Run the control plane of every control region (one stack each), not only the home region's. */
+  everyControlRegion?: true;
+  /** Each leg in which the writer moved: fault → the application writes through DATABASE_URL again, goal (ms); reported per leg, not checked. */
+  rtoGoalMs?: number;
 }
 
 const need = (node: NodeConfig | undefined, what: string, leg: string): NodeConfig => {
@@ -106,7 +119,7 @@ const need = (node: NodeConfig | undefined, what: string, leg: string): NodeConf
  * The inter-region network slowed (every route between regions, whichever writer it serves), so
  * that a standby in the other region really is behind: see REGION_OUTAGE_LINK_DELAY_MS.
  */
-const slowInterRegion = (drill: DrillStack): string => {
+export const slowInterRegion = (drill: DrillStack): string => {
   const routes = Object.keys(drill.topology.routes);
   if (routes.length === 0) throw new Error('the drill cannot shape the inter-region network: no replication route between regions');
   for (const route of Object.values(drill.topology.routes)) route.setDelay(REGION_OUTAGE_LINK_DELAY_MS);
@@ -138,7 +151,7 @@ const writerCrash = (name: string, promote: 'local' | 'remote'): LegSpec => ({
 });
 
 /** The writer's region goes away: every route into or out of it cut, the instances in it stopped. */
-const regionOutage: LegSpec = {
+export const regionOutage: LegSpec = {
   name: 'region outage',
   alarmDriven: true,
   expect: (roles) => {
@@ -175,7 +188,7 @@ const verdictOf = (delivered: unknown): string => {
  * host does — the host guard, then PostgreSQL — and the control plane hears of it (nodeReturned).
  * The guard must keep a fenced node out of writing; no node comes back writable.
  */
-const regionReturns: LegSpec = {
+export const regionReturns: LegSpec = {
   name: 'region returns',
   alarmDriven: false,
   expect: (roles) => ({ writer: roles.writer.name, loss: 'none', fenced: null, description: `the returned nodes read-only, ${roles.writer.name} still the one writer` }),
@@ -213,7 +226,7 @@ const rejoinOne = async (drill: DrillStack, node: string, writer: string): Promi
 };
 
 /** `pgfo rejoin` (the operator Lambda, its document run on the local node) for each node that does not follow the writer. */
-const rejoinDetached: LegSpec = {
+export const rejoinDetached: LegSpec = {
   name: 'rejoin',
   alarmDriven: false,
   expect: (roles) => ({
@@ -264,7 +277,7 @@ const switchoverHome: LegSpec = {
   },
 };
 
-const SEQUENCES: Record<SequenceScenario, SequenceSpec> = {
+const SEQUENCES: Record<Exclude<SequenceScenario, 'double-region'>, SequenceSpec> = {
   'second-failover': {
     name: 'second-failover',
     payloadBytes: 1000,
@@ -281,13 +294,16 @@ const SEQUENCES: Record<SequenceScenario, SequenceSpec> = {
   },
 };
 
-export const sequenceNamed = (name: SequenceScenario): SequenceSpec => SEQUENCES[name];
+/** The sequences of one control plane; drill/sequences.ts names every sequence (double-region is built from these legs there). */
+export const sequenceNamed = (name: Exclude<SequenceScenario, 'double-region'>): SequenceSpec => SEQUENCES[name];
 
 export type { ObservedNode };
 
 /** Acknowledged rows against the ids a node holds: how many are missing, and how many of those lie before the last one it holds. Pure. */
 export const lossOf = (acked: number[], present: Set<number>): { acked: number; lost: number; holes: number } => {
-  const last = Math.max(0, ...present);
+  // Not Math.max(...present): a leg that waits on boots acknowledges hundreds of thousands of rows, past the call stack's limit for a spread.
+  let last = 0;
+  for (const id of present) if (id > last) last = id;
   const missing = acked.filter((id) => !present.has(id));
   return { acked: acked.length, lost: missing.length, holes: missing.filter((id) => id < last).length };
 };

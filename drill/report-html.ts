@@ -192,11 +192,13 @@ const legSections = (report: DrillReport): string =>
         ['result', leg.problems.length === 0 ? 'held' : `FAILED: ${leg.problems.join('; ')}`],
         ['writer', `${leg.writerBefore} → ${leg.writerAfter ?? 'no single writer'} (timeline ${leg.writerTimeline ?? '?'})`],
         ['detection (fault → alarm)', seconds(leg.detectionMs)],
-        ['RTO (fault → first application write through DATABASE_URL)', seconds(leg.rtoMs)],
+        ['RTO (fault → first application write through DATABASE_URL)', `${seconds(leg.rtoMs)}${leg.rtoGoalMs !== undefined ? ` (goal ${seconds(leg.rtoGoalMs)}: ${leg.withinRtoGoal ? 'met' : 'missed'})` : ''}`],
         ['RTO via DNS (record INSYNC + TTL)', seconds(leg.dnsRtoMs)],
         ['application downtime', seconds(leg.appDowntimeMs)],
         ['acknowledged rows lost', `${leg.rpo.ackedRowsLost ?? 'n/a'} of ${leg.rpo.ackedRows}; receipt ${bytesText(leg.rpo.receiptBytes)} (upper bound ${bytesText(leg.rpo.receiptUpperBoundBytes)})`],
         ['fenced', leg.fenced ?? 'nothing'],
+        ...(leg.actedBy !== undefined ? [['acted: the stack in', leg.actedBy ?? 'none'] as [string, string]] : []),
+        ...(leg.stacks ? [['executions per stack', leg.stacks.map((t) => `${t.region}: ${t.execution} ${t.outcome}`).join('; ') || 'none'] as [string, string]] : []),
         ['nodes after', leg.nodes.map((n) => `${n.name}: ${n.observed}, timeline ${n.timeline ?? '?'}${n.upstream ? `, streams from ${n.upstream}` : ''}`).join('; ')],
       ];
       return `<h2>Leg ${i + 1}: ${escape(leg.name)}</h2>

@@ -4,7 +4,8 @@ import { resetClients } from '../shared/aws/clients';
 import { clearSecretCache } from '../shared/aws/ssm';
 import { loadConfigFile } from '../shared/config/load';
 import type { ClusterConfig, FailoverConfig } from '../shared/config/schema';
-import { localFailoverMachine, localHandlers, localTrigger, type TriggerResult } from '../local/handlers';
+import { localHandlers, type TriggerResult } from '../local/handlers';
+import { localControlStack, type LocalControlStack } from '../local/control-stack';
 import type { LocalStateMachine } from '../local/state-machine';
 import { emulatorEnv, startEmulator, type Emulator } from '../local/emulator';
 import { FaultProxy } from '../local/fault-proxy';
@@ -32,6 +33,8 @@ export interface DrillStackOptions {
   mutate?: (config: FailoverConfig) => void;
   /** Run the writer-lease agent beside every node, the store modelled across regions (local/writer-agents.ts). */
   agents?: boolean;
+  /** Run the control plane of every control region, not only the home region's (needs `agents`: the store's entry gives each its path). */
+  everyControlRegion?: boolean;
 }
 
 export type { TriggerResult };
@@ -55,9 +58,21 @@ export interface DrillStack {
   witness: LocalWitness;
   /** With `bootInstances`: instances started again boot their node (host guard, then PostgreSQL) and tell the control plane (nodeReturned). */
   boot: InstanceBoot | null;
+  /** The home region's (controlRegions[0]) state machine: `stacks[0].machine`. */
   machine: LocalStateMachine;
   /** The deployed trigger handler, starting executions on the local state machine. */
   trigger(event: unknown): Promise<TriggerResult>;
+  /** The control plane of each control region the drill runs, the home region's first (with `everyControlRegion`, one per control region). */
+  stacks: LocalControlStack[];
+  /** Control regions whose control plane a scenario took down (a region outage): their stacks run nothing. */
+  down: Set<string>;
+  /**
+   * A region is lost with its control plane: marked down, then whatever the drill runs for that
+   * stack (monitor, alarm, schedule, executions) is stopped by the handler the drill registered
+   * (`controlPlaneDown`). Says what it stopped; a region without a control plane stops nothing.
+   */
+  regionDown(region: string): Promise<string | null>;
+  controlPlaneDown: ((region: string) => Promise<string>) | undefined;
   /** Stops what runs in this process and restores the environment; `keep` leaves the stack itself up. */
   release(options: { keep: boolean }): Promise<void>;
 }
@@ -151,9 +166,11 @@ export const startDrillStack = async (options: DrillStackOptions): Promise<Drill
   resetClients();
   const boot = options.bootInstances ? await InstanceBoot.start(stack, localHandlers.nodeReturned) : null;
   if (boot && leases) boot.storeEndpoint = (region) => leases.store.endpoint(region);
-  const machine = localFailoverMachine();
-  const trigger = localTrigger(machine);
-  return {
+  if (options.everyControlRegion && !leases) throw new Error('everyControlRegion: a control plane per region needs the store modelled across regions (agents)');
+  const regions = options.everyControlRegion ? stack.config.controlRegions : [stack.config.controlRegion];
+  const stacks = regions.map((region) => localControlStack(stack.config, region));
+  const { machine, trigger } = stacks[0]!;
+  const drill: DrillStack = {
     stack,
     cluster: stack.cluster(chosen.name),
     topology: stack.topologies[chosen.name]!,
@@ -166,6 +183,14 @@ export const startDrillStack = async (options: DrillStackOptions): Promise<Drill
     leases,
     machine,
     trigger,
+    stacks,
+    down: new Set(),
+    controlPlaneDown: undefined,
+    regionDown: async (region) => {
+      if (!stacks.some((st) => st.region === region)) return null;
+      drill.down.add(region);
+      return drill.controlPlaneDown ? drill.controlPlaneDown(region) : `control plane in ${region} down`;
+    },
     release: async ({ keep }) => {
       await leases?.stop();
       power.stop();
@@ -184,4 +209,15 @@ export const startDrillStack = async (options: DrillStackOptions): Promise<Drill
       clearSecretCache();
     },
   };
+  return drill;
+};
+
+/**
+ * The control region the drill itself reads the store through (the record, the lease): the first
+ * whose control plane is up, as an operator would use a stack that still runs.
+ */
+export const observerRegion = (drill: Pick<DrillStack, 'stack' | 'down'>): string => {
+  const region = drill.stack.config.controlRegions.find((r) => !drill.down.has(r));
+  if (!region) throw new Error(`every control region is down (${[...drill.down].join(', ')}): the drill has no stack to read the store through`);
+  return region;
 };

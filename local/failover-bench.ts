@@ -14,6 +14,7 @@ import { FaultProxy } from './fault-proxy';
 import type { StoreNetwork } from './store-network';
 import { startLocalLeaseStack, withLocalWriterLease, type LocalLeaseStack, type LocalWriterAgents } from './writer-agents';
 import { InstancePower } from './instance-power';
+import { localControlStack, type LocalControlStack } from './control-stack';
 import { LocalWitness } from './witness-host';
 import type { TopologyPool } from './topology-pool';
 import { LOCAL_DEPLOYMENT, startLocalStack, type LocalStack, type LocalStackOptions } from './local-stack';
@@ -64,6 +65,12 @@ export interface FailoverBench {
   store: StoreNetwork | null;
   /** With `agents`: the writer-lease agent beside every node, per cluster. */
   agents: Record<string, LocalWriterAgents>;
+  /**
+   * The control plane of one control region's stack (its own state machine, trigger and alarm), made
+   * on first use; `machine` above is the home region's (controlRegions[0]) as a one-region control
+   * plane runs it. Needs `agents` beyond the home region (the store's entry gives each its path).
+   */
+  stackIn(region: string): LocalControlStack;
   teardown(): Promise<void>;
 }
 
@@ -116,24 +123,29 @@ export const startFailoverBench = async (
   Object.assign(process.env, witness.env);
   const boot = await InstanceBoot.start(stack, localHandlers.nodeReturned);
   if (leases) boot.storeEndpoint = (region) => leases.store.endpoint(region);
-  // One control plane per control region, each with its own machine, trigger and convergence; the
-  // home region's runs with no region of its own (as a one-region control plane does).
+  // One control plane per control region (local/control-stack.ts), made on first use; the home
+  // region's is `machine`, run with no region of its own (as a one-region control plane runs).
   const home = stack.config.controlRegion;
-  // Every control region's stack shares the one writer-lease table (deployment.writerLease).
-  if (stack.config.controlRegions.length > 1) faults.globalTableRegion = home;
-  const planes = new Map<string, { machine: LocalStateMachine; trigger: ReturnType<typeof localTrigger>; convergence: ReturnType<typeof localConvergeDns> }>();
-  const planeIn = (region = home) => {
-    let plane = planes.get(region);
-    if (!plane) {
-      if (!stack.config.controlRegions.includes(region)) throw new Error(`${region} is not one of controlRegions (${stack.config.controlRegions.join(', ')})`);
-      const own = region === home ? undefined : region;
-      const machine = localFailoverMachine({ retryIntervalMs: 50, ...(options.beforeTask ? { beforeTask: options.beforeTask } : {}), ...(own ? { region: own } : {}) });
-      plane = { machine, trigger: localTrigger(machine, own), convergence: localConvergeDns(machine, own ? { region: own } : {}) };
-      planes.set(region, plane);
+  // Without the store network every stack's DynamoDB calls reach the emulator's one table through
+  // this proxy (the emulator has no global tables; with agents the store's entry does the same).
+  if (!leases && stack.config.controlRegions.length > 1) faults.globalTableRegion = home;
+  const machine = localFailoverMachine({ retryIntervalMs: 50, ...(options.beforeTask ? { beforeTask: options.beforeTask } : {}) });
+  const homePlane = { machine, trigger: localTrigger(machine), convergence: localConvergeDns(machine) };
+  const stacks = new Map<string, LocalControlStack>();
+  const stackIn = (region: string): LocalControlStack => {
+    if (!stack.config.controlRegions.includes(region)) throw new Error(`stackIn: ${region} is not a control region (${stack.config.controlRegions.join(', ')})`);
+    let made = stacks.get(region);
+    if (!made) {
+      made = localControlStack(stack.config, region, { retryIntervalMs: 50, ...(options.beforeTask ? { beforeTask: options.beforeTask } : {}) });
+      stacks.set(region, made);
     }
-    return plane;
+    return made;
   };
-  const machine = planeIn().machine;
+  const planeIn = (region = home) => {
+    if (region === home) return homePlane;
+    const other = stackIn(region);
+    return { machine: other.machine, trigger: other.trigger, convergence: other.converge };
+  };
   const failoverAlarm = (clusterName?: string) => {
     const cluster = clusterName ?? stack.config.clusters[0]!.name;
     return alarmDefinitions(stack.config, LOCAL_DEPLOYMENT.prefix).find((a) => a.cluster === cluster && a.triggersFailover)!;
@@ -159,17 +171,18 @@ export const startFailoverBench = async (
       return out.clusters[0]!;
     },
     execution: async (name) => {
-      const running = [...planes.values()].map((plane) => plane.machine.executions().get(name)).find((e) => e !== undefined);
+      const running = [machine, ...[...stacks.values()].map((st) => st.machine)].map((m) => m.executions().get(name)).find((e) => e !== undefined);
       if (!running) throw new Error(`no execution ${name}`);
       return running;
     },
     store: leases?.store ?? null,
     agents: leases?.agents ?? {},
+    stackIn,
     teardown: async () => {
       await leases?.stop();
       power.stop();
       await boot.stop();
-      await Promise.allSettled([...planes.values()].flatMap((plane) => [...plane.machine.executions().values()]));
+      await Promise.allSettled([machine, ...[...stacks.values()].map((st) => st.machine)].flatMap((m) => [...m.executions().values()]));
       await closeFailoverSessions();
       await stack.teardown();
       await faults.close();

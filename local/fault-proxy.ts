@@ -1,4 +1,4 @@
-import { createServer, request, type IncomingMessage, type Server } from 'node:http';
+import { createServer, request, type IncomingHttpHeaders, type IncomingMessage, type Server } from 'node:http';
 import { freePort } from './free-port';
 import { Route53Propagation } from './route53-propagation';
 
@@ -80,7 +80,11 @@ export class FaultProxy {
     readonly endpoint: string,
   ) {}
 
-  static async start(target: string): Promise<FaultProxy> {
+  /**
+   * `forwardHeaders`: the headers a forwarded request carries upstream (default: as received), for
+   * a proxy that stands for a path the emulator cannot model (local/store-network.ts).
+   */
+  static async start(target: string, options: { forwardHeaders?: (info: AwsRequestInfo, headers: IncomingHttpHeaders) => IncomingHttpHeaders } = {}): Promise<FaultProxy> {
     const port = await freePort();
     const upstream = new URL(target);
     let proxy!: FaultProxy;
@@ -120,7 +124,7 @@ export class FaultProxy {
             ? { ...req.headers, authorization: String(req.headers.authorization).replace(`/${info.region}/dynamodb/`, `/${home}/dynamodb/`) }
             : req.headers;
         const forward = request(
-          { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers },
+          { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: options.forwardHeaders ? options.forwardHeaders(info, headers) : headers },
           (upstreamRes) => {
             const change = calls.route53Change(info) ? 'change' : calls.route53GetChange(info) ? 'get' : null;
             const propagating = change !== null && proxy.route53.pendingMs > 0;

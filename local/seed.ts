@@ -53,7 +53,8 @@ export const createRejoinDocument = async (config: FailoverConfig, stage: string
 
 /**
  * Creates in the emulator what the configuration refers to — hosted zone and record, EC2 instances
- * tagged per node in their regions, credential and DATABASE_URL SecureStrings — and returns the
+ * tagged per node in their regions, credential SecureStrings in every control region, DATABASE_URL
+ * SecureStrings — and returns the
  * configuration with the ids the emulator assigned (zone ids and instance ids cannot be chosen).
  */
 export const seedEmulator = async (config: FailoverConfig, secrets: SeedSecrets): Promise<FailoverConfig> => {
@@ -114,15 +115,13 @@ export const seedEmulator = async (config: FailoverConfig, secrets: SeedSecrets)
       );
       node.instanceId = out.Instances?.[0]?.InstanceId ?? node.instanceId;
     }
-    // Each control region's stack reads the credentials from its own region's SSM.
+    // Each control region's stack reads the credentials from SSM in its own region.
     for (const region of resolved.controlRegions) {
       const ssmControl = new SSMClient({ region });
       for (const credential of Object.values(cluster.credentials)) {
         const password = secrets.parameterPasswords[credential.passwordParameter];
         if (password === undefined) throw new Error(`no password generated for ${credential.passwordParameter}`);
-        await ssmControl.send(
-          new PutParameterCommand({ Name: credential.passwordParameter, Value: password, Type: 'SecureString', Overwrite: true }),
-        );
+        await ssmControl.send(new PutParameterCommand({ Name: credential.passwordParameter, Value: password, Type: 'SecureString', Overwrite: true }));
       }
     }
     const app = secrets.app[cluster.name];

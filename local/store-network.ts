@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import { FaultProxy } from './fault-proxy';
 
 /**
@@ -16,15 +17,22 @@ import { FaultProxy } from './fault-proxy';
  *   majority but serves no reads or writes;
  * - a region cut off from the other two can neither write nor read strongly (an error, not stale data).
  *
- * The emulator keeps a table per region it was created in, and it has one copy: every caller signs
- * its calls for `tableRegion` (the first replica, the control region, where the stack creates it);
- * which region a call comes from is the proxy it goes through.
+ * The emulator keeps a table per region it was created in, and it has one copy, in `tableRegion`
+ * (the first replica, the home control region, where the stack creates it). Two ways in:
+ * - the hosts' agents sign for `tableRegion` and go through their region's own proxy
+ *   (`endpoint(region)`): which region a call comes from is the proxy it goes through;
+ * - the control planes (one stack per control region, several of them in one local process, all
+ *   behind one AWS_ENDPOINT_URL_DYNAMODB) use the `entry` endpoint. Deployed, each stack's client
+ *   is `dynamoClient(config.controlRegion)`, its own region's replica, and it signs for that region:
+ *   the entry reads the caller's region from the request's SigV4 credential scope
+ *   (`Credential=AKID/DATE/REGION/dynamodb/aws4_request`), applies that region's path, and rewrites
+ *   the scope's region to `tableRegion` before forwarding, so that every region's calls land on the
+ *   one copy (the emulator does not check signatures; it takes the region from the scope).
  *
- * Each region's calls go through that region's own proxy (`endpoint(region)`); a call answers iff
- * some replica the caller reaches (its own region's, or one in a region it is not cut from) reaches
- * a majority. A cut region's calls are reset at once (AWS would time out: the agent's client has a
- * 2 s request timeout either way). Everything answered is forwarded to `target` (the bench's fault
- * proxy, so its rules still apply).
+ * A call answers iff some replica the caller reaches (its own region's, or one in a region it is
+ * not cut from) reaches a majority. A cut region's calls are reset at once (AWS would time out: the
+ * agent's client has a 2 s request timeout either way). Everything answered is forwarded to `target`
+ * (the bench's fault proxy, so its rules still apply).
  */
 /**
  * The MRSC rule: a call from `from` answers iff a replica it reaches reaches a majority of the
@@ -36,9 +44,22 @@ export const storeAnswers = (from: string, store: { replicaRegions: readonly str
   return store.replicaRegions.some((replica) => reaches(from, replica) && members.filter((m) => m === replica || reaches(replica, m)).length >= majority);
 };
 
+/**
+ * The headers with the SigV4 credential scope's region replaced by `region` (the signature no
+ * longer matches; the emulator does not check it). Pure.
+ */
+export const withScopeRegion = (headers: IncomingHttpHeaders, region: string): IncomingHttpHeaders => {
+  const auth = headers.authorization;
+  if (typeof auth !== 'string') return headers;
+  return { ...headers, authorization: auth.replace(/(Credential=[^/]+\/\d{8}\/)[^/]+\//, `$1${region}/`) };
+};
+
 export class StoreNetwork {
   /** Pairs of regions that cannot reach each other ("a|b", sorted). */
   private readonly cuts = new Set<string>();
+
+  /** The control planes' way in (see above); set once started. */
+  private entryProxy: FaultProxy | undefined;
 
   private constructor(
     private readonly proxies: Map<string, FaultProxy>,
@@ -55,7 +76,24 @@ export class StoreNetwork {
       proxy.fail({ match: (info) => info.service === 'dynamodb' && !network.answers(region), status: 'reset', times: Infinity });
       proxies.set(region, proxy);
     }
+    const table = network.tableRegion;
+    network.entryProxy = await FaultProxy.start(target, { forwardHeaders: (info, headers) => (info.service === 'dynamodb' ? withScopeRegion(headers, table) : headers) });
+    // A region the model does not know has no path: fail closed rather than guess one.
+    network.entryProxy.fail({ match: (info) => info.service === 'dynamodb' && !(proxies.has(info.region) && network.answers(info.region)), status: 'reset', times: Infinity });
     return network;
+  }
+
+  /**
+   * The DynamoDB endpoint of the control planes: each call takes the path of the region its SigV4
+   * scope names (the stack's own region) and lands on the one copy of the table.
+   */
+  get entry(): string {
+    return this.entryProxy!.endpoint;
+  }
+
+  /** The requests the entry saw, each with the region it was signed for (tests: which stack called). */
+  get entrySeen(): FaultProxy['seen'] {
+    return this.entryProxy!.seen;
   }
 
   /** The region every local caller signs for: the one copy of the table in the emulator. */
@@ -99,6 +137,6 @@ export class StoreNetwork {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.proxies.values()].map((p) => p.close()));
+    await Promise.all([...this.proxies.values(), ...(this.entryProxy ? [this.entryProxy] : [])].map((p) => p.close()));
   }
 }

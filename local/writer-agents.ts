@@ -75,7 +75,7 @@ export const withLocalWriterLease = (config: FailoverConfig): void => {
 export interface LocalLeaseStack {
   store: StoreNetwork;
   agents: Record<string, LocalWriterAgents>;
-  /** The environment the control plane's functions need: their DynamoDB calls through the control region's path. */
+  /** The environment the control planes' functions need: their DynamoDB calls through the store's entry, each on its stack's region's path. */
   env: Record<string, string>;
   stop(): Promise<void>;
 }
@@ -87,9 +87,10 @@ export interface LocalLeaseStack {
 export const startLocalLeaseStack = async (stack: LocalStack, target: string): Promise<LocalLeaseStack> => {
   const lease = stack.config.deployment.writerLease;
   if (!lease) throw new Error('local writer lease: the configuration has no deployment.writerLease (withLocalWriterLease)');
-  const regions = stack.config.clusters.flatMap((c) => c.nodes.map((n) => n.region)).concat(stack.config.controlRegion);
+  const regions = stack.config.clusters.flatMap((c) => c.nodes.map((n) => n.region)).concat(stack.config.controlRegions);
   const store = await StoreNetwork.start(target, lease, regions);
-  const env = { AWS_ENDPOINT_URL_DYNAMODB: store.endpoint(stack.config.controlRegion) };
+  // Every control region's stack through the one entry: each call takes its own region's path (its SigV4 scope).
+  const env = { AWS_ENDPOINT_URL_DYNAMODB: store.entry };
   const client = new DynamoDBClient({ region: stack.config.controlRegion, endpoint: env.AWS_ENDPOINT_URL_DYNAMODB });
   const records = new ClusterRecordStore(client, LOCAL_DEPLOYMENT.leaseTable);
   for (const cluster of stack.config.clusters) await records.readOrSeed(cluster.name, cluster.nodes.find((n) => n.role === 'primary')!.name);

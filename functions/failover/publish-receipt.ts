@@ -37,7 +37,8 @@ export const failoverEvent = (receipt: Receipt, busName: string): EventEntry => 
  */
 export const publishReceipt = async (state: FailoverState): Promise<Receipt & { notificationErrors: string[] }> => {
   const { config } = clusterContext(state.cluster);
-  const receipt = buildReceipt(state, new Date());
+  // Which stack acted: with one stack per control region, the receipt names the one that ran it.
+  const receipt: Receipt = { ...buildReceipt(state, new Date()), stackRegion: config.controlRegion };
   log.info('failover receipt', { receipt });
   const channels: Array<[string, () => Promise<unknown>]> = [
     ['metrics', () => cloudWatchClient(config.controlRegion).send(new PutMetricDataCommand({ Namespace: config.namespace, MetricData: metricsOf(receipt) }))],

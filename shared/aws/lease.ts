@@ -48,10 +48,24 @@ const S = (value: string) => ({ S: value });
 const N = (value: number) => ({ N: String(value) });
 
 export class LeaseStore {
+  /**
+   * `stack`: the control region of the stack that uses it (one stack per control region). Its
+   * executions are named from the alarm's time, so two stacks alarmed at the same instant name
+   * theirs alike: the lease records the stack with the holder, and only the same holder of the same
+   * stack takes it again, extends or releases it. Without it (one stack) the holder alone counts.
+   */
   constructor(
     private readonly client: DynamoDBClient,
     private readonly table: string,
+    private readonly stack?: string,
   ) {}
+
+  /** "holder = :h", and of this stack when the store has one (its values in `values`). */
+  private sameHolder(values: Record<string, { S: string } | { N: string }>): string {
+    if (!this.stack) return 'holder = :h';
+    values[':stack'] = S(this.stack);
+    return '(holder = :h AND (attribute_not_exists(holderStack) OR holderStack = :stack))';
+  }
 
   /**
    * Takes the lease unless another holder has it (and it has not expired) or — for automatic
@@ -68,16 +82,18 @@ export class LeaseStore {
     options: { ignoreCooldown?: boolean } = {},
   ): Promise<LeaseOutcome> {
     const lease: Lease = { cluster, holder, kind, acquiredAt: now, expiresAt: now + leaseSeconds * 1000 };
+    const values: Record<string, { S: string } | { N: string }> = { ':h': S(holder), ':k': S(kind), ':now': N(now), ':exp': N(lease.expiresAt) };
+    const same = this.sameHolder(values);
     try {
       await this.client.send(
         new UpdateItemCommand({
           TableName: this.table,
           Key: { pk: S(cluster), sk: S('lease') },
-          UpdateExpression: 'SET holder = :h, kind = :k, acquiredAt = if_not_exists(acquiredAt, :now), expiresAt = :exp',
+          UpdateExpression: `SET holder = :h, kind = :k, acquiredAt = if_not_exists(acquiredAt, :now), expiresAt = :exp${this.stack ? ', holderStack = :stack' : ' REMOVE holderStack'}`,
           ConditionExpression: options.ignoreCooldown
-            ? '(attribute_not_exists(holder) OR holder = :h OR expiresAt < :now)'
-            : '(attribute_not_exists(holder) OR holder = :h OR expiresAt < :now) AND (attribute_not_exists(cooldownUntil) OR cooldownUntil < :now OR holder = :h)',
-          ExpressionAttributeValues: { ':h': S(holder), ':k': S(kind), ':now': N(now), ':exp': N(lease.expiresAt) },
+            ? `(attribute_not_exists(holder) OR ${same} OR expiresAt < :now)`
+            : `(attribute_not_exists(holder) OR ${same} OR expiresAt < :now) AND (attribute_not_exists(cooldownUntil) OR cooldownUntil < :now OR ${same})`,
+          ExpressionAttributeValues: values,
           ReturnValues: 'ALL_OLD',
         }),
       );
@@ -89,7 +105,8 @@ export class LeaseStore {
     }
     const current = await this.read(cluster);
     if (current.holder && current.expiresAt !== undefined && current.expiresAt >= now) {
-      return { acquired: false, heldBy: current.holder, reason: `${cluster}: ${current.kind ?? 'an operation'} ${current.holder} holds the lease` };
+      const of = current.stack && current.stack !== this.stack ? ` (the stack in ${current.stack})` : '';
+      return { acquired: false, heldBy: current.holder, reason: `${cluster}: ${current.kind ?? 'an operation'} ${current.holder}${of} holds the lease` };
     }
     return {
       acquired: false,
@@ -103,14 +120,15 @@ export class LeaseStore {
    * conditional write. Returns false when someone else has it (or nobody does).
    */
   async extend(cluster: string, holder: string, leaseSeconds: number, now = Date.now()): Promise<boolean> {
+    const values: Record<string, { S: string } | { N: string }> = { ':h': S(holder), ':exp': N(now + leaseSeconds * 1000) };
     try {
       await this.client.send(
         new UpdateItemCommand({
           TableName: this.table,
           Key: { pk: S(cluster), sk: S('lease') },
           UpdateExpression: 'SET expiresAt = :exp',
-          ConditionExpression: 'holder = :h',
-          ExpressionAttributeValues: { ':h': S(holder), ':exp': N(now + leaseSeconds * 1000) },
+          ConditionExpression: this.sameHolder(values),
+          ExpressionAttributeValues: values,
         }),
       );
       return true;
@@ -122,15 +140,16 @@ export class LeaseStore {
 
   /** Releases the lease if `holder` has it; `cooldownSeconds` > 0 starts the anti-flap window. */
   async release(cluster: string, holder: string, cooldownSeconds: number, now = Date.now()): Promise<boolean> {
+    const values: Record<string, { S: string } | { N: string }> = { ':h': S(holder), ...(cooldownSeconds > 0 ? { ':cool': N(now + cooldownSeconds * 1000) } : {}) };
     try {
       await this.client.send(
         new UpdateItemCommand({
           TableName: this.table,
           Key: { pk: S(cluster), sk: S('lease') },
           UpdateExpression:
-            cooldownSeconds > 0 ? 'REMOVE holder, expiresAt, acquiredAt SET cooldownUntil = :cool, lastHolder = :h' : 'REMOVE holder, expiresAt, acquiredAt SET lastHolder = :h',
-          ConditionExpression: 'holder = :h',
-          ExpressionAttributeValues: { ':h': S(holder), ...(cooldownSeconds > 0 ? { ':cool': N(now + cooldownSeconds * 1000) } : {}) },
+            cooldownSeconds > 0 ? 'REMOVE holder, expiresAt, acquiredAt, holderStack SET cooldownUntil = :cool, lastHolder = :h' : 'REMOVE holder, expiresAt, acquiredAt, holderStack SET lastHolder = :h',
+          ConditionExpression: this.sameHolder(values),
+          ExpressionAttributeValues: values,
         }),
       );
       return true;
@@ -140,7 +159,8 @@ export class LeaseStore {
     }
   }
 
-  async read(cluster: string): Promise<{ holder?: string; kind?: string; expiresAt?: number; cooldownUntil?: number }> {
+  /** `stack`: the control region of the stack whose execution holds it (absent: one stack, or none). */
+  async read(cluster: string): Promise<{ holder?: string; kind?: string; expiresAt?: number; cooldownUntil?: number; stack?: string }> {
     try {
       const out = await this.client.send(new GetItemCommand({ TableName: this.table, Key: { pk: S(cluster), sk: S('lease') }, ConsistentRead: true }));
       const item = out.Item ?? {};
@@ -149,6 +169,7 @@ export class LeaseStore {
         kind: item.kind?.S,
         expiresAt: item.expiresAt?.N ? Number(item.expiresAt.N) : undefined,
         cooldownUntil: item.cooldownUntil?.N ? Number(item.cooldownUntil.N) : undefined,
+        ...(item.holderStack?.S ? { stack: item.holderStack.S } : {}),
       };
     } catch (error) {
       throw classifyAwsError(error, `dynamodb:GetItem lease ${cluster}`);

@@ -59,6 +59,8 @@ export interface Receipt {
   finishedAt: string;
   totalMs: number;
   error: { name: string; message: string } | null;
+  /** The control region whose stack ran the execution (set as it is published; absent from a receipt built elsewhere). */
+  stackRegion?: string;
 }
 
 const STEP_KEYS = ['lease', 'outage', 'candidate', 'fence', 'promotion'] as const;

@@ -23,7 +23,9 @@ export const leaseTableName = (): string => process.env[LEASE_TABLE_ENV] || 'pgf
 export const eventBusName = (): string => process.env[EVENT_BUS_ENV] || 'default';
 export const alarmPrefix = (): string => process.env[ALARM_PREFIX_ENV] || 'pgfo-prod';
 
-export const leaseStore = (config: FailoverConfig): LeaseStore => new LeaseStore(dynamoClient(config.controlRegion), leaseTableName());
+/** The lease as this stack takes it: with several control regions, each stack's holders are its own (see LeaseStore). */
+export const leaseStore = (config: FailoverConfig): LeaseStore =>
+  new LeaseStore(dynamoClient(config.controlRegion), leaseTableName(), config.controlRegions.length > 1 ? config.controlRegion : undefined);
 export const clusterRecordStore = (config: FailoverConfig): ClusterRecordStore =>
   new ClusterRecordStore(dynamoClient(config.controlRegion), leaseTableName());
 export const writerLeaseStore = (config: FailoverConfig): WriterLeaseStore => new WriterLeaseStore(dynamoClient(config.controlRegion), leaseTableName());

@@ -33,6 +33,24 @@ describe('failover lease (DynamoDB conditional writes through the emulator)', ()
     expect((await store.read('orders')).holder).toBe('exec-b');
   });
 
+  it('one execution name in two stacks (alarms of the same instant): only the stack that took it takes it again, extends or releases it', async () => {
+    const table = await createLeaseTable(aConfig(), 'lease-test-stacks');
+    const west = new LeaseStore(client, table, 'us-west-2');
+    const east = new LeaseStore(client, table, 'us-east-2');
+    const name = 'orders-alarm-20261206103253427';
+    const [w, e] = await Promise.all([west.acquire('orders', name, 'failover', 600), east.acquire('orders', name, 'failover', 600)]);
+
+    expect([w.acquired, e.acquired].sort()).toEqual([false, true]);
+    const [holder, other] = w.acquired ? [west, east] : [east, west];
+    const lost = (w.acquired ? e : w) as { reason: string };
+    expect(lost.reason).toMatch(new RegExp(`${name} \\(the stack in us-(west|east)-2\\) holds the lease`));
+    expect(await other.extend('orders', name, 600)).toBe(false);
+    expect(await other.release('orders', name, 0)).toBe(false);
+    expect(await holder.extend('orders', name, 600)).toBe(true);
+    expect((await holder.read('orders')).stack).toBe(w.acquired ? 'us-west-2' : 'us-east-2');
+    expect(await holder.release('orders', name, 0)).toBe(true);
+  });
+
   it('lets the same holder take it again (a retried step) and nobody else', async () => {
     expect((await store.acquire('orders', 'exec-a', 'failover', 600)).acquired).toBe(true);
     expect((await store.acquire('orders', 'exec-a', 'failover', 600)).acquired).toBe(true);

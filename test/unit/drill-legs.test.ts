@@ -160,6 +160,11 @@ describe('drill legs: checks', () => {
     expect(lossOf([1, 2], new Set())).toEqual({ acked: 2, lost: 2, holes: 0 });
   });
 
+  it('counts the rows of a long leg (600,000 acknowledged: more than a spread into Math.max takes)', () => {
+    const acked = Array.from({ length: 600_000 }, (_, i) => i + 1);
+    expect(lossOf(acked, new Set(acked.slice(0, 599_990)))).toEqual({ acked: 600_000, lost: 10, holes: 0 });
+  });
+
   it('checks the whole run: one writer per probe round, rows kept after their leg, the configuration untouched, one execution per fault', () => {
     const base = { rounds: [{ at: 1000, writable: ['primary'] }], startedAt: 0, rows: [{ leg: 'a', lostAtLeg: 0, lostAtEnd: 0 }], configChanged: false, executions: 2, alarmDrivenLegs: 2 };
     expect(sequenceProblems(base)).toEqual([]);

@@ -28,7 +28,7 @@ describe('drill command line', () => {
   });
 
   it.each([
-    [['--scenario', 'meteor'], '--scenario: unknown scenario "meteor" (one of region-outage, region-isolated, primary-crash, false-alarm, lagging-dr, switchover, dns-down, fence-refused, partition, control-partition, primary-stall, monitor-path-loss, sync-standby-loss, ssm-region-down, dependency-blip, second-failover, round-trip)'],
+    [['--scenario', 'meteor'], '--scenario: unknown scenario "meteor" (one of region-outage, region-isolated, primary-crash, false-alarm, lagging-dr, switchover, dns-down, fence-refused, partition, control-partition, primary-stall, monitor-path-loss, sync-standby-loss, ssm-region-down, dependency-blip, second-failover, round-trip, double-region)'],
     [['--dns-pending-seconds', '1.5'], '--dns-pending-seconds: a whole number of seconds (0-9999), got "1.5"'],
     [['--json'], '--json: needs a value'],
     [['--json', '--keep'], '--json: needs a value'],

@@ -3,7 +3,7 @@ import { WriterAgent, type AgentPostgres, type AgentStore } from '../../shared/h
 import { semanticProblems } from '../../shared/config/rules';
 import { generateResources } from '../../shared/infra/resources';
 import { configForStack } from '../../shared/infra/stack';
-import { storeAnswers } from '../../local/store-network';
+import { storeAnswers, withScopeRegion } from '../../local/store-network';
 import { aConfig } from '../fixtures/config';
 
 const aLease = (over: Partial<WriterLease> = {}): WriterLease => ({ node: 'db1', generation: 3, counter: 7, revokedBy: null, ...over });
@@ -207,5 +207,15 @@ describe('where the lease lives', () => {
     expect(storeAnswers('us-west-2', store, isolated)).toBe(true);
     const partition = cut([['us-east-1', 'us-west-2']]);
     expect([storeAnswers('us-east-1', store, partition), storeAnswers('us-west-2', store, partition)]).toEqual([true, true]);
+  });
+
+  it("lands every control plane's call on the one copy: the SigV4 scope's region becomes the table's, nothing else changes (the local model)", () => {
+    const authorization = 'AWS4-HMAC-SHA256 Credential=AKID/20261206/us-east-2/dynamodb/aws4_request, SignedHeaders=host;x-amz-date, Signature=abc';
+    const headers = withScopeRegion({ authorization, 'x-amz-target': 'DynamoDB_20120810.GetItem' }, 'us-west-2');
+    expect(headers).toEqual({
+      authorization: 'AWS4-HMAC-SHA256 Credential=AKID/20261206/us-west-2/dynamodb/aws4_request, SignedHeaders=host;x-amz-date, Signature=abc',
+      'x-amz-target': 'DynamoDB_20120810.GetItem',
+    });
+    expect(withScopeRegion({ host: 'x' }, 'us-west-2')).toEqual({ host: 'x' });
   });
 });
