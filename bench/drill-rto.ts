@@ -20,7 +20,25 @@ export interface DrillGroup {
   dnsPendingMs?: number;
   /** Spread the fault over one alarm period: run i waits i × periodMs / runs after the alarm is OK. */
   spreadOverPeriodMs?: number;
+  /** A sequence measured leg by leg: one row per leg named here (1-based), from the same runs. */
+  legs?: number[];
 }
+
+/**
+ * One leg of a sequence's report as a report of its own: that leg's fault, detection, RTO, downtime
+ * and loss in place of the last fault's (the run passed or failed as a whole). Pure.
+ */
+export const legReport = (report: DrillReport, leg: number): DrillReport => {
+  const figures = report.legs[leg - 1];
+  if (!figures) return { ...report, faultAtMs: null, detectionMs: null, rtoMs: null, problems: [...report.problems, `no leg ${leg} in this report (${report.legs.length} legs)`] };
+  return { ...report, faultAtMs: figures.faultAtMs, detectionMs: figures.detectionMs, rtoMs: figures.rtoMs, appDowntimeMs: figures.appDowntimeMs, dnsRtoMs: figures.dnsRtoMs, rpo: figures.rpo };
+};
+
+/** The rows of a group: one, or one per leg of `legs` (labelled with the leg's name). Pure. */
+export const groupRows = (group: DrillGroup, reports: DrillReport[]): ScenarioDistribution[] =>
+  group.legs
+    ? group.legs.map((leg) => summariseDrills(group.scenario, reports.map((r) => legReport(r, leg)), `${group.label}, leg ${leg}${reports[0]?.legs[leg - 1] ? ` (${reports[0].legs[leg - 1]!.name})` : ''}`))
+    : [summariseDrills(group.scenario, reports, group.label)];
 
 export interface ScenarioDistribution {
   scenario: DrillScenario;
@@ -222,7 +240,7 @@ export const measureDrills = async (groups: DrillGroup[], concurrency: number): 
       runsPerScenario: Math.max(...groups.map((g) => g.runs)),
       concurrency,
       shortened: all[0]?.shortened ?? [],
-      scenarios: groups.map((g) => summariseDrills(g.scenario, reports.get(g)!, g.label)),
+      scenarios: groups.flatMap((g) => groupRows(g, reports.get(g)!)),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -3,7 +3,7 @@ import { parseCommandLine, UsageError } from '../shared/command-line';
 export const SECTIONS = ['overhead', 'coldstart', 'scale', 'detection', 'drills'] as const;
 export type Section = (typeof SECTIONS)[number];
 
-export const ROW_SETS = ['issue21', 'issue22', 'issue22-writers'] as const;
+export const ROW_SETS = ['issue21', 'issue22', 'issue22-writers', 'issue23'] as const;
 export type RowSet = (typeof ROW_SETS)[number];
 
 export interface BenchOptions {
@@ -13,7 +13,7 @@ export interface BenchOptions {
   runs: number;
   drillRuns: number;
   drillConcurrency: number;
-  /** `--rows`: the issues whose rows to measure apart and merge (issue21, issue22). */
+  /** `--rows`: the issues whose rows to measure apart and merge (issue21, issue22, issue23). */
   rows: RowSet[];
   /** `--rows issue21`: runs of each partition drill (control-partition, region-isolated). */
   partitionRuns: number;
@@ -36,7 +36,8 @@ export const USAGE = `usage: npm run bench -- [--only SECTIONS] [--runs N] [--dr
                        (control-partition, region-isolated: --partition-runs each, default 10;
                        region-outage: --drill-runs), issue22 (sync-standby-loss, primary-crash,
                        switchover: --drill-runs each), issue22-writers (switchover only: the
-                       new writer with an in-region standby streaming)
+                       new writer with an in-region standby streaming), issue23 (double-region:
+                       --drill-runs, a row for each of its two region losses)
   --help, -h           this text`;
 
 const count = (name: string, value: string | boolean | undefined, fallback: number): number => {

@@ -57,11 +57,14 @@ export const convergenceGroups = (runs: number): DrillGroup[] => [
  * Issue 21's rows: the partitions that must never make two writers (`control-partition` must not
  * promote nor refuse the healthy primary's writes; `region-isolated` must), and the region
  * outage's RTO. Issue 22's: the commit gap after the synchronous standby's loss, and new writers
- * left without a synchronous standby while an in-region standby streams from them.
+ * left without a synchronous standby while an in-region standby streams from them. Issue 23's: each
+ * region loss of `double-region` (the primary's region; the DR's with its control plane), a row each.
  */
 export const rowGroups = (set: RowSet, partitionRuns: number, runs: number): DrillGroup[] =>
   set === 'issue22-writers'
     ? rowGroups('issue22', partitionRuns, runs).filter((g) => g.scenario === 'switchover')
+    : set === 'issue23'
+    ? [{ label: 'double-region (a control plane per control region; RTO of each region loss)', scenario: 'double-region', runs, legs: [1, 4] }]
     : set === 'issue21'
     ? [
         { label: 'control-partition (the control region loses every path into the primary’s region)', scenario: 'control-partition', runs: partitionRuns },

@@ -1,7 +1,7 @@
 import type { Metafile } from 'esbuild';
 import { analyseMetafile, naiveEntrySource } from '../../bench/bundles';
 import { datapointVariants, detectionBoundSeconds } from '../../bench/detection';
-import { probeFigures, promotionToDatabaseUrlMs, summariseDrills } from '../../bench/drill-rto';
+import { groupRows, legReport, probeFigures, promotionToDatabaseUrlMs, summariseDrills } from '../../bench/drill-rto';
 import { movedAfterMs, slowestCalls, stateShares } from '../../bench/failover-overhead';
 import { callsByKind, perState, type FullRun } from '../../bench/failover-runs';
 import { replicatedConfig, roundDurations } from '../../bench/monitor-scale';
@@ -114,6 +114,20 @@ describe('bench helpers', () => {
       { name: 'CloudWatch.GetMetricData', ms: 50, count: 2 },
       { name: 'pg connect', ms: 12, count: 2 },
     ]);
+  });
+
+  it("measures a sequence leg by leg: each leg's fault figures in place of the last fault's, a row per leg from the same runs", () => {
+    const leg = (name: string, rtoMs: number | null) => ({ name, faultAtMs: 1000, detectionMs: 20_000, rtoMs, appDowntimeMs: 31_000, dnsRtoMs: null, rpo: { ackedRowsLost: 0, ackedRows: 10, receiptBytes: 0, receiptSeconds: 0 } });
+    const run = (first: number, fourth: number | null) =>
+      ({ scenario: 'double-region', passed: true, problems: [], outcome: 'promoted', detectionMs: 20_000, rtoMs: fourth, appDowntimeMs: 0, rpo: { ackedRowsLost: 0, ackedRows: 40 }, legs: [leg('primary region lost', first), leg('region returns', null), leg('rejoin', null), leg('DR region lost with its control plane', fourth)] }) as unknown as DrillReport;
+    expect(legReport(run(25_000, 28_000), 1).rtoMs).toBe(25_000);
+    expect(legReport(run(25_000, 28_000), 7)).toMatchObject({ rtoMs: null, problems: ['no leg 7 in this report (4 legs)'] });
+    const rows = groupRows({ label: 'double-region (x)', scenario: 'double-region', runs: 2, legs: [1, 4] }, [run(25_000, 28_000), run(27_000, null)]);
+    expect(rows.map((r) => [r.label, r.rtoSeconds?.median, r.rtoSeconds?.n])).toEqual([
+      ['double-region (x), leg 1 (primary region lost)', 26, 2],
+      ['double-region (x), leg 4 (DR region lost with its control plane)', 28, 1],
+    ]);
+    expect(groupRows({ label: 'double-region', scenario: 'double-region', runs: 2 }, [run(25_000, 28_000)]).map((r) => r.label)).toEqual(['double-region']);
   });
 
   it('summarises drills per scenario, leaving out what a run could not measure', () => {

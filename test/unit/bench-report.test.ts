@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OverheadResult } from '../../bench/failover-overhead';
-import { issue21Rows, issue22Rows, renderReport, summaryRows } from '../../bench/report';
+import { issue21Rows, issue22Rows, issue23Rows, renderReport, summaryRows } from '../../bench/report';
 import { callBudget, drillSection } from '../../bench/report-sections';
 import type { Baseline, BenchResult } from '../../bench/result';
 import type { ScenarioDistribution } from '../../bench/drill-rto';
@@ -142,6 +142,18 @@ describe('bench report: the drills against the failover goals', () => {
       '–',
     ]);
     expect(issue21Rows([group('region-outage', 'region-outage', {})])).toEqual([]);
+  });
+
+  it('issue 23: the slowest RTO of each region loss of double-region against 30 s, only from its per-leg rows', () => {
+    const rows = issue23Rows([
+      group('double-region (a control plane per control region; RTO of each region loss), leg 1 (primary region lost)', 'double-region', { runs: 3, rtoSeconds: { n: 3, min: 24, median: 25, max: 27, p90: 27 } }),
+      group('double-region (a control plane per control region; RTO of each region loss), leg 4 (DR region lost with its control plane)', 'double-region', { runs: 3, rtoSeconds: { n: 3, min: 25, median: 29, max: 31, p90: 31 } }),
+      group('double-region', 'double-region', { runs: 3, rtoSeconds: { n: 3, min: 1, median: 1, max: 1, p90: 1 } }),
+    ]);
+    expect(rows).toEqual([
+      ['double-region leg 1 (primary region lost): RTO through DATABASE_URL, slowest of 3 (median 25 s)', '≤ 30 s', '27 s', 'yes'],
+      ['double-region leg 4 (DR region lost with its control plane): RTO through DATABASE_URL, slowest of 3 (median 29 s)', '≤ 30 s', '31 s', 'no'],
+    ]);
   });
 
   it('issue 22: the slowest commit gap after the synchronous standby’s loss, and new writers left without a synchronous standby', () => {

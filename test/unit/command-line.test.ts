@@ -53,6 +53,7 @@ describe('bench command line', () => {
   it('reads --rows and --partition-runs', () => {
     expect(parseBenchArgs(['--rows', 'issue21,issue22', '--partition-runs=6'])).toMatchObject({ command: 'rows', rows: ['issue21', 'issue22'], partitionRuns: 6 });
     expect(parseBenchArgs(['--rows=issue22'])).toMatchObject({ command: 'rows', rows: ['issue22'], partitionRuns: 10 });
+    expect(parseBenchArgs(['--rows=issue23'])).toMatchObject({ command: 'rows', rows: ['issue23'] });
   });
 
   it.each([
