@@ -9,7 +9,7 @@ import { nameSchema } from '../../shared/config/schema';
 import { lambda } from '../../shared/lambda';
 import { isScheduledEvent } from '../../shared/scheduled';
 import { runMonitor, type MonitorSummary } from '../../shared/monitor/run-monitor';
-import { clusterRecordStore, leaseStore } from '../../shared/workflow/environment';
+import { clusterRecordStore, leaseStore, writerLeaseStore } from '../../shared/workflow/environment';
 import { synchronousOnSample, type SynchronousOutcome } from '../../shared/actions/manage-synchronous';
 
 /**
@@ -35,6 +35,7 @@ export const sampleAndPublish = async (input: MonitorRequest): Promise<MonitorSu
   const records = clusterRecordStore(config);
   const read = (name: string) => readSecureString(ssmClient(config.controlRegion), config.controlRegion, name);
   const synchronous = synchronousOnSample(config, { leases: leaseStore(config), records });
+  const writerLeases = config.deployment.writerLease ? writerLeaseStore(config) : null;
   const summary = await runMonitor(config, input, {
     publisher,
     password: (credential) => read(credential.passwordParameter),
@@ -42,6 +43,8 @@ export const sampleAndPublish = async (input: MonitorRequest): Promise<MonitorSu
     // A cluster without a record has never been paused.
     pausedOf: async (name) => ((await records.read(name))?.paused ?? null) !== null,
     afterSample: synchronous.afterSample,
+    // The writer lease's counter, published for the failover's first check (WriterLeaseCounter).
+    ...(writerLeases ? { writerLeaseOf: (name: string) => writerLeases.read(name) } : {}),
   });
   return { ...summary, synchronous: synchronous.outcomes() };
 };

@@ -3,8 +3,9 @@
  * store that stays writable only where a majority of three regions is reachable, and stops its
  * PostgreSQL when it cannot. These are the pure rules of both sides: the agent's (may I take it,
  * must I stop, may I start again) and the control plane's (held, expired or unknown, and whether a
- * promotion may pass the writer). No client, no clock: times are handed in, in milliseconds of the
- * one host that measures them (never compared across hosts).
+ * promotion may pass the writer). No client, no clock: times are handed in. The agent's are its own
+ * host's only; the control plane's are those of the stack's hosts (its monitor's first sight of a
+ * counter may start the count, `monitorSeed`: docs/architecture.md says why a skew between them is safe).
  */
 
 /** The lease as stored. */
@@ -97,11 +98,43 @@ export interface LeaseObservation {
   node: string;
   generation: number;
   counter: number;
-  /** ISO time, control plane's clock, when this counter value was first seen. */
+  /** ISO time, on a clock of this stack (the confirmation's or its monitor's), when this counter value was first seen. */
   since: string;
   /** The counter changed between two of this execution's observations: renewals seen happening. */
   renewing: boolean;
+  /**
+   * Who saw the counter first: 'monitor' when `since` is the monitor's earlier observation (its
+   * published WriterLeaseCounter series, see `monitorSeed`); absent: this execution's own check.
+   */
+  seenBy?: 'monitor';
 }
+
+/** One published WriterLeaseCounter data point: the start of its period (ms) and the counter. */
+export interface CounterPoint {
+  at: number;
+  value: number;
+}
+
+/**
+ * The control plane's starting observation from the monitor's WriterLeaseCounter series of this
+ * very lease (same cluster, node and generation): the longest run of data points at the end of the
+ * series whose value is the counter just read, and `since` = the end of the first one's period (a
+ * point's timestamp is the start of a `periodMs` period in which the monitor read it; the later
+ * bound is taken). The counter of one lease only grows, so a run of equal values means it did not
+ * change in between. Null when the series is empty or its newest point is not the current counter
+ * (the monitor has not seen it yet: the control plane counts from its own check). Pure.
+ */
+export const monitorSeed = (
+  lease: { node: string; generation: number; counter: number },
+  series: CounterPoint[],
+  periodMs: number,
+): LeaseObservation | null => {
+  const points = [...series].sort((a, b) => a.at - b.at);
+  let first: CounterPoint | null = null;
+  for (let i = points.length - 1; i >= 0 && points[i]!.value === lease.counter; i -= 1) first = points[i]!;
+  if (!first) return null;
+  return { node: lease.node, generation: lease.generation, counter: lease.counter, since: new Date(first.at + periodMs).toISOString(), renewing: false, seenBy: 'monitor' };
+};
 
 export type LeaseFact = 'held' | 'expired' | 'unknown';
 
@@ -115,8 +148,8 @@ export interface LeaseJudgement {
 
 /**
  * Judges the writer lease from one read (`lease`, or `'unreadable'`) and this execution's earlier
- * observation. Held: the counter changed, or has not yet stayed the same for `leaseSeconds` on the
- * control plane's clock. Expired: the same counter (same node and generation) for at least
+ * observation (its own, or the monitor's seed). Held: the counter changed, or has not yet stayed the
+ * same for `leaseSeconds` on the control plane's clocks. Expired: the same counter (same node and generation) for at least
  * `leaseSeconds`, or revoked. Unknown: the store could not be read, or no lease was ever taken, or
  * the lease names a node other than the writer being judged. Pure.
  */
@@ -138,8 +171,9 @@ export const judgeWriterLease = (
     ? previous
     : { node: lease.node, generation: lease.generation, counter: lease.counter, since: now.toISOString(), renewing: previous !== null && previous.node === lease.node };
   const unchanged = (now.getTime() - new Date(observation.since).getTime()) / 1000;
+  const origin = observation.seenBy === 'monitor' ? ` (counter ${lease.counter} first seen by the monitor at ${observation.since})` : '';
   if (unchanged >= leaseSeconds) {
-    return { lease: 'expired', renewing: false, observation, detail: `${writer}'s lease counter stayed at ${lease.counter} for ${unchanged.toFixed(1)} s (lease ${leaseSeconds} s): it stopped itself` };
+    return { lease: 'expired', renewing: false, observation, detail: `${writer}'s lease counter stayed at ${lease.counter} for ${unchanged.toFixed(1)} s (lease ${leaseSeconds} s)${origin}: it stopped itself` };
   }
   return {
     lease: 'held',
@@ -147,7 +181,7 @@ export const judgeWriterLease = (
     observation,
     detail: observation.renewing
       ? `${writer} renews its lease (counter ${lease.counter}, changed ${unchanged.toFixed(1)} s ago): it is alive and reaches the store's majority`
-      : `${writer}'s lease counter ${lease.counter} unchanged for ${unchanged.toFixed(1)} s of ${leaseSeconds} s: waiting for it to lapse`,
+      : `${writer}'s lease counter ${lease.counter} unchanged for ${unchanged.toFixed(1)} s of ${leaseSeconds} s${origin}: waiting for it to lapse`,
   };
 };
 

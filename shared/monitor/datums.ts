@@ -1,19 +1,21 @@
 import type { MetricDatum } from '@aws-sdk/client-cloudwatch';
+import type { WriterLease } from '../decisions/writer-lease';
 import { METRICS, type MetricName } from './metric-names';
 import type { ClusterObservation, ClusterSnapshot } from './snapshot';
 
 /** High resolution: stored per second so that alarms can use 10-second periods. */
 const STORAGE_RESOLUTION = 1;
 
-const datum = (name: MetricName, value: number, at: Date, cluster: string, node?: string): MetricDatum => ({
+const datum = (name: MetricName, value: number, at: Date, cluster: string, node?: string, generation?: number): MetricDatum => ({
   MetricName: name,
   Unit: METRICS[name].unit,
   Value: value,
   Timestamp: at,
   StorageResolution: STORAGE_RESOLUTION,
-  Dimensions: node === undefined ? [{ Name: 'Cluster', Value: cluster }] : [
+  Dimensions: [
     { Name: 'Cluster', Value: cluster },
-    { Name: 'Node', Value: node },
+    ...(node === undefined ? [] : [{ Name: 'Node', Value: node }]),
+    ...(generation === undefined ? [] : [{ Name: 'Generation', Value: String(generation) }]),
   ],
 });
 
@@ -25,6 +27,15 @@ const flag = (value: boolean): number => (value ? 1 : 0);
  */
 export const pausedDatums = (cluster: string, paused: boolean | null, at: Date): MetricDatum[] =>
   paused === null ? [] : [datum('FailoverPaused', flag(paused), at, cluster)];
+
+/**
+ * The writer lease's counter as read at `at` (when the read answered: the counter had that value
+ * by then), under its node and generation. Nothing when no live lease was read: no guess. Pure.
+ */
+export const writerLeaseDatums = (cluster: string, lease: WriterLease | null, at: Date): MetricDatum[] => {
+  if (!lease || lease.revokedBy || !Number.isFinite(lease.counter)) return [];
+  return [datum('WriterLeaseCounter', lease.counter, at, cluster, lease.node, lease.generation)];
+};
 
 /**
  * The metric data of one sampling round. A value that could not be measured is left out rather

@@ -23,6 +23,11 @@ export const METRICS = {
   ReplayLagSeconds: { unit: 'Seconds', dims: 'node', meaning: 'how old the newest WAL the standby has replayed is' },
   SubscriptionLagBytes: { unit: 'Bytes', dims: 'node', meaning: 'logical subscriber: WAL bytes not yet received from the writer' },
   SubscriptionLagSeconds: { unit: 'Seconds', dims: 'node', meaning: 'logical subscriber: seconds since it last reported a position' },
-} as const satisfies Record<string, { unit: StandardUnit; dims: 'cluster' | 'node'; meaning: string }>;
+  WriterLeaseCounter: {
+    unit: 'Count',
+    dims: 'lease',
+    meaning: "the writer lease's renewal counter as the monitor read it (dimensions Cluster, Node, Generation; with deployment.writerLease, left out when unreadable, absent or revoked): where a failover's first check starts counting",
+  },
+} as const satisfies Record<string, { unit: StandardUnit; dims: 'cluster' | 'node' | 'lease'; meaning: string }>;
 
 export type MetricName = keyof typeof METRICS;

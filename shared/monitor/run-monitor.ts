@@ -5,6 +5,8 @@ import { ClusterSampler, type SamplerDeps } from './sampler';
 import { summarise, type ClusterObservation } from './snapshot';
 import { pausedDatums, toDatums } from './datums';
 import { sleep } from '../time';
+import type { WriterLease } from '../decisions/writer-lease';
+import { writerLeaseWatch } from './writer-lease-watch';
 
 export interface MonitorOptions {
   /** Override every cluster's samplesPerInvocation. */
@@ -66,6 +68,8 @@ export const runMonitor = async (
      * the summary; sampling goes on.
      */
     afterSample?: (cluster: ClusterConfig, observation: ClusterObservation) => Promise<void>;
+    /** The writer lease of a cluster (deployment.writerLease), read beside each sample: WriterLeaseCounter. */
+    writerLeaseOf?: (cluster: string) => Promise<WriterLease | null>;
   },
 ): Promise<MonitorSummary> => {
   const started = Date.now();
@@ -77,6 +81,7 @@ export const runMonitor = async (
   const errors: string[] = [];
   /** The sample hook running per cluster (at most one each). */
   const acting = new Map<string, Promise<void>>();
+  const leases = writerLeaseWatch(deps.publisher, deps.writerLeaseOf);
   let rounds = 0;
   let connectionsOpened = 0;
 
@@ -100,6 +105,7 @@ export const runMonitor = async (
     try {
       for (let round = 0; round < samples; round += 1) {
         const roundStart = Date.now();
+        leases.read(cluster.name);
         const observation = await limit(() => sampler.sample());
         const snapshot = summarise(observation);
         deps.publisher.add([...toDatums(observation, snapshot), ...pausedDatums(cluster.name, paused, snapshot.at)]);
@@ -133,6 +139,7 @@ export const runMonitor = async (
 
   await Promise.all(selected.map(loop));
   await Promise.all(acting.values());
+  await leases.settled();
   for (const failure of await deps.publisher.close()) {
     errors.push(failure.message);
     log.error('publishing metrics failed', { error: failure });

@@ -4,6 +4,8 @@ import { calls } from '../../local/fault-proxy';
 import type { FailoverBench } from '../../local/failover-bench';
 import { LinkProxy } from '../../local/link-proxy';
 import type { FailoverConfig } from '../../shared/config/schema';
+import { checkWriterLease } from '../../shared/actions/writer-lease-gate';
+import { clusterContext, nodeNamed } from '../../shared/config/cluster-context';
 import { failoverFixture, type Scenario } from '../harness/fixture';
 
 /** Polls `check` every 200 ms until it holds or `seconds` pass; returns the seconds it took. */
@@ -94,5 +96,28 @@ describe('writer lease', () => {
     const verdict = await f.expectNoSplitBrain(execution);
     expect(verdict.rounds.filter((r) => r.writable.some((w) => w !== 'primary'))).toEqual([]);
     for (const link of links) await link.close();
+  });
+
+  it("a first check counts the lapse from the monitor's first sight of the last counter, never from before it", async () => {
+    ({ bench, s } = await f.start({ agents: true, probe: false }));
+    await primaryHolds();
+    bench.store!.isolate('us-east-1');
+    // The monitor (us-west-2) reads the writer's last counter through the store's majority and
+    // publishes it (WriterLeaseCounter) while the writer's agent can no longer renew.
+    const sampling = Date.now();
+    const summary = await sampleAndPublish({ samples: 2, intervalMs: 200 });
+    expect(summary.errors).toEqual([]);
+    const context = clusterContext('orders');
+    const firstCheck = () => checkWriterLease(context, nodeNamed(context.cluster, 'primary'), null, { now: new Date(), execution: 'lease-seed', revokeIfExpired: false });
+
+    const seeded = await firstCheck();
+    expect(seeded.judgement).toMatchObject({ lease: 'held', observation: { seenBy: 'monitor' }, detail: expect.stringMatching(/counter \d+ first seen by the monitor at /) });
+    // Every check here is a first one (no earlier observation): only the monitor's sight can let it expire.
+    let last = seeded;
+    await within(leaseSeconds + 5, 'a first check finds the lease expired', async () => (last = await firstCheck()).judgement.lease === 'expired');
+    const since = seeded.judgement.observation!.since;
+    expect(last.judgement).toMatchObject({ observation: { since }, detail: expect.stringContaining(`first seen by the monitor at ${since}`) });
+    expect(new Date(since).getTime()).toBeGreaterThan(sampling);
+    expect(s.topology().isRunning('primary')).toBe(false);
   });
 });

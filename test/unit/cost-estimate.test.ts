@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { PASS_INTERVAL_SECONDS, PASSES_PER_INVOCATION } from '../../functions/failover/converge-dns';
 import { parse } from 'yaml';
-import { pausedDatums, toDatums } from '../../shared/monitor/datums';
+import { pausedDatums, toDatums, writerLeaseDatums } from '../../shared/monitor/datums';
 import { summarise } from '../../shared/monitor/snapshot';
 import { EXAMPLE_CONFIG_FILE, loadConfigFile } from '../../shared/config/load';
 import { alarmDefinitions } from '../../shared/infra/alarms';
@@ -27,7 +27,13 @@ describe('the cost estimate in docs/deploy.md', () => {
   it('counts the metric streams a healthy cluster like the example publishes', () => {
     const [primary, ...standbys] = cluster.nodes.map((n) => n.name);
     const observation = anObservation([aWriter(primary!, standbys.map((s) => aReplicationRow(s))), ...standbys.map((s) => aStandby(s))]);
-    const datums = [...toDatums(observation, summarise(observation)), ...pausedDatums(cluster.name, false, observation.at)];
+    // The example has deployment.writerLease: the monitor publishes the writer lease's counter too.
+    const lease = { node: primary!, generation: 1, counter: 1, revokedBy: null };
+    const datums = [
+      ...toDatums(observation, summarise(observation)),
+      ...pausedDatums(cluster.name, false, observation.at),
+      ...(config.deployment.writerLease ? writerLeaseDatums(cluster.name, lease, observation.at) : []),
+    ];
     const streams = new Set(datums.map((d) => [d.MetricName, ...(d.Dimensions ?? []).map((x) => x.Value)].join('/')));
 
     expect(datums.every((d) => d.StorageResolution === 1)).toBe(true);

@@ -1,4 +1,4 @@
-import { agentTurn, gateOutage, judgeWriterLease, mayTakeWriterLease, promotionGate, type WriterLease } from '../../shared/decisions/writer-lease';
+import { agentTurn, gateOutage, judgeWriterLease, mayTakeWriterLease, monitorSeed, promotionGate, type WriterLease } from '../../shared/decisions/writer-lease';
 import { WriterAgent, type AgentPostgres, type AgentStore } from '../../shared/host/writer-agent';
 import { semanticProblems } from '../../shared/config/rules';
 import { generateResources } from '../../shared/infra/resources';
@@ -59,6 +59,25 @@ describe('judgeWriterLease: on the control plane clock only', () => {
     expect(judgeWriterLease('db1', 'unreadable', null, at(0), 10).lease).toBe('unknown');
     expect(judgeWriterLease('db1', null, null, at(0), 10).lease).toBe('unknown');
     expect(judgeWriterLease('db1', aLease({ node: 'db2' }), null, at(0), 10).lease).toBe('unknown');
+  });
+});
+
+describe("monitorSeed: the count starts at the monitor's first sight of the current counter", () => {
+  const points = (...values: Array<[seconds: number, counter: number]>) => values.map(([seconds, value]) => ({ at: at(seconds).getTime(), value }));
+  it('starts at the end of the first second of the run of the current counter that ends the series', () => {
+    const seed = monitorSeed(aLease(), points([0, 5], [2, 6], [4, 7], [6, 7], [8, 7]), 1000);
+    expect(seed).toEqual({ node: 'db1', generation: 3, counter: 7, since: at(5).toISOString(), renewing: false, seenBy: 'monitor' });
+  });
+  it('seeds nothing when the newest point is not the current counter, or there is no point', () => {
+    expect(monitorSeed(aLease(), points([0, 7], [2, 6]), 1000)).toBeNull();
+    expect(monitorSeed(aLease({ counter: 8 }), points([0, 7], [2, 7]), 1000)).toBeNull();
+    expect(monitorSeed(aLease(), [], 1000)).toBeNull();
+  });
+  it("lets a lease expire a full lease after the monitor's first sight, and says so", () => {
+    const seed = monitorSeed(aLease(), points([0, 7], [2, 7]), 1000);
+    expect(judgeWriterLease('db1', aLease(), seed, at(10), 10)).toMatchObject({ lease: 'held', detail: expect.stringContaining(`counter 7 first seen by the monitor at ${at(1).toISOString()}`) });
+    expect(judgeWriterLease('db1', aLease(), seed, at(11), 10)).toMatchObject({ lease: 'expired', detail: expect.stringContaining('first seen by the monitor') });
+    expect(judgeWriterLease('db1', aLease({ counter: 8 }), seed, at(11), 10)).toMatchObject({ lease: 'held', renewing: true });
   });
 });
 
